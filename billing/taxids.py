@@ -1,0 +1,260 @@
+"""Tax-ID types, their defaults by country, and validation with python-stdnum.
+
+Pure: no ORM, no settings. Used by workspace settings, customers and the Stripe push (the type
+values are Stripe's ``tax_id_data[].type`` names).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.au import abn as au_abn
+from stdnum.ca import bn as ca_bn
+from stdnum.ch import uid as ch_uid
+from stdnum.ch import vat as ch_vat
+from stdnum.eu import vat as eu_vat
+from stdnum.gb import vat as gb_vat
+from stdnum.no import mva as no_mva
+from stdnum.us import ein as us_ein
+
+# ISO 3166-1 alpha-2 codes of the 27 EU member states. Greece is GR in ISO, EL in VAT IDs.
+EU_COUNTRIES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+)
+
+
+def vat_prefix(country: str) -> str:
+    return "EL" if country == "GR" else country
+
+
+class TaxIdType:
+    NONE = "none"
+    EU_VAT = "eu_vat"
+    GB_VAT = "gb_vat"
+    CH_VAT = "ch_vat"
+    CH_UID = "ch_uid"
+    US_EIN = "us_ein"
+    CA_GST_HST = "ca_gst_hst"
+    CA_BN = "ca_bn"
+    NO_VAT = "no_vat"
+    AU_ABN = "au_abn"
+
+    choices = [
+        (NONE, _("None (private person or not registered)")),
+        (EU_VAT, _("EU VAT ID (eu_vat)")),
+        (GB_VAT, _("UK VAT number (gb_vat)")),
+        (CH_VAT, _("Swiss VAT number (ch_vat)")),
+        (CH_UID, _("Swiss UID (ch_uid)")),
+        (US_EIN, _("US EIN (us_ein)")),
+        (CA_GST_HST, _("Canadian GST/HST number (ca_gst_hst)")),
+        (CA_BN, _("Canadian business number (ca_bn)")),
+        (NO_VAT, _("Norwegian VAT number (no_vat)")),
+        (AU_ABN, _("Australian ABN (au_abn)")),
+    ]
+
+
+_DEFAULT_BY_COUNTRY = {
+    "GB": TaxIdType.GB_VAT,
+    "CH": TaxIdType.CH_VAT,
+    "LI": TaxIdType.NONE,
+    "US": TaxIdType.US_EIN,
+    "CA": TaxIdType.CA_GST_HST,
+    "NO": TaxIdType.NO_VAT,
+    "AU": TaxIdType.AU_ABN,
+}
+
+# What a valid number looks like, for error messages.
+_EU_FORMATS = {
+    "AT": "ATU + 8 digits, e.g. ATU13585627",
+    "BE": "BE + 10 digits, e.g. BE0411905847",
+    "DE": "DE + 9 digits, e.g. DE136695976",
+    "DK": "DK + 8 digits",
+    "EL": "EL + 9 digits, e.g. EL094259216",
+    "ES": "ES + 9 characters, e.g. ESX1234567L",
+    "FI": "FI + 8 digits",
+    "FR": "FR + 2 characters + 9 digits, e.g. FR40303265045",
+    "IE": "IE + 8 or 9 characters, e.g. IE6388047V",
+    "IT": "IT + 11 digits",
+    "LU": "LU + 8 digits",
+    "NL": "NL + 9 digits + B + 2 digits, e.g. NL004495445B01",
+    "PL": "PL + 10 digits, e.g. PL5260250995",
+    "PT": "PT + 9 digits",
+    "SE": "SE + 12 digits, e.g. SE556188840401",
+}
+FORMAT_HINTS = {
+    TaxIdType.GB_VAT: "GB + 9 digits, e.g. GB980780684",
+    TaxIdType.CH_VAT: "CHE-123.456.789 MWST (UID plus MWST, TVA or IVA)",
+    TaxIdType.CH_UID: "CHE-123.456.789",
+    TaxIdType.US_EIN: "9 digits written 12-3456789",
+    TaxIdType.CA_GST_HST: "9-digit business number + RT + 4 digits, e.g. 123456782RT0001",
+    TaxIdType.CA_BN: "9 digits, e.g. 123456782",
+    TaxIdType.NO_VAT: "9 digits + MVA, e.g. NO 995 525 828 MVA",
+    TaxIdType.AU_ABN: "11 digits, e.g. 83 914 571 673",
+}
+
+
+def default_type_for_country(country: str) -> str:
+    country = (country or "").upper()
+    if country in EU_COUNTRIES:
+        return TaxIdType.EU_VAT
+    return _DEFAULT_BY_COUNTRY.get(country, TaxIdType.NONE)
+
+
+def expected_format(tax_id_type: str, country: str) -> str:
+    if tax_id_type == TaxIdType.EU_VAT:
+        prefix = vat_prefix(country) if country in EU_COUNTRIES else ""
+        return _EU_FORMATS.get(prefix, f"{prefix or 'country code'} + the national number")
+    return FORMAT_HINTS.get(tax_id_type, "")
+
+
+@dataclass(frozen=True)
+class TaxIdError(Exception):
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _problem(exc: stdnum_errors.ValidationError, what: str, fmt: str) -> TaxIdError:
+    if isinstance(exc, stdnum_errors.InvalidChecksum):
+        return TaxIdError(
+            str(
+                _("The check digit of this %(what)s is wrong; please re-check the number.")
+                % {"what": what}
+            )
+        )
+    if isinstance(exc, stdnum_errors.InvalidLength):
+        return TaxIdError(
+            str(
+                _("This %(what)s has the wrong length. Expected format: %(fmt)s.")
+                % {"what": what, "fmt": fmt}
+            )
+        )
+    return TaxIdError(
+        str(
+            _("This is not a valid %(what)s. Expected format: %(fmt)s.")
+            % {"what": what, "fmt": fmt}
+        )
+    )
+
+
+def normalize_tax_id(tax_id_type: str, country: str, value: str) -> str:
+    """Return the canonical form of ``value`` or raise TaxIdError with a specific message."""
+    country = (country or "").upper()
+    value = (value or "").strip()
+    if tax_id_type == TaxIdType.NONE:
+        if value:
+            raise TaxIdError(str(_("Choose a tax-ID type for this number, or clear the number.")))
+        return ""
+    if not value:
+        return ""
+    fmt = expected_format(tax_id_type, country)
+    if tax_id_type == TaxIdType.EU_VAT:
+        return _normalize_eu_vat(country, value, fmt)
+    validators = {
+        TaxIdType.GB_VAT: (gb_vat, "UK VAT number"),
+        TaxIdType.CH_VAT: (ch_vat, "Swiss VAT number"),
+        TaxIdType.CH_UID: (ch_uid, "Swiss UID"),
+        TaxIdType.US_EIN: (us_ein, "EIN"),
+        TaxIdType.CA_GST_HST: (ca_bn, "GST/HST number"),
+        TaxIdType.CA_BN: (ca_bn, "business number"),
+        TaxIdType.NO_VAT: (no_mva, "Norwegian VAT number"),
+        TaxIdType.AU_ABN: (au_abn, "ABN"),
+    }
+    if tax_id_type not in validators:
+        raise TaxIdError(str(_("Unknown tax-ID type %(type)s.") % {"type": tax_id_type}))
+    module, what = validators[tax_id_type]
+    try:
+        compact = module.validate(value)
+    except stdnum_errors.ValidationError as exc:
+        raise _problem(exc, what, fmt) from None
+    if tax_id_type == TaxIdType.CA_GST_HST and (len(compact) != 15 or compact[9:11] != "RT"):
+        raise TaxIdError(
+            str(
+                _(
+                    "A GST/HST number is the business number followed by RT and 4 digits, "
+                    "e.g. 123456782RT0001."
+                )
+            )
+        )
+    if tax_id_type == TaxIdType.CA_BN and len(compact) != 9:
+        raise TaxIdError(str(_("A business number has 9 digits; for GST/HST choose ca_gst_hst.")))
+    if tax_id_type == TaxIdType.GB_VAT:
+        return "GB" + compact
+    if tax_id_type in (TaxIdType.US_EIN, TaxIdType.CH_VAT, TaxIdType.CH_UID, TaxIdType.NO_VAT):
+        return module.format(compact)
+    return compact
+
+
+def _normalize_eu_vat(country: str, value: str, fmt: str) -> str:
+    compact = eu_vat.compact(value)
+    prefix = compact[:2]
+    if prefix == "GR":
+        raise TaxIdError(str(_("Greek VAT IDs start with EL, not GR (e.g. EL094259216).")))
+    if prefix == "GB":
+        raise TaxIdError(
+            str(_("GB numbers are not EU VAT IDs since Brexit; choose the type gb_vat."))
+        )
+    eu_prefixes = {vat_prefix(c) for c in EU_COUNTRIES}
+    if prefix not in eu_prefixes:
+        raise TaxIdError(
+            str(
+                _(
+                    "An EU VAT ID starts with the country code of an EU member state "
+                    "(e.g. DE, FR, EL). Expected format: %(fmt)s."
+                )
+                % {"fmt": fmt}
+            )
+        )
+    if country in EU_COUNTRIES and prefix != vat_prefix(country):
+        raise TaxIdError(
+            str(
+                _(
+                    "This VAT ID starts with %(prefix)s, but the country is %(country)s; "
+                    "expected %(expected)s."
+                )
+                % {"prefix": prefix, "country": country, "expected": fmt}
+            )
+        )
+    if country and country not in EU_COUNTRIES:
+        raise TaxIdError(
+            str(
+                _(
+                    "EU VAT IDs belong to EU countries; %(country)s is not one. "
+                    "Choose the tax-ID type that fits %(country)s."
+                )
+                % {"country": country}
+            )
+        )
+    try:
+        return eu_vat.validate(compact)
+    except stdnum_errors.ValidationError as exc:
+        raise _problem(exc, f"{prefix} VAT ID", _EU_FORMATS.get(prefix, fmt)) from None

@@ -1,0 +1,3 @@
+from mspercury.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MspercuryConfig(AppConfig):
+    name = "mspercury"
+    verbose_name = "MSPercury"

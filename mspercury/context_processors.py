@@ -1,0 +1,5 @@
+def workspace(request):
+    return {
+        "membership": getattr(request, "membership", None),
+        "workspace": getattr(request, "workspace", None),
+    }

@@ -1,0 +1,68 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from mspercury.models import UI_LANGUAGES, User
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Work email"))
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not a common password."),
+    )
+    workspace_name = forms.CharField(
+        label=_("Company (workspace) name"),
+        max_length=200,
+        help_text=_("Your MSP business. You can invite colleagues later."),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this email exists already. Sign in instead.")
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            probe = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a backup code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), choices=UI_LANGUAGES)
+
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]
+
+
+class WorkspaceCreateForm(forms.Form):
+    name = forms.CharField(label=_("Workspace name"), max_length=200)

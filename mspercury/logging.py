@@ -1,0 +1,20 @@
+"""A log filter that masks anything shaped like a Stripe key or webhook secret."""
+
+import logging
+import re
+
+SECRET_PATTERN = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{4,}")
+
+
+def redact(text: str) -> str:
+    return SECRET_PATTERN.sub(lambda m: m.group(1) + "***", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = ()
+        return True

@@ -1,0 +1,280 @@
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from billing.taxids import TaxIdType
+from mspercury.secrets import EncryptedSecret
+
+CURRENCY_CHOICES = [
+    ("EUR", "EUR – Euro"),
+    ("USD", "USD – US dollar"),
+    ("GBP", "GBP – Pound sterling"),
+    ("CHF", "CHF – Swiss franc"),
+    ("CAD", "CAD – Canadian dollar"),
+    ("AUD", "AUD – Australian dollar"),
+    ("SEK", "SEK – Swedish krona"),
+    ("DKK", "DKK – Danish krone"),
+    ("NOK", "NOK – Norwegian krone"),
+    ("PLN", "PLN – Polish złoty"),
+    ("CZK", "CZK – Czech koruna"),
+]
+UI_LANGUAGES = [("en", _("English")), ("de", _("German"))]
+DOCUMENT_LANGUAGES = [
+    ("de", "Deutsch"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+]
+
+
+def new_token() -> str:
+    """An unguessable URL token: 256 bits from the OS random source."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=UI_LANGUAGES, default="en")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_workspace = models.ForeignKey(
+        "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def has_two_factor(self) -> bool:
+        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+
+
+class Workspace(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region / state"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    tax_id_type = models.CharField(
+        _("tax-ID type"), max_length=20, choices=TaxIdType.choices, default=TaxIdType.NONE
+    )
+    tax_id = models.CharField(_("tax ID"), max_length=40, blank=True)
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
+    )
+    default_language = models.CharField(
+        _("default document language"), max_length=8, choices=DOCUMENT_LANGUAGES, default="en"
+    )
+    require_2fa_for_admins = models.BooleanField(
+        _("require two-factor authentication for owners and admins"), default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MEMBER = "member", _("Member")
+
+
+class Membership(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
+        ]
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        """Owners and admins manage the workspace; members work with its data."""
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+def _invite_expiry():
+    return timezone.now() + timedelta(days=settings.MSPERCURY_INVITE_DAYS)
+
+
+class Invite(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField(_("email"))
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invite_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invite {self.email} to {self.workspace}"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AuditEvent(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    summary = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A django-otp TOTP device whose seed is stored AES-GCM encrypted (never in plain hex)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    secret_encrypted = models.TextField(editable=False)
+    last_t = models.BigIntegerField(default=-1)
+
+    secret = EncryptedSecret("secret_encrypted")
+
+    STEP = 30
+    DIGITS = 6
+    TOLERANCE = 1  # accept one step of clock drift either way
+
+    def secret_binding(self) -> str:
+        return str(self.public_id)
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        token = str(token).strip().replace(" ", "")
+        if not (token.isdigit() and len(token) == self.DIGITS):
+            self.throttle_increment()
+            return False
+        totp = TOTP(bytes.fromhex(self.secret), self.STEP, 0, self.DIGITS, 0)
+        if not totp.verify(int(token), tolerance=self.TOLERANCE, min_t=self.last_t + 1):
+            self.throttle_increment()
+            return False
+        matched = totp.t()
+        self.last_t = matched
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """Single-use recovery codes; only their SHA-256 hashes are stored."""
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        normalized = str(token).strip().replace("-", "").replace(" ", "").lower()
+        code = self.codes.filter(code_hash=hash_token(normalized), used_at=None).first()
+        if code is None:
+            self.throttle_increment()
+            return False
+        # A conditional update makes the code single-use even under concurrent submits.
+        used = BackupCode.objects.filter(pk=code.pk, used_at=None).update(used_at=timezone.now())
+        if not used:
+            return False
+        self.throttle_reset()
+        return True
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return "Backup code"

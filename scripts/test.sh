@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole check, exactly as CI runs it: install, lint, format check, migrations check, pytest on
+# PostgreSQL and Redis. Extra arguments go to pytest (e.g. scripts/test.sh tests/mspercury -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --test
+scripts/services.sh
+
+export DEBUG=1
+export SECRET_KEY="${TEST_SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz}"
+export MSPERCURY_ENCRYPTION_KEYS="v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mspercury}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+export MSPERCURY_CELERY_EAGER=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+echo "==> ruff check"; .venv/bin/ruff check .
+echo "==> ruff format --check"; .venv/bin/ruff format --check .
+echo "==> makemigrations --check"; .venv/bin/python manage.py makemigrations --check --dry-run
+echo "==> pytest"
+.venv/bin/python -m pytest "$@"
