@@ -1,0 +1,69 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from billing.taxids import TaxIdType
+from mspercury.models import DOCUMENT_LANGUAGES, Workspace
+
+
+class CollectionMethod(models.TextChoices):
+    CHARGE_AUTOMATICALLY = "charge_automatically", _("Charge automatically")
+    SEND_INVOICE = "send_invoice", _("Send invoice")
+
+
+class Customer(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="customers")
+    company_name = models.CharField(_("company name"), max_length=200)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    street2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state / province"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    tax_id_type = models.CharField(
+        _("tax-ID type"), max_length=20, choices=TaxIdType.choices, default=TaxIdType.NONE
+    )
+    tax_id = models.CharField(_("tax ID"), max_length=40, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=DOCUMENT_LANGUAGES, default="en"
+    )
+    collection_method = models.CharField(
+        _("collection method"),
+        max_length=24,
+        choices=CollectionMethod.choices,
+        default=CollectionMethod.SEND_INVOICE,
+    )
+    days_until_due = models.PositiveSmallIntegerField(_("days until due"), default=14)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["company_name", "id"]
+        indexes = [models.Index(fields=["workspace", "company_name"])]
+
+    def __str__(self):
+        return self.company_name
+
+
+class Project(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="projects")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(_("name"), max_length=200)
+    workstations = models.PositiveIntegerField(_("workstations"), default=0)
+    servers = models.PositiveIntegerField(_("servers"), default=0)
+    users = models.PositiveIntegerField(_("users"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.customer} – {self.name}"
