@@ -1,3 +1,1 @@
-app_name = "quotes"
-
 urlpatterns: list = []
