@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from mspercury.actions import do_signup
+from mspercury.models import User
+
+DEMO_EMAIL = "demo@mspercury.test"
+DEMO_PASSWORD = "demo-password-123"
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace and its sample data (idempotent) and print the login."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = do_signup(
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                full_name="Demo Admin",
+                workspace_name="Demo IT Services GmbH",
+                language="en",
+            )
+            workspace = user.last_workspace
+            workspace.street = "Neufeldweg 25a"
+            workspace.postal_code = "51427"
+            workspace.city = "Bergisch Gladbach"
+            workspace.country = "DE"
+            workspace.tax_id_type = "eu_vat"
+            workspace.tax_id = "DE136695976"
+            workspace.save()
+            from mspercury.demo import seed_workspace
+
+            seed_workspace(workspace, user)
+        self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/"))
+        self.stdout.write(f"  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
