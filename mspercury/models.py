@@ -240,11 +240,26 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
             self.throttle_increment()
             return False
         matched = totp.t()
+        # Conditional update: of two requests submitting the same code only one may succeed.
+        now = timezone.now()
+        won = TOTPDevice.objects.filter(pk=self.pk, last_t__lt=matched).update(
+            last_t=matched,
+            throttling_failure_count=0,
+            throttling_failure_timestamp=None,
+            last_used_at=now,
+        )
+        if not won:
+            return False
         self.last_t = matched
         self.throttle_reset(commit=False)
-        self.set_last_used_timestamp(commit=False)
-        self.save()
+        self.last_used_at = now
         return True
+
+    def throttle_increment(self, commit=True):
+        # Save only the counters, so a stale instance cannot write an old last_t back.
+        super().throttle_increment(commit=False)
+        if commit:
+            self.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
 
 
 class BackupCodeDevice(ThrottlingMixin, Device):

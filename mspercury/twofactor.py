@@ -1,5 +1,6 @@
 """TOTP enrolment and verification on top of django-otp, with encrypted seeds."""
 
+import base64
 import secrets
 from urllib.parse import quote, urlencode
 
@@ -7,7 +8,14 @@ import segno
 from django.conf import settings
 from django.db import transaction
 
-from mspercury.models import BackupCode, BackupCodeDevice, TOTPDevice, hash_token
+from mspercury.models import (
+    BackupCode,
+    BackupCodeDevice,
+    Role,
+    TOTPDevice,
+    Workspace,
+    hash_token,
+)
 
 BACKUP_CODE_COUNT = 10
 
@@ -21,9 +29,16 @@ def user_devices(user) -> list:
 
 
 def verify_any_device(user, code: str):
-    """Try the code on each device. Returns (device or None, whether throttling blocked it)."""
+    """Try the code on the device it can belong to. Returns (device or None, throttled).
+
+    A 6-digit code goes to the authenticator app, anything else to the backup codes, so using
+    a backup code does not count as a failed app attempt (and throttle the app), nor vice versa.
+    """
     throttled = False
+    looks_like_totp = _looks_like_totp(code)
     for device in user_devices(user):
+        if isinstance(device, TOTPDevice) != looks_like_totp:
+            continue
         allowed, _info = device.verify_is_allowed()
         if not allowed:
             throttled = True
@@ -31,6 +46,24 @@ def verify_any_device(user, code: str):
         if device.verify_token(code):
             return device, False
     return None, throttled
+
+
+def _looks_like_totp(code: str) -> bool:
+    code = str(code).strip().replace(" ", "")
+    return code.isdigit() and len(code) == TOTPDevice.DIGITS
+
+
+def backup_codes_left(user) -> int:
+    return BackupCode.objects.filter(device__user=user, used_at=None).count()
+
+
+def workspaces_requiring_2fa(user):
+    """Workspaces where the user is owner or admin and two-factor is mandatory for them."""
+    return Workspace.objects.filter(
+        require_2fa_for_admins=True,
+        memberships__user=user,
+        memberships__role__in=[Role.OWNER, Role.ADMIN],
+    )
 
 
 def start_totp_enrolment(user) -> TOTPDevice:
@@ -43,8 +76,6 @@ def start_totp_enrolment(user) -> TOTPDevice:
 
 
 def base32_secret(device: TOTPDevice) -> str:
-    import base64
-
     return base64.b32encode(bytes.fromhex(device.secret)).decode().rstrip("=")
 
 
