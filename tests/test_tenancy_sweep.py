@@ -1,0 +1,191 @@
+"""Cross-tenant sweep: every URL that names an object answers 404 to an outsider.
+
+The sweep walks the whole URL configuration, so a new route is checked the day it is added.
+Each route parameter needs a way to make a real object in Alice's workspace (alpha):
+
+* Add an entry to ``FACTORIES``: the parameter name maps to ``factory(workspace, owner)``, which
+  creates an object in ``workspace`` and returns the value that goes into the URL (its
+  ``public_id`` for ``<uuid:...>``).
+* Routes whose parameter is a capability for people outside any workspace (a share link, an
+  emailed invite, a webhook address) go into ``PUBLIC_TOKEN_PATTERNS`` with the reason; the sweep
+  then checks that a guessed token gets 404 instead.
+
+A route with a parameter that has neither fails with "add a factory for <name> in
+tests/test_tenancy_sweep.py".
+"""
+
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver
+from django.urls.converters import get_converters
+from django.urls.resolvers import RegexPattern, URLResolver
+
+from customers.models import Customer, Project
+from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
+
+
+def _invite(workspace: Workspace, owner: User):
+    return Invite.objects.create(
+        workspace=workspace,
+        email="sweep-invitee@example.org",
+        token_hash=hash_token(new_token()),
+        invited_by=owner,
+    ).public_id
+
+
+def _membership(workspace: Workspace, owner: User):
+    user = User.objects.create_user(f"sweep-{uuid.uuid4().hex[:8]}@example.org", "x")
+    return Membership.objects.create(workspace=workspace, user=user, role=Role.MEMBER).public_id
+
+
+def _customer(workspace: Workspace, owner: User):
+    return Customer.objects.create(workspace=workspace, company_name="Sweep GmbH").public_id
+
+
+def _project(workspace: Workspace, owner: User):
+    customer = Customer.objects.create(workspace=workspace, company_name="Sweep GmbH")
+    return Project.objects.create(
+        workspace=workspace, customer=customer, name="Sweep office"
+    ).public_id
+
+
+# Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
+FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
+    "workspace_id": lambda workspace, owner: workspace.public_id,
+    "invite_id": _invite,
+    "membership_id": _membership,
+    "customer_id": _customer,
+    "project_id": _project,
+}
+
+# Full route → why its parameters are public tokens rather than workspace-scoped ids.
+PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
+    "invite/<str:token>/": "emailed to a person who is not a member yet; the token is the key",
+    "webhooks/stripe/<str:token>/": "Stripe posts here unauthenticated; the token names the "
+    "connection and the signature proves the sender",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str | None
+    params: dict[str, str]  # parameter name → converter name
+    is_regex: bool = False
+
+    def url(self, values: dict[str, object]) -> str:
+        converters = get_converters()
+
+        def fill(match):
+            converter = converters[match["converter"] or "str"]
+            return converter.to_url(values[match["parameter"]])
+
+        return "/" + _PARAMETER.sub(fill, self.route)
+
+
+_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
+
+
+def _walk(entries, prefix="", namespace=""):
+    for entry in entries:
+        pattern = entry.pattern
+        if isinstance(pattern, RegexPattern):
+            route = prefix + pattern.regex.pattern.lstrip("^").rstrip("$").replace("\\Z", "")
+            groups = dict.fromkeys(pattern.regex.groupindex, "regex")
+            if pattern.regex.groups and not groups:
+                groups = {"<unnamed group>": "regex"}
+        else:
+            route = prefix + str(pattern)
+            groups = {m["parameter"]: m["converter"] or "str" for m in _PARAMETER.finditer(route)}
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, inner)
+        else:
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield Route(route, name, groups, is_regex=isinstance(pattern, RegexPattern))
+
+
+ALL_ROUTES = list(_walk(get_resolver().url_patterns))
+WITH_PARAMS = [r for r in ALL_ROUTES if r.params]
+PRIVATE = [r for r in WITH_PARAMS if r.route not in PUBLIC_TOKEN_PATTERNS]
+PUBLIC = [r for r in WITH_PARAMS if r.route in PUBLIC_TOKEN_PATTERNS]
+
+
+def _guess(converter: str):
+    """A value of the right shape that names nothing."""
+    return uuid.uuid4() if converter == "uuid" else secrets.token_urlsafe(32)
+
+
+def test_it_finds_the_routes_it_sweeps():
+    """The walker sees nested includes; a broken walker would make the sweep pass vacuously."""
+    routes = {r.route for r in WITH_PARAMS}
+    assert "workspaces/<uuid:workspace_id>/switch/" in routes
+    assert "settings/team/members/<uuid:membership_id>/remove/" in routes
+    assert "invite/<str:token>/" in routes
+    assert len(PRIVATE) >= 4
+
+
+def test_it_uses_no_sequential_ids():
+    """No route takes an <int:...>; ids in URLs are UUIDs or random tokens."""
+    offenders = [r.route for r in ALL_ROUTES if "int" in r.params.values()]
+    assert not offenders, f"use a public UUID instead of an integer id: {offenders}"
+
+
+def test_it_uses_path_converters_only():
+    """re_path() groups escape the sweep's converter logic; use path() with <uuid:...>."""
+    offenders = [r.route for r in ALL_ROUTES if r.is_regex and r.params]
+    assert not offenders, f"replace re_path() with path() and a converter: {offenders}"
+
+
+def test_it_lists_only_existing_public_routes():
+    """A stale PUBLIC_TOKEN_PATTERNS entry would hide nothing but mislead readers."""
+    stale = set(PUBLIC_TOKEN_PATTERNS) - {r.route for r in ALL_ROUTES}
+    assert not stale, f"remove from PUBLIC_TOKEN_PATTERNS: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("route", PRIVATE, ids=lambda r: r.route)
+def test_it_hides_other_workspaces_objects(route, alpha, alice, charlie, client_for):
+    """Charlie (owner elsewhere, fresh 2FA) gets 404 for Alpha's objects, by GET and POST.
+
+    405 is accepted for a method the view refuses outright, as long as a made-up id gets the
+    same answer: the error is the same for objects you can't access and objects that don't exist.
+    """
+    missing = [name for name in route.params if name not in FACTORIES]
+    if missing:
+        pytest.fail(
+            "; ".join(
+                f"add a factory for {name} in tests/test_tenancy_sweep.py" for name in missing
+            )
+            + f" (route {route.route})"
+        )
+    values = {name: FACTORIES[name](alpha, alice) for name in route.params}
+    url = route.url(values)
+    guessed = route.url({name: _guess(conv) for name, conv in route.params.items()})
+    client = client_for(charlie)
+
+    statuses = {}
+    for method in ("post", "get"):
+        status = getattr(client, method)(url).status_code
+        if status == 405:
+            # A view may refuse a method before any lookup; that must not depend on the object.
+            guess_status = getattr(client, method)(guessed).status_code
+            assert guess_status == 405, f"{method.upper()} {url}: 405 only for a real object"
+        else:
+            assert status == 404, f"{method.upper()} {url} answered {status}"
+        statuses[method] = status
+    assert 404 in statuses.values(), f"{url} accepts neither GET nor POST"
+
+
+@pytest.mark.parametrize("route", PUBLIC, ids=lambda r: r.route)
+def test_it_rejects_guessed_public_tokens(route, db):
+    """An anonymous visitor with a made-up token gets 404 (GET may be 405 on POST-only views)."""
+    url = route.url({name: _guess(conv) for name, conv in route.params.items()})
+    client = Client()
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code in (404, 405)
