@@ -16,6 +16,7 @@ from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
 from stdnum.no import mva as no_mva
 from stdnum.us import ein as us_ein
+from stdnum.util import clean
 
 # ISO 3166-1 alpha-2 codes of the 27 EU member states. Greece is GR in ISO, EL in VAT IDs.
 EU_COUNTRIES = frozenset(
@@ -215,7 +216,8 @@ def normalize_tax_id(tax_id_type: str, country: str, value: str) -> str:
 
 
 def _normalize_eu_vat(country: str, value: str, fmt: str) -> str:
-    compact = eu_vat.compact(value)
+    # Not eu_vat.compact(): it raises a bare stdnum error for a prefix it doesn't know (GB, XX).
+    compact = clean(value, " -./,").upper()
     prefix = compact[:2]
     if prefix == "GR":
         raise TaxIdError(str(_("Greek VAT IDs start with EL, not GR (e.g. EL094259216).")))

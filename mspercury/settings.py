@@ -14,6 +14,7 @@ from mspercury.env import (
     env_str,
     parse_database_url,
 )
+from mspercury.secrets import parse_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,7 @@ if not MSPERCURY_ENCRYPTION_KEYS:
         "MSPERCURY_ENCRYPTION_KEYS is not set; generate one with "
         "`python -m mspercury.secrets generate-key` (the app never falls back to a built-in key)"
     )
+parse_keyring(MSPERCURY_ENCRYPTION_KEYS)  # a malformed ring stops start-up, not the first login
 
 MSPERCURY_PUBLIC_URL = check_public_url(
     "MSPERCURY_PUBLIC_URL", env_str("MSPERCURY_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mspercury import audit
-from mspercury.access import workspace_required
+from mspercury.access import admin_required, workspace_required
 from mspercury.actions import do_create_workspace
 from mspercury.forms import WorkspaceCreateForm
+from mspercury.forms_workspace import WorkspaceSettingsForm, changed_fields, settings_snapshot
 from mspercury.middleware import SESSION_WORKSPACE_KEY
-from mspercury.models import Membership
+from mspercury.models import Membership, Workspace
 
 
 @login_required
@@ -48,11 +50,39 @@ def settings_home(request):
     return redirect("workspace_settings" if request.membership.is_admin else "team")
 
 
-@workspace_required
+@admin_required
 def workspace_settings(request):
-    return render(request, "mspercury/workspace_settings.html", {})
+    workspace = Workspace.objects.get(pk=request.workspace.pk)  # a copy the form may modify
+    options = {"instance": workspace, "can_set_2fa_policy": request.membership.is_owner}
+    if request.method == "POST" and "_refresh" in request.POST:
+        form = WorkspaceSettingsForm.refreshed(request.POST, **options)
+    elif request.method == "POST":
+        before = settings_snapshot(workspace)
+        form = WorkspaceSettingsForm(request.POST, **options)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                changed = changed_fields(before, workspace)
+                if changed:
+                    audit.record(
+                        request,
+                        workspace,
+                        "workspace.settings_changed",
+                        f"Workspace settings changed: {', '.join(changed)}",
+                        changed=changed,
+                    )
+            messages.success(request, _("Workspace settings saved."))
+            return redirect("workspace_settings")
+    else:
+        form = WorkspaceSettingsForm(**options)
+    return render(request, "mspercury/workspace_settings.html", {"form": form})
 
 
-@workspace_required
+@admin_required
+@require_GET
 def workspace_tax_id_type(request):
-    return render(request, "mspercury/workspace_settings.html", {})
+    """htmx: the tax-ID type field for the chosen country, with its expected format."""
+    form = WorkspaceSettingsForm.refreshed(
+        request.GET, instance=request.workspace, can_set_2fa_policy=False
+    )
+    return render(request, "mspercury/_tax_id_type_field.html", {"form": form})

@@ -1,0 +1,131 @@
+"""Settings → Workspace: the form and the rule that picks the tax-ID type for a country."""
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from billing.taxids import (
+    TaxIdError,
+    TaxIdType,
+    default_type_for_country,
+    expected_format,
+    normalize_tax_id,
+)
+from mspercury.models import Workspace
+
+SETTINGS_FIELDS = [
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "tax_id_type",
+    "tax_id",
+    "default_currency",
+    "default_language",
+    "require_2fa_for_admins",
+]
+_TAX_ID_TYPES = {value for value, _label in TaxIdType.choices}
+
+
+def tax_id_type_for(country: str, country_was: str, submitted_type: str) -> str:
+    """The country's default type when the country changed; otherwise the user's own choice."""
+    country = (country or "").upper()
+    if country != (country_was or "").upper() or submitted_type not in _TAX_ID_TYPES:
+        return default_type_for_country(country)
+    return submitted_type
+
+
+def known_country(code: str) -> str:
+    code = (code or "").strip().upper()
+    return code if code in countries else ""
+
+
+class WorkspaceSettingsForm(forms.ModelForm):
+    # The country the tax-ID type was last chosen for; a different country means "use its default".
+    country_was = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"id": "id_country_was"})
+    )
+
+    class Meta:
+        model = Workspace
+        fields = SETTINGS_FIELDS
+        widgets = {"street": forms.TextInput(attrs={"autocomplete": "street-address"})}
+
+    def __init__(self, *args, can_set_2fa_policy: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "country_was" not in self.initial:
+            self.initial["country_was"] = self.instance.country.code or ""
+        policy = self.fields["require_2fa_for_admins"]
+        if can_set_2fa_policy:
+            policy.help_text = _(
+                "Owners and admins without an authenticator app will have to set one up "
+                "before they can continue."
+            )
+        else:
+            policy.disabled = True
+            policy.help_text = _("Only owners can change this.")
+        refresh = {
+            "hx-get": reverse_lazy("workspace_tax_id_type"),
+            "hx-trigger": "change",
+            "hx-target": "#tax-id-type-field",
+            "hx-swap": "outerHTML",
+        }
+        self.fields["country"].widget.attrs.update(
+            refresh, **{"hx-include": "#id_tax_id_type, #id_country_was"}
+        )
+        self.fields["tax_id_type"].widget.attrs.update(
+            refresh, **{"hx-include": "#id_country, #id_country_was"}
+        )
+        self.fields["tax_id"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    @classmethod
+    def refreshed(cls, data, **kwargs) -> "WorkspaceSettingsForm":
+        """An unbound form showing the submitted values, the tax-ID type fitted to the country."""
+        form = cls(**kwargs)
+        initial = {}
+        for name, field in form.fields.items():
+            if field.disabled:
+                continue
+            if isinstance(field, forms.BooleanField):
+                initial[name] = name in data
+            else:
+                initial[name] = data.get(name, "")
+        country = known_country(data.get("country"))
+        initial["country"] = country
+        initial["tax_id_type"] = tax_id_type_for(
+            country, data.get("country_was", ""), data.get("tax_id_type", "")
+        )
+        initial["country_was"] = country
+        form.initial.update(initial)
+        return form
+
+    def tax_id_format(self) -> str:
+        """What a number of the chosen type looks like, for the hint under the type."""
+        tax_id_type = self["tax_id_type"].value() or ""
+        country = known_country(str(self["country"].value() or ""))
+        return expected_format(tax_id_type, country)
+
+    def clean(self):
+        cleaned = super().clean()
+        tax_id_type = cleaned.get("tax_id_type")
+        if tax_id_type is None or "tax_id" not in cleaned:
+            return cleaned
+        country = str(cleaned.get("country") or "")
+        try:
+            cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
+        except TaxIdError as exc:
+            self.add_error("tax_id", str(exc))
+        return cleaned
+
+
+def settings_snapshot(workspace: Workspace) -> dict[str, str]:
+    """The editable values as strings, to tell which fields a save changed."""
+    return {name: str(getattr(workspace, name)) for name in SETTINGS_FIELDS}
+
+
+def changed_fields(before: dict[str, str], workspace: Workspace) -> list[str]:
+    after = settings_snapshot(workspace)
+    return [name for name in SETTINGS_FIELDS if before[name] != after[name]]
