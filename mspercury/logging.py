@@ -2,6 +2,7 @@
 
 import logging
 import re
+import traceback
 
 SECRET_PATTERN = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{4,}")
 
@@ -17,4 +18,7 @@ class RedactSecretsFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is printed redacted.
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
         return True

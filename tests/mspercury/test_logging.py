@@ -73,3 +73,25 @@ def test_redact_masks_every_occurrence():
     text = " ".join(SECRETS)
     masked = redact(text)
     assert masked == "sk_live_*** rk_test_*** whsec_*** sk_test_*** pk_live_***"
+
+
+def test_it_masks_secrets_inside_tracebacks():
+    """A key inside an exception message does not reach the log output in plain text."""
+    import io
+    import logging
+
+    from mspercury.logging import RedactSecretsFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecretsFilter())
+    logger = logging.getLogger("tests.redact.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        raise ValueError("bad key rk_live_SuperSecretValue1234")
+    except ValueError:
+        logger.exception("push failed")
+    output = stream.getvalue()
+    assert "SuperSecretValue1234" not in output
+    assert "rk_live_***" in output
