@@ -11,7 +11,18 @@ THE ROUNDING RULE (used everywhere, written down once):
 Pure: no ORM, no settings, no clock.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 
 # ISO 4217 minor-unit exponents that differ from 2 (for the currencies Stripe bills in).
 _EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "VND": 0, "ISK": 0, "UGX": 0, "BHD": 3, "KWD": 3}
@@ -44,6 +55,23 @@ MAXIMUM_MINOR_UNITS = 99_999_999
 
 HUNDRED = Decimal(100)
 
+# Arithmetic that never rounds on its own: the default context keeps only 28 digits, which would
+# silently round large products (a second, hidden rounding) and make quantize() fail.
+_EXACT = Context(
+    prec=MAX_PREC,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    rounding=ROUND_HALF_UP,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+
+def _decimal(value: Decimal | int | str) -> Decimal:
+    """Decimal from Decimal, int or str; floats are refused (1.005 is really 1.00499…)."""
+    if isinstance(value, float):
+        raise TypeError(f"money amounts must be Decimal, int or str, not float ({value!r})")
+    return Decimal(value)
+
 
 def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
@@ -55,31 +83,51 @@ def quantum(currency: str) -> Decimal:
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, half up."""
-    return Decimal(amount).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return _decimal(amount).quantize(quantum(currency), rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def line_net(
     quantity: Decimal, unit_price: Decimal, discount_percent: Decimal | None, currency: str
 ) -> Decimal:
     """Net amount of one line: exact product, one rounding at the end (rule 1)."""
-    exact = Decimal(quantity) * Decimal(unit_price)
+    exact = _EXACT.multiply(_decimal(quantity), _decimal(unit_price))
     if discount_percent:
-        exact = exact * (HUNDRED - Decimal(discount_percent)) / HUNDRED
+        remaining = _EXACT.subtract(HUNDRED, _decimal(discount_percent))
+        exact = _EXACT.multiply(exact, remaining).scaleb(-2, context=_EXACT)
     return round_money(exact, currency)
 
 
 def tax_amount(net_total: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
     """Tax on a rounded net total (rule 3)."""
-    return round_money(Decimal(net_total) * Decimal(rate_percent) / HUNDRED, currency)
+    exact = _EXACT.multiply(_decimal(net_total), _decimal(rate_percent)).scaleb(-2, context=_EXACT)
+    return round_money(exact, currency)
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """Exact conversion for Stripe; refuses amounts that are not whole minor units."""
-    scaled = Decimal(amount).scaleb(exponent(currency))
-    if scaled != scaled.to_integral_value():
+    amount = _decimal(amount)
+    if not amount.is_finite():
+        raise ValueError(f"{amount} is not an amount")
+    scaled = amount.scaleb(exponent(currency), context=_EXACT)
+    if scaled != scaled.to_integral_value(context=_EXACT):
         raise ValueError(f"{amount} {currency} is not a whole number of minor units")
     return int(scaled)
 
 
+def sum_money(amounts: Iterable[Decimal], currency: str) -> Decimal:
+    """A total (rule 2): the sum of amounts already rounded to the minor unit; refuses others."""
+    total = round_money(Decimal(0), currency)
+    for amount in amounts:
+        amount = _decimal(amount)
+        if round_money(amount, currency) != amount:
+            raise ValueError(f"{amount} {currency} is not rounded to the minor unit")
+        total = _EXACT.add(total, amount)
+    return total
+
+
 def from_minor_units(value: int, currency: str) -> Decimal:
-    return Decimal(value).scaleb(-exponent(currency)).quantize(quantum(currency))
+    return (
+        Decimal(value)
+        .scaleb(-exponent(currency), context=_EXACT)
+        .quantize(quantum(currency), context=_EXACT)
+    )

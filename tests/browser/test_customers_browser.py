@@ -30,6 +30,7 @@ def test_it_creates_a_us_customer_with_htmx(page, sign_in, alice, alpha):
     page.get_by_role("button", name="Create customer").click()
     expect(page.locator(".message.success")).to_contain_text("Customer created.")
     expect(page.locator("#email-warning")).to_contain_text("Stripe needs an email address.")
+    page.screenshot(path="/tmp/customer_detail.png", full_page=True)
 
     customer = Customer.objects.get()
     assert (customer.country.code, customer.state) == ("US", "IL")
