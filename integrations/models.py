@@ -1,0 +1,127 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mspercury.models import Workspace
+from mspercury.secrets import EncryptedSecret
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookStatus(models.TextChoices):
+    NONE = "none", _("Not registered")
+    REGISTERED = "registered", _("Registered automatically")
+    MANUAL = "manual", _("Set up by hand")
+    FAILED = "failed", _("Registration failed")
+
+
+class StripeConnection(models.Model):
+    """A workspace's own Stripe account, reached with its own (restricted) key."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="stripe_connection"
+    )
+    key_encrypted = models.TextField(editable=False)
+    key_prefix = models.CharField(max_length=8)
+    key_last4 = models.CharField(max_length=4)
+    key_kind = models.CharField(max_length=12)  # restricted / secret
+    mode = models.CharField(max_length=4)  # test / live
+    account_id = models.CharField(max_length=64, blank=True)
+    account_name = models.CharField(max_length=200, blank=True)
+    account_details_available = models.BooleanField(default=True)
+    permissions = models.JSONField(default=dict, blank=True)
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    last_check_error = models.TextField(blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    # Webhook endpoint at Stripe, reached on our side by an unguessable path token.
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
+    webhook_status = models.CharField(
+        max_length=12, choices=WebhookStatus.choices, default=WebhookStatus.NONE
+    )
+    webhook_endpoint_id = models.CharField(max_length=64, blank=True)
+    webhook_secret_encrypted = models.TextField(blank=True, editable=False)
+    webhook_error = models.TextField(blank=True)
+    # The key may not manage webhook endpoints: the admin adds ours by hand and pastes its secret.
+    webhook_needs_manual = models.BooleanField(default=False)
+    webhook_registered_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_error = models.TextField(blank=True)
+    last_delivery_error_at = models.DateTimeField(null=True, blank=True)
+
+    api_key = EncryptedSecret("key_encrypted")
+    webhook_secret = EncryptedSecret("webhook_secret_encrypted")
+
+    def __str__(self):
+        return f"Stripe {self.mode} for {self.workspace}"
+
+    def secret_binding(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def masked_key(self) -> str:
+        return f"{self.key_prefix}…{self.key_last4}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode == "live"
+
+    @property
+    def account_ref(self) -> str:
+        """The account identity used to key Stripe ids: account id, or this connection."""
+        return self.account_id or f"conn:{self.public_id}"
+
+    def webhook_url(self) -> str:
+        path = reverse("integrations:stripe_webhook", args=[self.webhook_token])
+        return f"{settings.MSPERCURY_PUBLIC_URL}{path}"
+
+    def dashboard_url(self, path: str = "") -> str:
+        base = "https://dashboard.stripe.com"
+        if self.mode == "test":
+            base += "/test"
+        return f"{base}/{path.lstrip('/')}" if path else base
+
+
+class StripeEvent(models.Model):
+    """A webhook event exactly as Stripe sent it, stored before any processing."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    stripe_account = models.CharField(max_length=80)
+    event_id = models.CharField(max_length=80)
+    event_type = models.CharField(max_length=80, db_index=True)
+    livemode = models.BooleanField(default=False)
+    api_version = models.CharField(max_length=40, blank=True)
+    created = models.DateTimeField(null=True, blank=True)  # Stripe's event time
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_account", "event_id"], name="one_stored_event_per_account"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id}"

@@ -5,13 +5,14 @@ The error for another workspace's object is the same as for an object that does 
 
 import time
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 SESSION_2FA_AT = "mspercury_2fa_verified_at"
 
@@ -76,10 +77,20 @@ def recent_2fa_required(view):
     def wrapper(request, *args, **kwargs):
         if not has_recent_2fa(request):
             target = "security" if not request.user.has_two_factor() else "verify_2fa"
-            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            back = request.get_full_path() if request.method == "GET" else _referer_path(request)
+            return redirect(f"{reverse(target)}?{urlencode({'next': back})}")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _referer_path(request) -> str:
+    """Where a POST came from (same host only), to return there after the 2FA check."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.get_full_path()
 
 
 def get_for_workspace(request, queryset, **lookup):

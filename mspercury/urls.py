@@ -50,5 +50,5 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("", include("quotes.urls")),
     path("billing/", include("billing.urls")),
-    path("integrations/", include("integrations.urls")),
+    path("", include("integrations.urls")),
 ]

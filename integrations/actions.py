@@ -1,0 +1,280 @@
+"""Connect, verify, replace and disconnect a workspace's Stripe key; register its webhook.
+
+Stripe calls happen before any write; a failure leaves the stored connection as it was. Keys
+never reach the audit log: only the masked prefix and last four characters.
+"""
+
+import contextlib
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.stripe.account import KeyFormatError, KeyInfo, parse_key, verify_key
+from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.webhooks import delete_endpoint, register_endpoint
+from mspercury import audit
+
+
+class ConnectionError_(Exception):
+    """A connect/replace/test that failed; ``message`` is shown to the user as is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    connection: StripeConnection
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_key(request, workspace, raw_key: str, action: str) -> tuple[KeyInfo, object]:
+    try:
+        info = parse_key(raw_key)
+    except KeyFormatError as exc:
+        audit.record(request, workspace, f"stripe.{action}_failed", str(exc), reason="key_format")
+        raise ConnectionError_(str(exc)) from None
+    try:
+        verification = verify_key(info)
+    except StripeFailure as failure:
+        audit.record(
+            request,
+            workspace,
+            f"stripe.{action}_failed",
+            f"Stripe rejected key {info.masked}: {failure.message}",
+            key=info.masked,
+            kind=str(failure.kind),
+            request_id=failure.request_id,
+        )
+        raise ConnectionError_(failure.message) from None
+    return info, verification
+
+
+def _apply(connection: StripeConnection, info: KeyInfo, verification) -> None:
+    connection.api_key = info.key
+    connection.key_prefix = info.prefix
+    connection.key_last4 = info.last4
+    connection.key_kind = info.kind
+    connection.mode = info.mode
+    connection.account_id = verification.account_id
+    connection.account_name = verification.account_name
+    connection.account_details_available = verification.account_details_available
+    connection.permissions = verification.permissions
+    connection.last_verified_at = timezone.now()
+    connection.last_check_error = ""
+
+
+def _register_webhook(connection: StripeConnection) -> None:
+    """Create our endpoint at Stripe; on failure record why (the connection still works)."""
+    try:
+        endpoint = register_endpoint(
+            connection.api_key, connection.webhook_url(), str(connection.workspace.public_id)
+        )
+    except StripeFailure as failure:
+        connection.webhook_status = WebhookStatus.FAILED
+        connection.webhook_endpoint_id = ""
+        connection.webhook_secret = ""
+        connection.webhook_error = failure.message
+        connection.webhook_needs_manual = failure.kind == FailureKind.PERMISSION
+        return
+    connection.webhook_status = WebhookStatus.REGISTERED
+    connection.webhook_endpoint_id = endpoint.endpoint_id
+    connection.webhook_secret = endpoint.secret
+    connection.webhook_error = ""
+    connection.webhook_needs_manual = False
+    connection.webhook_registered_at = timezone.now()
+
+
+def do_connect(request, workspace, raw_key: str) -> Outcome:
+    if StripeConnection.objects.filter(workspace=workspace).exists():
+        raise ConnectionError_(_("Stripe is already connected; use “Replace key”."))
+    info, verification = _check_key(request, workspace, raw_key, "connect")
+    connection = StripeConnection(workspace=workspace, connected_by=request.user)
+    _apply(connection, info, verification)
+    _register_webhook(connection)
+    try:
+        with transaction.atomic():
+            connection.save()
+            audit.record(
+                request,
+                workspace,
+                "stripe.connected",
+                f"Stripe connected ({info.mode}) with key {info.masked}",
+                key=info.masked,
+                mode=info.mode,
+                account=verification.account_id,
+                webhook=connection.webhook_status,
+            )
+    except IntegrityError:
+        raise ConnectionError_(_("Stripe was connected meanwhile by someone else.")) from None
+    warnings = []
+    if info.kind == "secret":
+        warnings.append(_secret_key_warning())
+    return Outcome(connection, warnings)
+
+
+def do_test_connection(request, connection: StripeConnection) -> None:
+    info = parse_key(connection.api_key)
+    try:
+        verification = verify_key(info)
+    except StripeFailure as failure:
+        connection.last_check_error = failure.message
+        connection.save(update_fields=["last_check_error"])
+        audit.record(
+            request,
+            connection.workspace,
+            "stripe.test_failed",
+            f"Connection test failed: {failure.message}",
+            key=info.masked,
+        )
+        raise ConnectionError_(failure.message) from None
+    _apply(connection, info, verification)
+    connection.save()
+
+
+def do_replace_key(request, connection: StripeConnection, raw_key: str) -> Outcome:
+    """Verify the new key first; only then replace the old one. A failure changes nothing."""
+    workspace = connection.workspace
+    info, verification = _check_key(request, workspace, raw_key, "replace")
+    old_account, old_mode, old_masked = (
+        connection.account_id,
+        connection.mode,
+        connection.masked_key,
+    )
+    old_key, old_endpoint = connection.api_key, connection.webhook_endpoint_id
+    _apply(connection, info, verification)
+    warnings = []
+    # Unknown account ids (403 on /v1/account) count as a switch: nothing is assumed shared.
+    switched = (
+        old_mode != info.mode
+        or not old_account
+        or not verification.account_id
+        or verification.account_id != old_account
+    )
+    if switched:
+        warnings.append(
+            _(
+                "The new key belongs to another Stripe account or mode. Stripe ids (customers, "
+                "products, subscriptions) exist per account and mode: nothing created with the old "
+                "key is reused; pushes create new objects in this account."
+            )
+        )
+        if old_endpoint:
+            # The old key may already be revoked; then its endpoint is left for the owner.
+            with contextlib.suppress(StripeFailure):
+                delete_endpoint(old_key, old_endpoint)
+        _register_webhook(connection)
+    with transaction.atomic():
+        connection.save()
+        audit.record(
+            request,
+            workspace,
+            "stripe.key_replaced",
+            f"Stripe key {old_masked} replaced by {info.masked}",
+            old_key=old_masked,
+            key=info.masked,
+            mode=info.mode,
+            account=verification.account_id,
+            switched_account=bool(switched),
+        )
+    if info.kind == "secret":
+        warnings.append(_secret_key_warning())
+    return Outcome(connection, warnings)
+
+
+def do_disconnect(request, connection: StripeConnection) -> None:
+    workspace = connection.workspace
+    masked = connection.masked_key
+    if connection.webhook_endpoint_id:
+        # Disconnecting must work even with a revoked key.
+        with contextlib.suppress(StripeFailure):
+            delete_endpoint(connection.api_key, connection.webhook_endpoint_id)
+    with transaction.atomic():
+        connection.delete()
+        audit.record(
+            request, workspace, "stripe.disconnected", f"Stripe key {masked} removed", key=masked
+        )
+
+
+def do_retry_webhook(request, connection: StripeConnection) -> None:
+    """Delete our own endpoint (by its id, never another's) and register a fresh one."""
+    if connection.webhook_endpoint_id:
+        try:
+            delete_endpoint(connection.api_key, connection.webhook_endpoint_id)
+        except StripeFailure as failure:
+            if failure.kind != FailureKind.PERMISSION:
+                raise ConnectionError_(failure.message) from None
+    _register_webhook(connection)
+    connection.save()
+    audit.record(
+        request,
+        connection.workspace,
+        "stripe.webhook_reconfigured",
+        f"Webhook endpoint re-registered: {connection.get_webhook_status_display()}",
+        status=connection.webhook_status,
+        error=connection.webhook_error,
+    )
+    if connection.webhook_status != WebhookStatus.REGISTERED:
+        raise ConnectionError_(connection.webhook_error)
+
+
+def do_save_manual_webhook_secret(request, connection: StripeConnection, secret: str) -> None:
+    secret = secret.strip()
+    if not secret.startswith("whsec_") or len(secret) < 16:
+        raise ConnectionError_(
+            _(
+                "A webhook signing secret starts with whsec_; copy it from the "
+                "endpoint's page in the Stripe Dashboard."
+            )
+        )
+    connection.webhook_secret = secret
+    connection.webhook_status = WebhookStatus.MANUAL
+    connection.webhook_error = ""
+    connection.webhook_needs_manual = False
+    connection.webhook_registered_at = timezone.now()
+    connection.save()
+    audit.record(
+        request,
+        connection.workspace,
+        "stripe.webhook_secret_saved",
+        "Webhook signing secret entered by hand",
+    )
+
+
+def _secret_key_warning() -> str:
+    return _(
+        "You connected a full secret key (sk_…). It can do everything in your Stripe account, "
+        "including refunds and payouts. We recommend a restricted key (rk_…) with only the "
+        "permissions listed here: if this workspace were ever compromised, a restricted key "
+        "limits the damage to creating invoices."
+    )
+
+
+def store_event(connection: StripeConnection, event: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified event once per account and event id. Returns (row, created)."""
+    created_ts = event.get("created")
+    defaults = {
+        "workspace": connection.workspace,
+        "event_type": event.get("type", ""),
+        "livemode": bool(event.get("livemode")),
+        "api_version": event.get("api_version") or "",
+        "created": timezone.datetime.fromtimestamp(created_ts, tz=timezone.UTC)
+        if created_ts
+        else None,
+        "payload": event,
+    }
+    try:
+        with transaction.atomic():
+            row, created = StripeEvent.objects.get_or_create(
+                stripe_account=connection.account_ref, event_id=event["id"], defaults=defaults
+            )
+    except IntegrityError:
+        return StripeEvent.objects.get(
+            stripe_account=connection.account_ref, event_id=event["id"]
+        ), False
+    StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+    return row, created

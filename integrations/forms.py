@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class StripeKeyForm(forms.Form):
+    key = forms.CharField(
+        label=_("Stripe API key"),
+        max_length=300,
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "rk_test_…"},
+        ),
+        help_text=_("A restricted key (rk_test_… or rk_live_…) with the permissions listed below."),
+    )
+
+
+class WebhookSecretForm(forms.Form):
+    secret = forms.CharField(
+        label=_("Webhook signing secret"),
+        max_length=300,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "placeholder": "whsec_…"}
+        ),
+    )

@@ -1,0 +1,176 @@
+"""Recognise, verify and probe a Stripe API key."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import FailureKind, StripeFailure
+
+KEY_PREFIXES = {
+    "rk_test_": ("restricted", "test"),
+    "rk_live_": ("restricted", "live"),
+    "sk_test_": ("secret", "test"),
+    "sk_live_": ("secret", "live"),
+}
+
+
+class KeyFormatError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key: str
+    kind: str  # "restricted" or "secret"
+    mode: str  # "test" or "live"
+
+    @property
+    def prefix(self) -> str:
+        return self.key[:8]
+
+    @property
+    def last4(self) -> str:
+        return self.key[-4:]
+
+    @property
+    def masked(self) -> str:
+        return f"{self.prefix}…{self.last4}"
+
+
+def parse_key(raw: str) -> KeyInfo:
+    """Trim and recognise a pasted key, or raise KeyFormatError with a specific message."""
+    key = "".join((raw or "").split())
+    if not key:
+        raise KeyFormatError(_("Paste your Stripe key."))
+    if key.startswith("pk_"):
+        raise KeyFormatError(
+            _(
+                "This is a publishable key (pk_…). It cannot create invoices. Create a restricted "
+                "key (rk_test_… or rk_live_…) in the Stripe Dashboard under Developers → API keys."
+            )
+        )
+    if key.startswith("whsec_"):
+        raise KeyFormatError(
+            _(
+                "This is a webhook signing secret (whsec_…), not an API key. Paste a restricted "
+                "key (rk_…) here."
+            )
+        )
+    for prefix, (kind, mode) in KEY_PREFIXES.items():
+        if key.startswith(prefix):
+            if len(key) < len(prefix) + 8:
+                raise KeyFormatError(_("This key is too short; copy the whole key from Stripe."))
+            return KeyInfo(key=key, kind=kind, mode=mode)
+    raise KeyFormatError(
+        _(
+            "This does not look like a Stripe API key. Restricted keys start with rk_test_ or "
+            "rk_live_, secret keys with sk_test_ or sk_live_."
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    code: str
+    label: str
+    access: str  # what the product needs: "write" or "read"
+    probe: str  # the harmless read that shows the key can at least read it
+
+
+REQUIRED_SCOPES = [
+    Scope("customers", gettext_lazy("Customers"), "write", "customers"),
+    Scope("invoices", gettext_lazy("Invoices"), "write", "invoices"),
+    Scope("subscriptions", gettext_lazy("Subscriptions"), "write", "subscriptions"),
+    Scope("products", gettext_lazy("Products"), "write", "products"),
+    Scope("prices", gettext_lazy("Prices"), "write", "prices"),
+    Scope("tax_ids", gettext_lazy("Tax IDs (Customers)"), "write", "tax_ids"),
+    Scope("tax_rates", gettext_lazy("Tax Rates"), "read", "tax_rates"),
+    Scope("webhook_endpoints", gettext_lazy("Webhook Endpoints"), "write", "webhook_endpoints"),
+]
+
+GRANTED = "granted"  # a read worked; for read scopes that is the whole need
+READABLE = "readable"  # a read worked; write can't be proven without writing
+DENIED = "denied"
+UNKNOWN = "unknown"
+
+
+@dataclass
+class Verification:
+    mode: str
+    account_id: str = ""
+    account_name: str = ""
+    account_details_available: bool = True
+    permissions: dict[str, str] = field(default_factory=dict)
+    livemode_seen: bool | None = None
+
+
+def _probe(client, resource: str):
+    service = getattr(client.v1, resource)
+    return call(lambda: service.list({"limit": 1}))
+
+
+def verify_key(info: KeyInfo) -> Verification:
+    """Prove the key works and learn the account. Raises StripeFailure with Stripe's message.
+
+    GET /v1/account often answers 403 for restricted keys; then the key is proven by a read the
+    product needs anyway (customers) and the account details are shown as unavailable.
+    """
+    client = make_client(info.key)
+    result = Verification(mode=info.mode)
+    try:
+        account = call(client.v1.accounts.retrieve_current)
+        result.account_id = account.id
+        result.account_name = _display_name(account)
+    except StripeFailure as failure:
+        if not (failure.kind == FailureKind.PERMISSION and info.kind == "restricted"):
+            raise
+        result.account_details_available = False
+
+    for scope in REQUIRED_SCOPES:
+        try:
+            listing = _probe(client, scope.probe)
+        except StripeFailure as failure:
+            if failure.kind == FailureKind.PERMISSION:
+                result.permissions[scope.code] = DENIED
+                continue
+            if failure.kind == FailureKind.AUTHENTICATION:
+                raise
+            result.permissions[scope.code] = UNKNOWN
+            continue
+        result.permissions[scope.code] = GRANTED if scope.access == "read" else READABLE
+        for obj in listing.data[:1]:
+            livemode = getattr(obj, "livemode", None)
+            if livemode is not None:
+                result.livemode_seen = bool(livemode)
+
+    if not result.account_details_available and result.permissions.get("customers") == DENIED:
+        # Neither the account nor the cheapest read works: nothing proves the key can do its job.
+        raise StripeFailure(
+            kind=FailureKind.PERMISSION,
+            message=_(
+                "The key is valid but can read neither the account nor customers. Give it "
+                "the permissions listed below."
+            ),
+        )
+    if result.livemode_seen is not None and result.livemode_seen != (info.mode == "live"):
+        raise StripeFailure(
+            kind=FailureKind.INVALID_REQUEST,
+            message=_(
+                "The key's prefix says %(mode)s mode, but Stripe returned objects of the "
+                "other mode."
+            )
+            % {"mode": info.mode},
+        )
+    return result
+
+
+def _display_name(account) -> str:
+    settings = getattr(account, "settings", None)
+    dashboard = getattr(settings, "dashboard", None) if settings else None
+    name = getattr(dashboard, "display_name", None) if dashboard else None
+    if not name:
+        profile = getattr(account, "business_profile", None)
+        name = getattr(profile, "name", None) if profile else None
+    return name or getattr(account, "email", None) or ""

@@ -1,0 +1,62 @@
+"""The single Stripe seam: only this package imports ``stripe``.
+
+A StripeClient is built per connection (never the global ``stripe.api_key``), with retries on,
+the SDK's pinned API version, and Stripe's address from the deployment setting
+MSPERCURY_STRIPE_API_BASE (the emulator in the demo and the tests).
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import stripe
+from django.conf import settings
+from stripe._api_version import _ApiVersion
+
+from integrations.stripe.errors import StripeFailure, translate
+
+API_VERSION: str = _ApiVersion.CURRENT
+NETWORK_RETRIES = 2
+
+T = TypeVar("T")
+
+
+def make_client(api_key: str, *, max_network_retries: int = NETWORK_RETRIES) -> stripe.StripeClient:
+    base = settings.MSPERCURY_STRIPE_API_BASE
+    return stripe.StripeClient(
+        api_key,
+        stripe_version=API_VERSION,
+        base_addresses={"api": base, "files": base, "connect": base},
+        max_network_retries=max_network_retries,
+    )
+
+
+def call(fn: Callable[[], T]) -> T:
+    """Run one Stripe call, turning SDK errors into StripeFailure (message kept verbatim)."""
+    try:
+        return fn()
+    except stripe.StripeError as exc:
+        raise translate(exc) from exc
+
+
+def construct_event(payload: bytes, signature_header: str, secret: str, tolerance: int = 300):
+    """Verify a webhook's Stripe-Signature and parse it; raises WebhookSignatureError."""
+    try:
+        return stripe.Webhook.construct_event(payload, signature_header, secret, tolerance)
+    except stripe.SignatureVerificationError as exc:
+        raise WebhookSignatureError(str(exc)) from exc
+    except ValueError as exc:
+        raise WebhookSignatureError("The payload is not valid JSON.") from exc
+
+
+class WebhookSignatureError(Exception):
+    pass
+
+
+__all__ = [
+    "API_VERSION",
+    "StripeFailure",
+    "WebhookSignatureError",
+    "call",
+    "construct_event",
+    "make_client",
+]

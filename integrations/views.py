@@ -1,0 +1,191 @@
+import json
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from integrations import actions
+from integrations.forms import StripeKeyForm, WebhookSecretForm
+from integrations.models import StripeConnection
+from integrations.stripe.account import REQUIRED_SCOPES
+from integrations.stripe.client import WebhookSignatureError, construct_event
+from integrations.stripe.webhooks import HANDLED_EVENTS
+from integrations.tasks import process_stripe_event
+from mspercury import ratelimit
+from mspercury.access import admin_required, has_recent_2fa, recent_2fa_required, workspace_required
+
+
+def _connection(request) -> StripeConnection | None:
+    return StripeConnection.objects.filter(workspace=request.workspace).first()
+
+
+def _require_connection(request) -> StripeConnection:
+    connection = _connection(request)
+    if connection is None:
+        raise Http404("Stripe is not connected")
+    return connection
+
+
+def _page(request, *, connect_form=None, replace_form=None, secret_form=None, status=200):
+    connection = _connection(request)
+    scopes = [
+        {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
+        for scope in REQUIRED_SCOPES
+    ]
+    context = {
+        "connection": connection,
+        "scopes": scopes,
+        "events": HANDLED_EVENTS,
+        "can_manage": request.membership.is_admin,
+        "has_recent_2fa": has_recent_2fa(request),
+        "connect_form": connect_form or StripeKeyForm(),
+        "replace_form": replace_form or StripeKeyForm(prefix="replace"),
+        "secret_form": secret_form or WebhookSecretForm(),
+    }
+    return render(request, "integrations/stripe_settings.html", context, status=status)
+
+
+@workspace_required
+def stripe_settings(request):
+    return _page(request)
+
+
+def _flash_warnings(request, outcome):
+    for warning in outcome.warnings:
+        messages.warning(request, warning)
+
+
+@sensitive_post_parameters("key")
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_connect(request):
+    form = StripeKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome = actions.do_connect(request, request.workspace, form.cleaned_data["key"])
+        except actions.ConnectionError_ as exc:
+            form.add_error("key", exc.message)
+        else:
+            messages.success(request, _("Stripe connected."))
+            _flash_warnings(request, outcome)
+            return redirect("integrations:stripe_settings")
+    return _page(request, connect_form=form, status=400)
+
+
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_test(request):
+    connection = _require_connection(request)
+    try:
+        actions.do_test_connection(request, connection)
+    except actions.ConnectionError_ as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Connection works."))
+    return redirect("integrations:stripe_settings")
+
+
+@sensitive_post_parameters("replace-key")
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_replace(request):
+    connection = _require_connection(request)
+    form = StripeKeyForm(request.POST, prefix="replace")
+    if form.is_valid():
+        try:
+            outcome = actions.do_replace_key(request, connection, form.cleaned_data["key"])
+        except actions.ConnectionError_ as exc:
+            form.add_error("key", exc.message)
+        else:
+            messages.success(
+                request, _("Key replaced. Revoke the old key in the Stripe Dashboard.")
+            )
+            _flash_warnings(request, outcome)
+            return redirect("integrations:stripe_settings")
+    return _page(request, replace_form=form, status=400)
+
+
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_disconnect(request):
+    connection = _require_connection(request)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the confirmation box to disconnect Stripe."))
+        return redirect("integrations:stripe_settings")
+    actions.do_disconnect(request, connection)
+    messages.success(request, _("Stripe disconnected and the key deleted."))
+    return redirect("integrations:stripe_settings")
+
+
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_webhook_retry(request):
+    connection = _require_connection(request)
+    try:
+        actions.do_retry_webhook(request, connection)
+    except actions.ConnectionError_ as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Webhook endpoint registered again."))
+    return redirect("integrations:stripe_settings")
+
+
+@sensitive_post_parameters("secret")
+@require_POST
+@admin_required
+@recent_2fa_required
+def stripe_webhook_secret(request):
+    connection = _require_connection(request)
+    form = WebhookSecretForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_save_manual_webhook_secret(request, connection, form.cleaned_data["secret"])
+        except actions.ConnectionError_ as exc:
+            form.add_error("secret", exc.message)
+        else:
+            messages.success(request, _("Webhook secret saved."))
+            return redirect("integrations:stripe_settings")
+    return _page(request, secret_form=form, status=400)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request, token):
+    """Webhook intake: verify with this workspace's secret, store once, answer fast."""
+    if not ratelimit.hit("webhook", token[:16], 600, 60):
+        return JsonResponse({"error": "rate limited"}, status=429)
+    connection = (
+        StripeConnection.objects.select_related("workspace").filter(webhook_token=token).first()
+    )
+    if connection is None:
+        raise Http404
+    secret = connection.webhook_secret
+    if not secret:
+        return HttpResponseBadRequest("No webhook signing secret is configured.")
+    try:
+        event = construct_event(request.body, request.headers.get("Stripe-Signature", ""), secret)
+    except WebhookSignatureError:
+        StripeConnection.objects.filter(pk=connection.pk).update(
+            last_delivery_error=_("A delivery failed signature verification."),
+            last_delivery_error_at=timezone.now(),
+        )
+        return HttpResponseBadRequest("Invalid signature.")
+    del event  # verified; store the raw JSON exactly as Stripe sent it
+    payload = json.loads(request.body)
+    if bool(payload.get("livemode")) != connection.is_live:
+        return HttpResponseBadRequest("Event mode does not match the connected key.")
+    row, created = actions.store_event(connection, payload)
+    if created:
+        transaction.on_commit(lambda: process_stripe_event.delay(row.pk))
+    return JsonResponse({"received": True, "duplicate": not created})
