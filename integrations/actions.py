@@ -6,6 +6,7 @@ never reach the audit log: only the masked prefix and last four characters.
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -262,9 +263,7 @@ def store_event(connection: StripeConnection, event: dict) -> tuple[StripeEvent,
         "event_type": event.get("type", ""),
         "livemode": bool(event.get("livemode")),
         "api_version": event.get("api_version") or "",
-        "created": timezone.datetime.fromtimestamp(created_ts, tz=timezone.UTC)
-        if created_ts
-        else None,
+        "created": datetime.fromtimestamp(created_ts, tz=UTC) if created_ts else None,
         "payload": event,
     }
     try:

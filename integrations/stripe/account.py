@@ -128,12 +128,14 @@ def verify_key(info: KeyInfo) -> Verification:
             raise
         result.account_details_available = False
 
+    denials: dict[str, StripeFailure] = {}
     for scope in REQUIRED_SCOPES:
         try:
             listing = _probe(client, scope.probe)
         except StripeFailure as failure:
             if failure.kind == FailureKind.PERMISSION:
                 result.permissions[scope.code] = DENIED
+                denials[scope.code] = failure
                 continue
             if failure.kind == FailureKind.AUTHENTICATION:
                 raise
@@ -145,15 +147,9 @@ def verify_key(info: KeyInfo) -> Verification:
             if livemode is not None:
                 result.livemode_seen = bool(livemode)
 
-    if not result.account_details_available and result.permissions.get("customers") == DENIED:
-        # Neither the account nor the cheapest read works: nothing proves the key can do its job.
-        raise StripeFailure(
-            kind=FailureKind.PERMISSION,
-            message=_(
-                "The key is valid but can read neither the account nor customers. Give it "
-                "the permissions listed below."
-            ),
-        )
+    if not result.account_details_available and "customers" in denials:
+        # Neither the account nor the read the product needs most works: show Stripe's word.
+        raise denials["customers"]
     if result.livemode_seen is not None and result.livemode_seen != (info.mode == "live"):
         raise StripeFailure(
             kind=FailureKind.INVALID_REQUEST,
