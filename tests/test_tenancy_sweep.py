@@ -28,6 +28,8 @@ from django.urls.resolvers import RegexPattern, URLResolver
 
 from customers.models import Customer, Project
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
+from quotes import actions as quote_actions
+from quotes.models import Service
 
 
 def _invite(workspace: Workspace, owner: User):
@@ -55,6 +57,27 @@ def _project(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _quote(workspace: Workspace, owner: User):
+    customer = Customer.objects.create(workspace=workspace, company_name="Sweep GmbH")
+    return quote_actions.do_create_quote(workspace, customer, user=owner)
+
+
+def _service(workspace: Workspace, owner: User):
+    return Service.objects.create(workspace=workspace, name="Sweep service", unit_price=1)
+
+
+def _line(workspace: Workspace, owner: User):
+    fields = quote_actions.line_fields_from_service(_service(workspace, owner))
+    return quote_actions.do_add_line(_quote(workspace, owner), quantity=1, **fields).public_id
+
+
+def _package_item(workspace: Workspace, owner: User):
+    package = quote_actions.do_create_package(workspace, name="Sweep package")
+    service = _service(workspace, owner)
+    item = quote_actions.do_add_package_item(package, service=service, rule="fixed", quantity=1)
+    return item.public_id
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -62,6 +85,13 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "membership_id": _membership,
     "customer_id": _customer,
     "project_id": _project,
+    "quote_id": lambda workspace, owner: _quote(workspace, owner).public_id,
+    "line_id": _line,
+    "service_id": lambda workspace, owner: _service(workspace, owner).public_id,
+    "package_id": lambda workspace, owner: (
+        quote_actions.do_create_package(workspace, name="Sweep package").public_id
+    ),
+    "item_id": _package_item,
 }
 
 # Full route → why its parameters are public tokens rather than workspace-scoped ids.

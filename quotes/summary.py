@@ -1,0 +1,103 @@
+"""From quote rows to the figures a page shows: line amounts, totals, margins, tax lines.
+
+The arithmetic is in ``quotes.domain`` (pure); this module feeds it and labels the result.
+Shared by the editor and the share page.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+from billing.tax import Party, TaxDecision, TaxTreatment, decide_tax
+from quotes import domain
+from quotes.models import Quote, QuoteLine
+
+TREATMENT_LABELS = {
+    TaxTreatment.DOMESTIC: _("Domestic VAT"),
+    TaxTreatment.REVERSE_CHARGE: _("EU reverse charge"),
+    TaxTreatment.EU_NO_VAT_ID: _("EU customer without VAT ID: domestic rate"),
+    TaxTreatment.EXPORT: _("Export: not taxable in the supplier's country"),
+    TaxTreatment.NOT_CALCULATED: _("VAT not calculated"),
+}
+TREATMENT_NOTES = {
+    TaxTreatment.REVERSE_CHARGE: _(
+        "0 %: the customer accounts for the VAT (reverse charge, Art. 196 VAT Directive)."
+    ),
+    TaxTreatment.EXPORT: _("0 %: the place of supply is outside the supplier's VAT area."),
+}
+HINT_MESSAGES = {
+    "oss_may_apply": _(
+        "EU customer without a VAT ID: taxed like a consumer at your domestic rate. For "
+        "electronically supplied services, once such EU-wide sales pass €10,000 a year, the "
+        "customer country's rate applies, declared through the One-Stop Shop (OSS)."
+    ),
+    "supplier_vat_id_missing": _(
+        "Your workspace has no tax ID: add it in the workspace settings (needed on invoices and "
+        "for reverse charge)."
+    ),
+    "customer_country_missing": _(
+        "The customer has no country: the tax treatment assumes your own country."
+    ),
+    "supplier_country_missing": _("Your workspace has no country: set it to calculate VAT."),
+    "no_national_vat": _("Your country has no national VAT; tax is left to Stripe Tax."),
+}
+
+
+@dataclass(frozen=True)
+class LineRow:
+    line: QuoteLine
+    amounts: domain.LineAmounts
+
+
+@dataclass(frozen=True)
+class QuoteSummary:
+    rows: list[LineRow]
+    totals: domain.QuoteTotals
+    tax: domain.TaxSummary
+
+    @property
+    def decision(self) -> TaxDecision:
+        return self.tax.decision
+
+    @property
+    def treatment_label(self):
+        return TREATMENT_LABELS[self.decision.treatment]
+
+    @property
+    def treatment_note(self):
+        return TREATMENT_NOTES.get(self.decision.treatment, "")
+
+    @property
+    def warnings(self) -> list:
+        return [HINT_MESSAGES.get(hint, hint) for hint in self.decision.hints]
+
+
+def line_input(line: QuoteLine) -> domain.LineInput:
+    return domain.LineInput(
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        billing_period=line.billing_period,
+        discount_percent=line.discount_percent,
+        cost_price=line.cost_price,
+    )
+
+
+def party(obj) -> Party:
+    """A workspace or a customer as a tax party."""
+    return Party(
+        country=obj.country.code or "",
+        tax_id_type=obj.tax_id_type,
+        tax_id=obj.tax_id,
+    )
+
+
+def summarize(quote: Quote, lines: list[QuoteLine], workspace, today: date) -> QuoteSummary:
+    """Totals and tax of ``quote`` with its ``lines`` (already loaded, in order)."""
+    totals = domain.quote_totals([line_input(line) for line in lines], quote.currency)
+    decision = decide_tax(party(workspace), party(quote.customer), today)
+    return QuoteSummary(
+        rows=[LineRow(line, amounts) for line, amounts in zip(lines, totals.lines, strict=True)],
+        totals=totals,
+        tax=domain.tax_summary(totals, decision),
+    )
