@@ -1,0 +1,689 @@
+"""The push planner: from an accepted quote to the ordered Stripe operations. Pure.
+
+No ORM, no settings, no clock, no network. The preview renders the plan; the executor executes
+the same plan, step by step, each step with a stable key (for its idempotency key and its stored
+result). Amounts are integer minor units from here on.
+
+What a plan contains, in order:
+1. ``customer``: find or create the Stripe customer, then sync its data and tax IDs.
+2. ``product:<key>``: one Stripe product per catalog service (or ad-hoc line), reused later.
+3. ``subscription:<interval>:<n>``: one subscription per non-empty interval (month, year), split
+   in chunks of 20 items as Stripe requires; one-time lines ride on the first subscription's
+   first invoice as ``add_invoice_items`` (20 at most per subscription).
+4. For a quote with only one-time lines (or one-time lines left over after the subscriptions'
+   ``add_invoice_items``): ``invoice:<n>`` with its ``invoice_item:<n>:<i>`` steps, then
+   ``finalize:<n>`` and ``send:<n>`` when "Send now" is on.
+
+Quantities: Stripe takes integers. Default (``exact``): an integral quantity whose amount divides
+evenly is sent as is; anything else is billed as quantity 1 at the exact line amount, with the true
+quantity and unit price in the description. ``round`` reproduces the old behaviour (quantity rounded
+half up, unit price kept) and the preview lists the changed amounts.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from billing.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
+
+ONE_TIME = "one_time"
+MONTHLY = "monthly"
+YEARLY = "yearly"
+INTERVALS = {MONTHLY: "month", YEARLY: "year"}
+
+MAX_SUBSCRIPTION_ITEMS = 20
+MAX_ADD_INVOICE_ITEMS = 20
+MAX_INVOICE_LINES = 250
+
+QUANTITY_EXACT = "exact"
+QUANTITY_ROUND = "round"
+
+STRIPE_LOCALES = {"de", "en", "fr", "it", "es", "nl", "pl"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    ref: str  # the quote line's public id
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    billing_period: str
+    discount_percent: Decimal | None = None
+    service_ref: str | None = None  # the catalog service's public id; None for ad-hoc lines
+    service_name: str = ""
+
+
+@dataclass(frozen=True)
+class PlanQuote:
+    ref: str  # public id
+    number: str
+    currency: str
+    customer_name: str
+    lines: tuple[PlanLine, ...]
+    accepted: bool = True
+
+
+@dataclass(frozen=True)
+class PlanCustomer:
+    ref: str  # public id
+    name: str
+    email: str
+    contact_name: str = ""
+    phone: str = ""
+    line1: str = ""
+    line2: str = ""
+    postal_code: str = ""
+    city: str = ""
+    state: str = ""
+    country: str = ""
+    tax_id_type: str = "none"
+    tax_id: str = ""
+    language: str = "en"
+    collection_method: str = "send_invoice"
+    days_until_due: int = 14
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    workspace_ref: str
+    stripe_tax: bool = False
+    quantity_mode: str = QUANTITY_EXACT
+    skip_below_minimum: bool = False
+    show_zero_quantity_lines: bool = False
+    send_now: bool = False  # one-time-only invoices: finalize and send (else stay a draft)
+    # The treatment billing.tax decided for this supply; without Stripe Tax we apply a matching
+    # Stripe tax rate ourselves (the restricted key may only read tax rates).
+    tax_treatment: str = "domestic"
+    tax_rate_percent: Decimal = Decimal(0)
+    tax_country: str = ""
+
+
+@dataclass(frozen=True)
+class KnownStripe:
+    """What we already know in this Stripe account and mode."""
+
+    customer_id: str | None = None
+    customer_currency: str | None = None  # the currency the Stripe customer already bills in
+    product_ids: dict[str, str] = field(default_factory=dict)  # product key -> prod_ id
+    tax_rate_id: str | None = None  # an active exclusive Stripe tax rate matching the decision
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StripeLine:
+    """One line as Stripe will bill it."""
+
+    line_ref: str
+    product_key: str
+    description: str
+    quantity: int
+    unit_amount: int  # minor units
+    period: str
+
+    @property
+    def amount(self) -> int:
+        return self.quantity * self.unit_amount
+
+
+@dataclass(frozen=True)
+class Operation:
+    key: str  # stable step key, e.g. "subscription:month:1"
+    kind: str  # customer | product | subscription | invoice | invoice_item | finalize | send
+    label: str
+    params: dict = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    lines: tuple[StripeLine, ...] = ()
+    one_time_lines: tuple[StripeLine, ...] = ()
+
+
+@dataclass
+class Plan:
+    operations: list[Operation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    currency: str = ""
+
+    @property
+    def blocked(self) -> bool:
+        return any(p.blocking for p in self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.blocking]
+
+    def step(self, key: str) -> Operation:
+        return next(op for op in self.operations if op.key == key)
+
+    def of_kind(self, kind: str) -> list[Operation]:
+        return [op for op in self.operations if op.kind == kind]
+
+    @property
+    def stripe_total(self) -> int:
+        """Everything the plan bills once (first invoices + one-time invoices), minor units."""
+        total = 0
+        for op in self.operations:
+            total += sum(line.amount for line in op.lines)
+            total += sum(line.amount for line in op.one_time_lines)
+        return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+def product_key(line: PlanLine) -> str:
+    return f"service:{line.service_ref}" if line.service_ref else f"line:{line.ref}"
+
+
+def _fmt_qty(quantity: Decimal) -> str:
+    normalized = quantity.normalize()
+    return format(normalized, "f") if normalized == normalized.to_integral() else str(quantity)
+
+
+def stripe_line(
+    line: PlanLine, currency: str, mode: str
+) -> tuple[StripeLine | None, list[Adjustment]]:
+    """Convert one quote line to integer quantity × minor-unit price, saying what changed."""
+    adjustments: list[Adjustment] = []
+    net = line_net(line.quantity, line.unit_price, line.discount_percent, currency)
+    net_minor = to_minor_units(net, currency)
+    key = product_key(line)
+    quantity = line.quantity
+    if mode == QUANTITY_ROUND:
+        rounded = int(quantity.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
+        unit_minor = to_minor_units(unit_net, currency)
+        if Decimal(rounded) != quantity or rounded * unit_minor != net_minor:
+            adjustments.append(
+                Adjustment(
+                    "quantity_rounded",
+                    f"“{line.description}”: quantity {_fmt_qty(quantity)} rounded to {rounded}; "
+                    f"amount {_money(net_minor, currency)} → "
+                    f"{_money(rounded * unit_minor, currency)}",
+                )
+            )
+        if rounded == 0:
+            adjustments.append(
+                Adjustment("line_skipped", f"“{line.description}” rounds to quantity 0: skipped")
+            )
+            return None, adjustments
+        return (
+            StripeLine(line.ref, key, line.description, rounded, unit_minor, line.billing_period),
+            adjustments,
+        )
+
+    integral = quantity == quantity.to_integral_value()
+    if integral and quantity > 0 and net_minor % int(quantity) == 0:
+        return (
+            StripeLine(
+                line.ref,
+                key,
+                line.description,
+                int(quantity),
+                net_minor // int(quantity),
+                line.billing_period,
+            ),
+            adjustments,
+        )
+    # Fractional quantity (or a discount leaving fractions of a cent per unit): bill the exact
+    # amount once, and keep the true quantity and unit price visible.
+    unit_price = round_money(line.unit_price, currency)
+    detail = f"{_fmt_qty(quantity)} × {line.unit} à {unit_price} {currency}"
+    if line.discount_percent:
+        detail += f", −{_fmt_qty(Decimal(line.discount_percent))} %"
+    adjustments.append(
+        Adjustment(
+            "fractional_quantity",
+            f"“{line.description}”: billed as 1 × {_money(net_minor, currency)} ({detail})",
+        )
+    )
+    return (
+        StripeLine(
+            line.ref, key, f"{line.description} ({detail})", 1, net_minor, line.billing_period
+        ),
+        adjustments,
+    )
+
+
+def _money(minor: int, currency: str) -> str:
+    from billing.money import from_minor_units
+
+    return f"{from_minor_units(minor, currency)} {currency}"
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def customer_payload(customer: PlanCustomer, settings: PlanSettings) -> dict:
+    """What the Stripe customer should look like (used for create and for sync)."""
+    payload: dict = {
+        "name": customer.name,
+        "email": customer.email,
+        "metadata": {
+            "mspercury_customer_id": customer.ref,
+            "mspercury_workspace": settings.workspace_ref,
+        },
+    }
+    if customer.phone:
+        payload["phone"] = customer.phone
+    address = {
+        "line1": customer.line1,
+        "line2": customer.line2,
+        "postal_code": customer.postal_code,
+        "city": customer.city,
+        "state": customer.state,
+        "country": customer.country,
+    }
+    address = {k: v for k, v in address.items() if v}
+    if address:
+        payload["address"] = address
+    if customer.language in STRIPE_LOCALES:
+        payload["preferred_locales"] = [customer.language]
+    if not settings.stripe_tax:
+        # Stripe prints "Reverse charge" on invoices of customers marked so.
+        reverse = settings.tax_treatment == "reverse_charge"
+        payload["tax_exempt"] = "reverse" if reverse else "none"
+    return payload
+
+
+def customer_tax_ids(customer: PlanCustomer) -> list[dict]:
+    if customer.tax_id_type and customer.tax_id_type != "none" and customer.tax_id:
+        return [{"type": customer.tax_id_type, "value": customer.tax_id}]
+    return []
+
+
+def _billing_params(customer: PlanCustomer) -> dict:
+    params: dict = {"collection_method": customer.collection_method}
+    if customer.collection_method == "send_invoice":
+        params["days_until_due"] = int(customer.days_until_due)
+    return params
+
+
+def _metadata(quote: PlanQuote, settings: PlanSettings) -> dict:
+    return {
+        "mspercury_quote_id": quote.ref,
+        "mspercury_quote_number": quote.number,
+        "mspercury_workspace": settings.workspace_ref,
+    }
+
+
+def footer(quote: PlanQuote) -> str:
+    return f"MSPercury reference: {quote.number}"
+
+
+def plan_push(
+    quote: PlanQuote,
+    customer: PlanCustomer,
+    settings: PlanSettings,
+    known: KnownStripe | None = None,
+) -> Plan:
+    known = known or KnownStripe()
+    currency = quote.currency.upper()
+    plan = Plan(currency=currency)
+
+    # -- checks before anything is sent ---------------------------------------------------------
+    if not quote.accepted:
+        plan.problems.append(Problem("not_accepted", "Only accepted quotes can be pushed."))
+    if not customer.email:
+        plan.problems.append(Problem("customer_email_missing", "Customer has no email address"))
+    if known.customer_currency and known.customer_currency.upper() != currency:
+        plan.problems.append(
+            Problem(
+                "customer_currency",
+                f"The Stripe customer already bills in {known.customer_currency.upper()}; "
+                f"Stripe cannot bill the same customer in {currency}.",
+            )
+        )
+    if settings.stripe_tax and not customer.country:
+        plan.problems.append(
+            Problem(
+                "customer_location_missing",
+                "Stripe Tax needs the customer's country and address.",
+            )
+        )
+
+    tax_rates: list[str] = []
+    if not settings.stripe_tax and settings.tax_rate_percent > 0:
+        if known.tax_rate_id:
+            tax_rates = [known.tax_rate_id]
+        else:
+            plan.problems.append(
+                Problem(
+                    "tax_rate_missing",
+                    f"No active {settings.tax_rate_percent} % tax rate "
+                    f"({settings.tax_country or 'VAT'}, exclusive) exists in Stripe, so invoices "
+                    "would go out without VAT. Create it in the Stripe Dashboard (Product catalog "
+                    "→ Tax rates) or turn on Stripe Tax.",
+                )
+            )
+
+    by_period: dict[str, list[StripeLine]] = {ONE_TIME: [], MONTHLY: [], YEARLY: []}
+    for line in quote.lines:
+        if line.quantity == 0 and not settings.show_zero_quantity_lines:
+            plan.adjustments.append(
+                Adjustment("zero_line_skipped", f"“{line.description}” has quantity 0: skipped")
+            )
+            continue
+        if line.billing_period not in by_period:
+            plan.problems.append(
+                Problem("bad_period", f"“{line.description}”: unknown billing period")
+            )
+            continue
+        if line.quantity == 0:
+            by_period[line.billing_period].append(
+                StripeLine(
+                    line.ref,
+                    product_key(line),
+                    line.description,
+                    0,
+                    to_minor_units(
+                        line_net(Decimal(1), line.unit_price, line.discount_percent, currency),
+                        currency,
+                    ),
+                    line.billing_period,
+                )
+            )
+            continue
+        converted, adjustments = stripe_line(line, currency, settings.quantity_mode)
+        plan.adjustments.extend(adjustments)
+        if converted is not None:
+            by_period[line.billing_period].append(converted)
+
+    all_lines = [line for lines in by_period.values() for line in lines]
+    if not all_lines:
+        plan.problems.append(Problem("no_lines", "The quote has no billable lines."))
+    for line in all_lines:
+        if line.unit_amount > MAXIMUM_MINOR_UNITS or line.amount > MAXIMUM_MINOR_UNITS:
+            plan.problems.append(
+                Problem(
+                    "amount_too_large",
+                    f"“{line.description}”: {_money(line.amount, currency)} is above Stripe's "
+                    f"maximum of {_money(MAXIMUM_MINOR_UNITS, currency)} per amount.",
+                )
+            )
+
+    # -- operations ----------------------------------------------------------------------------
+    plan.operations.append(
+        Operation(
+            key="customer",
+            kind="customer",
+            label=f"Customer “{customer.name}”",
+            params={
+                "payload": customer_payload(customer, settings),
+                "tax_ids": customer_tax_ids(customer),
+                "known_id": known.customer_id,
+            },
+        )
+    )
+    product_names: dict[str, str] = {}
+    for line in quote.lines:
+        key = product_key(line)
+        if key not in product_names and any(sl.product_key == key for sl in all_lines):
+            product_names[key] = line.service_name or line.description
+    for key, name in product_names.items():
+        plan.operations.append(
+            Operation(
+                key=f"product:{key}",
+                kind="product",
+                label=f"Product “{name}”",
+                params={
+                    "name": name[:250],
+                    "metadata": {
+                        "mspercury_product": key,
+                        "mspercury_workspace": settings.workspace_ref,
+                    },
+                    "known_id": known.product_ids.get(key),
+                },
+            )
+        )
+
+    common = {
+        **_billing_params(customer),
+        "metadata": _metadata(quote, settings),
+    }
+    if tax_rates:
+        common["default_tax_rates"] = tax_rates
+    tax_behavior = {"tax_behavior": "exclusive"} if settings.stripe_tax else {}
+
+    one_time = by_period[ONE_TIME]
+    one_time_chunks = _chunks(one_time, MAX_ADD_INVOICE_ITEMS)
+    subscriptions: list[Operation] = []
+    for period in (MONTHLY, YEARLY):
+        lines = by_period[period]
+        chunks = _chunks(lines, MAX_SUBSCRIPTION_ITEMS)
+        if len(chunks) > 1:
+            plan.adjustments.append(
+                Adjustment(
+                    "subscription_split",
+                    f"{len(lines)} {period} lines: split into {len(chunks)} subscriptions "
+                    f"(Stripe allows {MAX_SUBSCRIPTION_ITEMS} items per subscription)",
+                )
+            )
+        for n, chunk in enumerate(chunks, start=1):
+            interval = INTERVALS[period]
+            riders = one_time_chunks.pop(0) if one_time_chunks else []
+            items = [
+                {
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "product": f"@product:{line.product_key}",
+                        "unit_amount": line.unit_amount,
+                        "recurring": {"interval": interval},
+                        **tax_behavior,
+                    },
+                    "quantity": line.quantity,
+                    "metadata": {"mspercury_line_id": line.line_ref},
+                }
+                for line in chunk
+            ]
+            add_items = [
+                {
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "product": f"@product:{line.product_key}",
+                        "unit_amount": line.unit_amount,
+                        **tax_behavior,
+                    },
+                    "quantity": line.quantity,
+                    "metadata": {"mspercury_line_id": line.line_ref},
+                }
+                for line in riders
+            ]
+            params = {
+                "customer": "@customer",
+                "items": items,
+                "description": _subscription_description(quote, period, n, len(chunks)),
+                "invoice_settings": {"footer": footer(quote)},
+                **common,
+            }
+            if add_items:
+                params["add_invoice_items"] = add_items
+            if settings.stripe_tax:
+                params["automatic_tax"] = {"enabled": True}
+            depends = ("customer", *sorted({f"product:{x.product_key}" for x in chunk + riders}))
+            subscriptions.append(
+                Operation(
+                    key=f"subscription:{interval}:{n}",
+                    kind="subscription",
+                    label=_subscription_label(period, chunk, riders),
+                    params=params,
+                    depends_on=depends,
+                    lines=tuple(chunk),
+                    one_time_lines=tuple(riders),
+                )
+            )
+    plan.operations.extend(subscriptions)
+
+    # One-time lines that found no subscription: standalone invoice(s).
+    leftovers = [line for chunk in one_time_chunks for line in chunk]
+    if subscriptions and leftovers:
+        plan.adjustments.append(
+            Adjustment(
+                "one_time_invoice",
+                f"{len(leftovers)} one-time lines do not fit on the subscriptions' first "
+                f"invoices ({MAX_ADD_INVOICE_ITEMS} each): they go on a separate invoice",
+            )
+        )
+    if leftovers:
+        _plan_invoice(plan, quote, settings, common, leftovers, tax_behavior)
+
+    # Minimum charge: Stripe marks smaller invoices paid and credits the customer.
+    minimum = MINIMUM_CHARGE.get(currency)
+    if minimum is not None:
+        minimum_minor = to_minor_units(minimum, currency)
+        for op in plan.of_kind("subscription"):
+            first = sum(x.amount for x in op.lines) + sum(x.amount for x in op.one_time_lines)
+            if 0 < first < minimum_minor:
+                plan.problems.append(
+                    Problem(
+                        "below_minimum",
+                        f"{op.label}: first invoice {_money(first, currency)} is below Stripe's "
+                        f"minimum charge of {minimum} {currency}; Stripe marks it paid and "
+                        "credits the customer's balance.",
+                        blocking=False,
+                    )
+                )
+    return plan
+
+
+def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
+    if len(lines) > MAX_INVOICE_LINES:
+        plan.problems.append(
+            Problem(
+                "too_many_lines",
+                f"{len(lines)} lines on one invoice: Stripe allows at most {MAX_INVOICE_LINES}.",
+            )
+        )
+    currency = plan.currency
+    total = sum(line.amount for line in lines)
+    minimum = MINIMUM_CHARGE.get(currency)
+    if minimum is not None and total < to_minor_units(minimum, currency):
+        skip = settings.skip_below_minimum
+        plan.problems.append(
+            Problem(
+                "below_minimum",
+                f"The one-time invoice totals {_money(total, currency)}, below Stripe's minimum "
+                f"charge of {minimum} {currency}"
+                + (
+                    "; it is skipped as the workspace chose."
+                    if skip
+                    else "; Stripe would mark it paid and credit the customer's balance."
+                ),
+                blocking=False,
+            )
+        )
+        if skip:
+            plan.adjustments.append(
+                Adjustment("invoice_skipped", "The one-time invoice is below the minimum: skipped")
+            )
+            return
+    send = settings.send_now
+    params = {
+        "customer": "@customer",
+        "auto_advance": send,
+        "pending_invoice_items_behavior": "exclude",
+        "footer": footer(quote),
+        "description": f"{quote.number} · {quote.customer_name}",
+        "currency": currency.lower(),
+        **common,
+    }
+    if settings.stripe_tax:
+        params["automatic_tax"] = {"enabled": True}
+    plan.operations.append(
+        Operation(
+            key="invoice:1",
+            kind="invoice",
+            label=f"Invoice with {len(lines)} one-time line{'s' if len(lines) != 1 else ''}",
+            params=params,
+            depends_on=("customer",),
+            lines=tuple(lines),
+        )
+    )
+    for i, line in enumerate(lines, start=1):
+        plan.operations.append(
+            Operation(
+                key=f"invoice_item:1:{i}",
+                kind="invoice_item",
+                label=f"Invoice item “{line.description}”",
+                params={
+                    "customer": "@customer",
+                    "invoice": "@invoice:1",
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "product": f"@product:{line.product_key}",
+                        "unit_amount": line.unit_amount,
+                        **tax_behavior,
+                    },
+                    "quantity": line.quantity,
+                    "description": line.description,
+                    "metadata": {"mspercury_line_id": line.line_ref},
+                },
+                depends_on=("customer", "invoice:1", f"product:{line.product_key}"),
+            )
+        )
+    if send:
+        plan.operations.append(
+            Operation(
+                key="finalize:1",
+                kind="finalize",
+                label="Finalize the invoice",
+                params={"invoice": "@invoice:1", "auto_advance": True},
+                depends_on=("invoice:1",),
+            )
+        )
+        if common.get("collection_method") == "send_invoice":
+            plan.operations.append(
+                Operation(
+                    key="send:1",
+                    kind="send",
+                    label="Email the invoice to the customer",
+                    params={"invoice": "@invoice:1"},
+                    depends_on=("finalize:1",),
+                )
+            )
+
+
+def _subscription_description(quote: PlanQuote, period: str, n: int, of: int) -> str:
+    what = "Monthly services" if period == MONTHLY else "Yearly services"
+    part = f" (part {n} of {of})" if of > 1 else ""
+    return f"{what} for {quote.customer_name} · {quote.number}{part}"[:500]
+
+
+def _subscription_label(period: str, lines: list, riders: list) -> str:
+    kind = "monthly" if period == MONTHLY else "yearly"
+    text = f"{len(lines)}× {kind} recurring"
+    if riders:
+        text += f" + {len(riders)}× one-time on first invoice"
+    return text
+
+
+def resolve(value, results: dict[str, str]):
+    """Replace "@step" references in params with the Stripe ids those steps produced."""
+    if isinstance(value, str) and value.startswith("@"):
+        return results[value[1:]]
+    if isinstance(value, dict):
+        return {k: resolve(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, results) for v in value]
+    return value
