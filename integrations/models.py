@@ -125,3 +125,138 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.event_id}"
+
+
+class PushSettings(models.Model):
+    """How a workspace wants quotes pushed to Stripe (kept when the key changes)."""
+
+    class QuantityMode(models.TextChoices):
+        EXACT = "exact", _("Bill fractional quantities as 1 × the exact amount (recommended)")
+        ROUND = "round", _("Round quantities half up, keep the unit price (changes amounts)")
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="push_settings"
+    )
+    stripe_tax = models.BooleanField(
+        _("Stripe Tax calculates the VAT"),
+        default=False,
+        help_text=_("Turn on only if Stripe Tax is set up in your Stripe account."),
+    )
+    quantity_mode = models.CharField(
+        _("fractional quantities"),
+        max_length=8,
+        choices=QuantityMode.choices,
+        default=QuantityMode.EXACT,
+    )
+    skip_below_minimum = models.BooleanField(
+        _("skip one-time invoices below Stripe's minimum charge"), default=False
+    )
+    show_zero_quantity_lines = models.BooleanField(
+        _("send lines with quantity 0 to Stripe"), default=False
+    )
+
+    def __str__(self):
+        return f"Push settings of {self.workspace}"
+
+
+class StripeObjectMap(models.Model):
+    """Which Stripe object stands for one of ours, per Stripe account and mode."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer"
+        PRODUCT = "product"
+        TAX_ID = "tax_id"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account_ref = models.CharField(max_length=80)
+    mode = models.CharField(max_length=4)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    local_ref = models.CharField(max_length=200)
+    stripe_id = models.CharField(max_length=80)
+    currency = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_ref", "mode", "kind", "local_ref"], name="one_stripe_object_each"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "kind", "local_ref"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.local_ref} → {self.stripe_id}"
+
+
+class Push(models.Model):
+    """One accepted quote sent to one Stripe account and mode; retries resume this row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="pushes")
+    quote = models.ForeignKey("quotes.Quote", on_delete=models.CASCADE, related_name="pushes")
+    account_ref = models.CharField(max_length=80)
+    mode = models.CharField(max_length=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    send_now = models.BooleanField(default=False)
+    quote_revision = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    error_step = models.CharField(max_length=120, blank=True)
+    error_retryable = models.BooleanField(default=False)
+    runs = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "account_ref", "mode"], name="one_push_per_quote_and_account"
+            )
+        ]
+
+    def __str__(self):
+        return f"Push of {self.quote} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class PushStep(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20)
+    label = models.CharField(max_length=300)
+    position = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_id = models.CharField(max_length=80, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["push", "key"], name="one_step_per_key")]
+
+    def __str__(self):
+        return f"{self.key} ({self.status})"

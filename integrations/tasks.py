@@ -19,3 +19,11 @@ def process_stripe_event(event_pk: int) -> str:
         return "received"
     handler(event)
     return "processed"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_push(push_pk: int) -> str:
+    """Execute (or resume) a push. Safe to deliver twice: the executor is exactly-once."""
+    from integrations.push.executor import execute_push
+
+    return execute_push(push_pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import views
+from integrations import views, views_push
 
 app_name = "integrations"
 
@@ -25,4 +25,12 @@ urlpatterns = [
         name="stripe_webhook_secret",
     ),
     path("webhooks/stripe/<str:token>/", views.stripe_webhook, name="stripe_webhook"),
+    path("quotes/<uuid:quote_id>/stripe/", views_push.push_page, name="push_page"),
+    path("quotes/<uuid:quote_id>/stripe/push/", views_push.push_start, name="push_start"),
+    path("quotes/<uuid:quote_id>/stripe/retry/", views_push.push_retry, name="push_retry"),
+    path(
+        "quotes/<uuid:quote_id>/stripe/progress/",
+        views_push.push_progress,
+        name="push_progress",
+    ),
 ]

@@ -212,5 +212,8 @@ LOGGING = {
     "filters": {"redact": {"()": "mspercury.logging.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "stripe": {"level": env_str("STRIPE_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -246,7 +246,8 @@ def stripe_line(
             adjustments,
         )
     # Fractional quantity (or a discount leaving fractions of a cent per unit): bill the exact
-    # amount once, and keep the true quantity and unit price visible.
+    # amount once, and keep the true quantity and unit price visible. Invoice lines show the
+    # product's name, so such a line gets a product of its own that carries the detail.
     unit_price = round_money(line.unit_price, currency)
     detail = f"{_fmt_qty(quantity)} × {line.unit} à {unit_price} {currency}"
     if line.discount_percent:
@@ -259,7 +260,12 @@ def stripe_line(
     )
     return (
         StripeLine(
-            line.ref, key, f"{line.description} ({detail})", 1, net_minor, line.billing_period
+            line.ref,
+            f"line:{line.ref}",
+            f"{line.description} ({detail})",
+            1,
+            net_minor,
+            line.billing_period,
         ),
         adjustments,
     )
@@ -436,11 +442,16 @@ def plan_push(
             },
         )
     )
+    service_names = {
+        product_key(line): line.service_name or line.description for line in quote.lines
+    }
     product_names: dict[str, str] = {}
-    for line in quote.lines:
-        key = product_key(line)
-        if key not in product_names and any(sl.product_key == key for sl in all_lines):
-            product_names[key] = line.service_name or line.description
+    for sl in all_lines:
+        if sl.product_key not in product_names:
+            own = sl.product_key.startswith("line:")
+            product_names[sl.product_key] = (
+                sl.description if own else service_names.get(sl.product_key, sl.description)
+            )
     for key, name in product_names.items():
         plan.operations.append(
             Operation(

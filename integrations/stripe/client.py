@@ -20,8 +20,10 @@ NETWORK_RETRIES = 2
 T = TypeVar("T")
 
 
-def make_client(api_key: str, *, max_network_retries: int = NETWORK_RETRIES) -> stripe.StripeClient:
+def make_client(api_key: str, *, max_network_retries: int | None = None) -> stripe.StripeClient:
     base = settings.MSPERCURY_STRIPE_API_BASE
+    if max_network_retries is None:
+        max_network_retries = getattr(settings, "MSPERCURY_STRIPE_NETWORK_RETRIES", NETWORK_RETRIES)
     return stripe.StripeClient(
         api_key,
         stripe_version=API_VERSION,

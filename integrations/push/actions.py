@@ -1,0 +1,79 @@
+"""Starting and retrying pushes. A second click, while running or after success, creates nothing."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from integrations.models import Push, StripeConnection
+from mspercury import audit
+
+
+class PushRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _enqueue(push: Push) -> None:
+    from integrations.tasks import run_push
+
+    transaction.on_commit(lambda: run_push.delay(push.pk))
+
+
+def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tuple[Push, bool]:
+    """Create the push for this quote and connected account (or return the existing one).
+
+    Returns (push, created). Only a new push, or a failed one being retried, is enqueued.
+    """
+    connection = StripeConnection.objects.filter(workspace=quote.workspace).first()
+    if connection is None:
+        raise PushRefused(_("Connect Stripe first (Settings → Integrations)."))
+    actor = actor or (request.user if request is not None else None)
+    with transaction.atomic():
+        existing = (
+            Push.objects.select_for_update()
+            .filter(quote=quote, account_ref=connection.account_ref, mode=connection.mode)
+            .first()
+        )
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                push = Push.objects.create(
+                    workspace=quote.workspace,
+                    quote=quote,
+                    account_ref=connection.account_ref,
+                    mode=connection.mode,
+                    send_now=send_now,
+                    quote_revision=quote.revision,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            # A simultaneous click created it first.
+            return Push.objects.get(
+                quote=quote, account_ref=connection.account_ref, mode=connection.mode
+            ), False
+        audit.record(
+            request,
+            quote.workspace,
+            "stripe.push_started",
+            f"Push of {quote.number} to Stripe ({connection.mode}) started",
+            actor=actor,
+            push=str(push.public_id),
+        )
+        _enqueue(push)
+    return push, True
+
+
+def do_retry_push(request, push: Push) -> bool:
+    """Resume a failed push from its failed step. Returns whether it was enqueued."""
+    with transaction.atomic():
+        locked = Push.objects.select_for_update().get(pk=push.pk)
+        if locked.status != Push.Status.FAILED:
+            return False
+        locked.status = Push.Status.QUEUED
+        locked.save(update_fields=["status"])
+        audit.record(
+            request, push.workspace, "stripe.push_retried", f"Push of {push.quote.number} retried"
+        )
+        _enqueue(locked)
+    return True

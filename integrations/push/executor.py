@@ -1,0 +1,487 @@
+"""Executes a push plan against the workspace's Stripe account, exactly once.
+
+A push is a persisted state machine (Push, PushStep). Each Stripe call is one step with a stable
+idempotency key, so retries, double clicks, worker crashes and redelivered tasks resume where the
+last run stopped instead of creating anything twice:
+- Customer and product creation use keys derived from (account, mode, our object) and are looked
+  up in StripeObjectMap first, under an advisory lock, so two pushes share them.
+- Every other step uses ``mspercury:<push>:<step>``; its Stripe id is stored as soon as it exists.
+- Retryable failures (connection errors, lost responses, 5xx, 409, 429) are retried with backoff;
+  failures the user must fix stop the push with Stripe's message, and Retry resumes there.
+"""
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
+from integrations.push.inputs import (
+    accepted_snapshot,
+    known_stripe,
+    plan_customer,
+    plan_quote,
+    plan_settings,
+)
+from integrations.push.locks import advisory_lock
+from integrations.push.planner import Operation, Plan, Problem, plan_push, resolve
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.throttle import wait_for_slot
+from mspercury import audit
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS_PER_STEP = 8
+
+
+@dataclass
+class Context:
+    push: Push
+    connection: StripeConnection
+    client: object
+    plan: Plan
+    results: dict[str, str] = field(default_factory=dict)
+    calls: int = 0
+
+    def call(self, fn):
+        wait_for_slot(self.connection.account_ref, self.connection.mode)
+        self.calls += 1
+        return call(fn)
+
+    def key(self, suffix: str) -> str:
+        return f"mspercury:{self.push.public_id}:{suffix}"
+
+    def object_key(self, kind: str, ref: str) -> str:
+        return f"mspercury:{self.connection.account_ref}:{self.connection.mode}:{kind}:{ref}"
+
+
+def backoff_seconds(attempt: int) -> float:
+    base = getattr(settings, "MSPERCURY_PUSH_BACKOFF", 0.5)
+    return min(base * (2 ** (attempt - 1)), base * 16) * random.uniform(0.5, 1.0)
+
+
+def find_tax_rate(connection: StripeConnection, percent, country: str) -> str | None:
+    """An active, exclusive Stripe tax rate with this percentage (cached for five minutes)."""
+    if not percent:
+        return None
+    cache_key = f"stripe-tax-rates:{connection.account_ref}:{connection.mode}"
+    rates = cache.get(cache_key)
+    if rates is None:
+        client = make_client(connection.api_key)
+        try:
+            listing = call(lambda: client.v1.tax_rates.list({"active": True, "limit": 100}))
+        except StripeFailure:
+            return None
+        rates = [
+            (r.id, str(r.percentage), bool(r.inclusive), r.country or "") for r in listing.data
+        ]
+        cache.set(cache_key, rates, 300)
+    for rate_id, percentage, inclusive, rate_country in rates:
+        same_rate = Decimal(percentage) == Decimal(percent) and not inclusive
+        if same_rate and (not country or not rate_country or rate_country == country):
+            return rate_id
+    return None
+
+
+def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -> Plan:
+    """The plan for a quote as the preview shows it and the executor runs it."""
+    quote = push_or_quote
+    snapshot = accepted_snapshot(quote)
+    if snapshot is None:
+        plan = Plan(currency=quote.currency)
+        plan.problems.append(Problem("not_accepted", "Only accepted quotes can be pushed."))
+        return plan
+    pq = plan_quote(quote, snapshot)
+    customer = plan_customer(quote.customer)
+    ps = plan_settings(
+        quote.workspace, quote.customer, send_now=send_now, today=timezone.localdate()
+    )
+    tax_rate = None
+    if not ps.stripe_tax and ps.tax_rate_percent:
+        tax_rate = find_tax_rate(connection, ps.tax_rate_percent, ps.tax_country)
+    known = known_stripe(connection, quote, pq.lines, tax_rate_id=tax_rate)
+    return plan_push(pq, customer, ps, known)
+
+
+def execute_push(push_pk: int) -> str:
+    push = Push.objects.select_related("workspace", "quote__customer").get(pk=push_pk)
+    with advisory_lock(f"push:{push.pk}", wait=False) as acquired:
+        if not acquired:
+            return "busy"  # another worker runs this push right now
+        push.refresh_from_db()
+        if push.status == Push.Status.SUCCEEDED:
+            return "succeeded"
+        return _run(push)
+
+
+def _run(push: Push) -> str:
+    connection = StripeConnection.objects.filter(workspace=push.workspace).first()
+    if connection is None or (connection.account_ref, connection.mode) != (
+        push.account_ref,
+        push.mode,
+    ):
+        return _fail(
+            push,
+            None,
+            StripeFailure(
+                FailureKind.INVALID_REQUEST,
+                "The Stripe connection changed since this push was started; start a "
+                "new push for the connected account.",
+            ),
+        )
+    Push.objects.filter(pk=push.pk).update(
+        status=Push.Status.RUNNING,
+        runs=F("runs") + 1,
+        started_at=timezone.now(),
+        error="",
+        error_step="",
+        error_retryable=False,
+        finished_at=None,
+    )
+    plan = build_plan(push.quote, connection, send_now=push.send_now)
+    if plan.blocked:
+        message = "; ".join(p.message for p in plan.problems if p.blocking)
+        return _fail(push, None, StripeFailure(FailureKind.INVALID_REQUEST, message))
+
+    existing = {step.key: step for step in push.steps.all()}
+    for position, op in enumerate(plan.operations):
+        if op.key not in existing:
+            existing[op.key] = PushStep.objects.create(
+                workspace=push.workspace,
+                push=push,
+                key=op.key,
+                kind=op.kind,
+                label=op.label,
+                position=position,
+            )
+        elif existing[op.key].position != position or existing[op.key].label != op.label:
+            PushStep.objects.filter(pk=existing[op.key].pk).update(
+                position=position, label=op.label
+            )
+    ctx = Context(
+        push=push,
+        connection=connection,
+        client=make_client(connection.api_key),
+        plan=plan,
+        results={
+            k: s.stripe_id for k, s in existing.items() if s.status == PushStep.Status.SUCCEEDED
+        },
+    )
+    for op in plan.operations:
+        if op.key in ctx.results:
+            continue
+        step = existing[op.key]
+        PushStep.objects.filter(pk=step.pk).update(
+            status=PushStep.Status.RUNNING, started_at=timezone.now(), error=""
+        )
+        try:
+            stripe_id, extra = _with_retries(ctx, op, step)
+        except StripeFailure as failure:
+            return _fail(push, step, failure)
+        PushStep.objects.filter(pk=step.pk).update(
+            status=PushStep.Status.SUCCEEDED,
+            stripe_id=stripe_id,
+            extra=extra,
+            finished_at=timezone.now(),
+            error="",
+        )
+        ctx.results[op.key] = stripe_id
+    with transaction.atomic():
+        Push.objects.filter(pk=push.pk).update(
+            status=Push.Status.SUCCEEDED, finished_at=timezone.now(), error="", error_step=""
+        )
+        subs = [ctx.results[op.key] for op in plan.of_kind("subscription")]
+        invoices = [ctx.results[op.key] for op in plan.of_kind("invoice")]
+        audit.record(
+            None,
+            push.workspace,
+            "stripe.pushed",
+            f"{push.quote.number} pushed to Stripe ({push.mode})",
+            actor=push.created_by,
+            subscriptions=subs,
+            invoices=invoices,
+            calls=ctx.calls,
+        )
+    return "succeeded"
+
+
+def _with_retries(ctx: Context, op: Operation, step: PushStep):
+    attempt = 0
+    while True:
+        attempt += 1
+        PushStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
+        try:
+            return STEP_RUNNERS[op.kind](ctx, op)
+        except StripeFailure as failure:
+            if not failure.retryable or attempt >= MAX_ATTEMPTS_PER_STEP:
+                raise
+            logger.info(
+                "push %s step %s: %s (attempt %s), retrying",
+                ctx.push.public_id,
+                op.key,
+                failure.kind,
+                attempt,
+            )
+            PushStep.objects.filter(pk=step.pk).update(error=f"Retrying: {failure.message}")
+            time.sleep(backoff_seconds(attempt))
+
+
+def _fail(push: Push, step: PushStep | None, failure: StripeFailure) -> str:
+    with transaction.atomic():
+        if step is not None:
+            PushStep.objects.filter(pk=step.pk).update(
+                status=PushStep.Status.FAILED, error=failure.message, finished_at=timezone.now()
+            )
+        Push.objects.filter(pk=push.pk).update(
+            status=Push.Status.FAILED,
+            error=failure.message,
+            error_step=step.key if step else "",
+            error_retryable=failure.retryable,
+            finished_at=timezone.now(),
+        )
+        audit.record(
+            None,
+            push.workspace,
+            "stripe.push_failed",
+            f"Push of {push.quote.number} failed: {failure.message}"[:300],
+            actor=push.created_by,
+            step=step.key if step else "",
+            kind=str(failure.kind),
+            request_id=failure.request_id,
+        )
+    from integrations.push import signals
+
+    signals.push_failed.send(sender=Push, push=push, failure=failure)
+    return "failed"
+
+
+# -- the steps ------------------------------------------------------------------------------
+
+
+def _map(ctx: Context, kind: str, local_ref: str):
+    return StripeObjectMap.objects.filter(
+        account_ref=ctx.connection.account_ref,
+        mode=ctx.connection.mode,
+        kind=kind,
+        local_ref=local_ref,
+    ).first()
+
+
+def _remember(ctx: Context, kind: str, local_ref: str, stripe_id: str, currency: str = ""):
+    StripeObjectMap.objects.update_or_create(
+        account_ref=ctx.connection.account_ref,
+        mode=ctx.connection.mode,
+        kind=kind,
+        local_ref=local_ref,
+        defaults={
+            "workspace": ctx.push.workspace,
+            "stripe_id": stripe_id,
+            "currency": currency or "",
+        },
+    )
+
+
+def _is_missing(failure: StripeFailure) -> bool:
+    return failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing"
+
+
+def run_customer(ctx: Context, op: Operation):
+    payload = op.params["payload"]
+    tax_ids = op.params["tax_ids"]
+    customer_ref = payload["metadata"]["mspercury_customer_id"]
+    client = ctx.client
+    lock_name = f"customer:{ctx.connection.account_ref}:{ctx.connection.mode}:{customer_ref}"
+    with advisory_lock(lock_name):
+        mapping = _map(ctx, StripeObjectMap.Kind.CUSTOMER, customer_ref)
+        customer = None
+        recreate_after = ""
+        if mapping:
+            try:
+                customer = ctx.call(lambda: client.v1.customers.retrieve(mapping.stripe_id))
+            except StripeFailure as failure:
+                if not _is_missing(failure):
+                    raise
+            if customer is not None and getattr(customer, "deleted", False):
+                customer = None
+            if customer is None:
+                recreate_after = mapping.stripe_id
+        if customer is None and not recreate_after:
+            query = f"metadata['mspercury_customer_id']:'{customer_ref}'"
+            found = ctx.call(lambda: client.v1.customers.search({"query": query, "limit": 1}))
+            customer = found.data[0] if found.data else None
+        if customer is None:
+            suffix = f"customer:{customer_ref}" + (
+                f":after:{recreate_after}" if recreate_after else ""
+            )
+            params = {**payload}
+            if tax_ids:
+                params["tax_id_data"] = tax_ids
+            customer = ctx.call(
+                lambda: client.v1.customers.create(
+                    params, {"idempotency_key": ctx.object_key("create", suffix)}
+                )
+            )
+            _remember(
+                ctx,
+                StripeObjectMap.Kind.CUSTOMER,
+                customer_ref,
+                customer.id,
+                getattr(customer, "currency", None) or "",
+            )
+            for tax_id in _list_tax_ids(ctx, customer.id):
+                _remember(
+                    ctx,
+                    StripeObjectMap.Kind.TAX_ID,
+                    f"{customer_ref}:{tax_id.type}:{tax_id.value}",
+                    tax_id.id,
+                )
+        else:
+            customer = ctx.call(lambda: client.v1.customers.update(customer.id, payload))
+            _remember(
+                ctx,
+                StripeObjectMap.Kind.CUSTOMER,
+                customer_ref,
+                customer.id,
+                getattr(customer, "currency", None) or "",
+            )
+            _sync_tax_ids(ctx, customer.id, customer_ref, tax_ids)
+    currency = (getattr(customer, "currency", None) or "").upper()
+    if currency and currency != ctx.plan.currency:
+        raise StripeFailure(
+            FailureKind.INVALID_REQUEST,
+            f"The Stripe customer {customer.id} already bills in {currency}; Stripe cannot bill "
+            f"the same customer in {ctx.plan.currency}.",
+        )
+    return customer.id, {}
+
+
+def _list_tax_ids(ctx: Context, customer_id: str):
+    return ctx.call(lambda: ctx.client.v1.customers.tax_ids.list(customer_id, {"limit": 100})).data
+
+
+def _sync_tax_ids(ctx: Context, customer_id: str, customer_ref: str, wanted: list[dict]) -> None:
+    """Add the current tax ID; remove stale ones that we created (never others')."""
+    existing = _list_tax_ids(ctx, customer_id)
+    wanted_pairs = {(t["type"], t["value"]) for t in wanted}
+    have = {(t.type, t.value): t for t in existing}
+    ours = {
+        m.stripe_id: m
+        for m in StripeObjectMap.objects.filter(
+            account_ref=ctx.connection.account_ref,
+            mode=ctx.connection.mode,
+            kind=StripeObjectMap.Kind.TAX_ID,
+            local_ref__startswith=f"{customer_ref}:",
+        )
+    }
+    for pair, tax_id in have.items():
+        if pair not in wanted_pairs and tax_id.id in ours:
+            try:
+                ctx.call(lambda t=tax_id: ctx.client.v1.customers.tax_ids.delete(customer_id, t.id))
+            except StripeFailure as failure:
+                if not _is_missing(failure):
+                    raise
+            ours[tax_id.id].delete()
+    for tax_type, value in wanted_pairs - set(have):
+        created = ctx.call(
+            lambda tt=tax_type, v=value: ctx.client.v1.customers.tax_ids.create(
+                customer_id,
+                {"type": tt, "value": v},
+                {"idempotency_key": ctx.object_key("taxid", f"{customer_id}:{tt}:{v}")},
+            )
+        )
+        _remember(
+            ctx, StripeObjectMap.Kind.TAX_ID, f"{customer_ref}:{tax_type}:{value}", created.id
+        )
+
+
+def run_product(ctx: Context, op: Operation):
+    key = op.key.removeprefix("product:")
+    lock_name = f"product:{ctx.connection.account_ref}:{ctx.connection.mode}:{key}"
+    with advisory_lock(lock_name):
+        mapping = _map(ctx, StripeObjectMap.Kind.PRODUCT, key)
+        if mapping:
+            return mapping.stripe_id, {}
+        params = {"name": op.params["name"], "metadata": op.params["metadata"]}
+        product = ctx.call(
+            lambda: ctx.client.v1.products.create(
+                params, {"idempotency_key": ctx.object_key("product", key)}
+            )
+        )
+        _remember(ctx, StripeObjectMap.Kind.PRODUCT, key, product.id)
+    return product.id, {}
+
+
+def run_subscription(ctx: Context, op: Operation):
+    params = resolve(op.params, ctx.results)
+    subscription = ctx.call(
+        lambda: ctx.client.v1.subscriptions.create(params, {"idempotency_key": ctx.key(op.key)})
+    )
+    latest = getattr(subscription, "latest_invoice", None)
+    latest_id = latest if isinstance(latest, str) else getattr(latest, "id", None)
+    if latest_id:
+        # Stripe keeps subscription metadata under the invoice's parent; put it on the first
+        # invoice itself too, so the invoice alone leads back to the quote.
+        ctx.call(
+            lambda: ctx.client.v1.invoices.update(
+                latest_id,
+                {"metadata": params["metadata"]},
+                {"idempotency_key": ctx.key(f"{op.key}:invoice-metadata")},
+            )
+        )
+    return subscription.id, {"latest_invoice": latest_id}
+
+
+def run_invoice(ctx: Context, op: Operation):
+    params = resolve(op.params, ctx.results)
+    invoice = ctx.call(
+        lambda: ctx.client.v1.invoices.create(params, {"idempotency_key": ctx.key(op.key)})
+    )
+    return invoice.id, {}
+
+
+def run_invoice_item(ctx: Context, op: Operation):
+    params = resolve(op.params, ctx.results)
+    item = ctx.call(
+        lambda: ctx.client.v1.invoice_items.create(params, {"idempotency_key": ctx.key(op.key)})
+    )
+    return item.id, {}
+
+
+def run_finalize(ctx: Context, op: Operation):
+    params = resolve(op.params, ctx.results)
+    invoice_id = params.pop("invoice")
+    invoice = ctx.call(
+        lambda: ctx.client.v1.invoices.finalize_invoice(
+            invoice_id, params, {"idempotency_key": ctx.key(op.key)}
+        )
+    )
+    return invoice.id, {"hosted_invoice_url": getattr(invoice, "hosted_invoice_url", None)}
+
+
+def run_send(ctx: Context, op: Operation):
+    invoice_id = resolve(op.params, ctx.results)["invoice"]
+    invoice = ctx.call(
+        lambda: ctx.client.v1.invoices.send_invoice(
+            invoice_id, None, {"idempotency_key": ctx.key(op.key)}
+        )
+    )
+    return invoice.id, {}
+
+
+STEP_RUNNERS = {
+    "customer": run_customer,
+    "product": run_product,
+    "subscription": run_subscription,
+    "invoice": run_invoice,
+    "invoice_item": run_invoice_item,
+    "finalize": run_finalize,
+    "send": run_send,
+}

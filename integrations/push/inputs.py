@@ -1,0 +1,124 @@
+"""Turn the database's view of a push (accepted snapshot, customer, settings, known Stripe ids)
+into the planner's plain inputs."""
+
+from datetime import date
+from decimal import Decimal
+
+from billing.tax import Party, decide_tax
+from integrations.models import PushSettings, StripeConnection, StripeObjectMap
+from integrations.push.planner import KnownStripe, PlanCustomer, PlanLine, PlanQuote, PlanSettings
+from quotes.models import QuoteLine, QuoteStatus
+
+
+def accepted_snapshot(quote) -> dict | None:
+    acceptance = getattr(quote, "acceptance", None)
+    return acceptance.snapshot if acceptance else None
+
+
+def plan_quote(quote, snapshot: dict) -> PlanQuote:
+    line_ids = [row["id"] for row in snapshot["lines"]]
+    services = dict(
+        QuoteLine.objects.filter(quote=quote, public_id__in=line_ids)
+        .exclude(service=None)
+        .values_list("public_id", "service__public_id")
+    )
+    names = dict(
+        QuoteLine.objects.filter(quote=quote, public_id__in=line_ids)
+        .exclude(service=None)
+        .values_list("public_id", "service__name")
+    )
+    lines = []
+    for row in snapshot["lines"]:
+        from uuid import UUID
+
+        line_uuid = UUID(row["id"])
+        service = row.get("service_id") or (
+            str(services[line_uuid]) if line_uuid in services else None
+        )
+        lines.append(
+            PlanLine(
+                ref=row["id"],
+                description=row["description"],
+                quantity=Decimal(row["quantity"]),
+                unit=row["unit"],
+                unit_price=Decimal(row["unit_price"]),
+                billing_period=row["billing_period"],
+                discount_percent=Decimal(row["discount_percent"])
+                if row.get("discount_percent")
+                else None,
+                service_ref=service,
+                service_name=row.get("service_name") or names.get(line_uuid, ""),
+            )
+        )
+    return PlanQuote(
+        ref=str(quote.public_id),
+        number=snapshot["number"],
+        currency=snapshot["currency"],
+        customer_name=quote.customer.company_name,
+        lines=tuple(lines),
+        accepted=quote.status == QuoteStatus.ACCEPTED,
+    )
+
+
+def plan_customer(customer) -> PlanCustomer:
+    return PlanCustomer(
+        ref=str(customer.public_id),
+        name=customer.company_name,
+        email=customer.email,
+        contact_name=customer.contact_name,
+        phone=customer.phone,
+        line1=customer.street,
+        line2=customer.street2,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        state=customer.state,
+        country=customer.country.code or "",
+        tax_id_type=customer.tax_id_type,
+        tax_id=customer.tax_id,
+        language=customer.language,
+        collection_method=customer.collection_method,
+        days_until_due=customer.days_until_due,
+    )
+
+
+def plan_settings(workspace, customer, *, send_now: bool, today: date) -> PlanSettings:
+    prefs, _created = PushSettings.objects.get_or_create(workspace=workspace)
+    decision = decide_tax(
+        Party(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
+        Party(customer.country.code or "", customer.tax_id_type, customer.tax_id),
+        today,
+    )
+    return PlanSettings(
+        workspace_ref=str(workspace.public_id),
+        stripe_tax=prefs.stripe_tax,
+        quantity_mode=prefs.quantity_mode,
+        skip_below_minimum=prefs.skip_below_minimum,
+        show_zero_quantity_lines=prefs.show_zero_quantity_lines,
+        send_now=send_now,
+        tax_treatment=str(decision.treatment),
+        tax_rate_percent=decision.rate,
+        tax_country=decision.rate_country,
+    )
+
+
+def known_stripe(connection: StripeConnection, quote, plan_lines, tax_rate_id=None) -> KnownStripe:
+    maps = StripeObjectMap.objects.filter(
+        account_ref=connection.account_ref, mode=connection.mode, workspace=connection.workspace
+    )
+    customer_map = maps.filter(
+        kind=StripeObjectMap.Kind.CUSTOMER, local_ref=str(quote.customer.public_id)
+    ).first()
+    from integrations.push.planner import product_key
+
+    keys = {product_key(line) for line in plan_lines}
+    products = dict(
+        maps.filter(kind=StripeObjectMap.Kind.PRODUCT, local_ref__in=keys).values_list(
+            "local_ref", "stripe_id"
+        )
+    )
+    return KnownStripe(
+        customer_id=customer_map.stripe_id if customer_map else None,
+        customer_currency=(customer_map.currency or None) if customer_map else None,
+        product_ids=products,
+        tax_rate_id=tax_rate_id,
+    )

@@ -1,0 +1,94 @@
+"""The violet Stripe block: preview an accepted quote's push, start it, watch it, retry it."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from integrations.models import Push, StripeConnection
+from integrations.push.actions import PushRefused, do_retry_push, do_start_push
+from integrations.push.executor import build_plan
+from mspercury.access import admin_required, workspace_required
+from quotes.access import access_quote
+from quotes.models import QuoteStatus
+
+
+def _context(request, quote, *, send_now=False):
+    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    push = None
+    plan = None
+    if connection is not None:
+        push = (
+            Push.objects.filter(
+                quote=quote, account_ref=connection.account_ref, mode=connection.mode
+            )
+            .prefetch_related("steps")
+            .first()
+        )
+        if push is None and quote.status == QuoteStatus.ACCEPTED:
+            plan = build_plan(quote, connection, send_now=send_now)
+    one_time_only = (
+        bool(plan) and not plan.of_kind("subscription") and bool(plan.of_kind("invoice"))
+    )
+    return {
+        "quote": quote,
+        "connection": connection,
+        "push": push,
+        "plan": plan,
+        "one_time_only": one_time_only,
+        "send_now": send_now,
+        "can_push": request.membership.is_admin,
+        "steps": list(push.steps.all()) if push else [],
+    }
+
+
+@workspace_required
+def push_page(request, quote_id):
+    quote = access_quote(request, quote_id)
+    send_now = request.GET.get("send_now") == "1"
+    return render(request, "integrations/push.html", _context(request, quote, send_now=send_now))
+
+
+@workspace_required
+def push_progress(request, quote_id):
+    quote = access_quote(request, quote_id)
+    return render(request, "integrations/_push_progress.html", _context(request, quote))
+
+
+@require_POST
+@admin_required
+def push_start(request, quote_id):
+    quote = access_quote(request, quote_id)
+    if quote.status != QuoteStatus.ACCEPTED:
+        messages.error(request, _("Only accepted quotes can be pushed to Stripe."))
+        return redirect("integrations:push_page", quote_id=quote.public_id)
+    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    send_now = request.POST.get("send_now") == "1"
+    if connection is not None:
+        plan = build_plan(quote, connection, send_now=send_now)
+        if plan.blocked:
+            messages.error(request, _("Fix the problems listed below first; nothing was sent."))
+            return redirect("integrations:push_page", quote_id=quote.public_id)
+    try:
+        _push, created = do_start_push(request, quote, send_now=send_now)
+    except PushRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        if not created:
+            messages.info(request, _("This quote is already being pushed or was pushed."))
+    return redirect("integrations:push_page", quote_id=quote.public_id)
+
+
+@require_POST
+@admin_required
+def push_retry(request, quote_id):
+    quote = access_quote(request, quote_id)
+    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    push = None
+    if connection is not None:
+        push = Push.objects.filter(
+            quote=quote, account_ref=connection.account_ref, mode=connection.mode
+        ).first()
+    if push is None or not do_retry_push(request, push):
+        messages.info(request, _("There is no failed push to retry."))
+    return redirect("integrations:push_page", quote_id=quote.public_id)
