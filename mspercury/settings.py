@@ -132,7 +132,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker died is handed to another worker after this many seconds (acks late).
+_VISIBILITY_TIMEOUT = env_int("MSPERCURY_CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # Sweep for abandoned messages often enough to honour a short visibility timeout.
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 600 else 10,
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 AUTH_USER_MODEL = "mspercury.User"
