@@ -19,6 +19,12 @@ export MSPERCURY_PUBLIC_URL="http://127.0.0.1:${PORT:-8000}"
 export MSPERCURY_CELERY_EAGER=1
 unset REDIS_URL
 
+# Nothing here reaches api.stripe.com: the demo talks to the Stripe emulator (docs/stripe-emulator.md).
+export MSPERCURY_STRIPE_API_BASE="http://127.0.0.1:${STRIPE_EMULATOR_PORT:-12111}"
+
 .venv/bin/python manage.py migrate --no-input -v 0
 .venv/bin/python manage.py seed_demo
-exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"
+.venv/bin/python manage.py stripe_emulator --port "${STRIPE_EMULATOR_PORT:-12111}" &
+EMULATOR_PID=$!
+trap 'kill "$EMULATOR_PID" 2>/dev/null || true' EXIT
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

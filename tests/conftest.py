@@ -9,6 +9,8 @@ from django.core.cache import cache
 
 from mspercury.models import Membership, Role, User, Workspace
 
+pytest_plugins = ["tests.stripe_emulator_fixtures"]
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -196,8 +196,8 @@ def product_key(line: PlanLine) -> str:
 
 
 def _fmt_qty(quantity: Decimal) -> str:
-    normalized = quantity.normalize()
-    return format(normalized, "f") if normalized == normalized.to_integral() else str(quantity)
+    """1.50 → "1.5", 100 → "100" (no exponent, no trailing zeros)."""
+    return format(quantity.normalize(), "f")
 
 
 def stripe_line(

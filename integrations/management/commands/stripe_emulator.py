@@ -1,0 +1,53 @@
+from django.core.management.base import BaseCommand
+
+from integrations.stripe.emulator import DEFAULT_CONFIG, EmulatorServer
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the Stripe emulator in the foreground (Ctrl-C stops it). Point the SDK at it with "
+        "StripeClient(key, base_addresses={'api': 'http://127.0.0.1:12111'}); keys are in "
+        "docs/stripe-emulator.md."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=12111)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--public-url",
+            default=None,
+            help="Base URL for hosted pages if it differs from http://host:port",
+        )
+        parser.add_argument(
+            "--no-rate-limit",
+            action="store_true",
+            help="Turn off the global 25 requests/second test-mode limit",
+        )
+        parser.add_argument(
+            "--search-delay",
+            type=float,
+            default=DEFAULT_CONFIG["search_index_delay"],
+            help="Seconds before a write is visible to search (default %(default)s)",
+        )
+
+    def handle(self, *args, **options):
+        server = EmulatorServer(
+            port=options["port"],
+            host=options["host"],
+            public_url=options["public_url"],
+            config={
+                "rate_limit_enabled": not options["no_rate_limit"],
+                "search_index_delay": options["search_delay"],
+            },
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Stripe emulator listening on {server.base_url}")
+            + "\n  keys: sk_test_emulator, rk_test_emulator, rk_test_emulator_account, "
+            "rk_test_emulator_readonly\n  controls: "
+            f"{server.base_url}/_emulator/state (Ctrl-C to stop)"
+        )
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            self.stdout.write("Stripe emulator stopped.")

@@ -1,0 +1,221 @@
+"""The hosted pages: Checkout (`/c/pay/cs_...`) and the hosted invoice page (`/i/in_...`).
+
+Each shows what is to be paid and two buttons: Pay (the payment succeeds) and Decline (the
+card is declined). No API key is needed, as on Stripe: the session or invoice id is the secret.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import parse_qs
+
+from .errors import StripeError
+from .router import Context
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0}}
+main{{max-width:32rem;margin:3rem auto;background:#fff;border-radius:8px;padding:2rem;
+box-shadow:0 2px 8px rgba(0,0,0,.08)}}
+table{{width:100%;border-collapse:collapse}}td{{padding:.3rem 0}}td.n{{text-align:right}}
+.total td{{font-weight:600;border-top:1px solid #e3e8ee}}
+.banner{{background:#fff3cd;padding:.4rem .8rem;border-radius:4px;font-size:.85rem}}
+button{{font-size:1rem;padding:.6rem 1.2rem;border-radius:6px;border:0;cursor:pointer;
+margin-right:.5rem}}
+.pay{{background:#635bff;color:#fff}}.decline{{background:#e3e8ee}}
+.notice{{padding:.6rem;border-radius:4px;background:#e3e8ee}}.error{{background:#fde2e1}}
+</style></head><body><main>
+<p class="banner">Stripe emulator &middot; test payment page (no real money moves)</p>
+{body}
+</main></body></html>"""
+
+
+def _page(title: str, body: str, status: int = 200):
+    from .app import Response
+
+    return Response(
+        status,
+        PAGE.format(title=html.escape(title), body=body).encode(),
+        {"Cache-Control": "no-store"},
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def _redirect(url: str):
+    from .app import Response
+
+    return Response(303, b"", {"Location": url}, content_type="text/plain")
+
+
+def _money(amount: int, currency: str) -> str:
+    from .resources.common import format_money
+
+    return html.escape(format_money(amount, currency))
+
+
+def _buttons(action: str) -> str:
+    return (
+        f'<form method="post" action="{action}/pay" style="display:inline">'
+        '<button class="pay" type="submit" name="choice" value="pay">Pay</button></form>'
+        f'<form method="post" action="{action}/decline" style="display:inline">'
+        '<button class="decline" type="submit" name="choice" value="decline">Decline'
+        "</button></form>"
+    )
+
+
+def handle_page(emu, method, path, query, headers, body):
+    parts = [p for p in path.split("/") if p]
+    with emu.store.lock:
+        emu.tick()
+        if parts[0] == "c" and len(parts) >= 3:
+            return _checkout(emu, method, parts[2], parts[3] if len(parts) > 3 else None, body)
+        if parts[0] == "i" and len(parts) >= 2:
+            return _invoice(emu, method, parts[1], parts[2] if len(parts) > 2 else None)
+        if parts[0] == "receipts" and len(parts) == 2:
+            return _receipt(emu, parts[1])
+    return _page("Not found", "<h1>Not found</h1>", 404)
+
+
+def _context(emu, object_id: str) -> Context:
+    return Context(emu=emu, key=None, owner=emu.store.owner_of(object_id), params={}, path={})
+
+
+def _checkout(emu, method, session_id, action, body):
+    from .resources.checkout import pay
+
+    session = emu.store.objects.get(session_id)
+    if session is None or session.get("object") != "checkout.session":
+        return _page("Not found", "<h1>This checkout page does not exist.</h1>", 404)
+    ctx = _context(emu, session_id)
+    items = emu.store.internal[session_id]["items"]
+    base = f"/c/pay/{session_id}"
+    if method == "POST" and action in ("pay", "decline"):
+        if session["status"] != "open":
+            return _redirect(base)
+        email = (parse_qs(body.decode()).get("email") or [None])[0]
+        pay(ctx, session, succeed=action == "pay", email=email)
+        if action == "pay":
+            if session.get("success_url"):
+                return _redirect(
+                    session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+                )
+            return _redirect(base)
+        return _page(
+            "Payment declined",
+            '<p class="notice error">Your card was declined. Try again or go back.</p>'
+            + _checkout_summary(session, items)
+            + _buttons(base)
+            + _back(session),
+            402,
+        )
+    if session["status"] == "complete":
+        return _page("Paid", '<p class="notice">This payment is complete. Thank you!</p>')
+    if session["status"] == "expired":
+        return _page("Expired", '<p class="notice">This checkout session has expired.</p>', 410)
+    return _page("Checkout", _checkout_summary(session, items) + _buttons(base) + _back(session))
+
+
+def _back(session) -> str:
+    if session.get("cancel_url"):
+        return f'<p><a href="{html.escape(session["cancel_url"])}">Back</a></p>'
+    return ""
+
+
+def _checkout_summary(session, items) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(item['description'] or '')} × {item['quantity']}</td>"
+        f"<td class=n>{_money(item['amount_total'], item['currency'])}</td></tr>"
+        for item in items
+    )
+    total = _money(session["amount_total"], session["currency"])
+    return (
+        f"<h1>Pay {total}</h1><table>{rows}"
+        f"<tr class=total><td>Total</td><td class=n>{total}</td></tr></table><p></p>"
+    )
+
+
+def _receipt(emu, payment_intent_id):
+    intent = emu.store.objects.get(payment_intent_id)
+    if intent is None or intent.get("object") != "payment_intent":
+        return _page("Not found", "<h1>This receipt does not exist.</h1>", 404)
+    amount = _money(intent["amount_received"] or intent["amount"], intent["currency"])
+    return _page(
+        "Receipt",
+        f"<h1>Receipt</h1><p>{amount} &middot; {html.escape(intent['status'])}</p>",
+    )
+
+
+def _invoice(emu, method, invoice_id, action):
+    from .resources.invoices import attempt_payment, render_line
+
+    invoice = emu.store.objects.get(invoice_id)
+    if invoice is None or invoice.get("object") != "invoice" or invoice["status"] == "draft":
+        return _page("Not found", "<h1>This invoice page does not exist.</h1>", 404)
+    if action == "pdf":
+        return _pdf(invoice)
+    ctx = _context(emu, invoice_id)
+    base = f"/i/{invoice_id}"
+    message = ""
+    status = 200
+    if method == "POST" and action in ("pay", "decline") and invoice["status"] == "open":
+        customer_internal = emu.store.internal.get(invoice["customer"], {})
+        saved = customer_internal.get("payment_behavior")
+        customer_internal["payment_behavior"] = "succeed" if action == "pay" else "fail"
+        try:
+            paid = attempt_payment(ctx, invoice)
+        except StripeError:
+            paid = False
+        finally:
+            customer_internal["payment_behavior"] = saved
+        if not paid:
+            message = '<p class="notice error">Your card was declined.</p>'
+            status = 402
+    lines = emu.store.internal[invoice_id]["lines"]
+    rows = "".join(
+        f"<tr><td>{html.escape(line['description'] or '')}</td>"
+        f"<td class=n>{_money(line['amount'], line['currency'])}</td></tr>"
+        for line in map(render_line, lines)
+    )
+    currency = invoice["currency"]
+    tax = invoice["total"] - invoice["total_excluding_tax"]
+    body = (
+        f"<h1>Invoice {html.escape(invoice['number'] or '')}</h1>{message}"
+        f"<p>Status: <strong>{invoice['status']}</strong></p><table>{rows}"
+        f"<tr class=total><td>Tax</td><td class=n>{_money(tax, currency)}</td></tr>"
+        f"<tr class=total><td>Amount due</td>"
+        f"<td class=n>{_money(invoice['amount_remaining'], currency)}</td></tr></table><p></p>"
+    )
+    if invoice["status"] == "open":
+        body += _buttons(base)
+    body += f'<p><a href="{base}/pdf">Download PDF</a></p>'
+    return _page(f"Invoice {invoice['number']}", body, status)
+
+
+def _pdf(invoice):
+    from .app import Response
+
+    text = f"Invoice {invoice['number']} - emulated PDF".replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return Response(200, out, {}, content_type="application/pdf")

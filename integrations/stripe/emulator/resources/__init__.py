@@ -1,0 +1,27 @@
+"""Resource handlers. Importing this package registers every /v1 route."""
+
+from __future__ import annotations
+
+from . import catalog, checkout, customers, invoices, payments, platform, subscriptions  # noqa: F401
+
+RENDERERS = {
+    "invoice": invoices.render_invoice,
+    "subscription": subscriptions.render_subscription,
+}
+
+# Fields Stripe leaves out unless asked for with expand[] ("includable" fields).
+INCLUDABLE = {
+    "customer": {
+        "tax_ids": customers.include_tax_ids,
+        "subscriptions": customers.include_subscriptions,
+    },
+    "invoice": {
+        "payments": invoices.include_payments,
+        "amount_paid_off_stripe": invoices.include_paid_off_stripe,
+    },
+}
+
+
+def due_actions(emu) -> list:
+    """Everything the clock can trigger: (due time, action) pairs."""
+    return [*invoices.due(emu), *subscriptions.due(emu), *checkout.due(emu)]
