@@ -33,6 +33,7 @@ def test_it_connects_a_restricted_key_without_account_access(client_for, alice, 
     assert "Account details unavailable" in html
     assert conn.permissions["customers"] == "readable"
     assert conn.permissions["tax_rates"] == "granted"
+    assert conn.permissions["tax_ids"] == "readable"
     assert conn.permissions["webhook_endpoints"] == "denied"
     # Without the webhook permission: instructions and a field for the secret.
     assert conn.webhook_status == WebhookStatus.FAILED and conn.webhook_needs_manual

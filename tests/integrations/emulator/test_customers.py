@@ -142,3 +142,12 @@ def test_it_manages_customer_tax_ids(stripe_emulator):
     assert len(client.v1.customers.tax_ids.list(customer.id).data) == 1
     with pytest.raises(stripe.InvalidRequestError, match="No such tax_id"):
         client.v1.customers.tax_ids.retrieve(customer.id, tax_id.id)
+
+
+def test_it_lists_the_accounts_tax_ids(stripe_emulator):
+    """GET /v1/tax_ids: the top-level list, readable with Tax IDs: read."""
+    sk = stripe_emulator.client()
+    customer = sk.v1.customers.create({"name": "Tax GmbH"})
+    sk.v1.customers.tax_ids.create(customer.id, {"type": "eu_vat", "value": "DE136695976"})
+    listing = stripe_emulator.client("rk_test_emulator_readonly").v1.tax_ids.list({"limit": 1})
+    assert [t.value for t in listing.data] == ["DE136695976"]

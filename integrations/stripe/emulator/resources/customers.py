@@ -16,6 +16,7 @@ from stripe.params._customer_tax_id_delete_params import CustomerTaxIdDeletePara
 from stripe.params._customer_tax_id_list_params import CustomerTaxIdListParams
 from stripe.params._customer_tax_id_retrieve_params import CustomerTaxIdRetrieveParams
 from stripe.params._customer_update_params import CustomerUpdateParams
+from stripe.params._tax_id_list_params import TaxIdListParams
 
 from ..errors import StripeError, invalid, no_such
 from ..router import route
@@ -453,6 +454,12 @@ def delete_tax_id(ctx):
     ctx.store.remove(tax_id["id"])
     ctx.emit("customer.tax_id.deleted", tax_id)
     return {"id": tax_id["id"], "object": "tax_id", "deleted": True}
+
+
+@route("GET", "/v1/tax_ids", TaxIdListParams, perm=("tax_ids", "read"))
+def list_account_tax_ids(ctx):
+    """The top-level Tax IDs list (customers' tax IDs of this account)."""
+    return paginate(ctx, ctx.store.all("tax_id", ctx.owner), "/v1/tax_ids")
 
 
 def include_tax_ids(emu, customer: dict) -> dict:
