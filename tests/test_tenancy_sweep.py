@@ -29,7 +29,7 @@ from django.urls.resolvers import RegexPattern, URLResolver
 from customers.models import Customer, Project
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
 from quotes import actions as quote_actions
-from quotes.models import Service
+from quotes.models import Service, ShareLink
 
 
 def _invite(workspace: Workspace, owner: User):
@@ -78,6 +78,13 @@ def _package_item(workspace: Workspace, owner: User):
     return item.public_id
 
 
+def _share_link(workspace: Workspace, owner: User):
+    quote = _quote(workspace, owner)
+    return ShareLink.objects.create(
+        workspace=workspace, quote=quote, token_hash=hash_token(new_token())
+    ).public_id
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -92,6 +99,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
         quote_actions.do_create_package(workspace, name="Sweep package").public_id
     ),
     "item_id": _package_item,
+    "link_id": _share_link,
 }
 
 # Full route → why its parameters are public tokens rather than workspace-scoped ids.
@@ -99,6 +107,15 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
     "invite/<str:token>/": "emailed to a person who is not a member yet; the token is the key",
     "webhooks/stripe/<str:token>/": "Stripe posts here unauthenticated; the token names the "
     "connection and the signature proves the sender",
+    **dict.fromkeys(
+        [
+            "q/<str:token>/",
+            "q/<str:token>/accept/",
+            "q/<str:token>/decline/",
+            "q/<str:token>/accepted/",
+        ],
+        "the customer's share page: opened without an account, the link's token is the key",
+    ),
 }
 
 

@@ -2,12 +2,21 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from customers.models import Customer
 from mspercury.access import workspace_required
+from quotes.reporting import workspace_report
 
 
 @workspace_required
 def dashboard(request):
-    return render(request, "mspercury/dashboard.html", {})
+    """Revenue of accepted quotes and the quote pipeline; onboarding steps until the first quote."""
+    report = workspace_report(request.workspace)
+    context = {
+        "report": report,
+        "has_customers": report.quote_count > 0
+        or Customer.objects.filter(workspace=request.workspace).exists(),
+    }
+    return render(request, "mspercury/dashboard.html", context)
 
 
 def healthz(request):

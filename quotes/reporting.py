@@ -1,0 +1,247 @@
+"""Revenue figures of accepted quotes: MRR, ARR, one-time revenue of the month, per customer.
+
+Every figure follows the quote's live lines (an accepted quote edited later counts as it is now)
+and uses the line rule of ``quotes.domain``: each line's net is rounded once, MRR = monthly +
+yearly / 12 is kept exact and rounded only for display. Amounts are summed per currency; EUR is
+never added to USD.
+
+Each report runs a fixed number of queries: the lines it needs are fetched with ``values()`` in
+one query and summed in Python, which is exact and fast enough for a workspace's quotes.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils import timezone
+
+from billing.money import round_money
+from customers.models import Customer
+from mspercury.models import Workspace
+from quotes import domain
+from quotes.models import Quote, QuoteLine, QuoteStatus
+
+TOP_CUSTOMERS = 5
+CUSTOMER_QUOTES = 20
+ZERO = Decimal("0")
+LINE_VALUES = ("quantity", "unit_price", "discount_percent", "billing_period")
+
+
+def line_net(row: dict, currency: str) -> Decimal:
+    """The net of a line given as a ``values()`` row, by the domain's rounding rule."""
+    line = domain.LineInput(
+        quantity=row["quantity"],
+        unit_price=row["unit_price"],
+        billing_period=row["billing_period"],
+        discount_percent=row["discount_percent"],
+    )
+    return domain.line_amounts(line, currency).net
+
+
+@dataclass
+class Recurring:
+    """Monthly and yearly net sums of one currency; MRR derives from them exactly."""
+
+    currency: str
+    monthly: Decimal = ZERO
+    yearly: Decimal = ZERO
+    one_time: Decimal = ZERO
+
+    def add(self, billing_period: str, net: Decimal) -> None:
+        if billing_period == domain.MONTHLY:
+            self.monthly += net
+        elif billing_period == domain.YEARLY:
+            self.yearly += net
+        else:
+            self.one_time += net
+
+    @property
+    def mrr(self) -> Decimal:
+        return domain.mrr(self.monthly, self.yearly)
+
+    @property
+    def mrr_display(self) -> Decimal:
+        return round_money(self.mrr, self.currency)
+
+    @property
+    def arr_display(self) -> Decimal:
+        return round_money(self.mrr * 12, self.currency)
+
+
+@dataclass(frozen=True)
+class CurrencyFigures:
+    currency: str
+    mrr: Decimal
+    arr: Decimal
+    one_time_this_month: Decimal
+
+
+@dataclass(frozen=True)
+class CustomerMrr:
+    public_id: object
+    name: str
+    currency: str
+    mrr: Decimal
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WorkspaceReport:
+    figures: list[CurrencyFigures]
+    top_customers: list[tuple[str, list[CustomerMrr]]]  # per currency
+    statuses: list[StatusCount]
+    month_start: datetime
+
+    @property
+    def quote_count(self) -> int:
+        return sum(s.count for s in self.statuses)
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Start of this month and of the next, in the site's time zone."""
+    local = timezone.localtime(now)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if start.month == 12:
+        end = start.replace(year=start.year + 1, month=1)
+    else:
+        end = start.replace(month=start.month + 1)
+    return start, end
+
+
+def _accepted_lines(*extra: str, **filters):
+    """Lines of accepted quotes as ``values()`` rows, with their quote's currency."""
+    return (
+        QuoteLine.objects.filter(quote__status=QuoteStatus.ACCEPTED, **filters)
+        .order_by()
+        .values(*LINE_VALUES, "quote__currency", *extra)
+    )
+
+
+def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> WorkspaceReport:
+    """The dashboard's figures. Three queries, whatever the number of quotes."""
+    start, end = month_bounds(now or timezone.now())
+    totals: dict[str, Recurring] = {}
+    this_month: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    per_customer: dict[tuple, Recurring] = {}
+    rows = _accepted_lines(
+        "quote__accepted_at",
+        "quote__customer__public_id",
+        "quote__customer__company_name",
+        workspace=workspace,
+    )
+    for row in rows:
+        currency = row["quote__currency"]
+        net = line_net(row, currency)
+        period = row["billing_period"]
+        totals.setdefault(currency, Recurring(currency)).add(period, net)
+        key = (row["quote__customer__public_id"], row["quote__customer__company_name"], currency)
+        per_customer.setdefault(key, Recurring(currency)).add(period, net)
+        accepted_at = row["quote__accepted_at"]
+        if period == domain.ONE_TIME and accepted_at and start <= accepted_at < end:
+            this_month[currency] += net
+
+    figures = [
+        CurrencyFigures(
+            currency=currency,
+            mrr=r.mrr_display,
+            arr=r.arr_display,
+            one_time_this_month=round_money(this_month[currency], currency),
+        )
+        for currency, r in sorted(totals.items())
+    ]
+    ranked: dict[str, list[CustomerMrr]] = defaultdict(list)
+    for (public_id, name, currency), r in per_customer.items():
+        if r.mrr > 0:
+            ranked[currency].append(CustomerMrr(public_id, name, currency, r.mrr))
+    top = [
+        (
+            currency,
+            [
+                CustomerMrr(c.public_id, c.name, c.currency, round_money(c.mrr, currency))
+                for c in sorted(ranked[currency], key=lambda c: (-c.mrr, c.name.lower()))[
+                    :TOP_CUSTOMERS
+                ]
+            ],
+        )
+        for currency in sorted(ranked)
+    ]
+    return WorkspaceReport(
+        figures=figures,
+        top_customers=top,
+        statuses=status_counts(workspace),
+        month_start=start,
+    )
+
+
+def status_counts(workspace: Workspace) -> list[StatusCount]:
+    """Quotes per status, every status listed (zero included), in the lifecycle's order."""
+    counts = dict(
+        Quote.objects.filter(workspace=workspace)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return [StatusCount(s.value, s.label, counts.get(s.value, 0)) for s in QuoteStatus]
+
+
+# One customer
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    quote: Quote
+    totals: domain.QuoteTotals
+
+
+@dataclass(frozen=True)
+class CustomerReport:
+    quotes: list[QuoteRow]
+    quote_count: int
+    mrr: list[tuple[str, Decimal]] = field(default_factory=list)  # (currency, display MRR)
+
+    @property
+    def has_more(self) -> bool:
+        return self.quote_count > len(self.quotes)
+
+
+def customer_report(customer: Customer, *, limit: int = CUSTOMER_QUOTES) -> CustomerReport:
+    """The customer's latest quotes with their totals, and the customer's MRR per currency.
+
+    Four queries, whatever the number of quotes and lines.
+    """
+    quotes_qs = Quote.objects.filter(workspace_id=customer.workspace_id, customer=customer)
+    quote_count = quotes_qs.count()
+    quotes = list(quotes_qs.select_related("project").order_by("-created_at", "-id")[:limit])
+    lines: dict[int, list[domain.LineInput]] = defaultdict(list)
+    line_rows = (
+        QuoteLine.objects.filter(quote__in=[q.pk for q in quotes])
+        .order_by("position", "id")
+        .values("quote_id", *LINE_VALUES)
+    )
+    for row in line_rows:
+        lines[row["quote_id"]].append(
+            domain.LineInput(
+                quantity=row["quantity"],
+                unit_price=row["unit_price"],
+                billing_period=row["billing_period"],
+                discount_percent=row["discount_percent"],
+            )
+        )
+    rows = [QuoteRow(q, domain.quote_totals(lines[q.pk], q.currency)) for q in quotes]
+
+    recurring: dict[str, Recurring] = {}
+    for row in _accepted_lines(workspace_id=customer.workspace_id, quote__customer=customer):
+        currency = row["quote__currency"]
+        recurring.setdefault(currency, Recurring(currency)).add(
+            row["billing_period"], line_net(row, currency)
+        )
+    mrr = [(currency, r.mrr_display) for currency, r in sorted(recurring.items())]
+    return CustomerReport(quotes=rows, quote_count=quote_count, mrr=mrr)

@@ -1,0 +1,97 @@
+"""Template helpers of sharing and acceptance.
+
+The panels on the quote and customer pages are includes that fetch their own data through the
+``*_panel`` tags below (a fixed number of queries each), so the pages that include them need no
+extra context. The filters label the plain values of a quote snapshot in the active language.
+"""
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+from django_countries import countries
+
+from billing.tax import TaxTreatment
+from quotes import reporting
+from quotes.documents import fingerprint as short_fingerprint
+from quotes.models import BillingPeriod, QuoteAcceptance, ShareLink, Unit
+from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state
+from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
+from quotes.views.share import ShareForm
+
+register = template.Library()
+
+
+@register.simple_tag
+def share_panel(quote):
+    """The quote's share links with their state, and whether a new one may be made."""
+    now = timezone.now()
+    links = list(ShareLink.objects.filter(quote=quote).select_related("created_by"))
+    for link in links:
+        link.state = link_state(link, now)
+    return {
+        "links": links,
+        "can_share": quote.status in SHAREABLE_STATUSES,
+        "form": ShareForm(),
+    }
+
+
+@register.simple_tag
+def acceptance_panel(quote):
+    """The acceptance of the quote (or None) and how far the quote moved on since."""
+    acceptance = QuoteAcceptance.objects.filter(quote=quote).select_related("accepted_by_user")
+    acceptance = acceptance.first()
+    return {
+        "acceptance": acceptance,
+        "edited_since": acceptance is not None and quote.revision > acceptance.revision,
+        "can_accept": quote.status in OPEN_STATUSES and acceptance is None,
+    }
+
+
+@register.simple_tag
+def customer_panel(customer):
+    return reporting.customer_report(customer)
+
+
+@register.filter
+def unit_label(value):
+    return Unit(value).label if value in Unit.values else value
+
+
+@register.filter
+def period_label(value):
+    return BillingPeriod(value).label if value in BillingPeriod.values else value
+
+
+TREATMENTS = {t.value: t for t in TaxTreatment}
+
+
+@register.filter
+def treatment_label(value):
+    return TREATMENT_LABELS.get(TREATMENTS.get(value), value)
+
+
+@register.filter
+def treatment_note(value):
+    return TREATMENT_NOTES.get(TREATMENTS.get(value), "")
+
+
+@register.filter
+def country_name(code):
+    return countries.name(code) if code else ""
+
+
+@register.filter
+def isodate(value):
+    """A snapshot's ISO date string as a date, for the ``date`` filter."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@register.filter
+def fingerprint(sha256):
+    return short_fingerprint(sha256 or "")
