@@ -50,6 +50,10 @@ class Context:
     plan: Plan
     results: dict[str, str] = field(default_factory=dict)
     calls: int = 0
+    # Product keys whose mapped Stripe product vanished, with the vanished id.
+    recreate_after: dict[str, str] = field(default_factory=dict)
+    # Steps refused for a vanished product: Stripe stored that answer under their old key.
+    rekeyed: set[str] = field(default_factory=set)
 
     def call(self, fn):
         wait_for_slot(self.connection.account_ref, self.connection.mode)
@@ -57,7 +61,9 @@ class Context:
         return call(fn)
 
     def key(self, suffix: str) -> str:
-        return f"mspercury:{self.push.public_id}:{suffix}"
+        step = suffix.split(":invoice-metadata")[0]
+        again = ":after-stale-products" if step in self.rekeyed else ""
+        return f"mspercury:{self.push.public_id}:{suffix}{again}"
 
     def object_key(self, kind: str, ref: str) -> str:
         return f"mspercury:{self.connection.account_ref}:{self.connection.mode}:{kind}:{ref}"
@@ -174,26 +180,25 @@ def _run(push: Push) -> str:
         results={
             k: s.stripe_id for k, s in existing.items() if s.status == PushStep.Status.SUCCEEDED
         },
+        rekeyed={k for k, s in existing.items() if s.extra.get("rekeyed")},
     )
-    for op in plan.operations:
-        if op.key in ctx.results:
-            continue
-        step = existing[op.key]
-        PushStep.objects.filter(pk=step.pk).update(
-            status=PushStep.Status.RUNNING, started_at=timezone.now(), error=""
-        )
+    restarts = 0
+    while True:
         try:
-            stripe_id, extra = _with_retries(ctx, op, step)
-        except StripeFailure as failure:
-            return _fail(push, step, failure)
-        PushStep.objects.filter(pk=step.pk).update(
-            status=PushStep.Status.SUCCEEDED,
-            stripe_id=stripe_id,
-            extra=extra,
-            finished_at=timezone.now(),
-            error="",
-        )
-        ctx.results[op.key] = stripe_id
+            outcome = _run_steps(ctx, plan, existing)
+        except StaleProducts as stale:
+            restarts += 1
+            if restarts > 1:
+                return _fail(push, existing[stale.step_key], stale.failure)
+            _forget_products(ctx, stale.product_ids, existing)
+            ctx.rekeyed.add(stale.step_key)
+            step = existing[stale.step_key]
+            PushStep.objects.filter(pk=step.pk).update(extra={**step.extra, "rekeyed": True})
+            step.extra = {**step.extra, "rekeyed": True}
+            continue
+        if outcome is not None:
+            return outcome
+        break
     with transaction.atomic():
         Push.objects.filter(pk=push.pk).update(
             status=Push.Status.SUCCEEDED, finished_at=timezone.now(), error="", error_step=""
@@ -211,6 +216,67 @@ def _run(push: Push) -> str:
             calls=ctx.calls,
         )
     return "succeeded"
+
+
+class StaleProducts(Exception):
+    """A step referenced products that no longer exist at Stripe (deleted in the Dashboard, or
+    an emulator that forgot them); they are created again and the push goes on."""
+
+    def __init__(self, step_key: str, product_ids: set[str], failure: StripeFailure):
+        super().__init__(failure.message)
+        self.step_key = step_key
+        self.product_ids = product_ids
+        self.failure = failure
+
+
+def _run_steps(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> str | None:
+    for op in plan.operations:
+        if op.key in ctx.results:
+            continue
+        step = existing[op.key]
+        PushStep.objects.filter(pk=step.pk).update(
+            status=PushStep.Status.RUNNING, started_at=timezone.now(), error=""
+        )
+        try:
+            stripe_id, extra = _with_retries(ctx, op, step)
+        except StripeFailure as failure:
+            products = _missing_products(ctx, op, failure)
+            if products:
+                raise StaleProducts(op.key, products, failure) from None
+            return _fail(ctx.push, step, failure)
+        PushStep.objects.filter(pk=step.pk).update(
+            status=PushStep.Status.SUCCEEDED,
+            stripe_id=stripe_id,
+            extra=extra,
+            finished_at=timezone.now(),
+            error="",
+        )
+        ctx.results[op.key] = stripe_id
+    return None
+
+
+def _missing_products(ctx: Context, op: Operation, failure: StripeFailure) -> set[str]:
+    if failure.kind != FailureKind.INVALID_REQUEST or "No such product" not in failure.message:
+        return set()
+    used = {ctx.results.get(dep) for dep in op.depends_on if dep.startswith("product:")}
+    return {pid for pid in used if pid and pid in failure.message}
+
+
+def _forget_products(ctx: Context, product_ids: set[str], existing: dict[str, PushStep]) -> None:
+    for key, stripe_id in list(ctx.results.items()):
+        if key.startswith("product:") and stripe_id in product_ids:
+            product_key = key.removeprefix("product:")
+            ctx.recreate_after[product_key] = stripe_id
+            StripeObjectMap.objects.filter(
+                account_ref=ctx.connection.account_ref,
+                mode=ctx.connection.mode,
+                kind=StripeObjectMap.Kind.PRODUCT,
+                local_ref=product_key,
+            ).delete()
+            PushStep.objects.filter(pk=existing[key].pk).update(
+                status=PushStep.Status.PENDING, stripe_id=""
+            )
+            del ctx.results[key]
 
 
 def _with_retries(ctx: Context, op: Operation, step: PushStep):
@@ -410,10 +476,10 @@ def run_product(ctx: Context, op: Operation):
         if mapping:
             return mapping.stripe_id, {}
         params = {"name": op.params["name"], "metadata": op.params["metadata"]}
+        stale = ctx.recreate_after.get(key)
+        idempotency = ctx.object_key("product", key + (f":after:{stale}" if stale else ""))
         product = ctx.call(
-            lambda: ctx.client.v1.products.create(
-                params, {"idempotency_key": ctx.object_key("product", key)}
-            )
+            lambda: ctx.client.v1.products.create(params, {"idempotency_key": idempotency})
         )
         _remember(ctx, StripeObjectMap.Kind.PRODUCT, key, product.id)
     return product.id, {}

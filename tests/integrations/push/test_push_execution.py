@@ -275,3 +275,21 @@ def test_a_validation_error_stops_with_stripes_message_and_retry_resumes(
     paths = [r["path"] for r in stripe_api.requests(method="POST")]
     assert "/v1/customers" not in paths and "/v1/products" not in paths
     assert len(stripe_api.client().v1.subscriptions.list().data) == 2
+
+
+def test_a_stripe_account_that_forgot_our_objects_gets_them_again(
+    connection, mixed_quote, alpha, alice, fr_customer, stripe_api
+):
+    """Stored customer and product ids that Stripe no longer knows are created again."""
+    assert _run(_start(mixed_quote, alice)) == "succeeded"
+    stripe_api.reset()  # e.g. a restarted demo emulator, or objects removed at Stripe
+    again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
+    add(again, alpha.services.get(name="RMM agent"), "4")
+    accept(again, alice)
+    again.refresh_from_db()
+    push = _start(again, alice)
+    assert _run(push) == "succeeded", push.error
+    sk = stripe_api.client()
+    assert len(sk.v1.customers.list().data) == 1
+    assert len(sk.v1.products.list().data) == 1
+    assert len(sk.v1.subscriptions.list().data) == 1
