@@ -1,5 +1,195 @@
-"""Sample data for the demo workspace. Each later feature adds what a newcomer should see."""
+"""Sample data for the demo workspace: a newcomer is one click away from a push to Stripe."""
+
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+D = Decimal
+DEMO_STRIPE_KEY = "rk_test_emulator"
+EMULATOR_FULL_KEY = "sk_test_emulator"
 
 
 def seed_workspace(workspace, user) -> None:
-    """Fill a fresh demo workspace with customers, catalog and quotes (grows with the product)."""
+    """Fill a fresh demo workspace: catalog, customers, quotes, and the emulator connection."""
+    from customers.models import Customer, Project
+    from quotes import actions
+    from quotes.models import QuoteAcceptance, Service
+    from quotes.sharing import do_accept_quote
+
+    services = {}
+    for name, unit, period, price, cost in (
+        ("RMM agent", "workstation", "monthly", "4.50", "1.80"),
+        ("EDR seat", "workstation", "monthly", "6.90", "3.10"),
+        ("Backup seat", "user", "monthly", "9.00", "4.00"),
+        ("Microsoft 365 support", "user", "monthly", "3.20", None),
+        ("Server monitoring", "server", "monthly", "19.00", "6.00"),
+        ("Patch management", "workstation", "monthly", "2.10", None),
+        ("Backup licence (annual)", "unit", "yearly", "480.00", "300.00"),
+        ("Onboarding", "unit", "one_time", "299.00", None),
+        ("On-site work", "hour", "one_time", "95.00", None),
+    ):
+        services[name] = Service.objects.create(
+            workspace=workspace,
+            name=name,
+            unit=unit,
+            billing_period=period,
+            unit_price=D(price),
+            cost_price=D(cost) if cost else None,
+        )
+    package = actions.do_create_package(workspace, name="Managed Basic", is_default=True)
+    for name, rule, qty in (
+        ("RMM agent", "per_workstation", "1"),
+        ("EDR seat", "per_workstation", "1"),
+        ("Backup seat", "per_user", "1"),
+        ("Server monitoring", "per_server", "1"),
+        ("Onboarding", "fixed", "1"),
+    ):
+        actions.do_add_package_item(package, service=services[name], rule=rule, quantity=D(qty))
+
+    dupont = Customer.objects.create(
+        workspace=workspace,
+        company_name="Dupont Conseil SARL",
+        contact_name="Claire Dupont",
+        email="compta@dupont-conseil.example",
+        street="12 rue de la Paix",
+        postal_code="75002",
+        city="Paris",
+        country="FR",
+        tax_id_type="eu_vat",
+        tax_id="FR40303265045",
+        language="fr",
+        collection_method="send_invoice",
+        days_until_due=14,
+    )
+    Project.objects.create(
+        workspace=workspace,
+        customer=dupont,
+        name="Paris office",
+        workstations=12,
+        servers=2,
+        users=15,
+    )
+    muller = Customer.objects.create(
+        workspace=workspace,
+        company_name="Müller Logistik GmbH",
+        contact_name="Jonas Müller",
+        email="buchhaltung@mueller-logistik.example",
+        street="Hafenstraße 5",
+        postal_code="20457",
+        city="Hamburg",
+        country="DE",
+        tax_id_type="eu_vat",
+        tax_id="DE136695976",
+        language="de",
+    )
+    Project.objects.create(
+        workspace=workspace,
+        customer=muller,
+        name="Headquarters",
+        workstations=25,
+        servers=3,
+        users=30,
+    )
+
+    # The seed's mixed quote: 6 monthly, 1 yearly, 2 one-time lines (one of 1.5 hours).
+    quote = actions.do_create_quote(workspace, dupont, user=user, title="Managed services")
+    for name, qty in (
+        ("RMM agent", "12"),
+        ("EDR seat", "12"),
+        ("Backup seat", "15"),
+        ("Microsoft 365 support", "15"),
+        ("Server monitoring", "2"),
+        ("Patch management", "12"),
+        ("Backup licence (annual)", "1"),
+        ("Onboarding", "1"),
+        ("On-site work", "1.5"),
+    ):
+        svc = services[name]
+        actions.do_add_line(
+            quote,
+            service=svc,
+            description=svc.name,
+            quantity=D(qty),
+            unit=svc.unit,
+            unit_price=svc.unit_price,
+            billing_period=svc.billing_period,
+            cost_price=svc.cost_price,
+        )
+    quote.refresh_from_db()
+    do_accept_quote(
+        quote,
+        via=QuoteAcceptance.Via.MANUAL,
+        name="Claire Dupont",
+        revision=quote.revision,
+        sha256=None,
+        user=user,
+    )
+
+    draft = actions.do_create_quote(workspace, muller, user=user, title="Managed Basic")
+    project = muller.projects.first()
+    actions.do_apply_package(draft, package, project)
+
+    connect_emulator(workspace, user)
+
+
+def connect_emulator(workspace, user) -> None:
+    """Connect the demo workspace to the local Stripe emulator with the restricted demo key.
+
+    The restricted key may not manage webhook endpoints (as in the setup guide), so the seed adds
+    ours the way an admin would by hand in the Dashboard, and stores its signing secret.
+    """
+    from integrations.models import StripeConnection, WebhookStatus
+    from integrations.stripe.account import parse_key, verify_key
+    from integrations.stripe.client import call, make_client
+    from integrations.stripe.errors import StripeFailure
+    from integrations.stripe.webhooks import HANDLED_EVENTS
+    from mspercury import audit
+
+    info = parse_key(DEMO_STRIPE_KEY)
+    try:
+        verification = verify_key(info)
+    except StripeFailure as failure:
+        logger.warning(
+            "Demo: the Stripe emulator at %s did not answer (%s); connect it later "
+            "in Settings → Integrations.",
+            settings.MSPERCURY_STRIPE_API_BASE,
+            failure,
+        )
+        return
+    connection = StripeConnection(workspace=workspace, connected_by=user)
+    connection.api_key = info.key
+    connection.key_prefix, connection.key_last4 = info.prefix, info.last4
+    connection.key_kind, connection.mode = info.kind, info.mode
+    connection.account_id = verification.account_id
+    connection.account_name = verification.account_name
+    connection.account_details_available = verification.account_details_available
+    connection.permissions = verification.permissions
+    connection.last_verified_at = timezone.now()
+    admin_client = make_client(EMULATOR_FULL_KEY)
+    endpoint = call(
+        lambda: admin_client.v1.webhook_endpoints.create(
+            {
+                "url": connection.webhook_url(),
+                "enabled_events": HANDLED_EVENTS,
+                "api_version": "2026-10-28.endive",
+                "description": "MSPercury demo (added by hand)",
+            }
+        )
+    )
+    connection.webhook_secret = endpoint.secret
+    connection.webhook_status = WebhookStatus.MANUAL
+    connection.webhook_registered_at = timezone.now()
+    connection.save()
+    audit.record(
+        None,
+        workspace,
+        "stripe.connected",
+        f"Demo: Stripe emulator connected with {info.masked}",
+        actor=user,
+        key=info.masked,
+        mode=info.mode,
+    )

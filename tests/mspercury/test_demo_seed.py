@@ -1,0 +1,31 @@
+"""The demo seed leaves a newcomer one click away from a push."""
+
+from django.core.management import call_command
+
+from integrations.models import StripeConnection
+from integrations.push.executor import build_plan
+from mspercury.models import User
+from quotes.models import QuoteStatus
+
+
+def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(db, settings, stripe_emulator,
+                                                                    capsys):
+    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "demo@mspercury.test" in out
+    user = User.objects.get(email="demo@mspercury.test")
+    workspace = user.last_workspace
+    connection = StripeConnection.objects.get(workspace=workspace)
+    assert connection.mode == "test" and connection.masked_key == "rk_test_…ator"
+    assert connection.webhook_secret.startswith("whsec_")
+    quote = workspace.quotes.get(status=QuoteStatus.ACCEPTED)
+    assert quote.customer.tax_id == "FR40303265045"
+    plan = build_plan(quote, connection, send_now=False)
+    assert not plan.blocked, plan.problems
+    assert [op.label for op in plan.of_kind("subscription")] == [
+        "6× monthly recurring + 2× one-time on first invoice",
+        "1× yearly recurring",
+    ]
+    call_command("seed_demo")  # idempotent
+    assert User.objects.filter(email="demo@mspercury.test").count() == 1
