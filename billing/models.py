@@ -1,0 +1,182 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from mspercury.models import Workspace
+
+
+class ExternalStatus(models.TextChoices):
+    """Invoice states as Metronome reports them from Stripe's webhooks."""
+
+    NONE = "", _("Draft")
+    FINALIZED = "FINALIZED", _("Finalized")
+    PAID = "PAID", _("Paid")
+    PAYMENT_FAILED = "PAYMENT_FAILED", _("Payment failed")
+    VOID = "VOID", _("Void")
+    UNCOLLECTIBLE = "UNCOLLECTIBLE", _("Uncollectible")
+    DELETED = "DELETED", _("Deleted")
+
+
+class StripeInvoice(models.Model):
+    """Our mirror of an invoice in the workspace's Stripe account (amounts in minor units)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        VOID = "void", _("Void")
+        UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+        DELETED = "deleted", _("Deleted")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invoices")
+    account_ref = models.CharField(max_length=80)
+    livemode = models.BooleanField(default=False)
+    stripe_id = models.CharField(max_length=80)
+    number = models.CharField(max_length=80, blank=True)
+    stripe_customer_id = models.CharField(max_length=80, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    quote = models.ForeignKey(
+        "quotes.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    subscription_id = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices)
+    external_status = models.CharField(
+        max_length=16, choices=ExternalStatus.choices, blank=True, default=""
+    )
+    currency = models.CharField(max_length=3)
+    total = models.BigIntegerField(default=0)
+    tax = models.BigIntegerField(default=0)
+    amount_due = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+    amount_remaining = models.BigIntegerField(default=0)
+    attempt_count = models.PositiveIntegerField(default=0)
+    billing_reason = models.CharField(max_length=40, blank=True)
+    created = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateTimeField(null=True, blank=True)
+    hosted_invoice_url = models.URLField(max_length=500, blank=True)
+    invoice_pdf = models.URLField(max_length=500, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account_ref", "stripe_id"], name="one_invoice_mirror")
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "created"])]
+
+    def __str__(self):
+        return self.number or self.stripe_id
+
+
+class StripeSubscription(models.Model):
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", _("Incomplete")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+        TRIALING = "trialing", _("Trialing")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        UNPAID = "unpaid", _("Unpaid")
+        CANCELED = "canceled", _("Canceled")
+        PAUSED = "paused", _("Paused")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="subscriptions")
+    account_ref = models.CharField(max_length=80)
+    livemode = models.BooleanField(default=False)
+    stripe_id = models.CharField(max_length=80)
+    stripe_customer_id = models.CharField(max_length=80, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    quote = models.ForeignKey(
+        "quotes.Quote",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscriptions",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    interval = models.CharField(max_length=8, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    items = models.JSONField(default=list, blank=True)
+    amount = models.BigIntegerField(default=0)  # per interval, minor units
+    cancel_at_period_end = models.BooleanField(default=False)
+    cancel_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_ref", "stripe_id"], name="one_subscription_mirror"
+            )
+        ]
+
+    def __str__(self):
+        return self.stripe_id
+
+
+class MrrMovement(models.Model):
+    """One change of MRR: a subscription started (new) or ended (churn)."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("New")
+        CHURN = "churn", _("Churned")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        StripeSubscription, on_delete=models.CASCADE, related_name="movements"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    month = models.DateField()  # first day of the month it happened in
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=4)  # signed monthly amount
+    happened_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "kind"], name="one_movement_each")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} {self.currency}"
+
+
+class Notification(models.Model):
+    """Something owners and admins must look at (also sent to them by email)."""
+
+    class Kind(models.TextChoices):
+        PUSH_FAILED = "push_failed", _("Push failed")
+        PAYMENT_FAILED = "payment_failed", _("Payment failed")
+        WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Makes a notification idempotent: the same fact never notifies twice.
+    dedupe_key = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="notify_once")
+        ]
+
+    def __str__(self):
+        return self.title

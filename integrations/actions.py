@@ -255,7 +255,9 @@ def _secret_key_warning() -> str:
     )
 
 
-def store_event(connection: StripeConnection, event: dict) -> tuple[StripeEvent, bool]:
+def store_event(
+    connection: StripeConnection, event: dict, *, touch: bool = True
+) -> tuple[StripeEvent, bool]:
     """Store a verified event once per account and event id. Returns (row, created)."""
     created_ts = event.get("created")
     defaults = {
@@ -275,5 +277,6 @@ def store_event(connection: StripeConnection, event: dict) -> tuple[StripeEvent,
         return StripeEvent.objects.get(
             stripe_account=connection.account_ref, event_id=event["id"]
         ), False
-    StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+    if touch:  # a delivery (not reconciliation) proves the endpoint receives events
+        StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
     return row, created

@@ -57,6 +57,7 @@ class StripeConnection(models.Model):
     last_event_at = models.DateTimeField(null=True, blank=True)
     last_delivery_error = models.TextField(blank=True)
     last_delivery_error_at = models.DateTimeField(null=True, blank=True)
+    last_reconciled_at = models.DateTimeField(null=True, blank=True)
 
     api_key = EncryptedSecret("key_encrypted")
     webhook_secret = EncryptedSecret("webhook_secret_encrypted")

@@ -1,24 +1,17 @@
 from celery import shared_task
-from django.db.models import F
 
-from integrations.models import StripeEvent
-
-# Event type → handler(event_row). Handlers arrive with the webhook-processing feature; until
-# then stored events stay "received" and can be processed (or replayed) later.
-HANDLERS: dict = {}
+from integrations.stripe.errors import StripeFailure
 
 
-@shared_task(acks_late=True)
-def process_stripe_event(event_pk: int) -> str:
-    event = StripeEvent.objects.filter(pk=event_pk).first()
-    if event is None:
-        return "missing"
-    StripeEvent.objects.filter(pk=event_pk).update(attempts=F("attempts") + 1)
-    handler = HANDLERS.get(event.event_type)
-    if handler is None:
-        return "received"
-    handler(event)
-    return "processed"
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def process_stripe_event(self, event_pk: int) -> str:
+    """Apply a stored webhook event to the mirror (idempotent; safe to run twice)."""
+    from integrations.events import process_event
+
+    try:
+        return process_event(event_pk)
+    except StripeFailure as failure:  # only retryable failures get here
+        raise self.retry(countdown=min(300, 10 * 2**self.request.retries)) from failure
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -27,3 +20,11 @@ def run_push(push_pk: int) -> str:
     from integrations.push.executor import execute_push
 
     return execute_push(push_pk)
+
+
+@shared_task
+def reconcile_stripe() -> dict:
+    """Catch up on anything the webhook missed, for every connected workspace."""
+    from integrations.reconcile import reconcile_all
+
+    return reconcile_all()

@@ -25,6 +25,12 @@ urlpatterns = [
         name="stripe_webhook_secret",
     ),
     path("webhooks/stripe/<str:token>/", views.stripe_webhook, name="stripe_webhook"),
+    path("settings/integrations/events/", views.stripe_events, name="stripe_events"),
+    path(
+        "settings/integrations/events/<uuid:event_id>/replay/",
+        views.stripe_event_replay,
+        name="stripe_event_replay",
+    ),
     path("quotes/<uuid:quote_id>/stripe/", views_push.push_page, name="push_page"),
     path("quotes/<uuid:quote_id>/stripe/push/", views_push.push_start, name="push_start"),
     path("quotes/<uuid:quote_id>/stripe/retry/", views_push.push_retry, name="push_retry"),

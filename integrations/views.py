@@ -1,4 +1,5 @@
 import json
+import logging
 
 from django.contrib import messages
 from django.db import transaction
@@ -12,13 +13,21 @@ from django.views.decorators.http import require_POST
 
 from integrations import actions
 from integrations.forms import StripeKeyForm, WebhookSecretForm
-from integrations.models import StripeConnection
+from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.account import REQUIRED_SCOPES
 from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.tasks import process_stripe_event
-from mspercury import ratelimit
-from mspercury.access import admin_required, has_recent_2fa, recent_2fa_required, workspace_required
+from mspercury import audit, ratelimit
+from mspercury.access import (
+    admin_required,
+    get_for_workspace,
+    has_recent_2fa,
+    recent_2fa_required,
+    workspace_required,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def _connection(request) -> StripeConnection | None:
@@ -159,6 +168,14 @@ def stripe_webhook_secret(request):
     return _page(request, secret_form=form, status=400)
 
 
+def _enqueue_processing(event_pk: int) -> None:
+    # Stripe must get its 2xx once the event is stored; processing problems stay on the row.
+    try:
+        process_stripe_event.delay(event_pk)
+    except Exception:
+        logger.exception("processing of stored Stripe event %s failed", event_pk)
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request, token):
@@ -187,5 +204,41 @@ def stripe_webhook(request, token):
         return HttpResponseBadRequest("Event mode does not match the connected key.")
     row, created = actions.store_event(connection, payload)
     if created:
-        transaction.on_commit(lambda: process_stripe_event.delay(row.pk))
+        transaction.on_commit(lambda: _enqueue_processing(row.pk))
     return JsonResponse({"received": True, "duplicate": not created})
+
+
+@admin_required
+def stripe_events(request):
+    from django.core.paginator import Paginator
+
+    queryset = StripeEvent.objects.filter(workspace=request.workspace).defer("payload")
+    status = request.GET.get("status", "")
+    if status in StripeEvent.Status.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "integrations/events.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": StripeEvent.Status.choices,
+        },
+    )
+
+
+@require_POST
+@admin_required
+def stripe_event_replay(request, event_id):
+    event = get_for_workspace(request, StripeEvent.objects, public_id=event_id)
+    StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.RECEIVED, error="")
+    audit.record(
+        request,
+        request.workspace,
+        "stripe.event_replayed",
+        f"Stripe event {event.event_id} ({event.event_type}) replayed",
+    )
+    transaction.on_commit(lambda: _enqueue_processing(event.pk))
+    messages.success(request, _("Event queued for processing again."))
+    return redirect("integrations:stripe_events")

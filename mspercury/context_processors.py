@@ -1,5 +1,22 @@
+from django.utils.functional import SimpleLazyObject
+
+
+def _unread(request):
+    from billing.models import Notification
+
+    if not getattr(request, "workspace", None) or not request.user.is_authenticated:
+        return 0
+    return (
+        Notification.objects.filter(workspace=request.workspace)
+        .exclude(read_by=request.user)
+        .count()
+    )
+
+
 def workspace(request):
     return {
         "membership": getattr(request, "membership", None),
         "workspace": getattr(request, "workspace", None),
+        # Counted only when a template shows it.
+        "unread_notifications": SimpleLazyObject(lambda: _unread(request)),
     }

@@ -140,7 +140,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 4)),
     "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 600 else 10,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Process whatever Stripe's webhooks missed (endpoint down, secret rotated).
+    "reconcile-stripe": {
+        "task": "integrations.tasks.reconcile_stripe",
+        "schedule": env_int("MSPERCURY_RECONCILE_SECONDS", 600),
+    },
+}
 
 AUTH_USER_MODEL = "mspercury.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -222,5 +228,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "stripe": {"level": env_str("STRIPE_LOG_LEVEL", "WARNING")},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }

@@ -11,13 +11,14 @@ one query and summed in Python, which is exact and fast enough for a workspace's
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
-from billing.money import round_money
+from billing.mirror import brings_revenue, monthly_amount
+from billing.money import exponent, round_money
 from customers.models import Customer
 from mspercury.models import Workspace
 from quotes import domain
@@ -76,6 +77,19 @@ class CurrencyFigures:
     mrr: Decimal
     arr: Decimal
     one_time_this_month: Decimal
+    scheduled_churn: Decimal = ZERO  # MRR of subscriptions set to cancel at period end
+
+
+@dataclass(frozen=True)
+class MrrMonth:
+    month: date
+    currency: str
+    new: Decimal
+    churned: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.new + self.churned
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,7 @@ class WorkspaceReport:
     top_customers: list[tuple[str, list[CustomerMrr]]]  # per currency
     statuses: list[StatusCount]
     month_start: datetime
+    history: list[MrrMonth] = field(default_factory=list)
 
     @property
     def quote_count(self) -> int:
@@ -126,12 +141,20 @@ def _accepted_lines(*extra: str, **filters):
 
 
 def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> WorkspaceReport:
-    """The dashboard's figures. Three queries, whatever the number of quotes."""
+    """The dashboard's figures. A fixed number of queries, whatever the number of quotes.
+
+    Quotes pushed to Stripe count with their mirrored subscriptions (which follow cancellations
+    and ends reported by Stripe); other accepted quotes count with their lines.
+    """
     start, end = month_bounds(now or timezone.now())
     totals: dict[str, Recurring] = {}
     this_month: dict[str, Decimal] = defaultdict(lambda: ZERO)
     per_customer: dict[tuple, Recurring] = {}
+    scheduled: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    mirrored = _mirrored_subscriptions(workspace)
+    pushed_quotes = {sub["quote_id"] for sub in mirrored}
     rows = _accepted_lines(
+        "quote_id",
         "quote__accepted_at",
         "quote__customer__public_id",
         "quote__customer__company_name",
@@ -141,12 +164,24 @@ def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> Wo
         currency = row["quote__currency"]
         net = line_net(row, currency)
         period = row["billing_period"]
-        totals.setdefault(currency, Recurring(currency)).add(period, net)
-        key = (row["quote__customer__public_id"], row["quote__customer__company_name"], currency)
-        per_customer.setdefault(key, Recurring(currency)).add(period, net)
         accepted_at = row["quote__accepted_at"]
         if period == domain.ONE_TIME and accepted_at and start <= accepted_at < end:
             this_month[currency] += net
+        if period != domain.ONE_TIME and row["quote_id"] in pushed_quotes:
+            continue  # Stripe's subscriptions stand for these lines
+        totals.setdefault(currency, Recurring(currency)).add(period, net)
+        key = (row["quote__customer__public_id"], row["quote__customer__company_name"], currency)
+        per_customer.setdefault(key, Recurring(currency)).add(period, net)
+    for sub in mirrored:
+        if not brings_revenue(sub["status"], sub["ended_at"] is not None):
+            continue
+        currency = sub["currency"]
+        monthly = _subscription_monthly(sub)
+        totals.setdefault(currency, Recurring(currency)).monthly += monthly
+        key = (sub["quote__customer__public_id"], sub["quote__customer__company_name"], currency)
+        per_customer.setdefault(key, Recurring(currency)).monthly += monthly
+        if sub["cancel_at_period_end"] or sub["cancel_at"]:
+            scheduled[currency] += monthly
 
     figures = [
         CurrencyFigures(
@@ -154,6 +189,7 @@ def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> Wo
             mrr=r.mrr_display,
             arr=r.arr_display,
             one_time_this_month=round_money(this_month[currency], currency),
+            scheduled_churn=round_money(scheduled[currency], currency),
         )
         for currency, r in sorted(totals.items())
     ]
@@ -178,7 +214,66 @@ def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> Wo
         top_customers=top,
         statuses=status_counts(workspace),
         month_start=start,
+        history=mrr_history(workspace),
     )
+
+
+def _mirrored_subscriptions(workspace: Workspace) -> list[dict]:
+    from billing.models import StripeSubscription
+
+    return list(
+        StripeSubscription.objects.filter(workspace=workspace, quote__isnull=False)
+        .order_by()
+        .values(
+            "quote_id",
+            "status",
+            "ended_at",
+            "currency",
+            "items",
+            "cancel_at_period_end",
+            "cancel_at",
+            "quote__customer__public_id",
+            "quote__customer__company_name",
+        )
+    )
+
+
+def _subscription_monthly(sub: dict) -> Decimal:
+    """Monthly equivalent in major units, exact (no rounding until display)."""
+    minor = sum(
+        (
+            monthly_amount(
+                item.get("interval", ""),
+                int(item.get("interval_count", 1)),
+                int(item["quantity"]) * int(item["unit_amount"]),
+            )
+            for item in sub["items"]
+        ),
+        ZERO,
+    )
+    return minor.scaleb(-exponent(sub["currency"]))
+
+
+def mrr_history(workspace: Workspace, months: int = 12) -> list[MrrMonth]:
+    """New and churned MRR per month and currency, from Stripe's subscription lifecycle."""
+    from billing.models import MrrMovement
+
+    sums: dict[tuple, dict] = {}
+    for row in (
+        MrrMovement.objects.filter(workspace=workspace)
+        .order_by()
+        .values("month", "currency", "kind")
+        .annotate(total=Sum("amount"))
+    ):
+        entry = sums.setdefault((row["month"], row["currency"]), {"new": ZERO, "churn": ZERO})
+        entry[row["kind"]] += row["total"]
+    result = [
+        MrrMonth(
+            month, currency, round_money(v["new"], currency), round_money(v["churn"], currency)
+        )
+        for (month, currency), v in sorted(sums.items())
+    ]
+    return result[-months:]
 
 
 def status_counts(workspace: Workspace) -> list[StatusCount]:

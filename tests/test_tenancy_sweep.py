@@ -85,6 +85,19 @@ def _share_link(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _stripe_event(workspace: Workspace, owner: User):
+    from integrations.models import StripeEvent
+
+    return StripeEvent.objects.create(
+        workspace=workspace,
+        stripe_account=f"acct_{workspace.pk}",
+        event_id="evt_sweep",
+        event_type="invoice.paid",
+        payload={},
+        status=StripeEvent.Status.FAILED,
+    ).public_id
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -100,6 +113,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     ),
     "item_id": _package_item,
     "link_id": _share_link,
+    "event_id": _stripe_event,
 }
 
 # Full route → why its parameters are public tokens rather than workspace-scoped ids.

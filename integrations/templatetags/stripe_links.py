@@ -47,3 +47,41 @@ def quote_stripe_panel(context, quote):
         "invoices": [s for s in steps if s.kind == "invoice" and s.stripe_id],
         "customer_step": next((s for s in steps if s.kind == "customer" and s.stripe_id), None),
     }
+
+
+@register.inclusion_tag("billing/_invoice_table.html")
+def invoices_of(obj, limit: int = 20):
+    """The mirrored Stripe invoices of a quote or a customer (one query)."""
+    from billing.models import StripeInvoice
+    from customers.models import Customer
+
+    field = "customer" if isinstance(obj, Customer) else "quote"
+    invoices = list(
+        StripeInvoice.objects.filter(**{field: obj}).select_related("customer", "quote")[:limit]
+    )
+    return {"invoices": invoices}
+
+
+@register.inclusion_tag("integrations/_customer_stripe_ids.html")
+def stripe_customer_ids(customer):
+    """The Stripe customer ids of a customer in the connected account (and others it had)."""
+    from integrations.models import StripeObjectMap
+
+    connection = StripeConnection.objects.filter(workspace=customer.workspace).first()
+    maps = list(
+        StripeObjectMap.objects.filter(
+            workspace=customer.workspace,
+            kind=StripeObjectMap.Kind.CUSTOMER,
+            local_ref=str(customer.public_id),
+        )
+    )
+    rows = [
+        {
+            "stripe_id": m.stripe_id,
+            "mode": m.mode,
+            "current": connection is not None
+            and (m.account_ref, m.mode) == (connection.account_ref, connection.mode),
+        }
+        for m in maps
+    ]
+    return {"rows": rows, "connection": connection}

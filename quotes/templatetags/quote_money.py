@@ -37,3 +37,13 @@ def quantity(value):
     if value == value.to_integral_value():
         return number_format(value.quantize(Decimal(1)), 0)
     return number_format(value.normalize(), None)
+
+
+@register.filter
+def minor(value, currency="EUR"):
+    """Integer minor units (as Stripe reports them) shown like ``amount``: 12345 → "123.45"."""
+    if value is None or value == "":
+        return ""
+    from billing.money import from_minor_units
+
+    return amount(from_minor_units(int(value), currency), currency)

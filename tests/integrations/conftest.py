@@ -26,3 +26,6 @@ def full_key_with_webhooks(stripe_api):
         name="MSPercury with webhooks",
     )
     return spec["key"]
+
+
+from tests.integrations.push.conftest import fr_customer, mixed_quote  # noqa: E402,F401

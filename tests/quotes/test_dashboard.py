@@ -120,7 +120,7 @@ def test_it_keeps_the_dashboard_query_count_flat(
         accepted_quote(customer, monthly="3.00", yearly="12.00", one_time="1.00")
         accepted_quote(customer, monthly="4.00", accept=False)
     assert _count(client, "/") == few
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         client.get("/")
 
 

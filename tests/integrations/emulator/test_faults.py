@@ -96,6 +96,7 @@ def test_the_global_rate_limit_is_25_per_second_in_test_mode(stripe_emulator):
     stripe_emulator.config(rate_limit_enabled=True)
     client = stripe_emulator.client()
     outcomes = []
+    started = time.monotonic()
     for _ in range(40):
         try:
             client.v1.customers.list({"limit": 1})
@@ -103,8 +104,10 @@ def test_the_global_rate_limit_is_25_per_second_in_test_mode(stripe_emulator):
         except stripe.RateLimitError as error:
             assert error.error.code == "rate_limit"
             outcomes.append(429)
-    assert 25 <= outcomes.count(200) <= 30
-    assert outcomes.count(429) >= 10
+    # The burst of 25 plus what refilled meanwhile (a loaded machine sends more slowly).
+    allowed = 25 + int((time.monotonic() - started) * 25) + 1
+    assert 25 <= outcomes.count(200) <= allowed
+    assert outcomes.count(429) >= 40 - allowed
     exempt = stripe_emulator.add_key(account=DEFAULT_ACCOUNT, rate_limited=False)
     exempt_client = stripe_emulator.client(exempt["key"])
     for _ in range(40):

@@ -1,0 +1,131 @@
+"""Reconciliation: list recent events (or, for keys that may not read events, the objects
+themselves) and process whatever the webhook missed, so nothing is lost."""
+
+import json
+import logging
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Notification, StripeInvoice, StripeSubscription
+from billing.notify import notify
+from integrations.actions import store_event
+from integrations.events import HANDLERS, process_event
+from integrations.models import StripeConnection, StripeEvent
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.sync import apply_invoice, apply_subscription
+
+logger = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=3)
+OVERLAP = timedelta(minutes=30)
+
+
+def reconcile_all() -> dict:
+    results = {}
+    for connection in StripeConnection.objects.select_related("workspace"):
+        try:
+            results[str(connection.workspace.public_id)] = reconcile(connection)
+        except StripeFailure as failure:
+            logger.warning("reconciliation of %s failed: %s", connection.workspace_id, failure)
+            results[str(connection.workspace.public_id)] = {"error": failure.message}
+    return results
+
+
+def reconcile(connection: StripeConnection, *, now=None) -> dict:
+    now = now or timezone.now()
+    since = (
+        (connection.last_reconciled_at - OVERLAP)
+        if connection.last_reconciled_at
+        else (now - LOOKBACK)
+    )
+    client = make_client(connection.api_key)
+    try:
+        summary = _from_events(connection, client, since)
+    except StripeFailure as failure:
+        if failure.kind != FailureKind.PERMISSION:
+            raise
+        summary = _from_objects(connection, client, since)
+    StripeConnection.objects.filter(pk=connection.pk).update(last_reconciled_at=now)
+    if summary["missed"]:
+        notify(
+            connection.workspace,
+            Notification.Kind.WEBHOOK_SILENT,
+            f"webhook_silent:{now.date().isoformat()}",
+            _("The Stripe webhook missed %(n)s updates") % {"n": summary["missed"]},
+            _(
+                "Reconciliation found %(n)s changes in Stripe that never reached MSPercury's "
+                "webhook and applied them. Check the endpoint in Settings → Integrations and use "
+                "“Retry webhook configuration” if events keep going missing."
+            )
+            % {"n": summary["missed"]},
+            reverse("integrations:stripe_settings"),
+        )
+    return summary
+
+
+def _from_events(connection, client, since) -> dict:
+    missed = processed = 0
+    params = {"limit": 100, "created": {"gte": int(since.timestamp())}, "types": sorted(HANDLERS)}
+    listing = call(lambda: client.v1.events.list(params))
+    events = []
+    while True:
+        events.extend(listing.data)
+        if not listing.has_more:
+            break
+        last = listing.data[-1].id
+        listing = call(lambda last=last: client.v1.events.list({**params, "starting_after": last}))
+    for event in sorted(events, key=lambda e: e.created):
+        # Back to Stripe's wire format (decimals are strings there) before storing.
+        payload = json.loads(json.dumps(event.to_dict(), default=str))
+        row, created = store_event(connection, payload, touch=False)
+        if created:
+            missed += 1
+        if row.status != StripeEvent.Status.PROCESSED:
+            process_event(row.pk)
+            processed += 1
+    return {"mode": "events", "seen": len(events), "missed": missed, "processed": processed}
+
+
+def _from_objects(connection, client, since) -> dict:
+    """Without Events: read, compare Stripe's objects with the mirror directly."""
+    changed = 0
+    for subscription in _all(client.v1.subscriptions, {"status": "all", "limit": 100}):
+        before = _subscription_state(connection, subscription.id)
+        mirror = apply_subscription(connection, subscription)
+        changed += before != _subscription_state(connection, mirror.stripe_id)
+    invoice_params = {"limit": 100, "created": {"gte": int(since.timestamp())}}
+    for invoice in _all(client.v1.invoices, invoice_params):
+        before = _invoice_state(connection, invoice.id)
+        mirror = apply_invoice(connection, invoice)
+        changed += before != _invoice_state(connection, mirror.stripe_id)
+    return {"mode": "objects", "missed": changed, "processed": changed}
+
+
+def _all(service, params):
+    listing = call(lambda: service.list(params))
+    while True:
+        yield from listing.data
+        if not listing.has_more:
+            return
+        last = listing.data[-1].id
+        listing = call(lambda last=last: service.list({**params, "starting_after": last}))
+
+
+def _subscription_state(connection, stripe_id):
+    return (
+        StripeSubscription.objects.filter(account_ref=connection.account_ref, stripe_id=stripe_id)
+        .values_list("status", "amount", "cancel_at_period_end", "ended_at")
+        .first()
+    )
+
+
+def _invoice_state(connection, stripe_id):
+    return (
+        StripeInvoice.objects.filter(account_ref=connection.account_ref, stripe_id=stripe_id)
+        .values_list("status", "amount_paid", "amount_remaining", "attempt_count")
+        .first()
+    )

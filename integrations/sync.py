@@ -1,0 +1,228 @@
+"""Bring Stripe's invoices and subscriptions into our mirror.
+
+Every update re-reads the object from Stripe, so the mirror shows Stripe's current state
+whatever order events arrive in, and applying it twice changes nothing.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from billing.mirror import brings_revenue, external_status, monthly_amount
+from billing.models import MrrMovement, StripeInvoice, StripeSubscription
+from billing.money import exponent
+from customers.models import Customer
+from integrations.models import StripeConnection, StripeObjectMap
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import FailureKind, StripeFailure
+from quotes.models import Quote
+
+
+def _ts(value) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _get(obj, name, default=None):
+    try:
+        value = obj[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _quote(workspace, metadata) -> Quote | None:
+    ref = _get(metadata, "mspercury_quote_id") if metadata else None
+    if not ref:
+        return None
+    try:
+        return Quote.objects.filter(workspace=workspace, public_id=ref).first()
+    except (ValueError, TypeError):  # not a UUID
+        return None
+
+
+def _customer(connection: StripeConnection, stripe_customer_id: str) -> Customer | None:
+    local = (
+        StripeObjectMap.objects.filter(
+            workspace=connection.workspace,
+            account_ref=connection.account_ref,
+            mode=connection.mode,
+            kind=StripeObjectMap.Kind.CUSTOMER,
+            stripe_id=stripe_customer_id,
+        )
+        .values_list("local_ref", flat=True)
+        .first()
+    )
+    return (
+        Customer.objects.filter(workspace=connection.workspace, public_id=local).first()
+        if (local)
+        else None
+    )
+
+
+def _retrieve(fn):
+    try:
+        return call(fn)
+    except StripeFailure as failure:
+        if failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing":
+            return None
+        raise
+
+
+def sync_invoice(
+    connection: StripeConnection, invoice_id: str, client=None
+) -> StripeInvoice | None:
+    client = client or make_client(connection.api_key)
+    invoice = _retrieve(lambda: client.v1.invoices.retrieve(invoice_id))
+    if invoice is None:  # a deleted draft
+        StripeInvoice.objects.filter(
+            account_ref=connection.account_ref, stripe_id=invoice_id
+        ).update(status=StripeInvoice.Status.DELETED, external_status="DELETED")
+        return StripeInvoice.objects.filter(
+            account_ref=connection.account_ref, stripe_id=invoice_id
+        ).first()
+    return apply_invoice(connection, invoice)
+
+
+def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
+    parent = _get(invoice, "parent") or {}
+    details = _get(parent, "subscription_details") or {}
+    metadata = _get(invoice, "metadata") or {}
+    if not _get(metadata, "mspercury_quote_id"):
+        metadata = _get(details, "metadata") or metadata
+    taxes = _get(invoice, "total_taxes") or []
+    tax = sum(int(_get(t, "amount", 0)) for t in taxes)
+    status = _get(invoice, "status", "draft")
+    attempts = int(_get(invoice, "attempt_count", 0))
+    remaining = int(_get(invoice, "amount_remaining", 0))
+    stripe_customer = _get(invoice, "customer", "")
+    stripe_customer = stripe_customer if isinstance(stripe_customer, str) else stripe_customer.id
+    values = {
+        "workspace": connection.workspace,
+        "livemode": bool(_get(invoice, "livemode", False)),
+        "number": _get(invoice, "number", ""),
+        "stripe_customer_id": stripe_customer,
+        "customer": _customer(connection, stripe_customer),
+        "quote": _quote(connection.workspace, metadata),
+        "subscription_id": _get(details, "subscription", "") or "",
+        "status": status,
+        "external_status": external_status(status, attempts, remaining),
+        "currency": str(_get(invoice, "currency", "")).upper(),
+        "total": int(_get(invoice, "total", 0)),
+        "tax": tax,
+        "amount_due": int(_get(invoice, "amount_due", 0)),
+        "amount_paid": int(_get(invoice, "amount_paid", 0)),
+        "amount_remaining": remaining,
+        "attempt_count": attempts,
+        "billing_reason": _get(invoice, "billing_reason", "") or "",
+        "created": _ts(_get(invoice, "created")),
+        "due_date": _ts(_get(invoice, "due_date")),
+        "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
+        "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",
+    }
+    mirror, _created = StripeInvoice.objects.update_or_create(
+        account_ref=connection.account_ref, stripe_id=invoice.id, defaults=values
+    )
+    return mirror
+
+
+def sync_subscription(connection: StripeConnection, subscription_id: str, client=None):
+    client = client or make_client(connection.api_key)
+    subscription = _retrieve(lambda: client.v1.subscriptions.retrieve(subscription_id))
+    if subscription is None:
+        return None
+    return apply_subscription(connection, subscription)
+
+
+def apply_subscription(connection: StripeConnection, subscription) -> StripeSubscription:
+    items = []
+    amount = 0
+    monthly = 0
+    interval = ""
+    currency = str(_get(subscription, "currency", "") or "").upper()
+    period_end = None
+    item_list = _get(subscription, "items") or {}
+    for item in _get(item_list, "data", []):
+        price = _get(item, "price") or {}
+        recurring = _get(price, "recurring") or {}
+        quantity = int(_get(item, "quantity", 1))
+        unit_amount = int(_get(price, "unit_amount", 0))
+        interval = _get(recurring, "interval", interval)
+        count = int(_get(recurring, "interval_count", 1))
+        currency = currency or str(_get(price, "currency", "")).upper()
+        amount += quantity * unit_amount
+        monthly += monthly_amount(interval, count, quantity * unit_amount)
+        period_end = _get(item, "current_period_end", period_end)
+        items.append(
+            {
+                "price": _get(price, "id", ""),
+                "quantity": quantity,
+                "unit_amount": unit_amount,
+                "interval": interval,
+                "interval_count": count,
+            }
+        )
+    status = _get(subscription, "status", "")
+    ended_at = _ts(_get(subscription, "ended_at"))
+    stripe_customer = _get(subscription, "customer", "")
+    stripe_customer = stripe_customer if isinstance(stripe_customer, str) else stripe_customer.id
+    values = {
+        "workspace": connection.workspace,
+        "livemode": bool(_get(subscription, "livemode", False)),
+        "stripe_customer_id": stripe_customer,
+        "customer": _customer(connection, stripe_customer),
+        "quote": _quote(connection.workspace, _get(subscription, "metadata") or {}),
+        "status": status,
+        "interval": interval,
+        "currency": currency,
+        "items": items,
+        "amount": amount,
+        "cancel_at_period_end": bool(_get(subscription, "cancel_at_period_end", False)),
+        "cancel_at": _ts(_get(subscription, "cancel_at")),
+        "canceled_at": _ts(_get(subscription, "canceled_at")),
+        "ended_at": ended_at,
+        "current_period_end": _ts(period_end),
+        "created": _ts(_get(subscription, "created")),
+    }
+    with transaction.atomic():
+        mirror, _created = StripeSubscription.objects.update_or_create(
+            account_ref=connection.account_ref, stripe_id=subscription.id, defaults=values
+        )
+        _record_movements(mirror, monthly)
+    return mirror
+
+
+def _month(moment: datetime):
+    return moment.date().replace(day=1)
+
+
+def _record_movements(mirror: StripeSubscription, monthly) -> None:
+    """New once when it first brings revenue; churn once when it stops for good."""
+    monthly_major = Decimal(monthly).scaleb(-exponent(mirror.currency or "EUR"))
+    revenue = brings_revenue(mirror.status, mirror.ended_at is not None)
+    started = mirror.created or mirror.synced_at
+    if revenue or mirror.status in ("canceled",):
+        MrrMovement.objects.get_or_create(
+            subscription=mirror,
+            kind=MrrMovement.Kind.NEW,
+            defaults={
+                "workspace": mirror.workspace,
+                "month": _month(started),
+                "currency": mirror.currency,
+                "amount": monthly_major,
+                "happened_at": started,
+            },
+        )
+    if mirror.status == "canceled" or mirror.ended_at is not None:
+        ended = mirror.ended_at or mirror.canceled_at or mirror.synced_at
+        MrrMovement.objects.get_or_create(
+            subscription=mirror,
+            kind=MrrMovement.Kind.CHURN,
+            defaults={
+                "workspace": mirror.workspace,
+                "month": _month(ended),
+                "currency": mirror.currency,
+                "amount": -monthly_major,
+                "happened_at": ended,
+            },
+        )

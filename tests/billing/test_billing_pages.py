@@ -1,0 +1,113 @@
+"""Invoices page, notifications page, Stripe events page: filters, access, query counts."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from billing.models import Notification, StripeInvoice
+from billing.notify import notify
+from customers.models import Customer
+from integrations.models import StripeEvent
+
+
+def _invoice(workspace, n, *, status="open", customer=None, created=None, external=""):
+    return StripeInvoice.objects.create(
+        workspace=workspace,
+        account_ref="acct_1",
+        stripe_id=f"in_{n}",
+        number=f"INV-{n:04d}",
+        status=status,
+        external_status=external,
+        currency="EUR",
+        total=10000,
+        amount_due=10000,
+        amount_remaining=10000 if status == "open" else 0,
+        amount_paid=10000 if status == "paid" else 0,
+        customer=customer,
+        created=created or datetime(2026, 11, 5, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def acme(alpha):
+    return Customer.objects.create(workspace=alpha, company_name="ACME")
+
+
+def test_invoices_page_filters_by_status_customer_and_month(client_for, alice, alpha, acme):
+    _invoice(alpha, 1, status="paid", customer=acme)
+    _invoice(alpha, 2, status="open", external="PAYMENT_FAILED")
+    _invoice(alpha, 3, status="open", customer=acme, created=datetime(2026, 10, 3, tzinfo=UTC))
+    client = client_for(alice)
+    html = client.get("/billing/invoices/").content.decode()
+    assert all(f"INV-000{n}" in html for n in (1, 2, 3))
+    html = client.get("/billing/invoices/?status=paid").content.decode()
+    assert "INV-0001" in html and "INV-0002" not in html
+    html = client.get(f"/billing/invoices/?customer={acme.public_id}").content.decode()
+    assert "INV-0001" in html and "INV-0003" in html and "INV-0002" not in html
+    html = client.get("/billing/invoices/?period=2026-10").content.decode()
+    assert "INV-0003" in html and "INV-0001" not in html
+    assert "PAYMENT_FAILED" in client.get("/billing/invoices/?status=open").content.decode()
+
+
+def test_invoices_page_query_count_is_flat(
+    client_for, alice, alpha, acme, django_assert_max_num_queries
+):
+    for n in range(60):
+        _invoice(alpha, n, customer=acme)
+    client = client_for(alice)
+    with django_assert_max_num_queries(10):
+        assert client.get("/billing/invoices/").status_code == 200
+
+
+def test_invoices_and_customers_of_other_workspaces_stay_invisible(
+    client_for, charlie, alpha, acme
+):
+    _invoice(alpha, 1, customer=acme)
+    client = client_for(charlie)
+    assert "INV-0001" not in client.get("/billing/invoices/").content.decode()
+    assert client.get(f"/billing/invoices/?customer={acme.public_id}").status_code == 404
+
+
+def test_notifications_are_listed_once_and_can_be_marked_read(client_for, alice, alpha, mailoutbox):
+    for _ in range(2):
+        notify(
+            alpha,
+            Notification.Kind.PUSH_FAILED,
+            "push:1",
+            "Push of Q-2026-0001 failed",
+            "Customer has no email address",
+            "/quotes/",
+        )
+    assert Notification.objects.count() == 1
+    client = client_for(alice)
+    html = client.get("/billing/notifications/").content.decode()
+    assert "Push of Q-2026-0001 failed" in html
+    assert 'data-testid="unread-count">1<' in client.get("/").content.decode()
+    client.post("/billing/notifications/read/")
+    assert 'data-testid="unread-count"' not in client.get("/").content.decode()
+
+
+def test_events_page_lists_and_replays_failed_events(
+    client_for, alice, alpha, bob, django_capture_on_commit_callbacks
+):
+    event = StripeEvent.objects.create(
+        workspace=alpha,
+        stripe_account="acct_1",
+        event_id="evt_1",
+        event_type="invoice.paid",
+        payload={
+            "id": "evt_1",
+            "type": "invoice.paid",
+            "data": {"object": {"id": "in_1", "object": "invoice"}},
+        },
+        status=StripeEvent.Status.FAILED,
+        error="No such invoice",
+    )
+    client = client_for(alice)
+    html = client.get("/settings/integrations/events/?status=failed").content.decode()
+    assert "evt_1" in html and "No such invoice" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/settings/integrations/events/{event.public_id}/replay/")
+    event.refresh_from_db()
+    assert event.attempts == 1  # processed again (and failed again: no Stripe connection)
+    assert client_for(bob).get("/settings/integrations/events/").status_code == 403

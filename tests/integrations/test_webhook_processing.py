@@ -1,0 +1,203 @@
+"""Webhook processing against the emulator, with real signatures delivered over HTTP."""
+
+import time
+
+import pytest
+from django.core import mail
+
+from billing.models import MrrMovement, Notification, StripeInvoice, StripeSubscription
+from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.push.actions import do_start_push
+from integrations.push.executor import execute_push
+from integrations.reconcile import reconcile
+from quotes.reporting import workspace_report
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WEBHOOK_PERMISSIONS = {
+    "customers": "write",
+    "invoices": "write",
+    "subscriptions": "write",
+    "products": "write",
+    "prices": "write",
+    "tax_ids": "write",
+    "tax_rates": "read",
+    "webhook_endpoints": "write",
+}
+
+
+@pytest.fixture
+def wired(live_server, settings, stripe_api, alpha, alice, client):
+    """Alpha connected through the settings page; Stripe delivers to the live server."""
+    settings.MSPERCURY_PUBLIC_URL = live_server.url
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    key = stripe_api.add_key(permissions=WEBHOOK_PERMISSIONS, account="acct_1EmulatorSeedAcct")
+    client.force_login(alice)
+    session = client.session
+    session["mspercury_2fa_verified_at"] = time.time()
+    session.save()
+    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
+    connection = StripeConnection.objects.get(workspace=alpha)
+    assert connection.webhook_status == WebhookStatus.REGISTERED
+    return connection
+
+
+def _push(quote, alice):
+    push, _ = do_start_push(None, quote, actor=alice)
+    assert execute_push(push.pk) == "succeeded"
+    return push
+
+
+def _mrr(workspace):
+    report = workspace_report(workspace)
+    return {f.currency: f.mrr for f in report.figures}
+
+
+def _assert_mirror_matches_stripe(stripe_api):
+    sk = stripe_api.client()
+    for invoice in sk.v1.invoices.list({"limit": 100}).data:
+        mirror = StripeInvoice.objects.get(stripe_id=invoice.id)
+        assert (mirror.status, mirror.amount_paid, mirror.amount_remaining, mirror.total) == (
+            invoice.status,
+            invoice.amount_paid,
+            invoice.amount_remaining,
+            invoice.total,
+        ), invoice.id
+    for sub in sk.v1.subscriptions.list({"status": "all"}).data:
+        mirror = StripeSubscription.objects.get(stripe_id=sub.id)
+        assert (mirror.status, mirror.cancel_at_period_end) == (
+            sub.status,
+            sub.cancel_at_period_end,
+        )
+
+
+@pytest.mark.parametrize("order", ["in_order", "reverse", "shuffle"])
+def test_duplicate_and_out_of_order_deliveries_converge(
+    wired, mixed_quote, alice, stripe_api, order
+):
+    stripe_api.config(webhook_duplicates=True, webhook_order=order)
+    stripe_api.pause_webhooks()
+    _push(mixed_quote, alice)
+    sk = stripe_api.client()
+    month_sub = next(
+        s
+        for s in sk.v1.subscriptions.list().data
+        if s["items"].data[0].price.recurring.interval == "month"
+    )
+    sk.v1.subscriptions.update(month_sub.id, {"cancel_at_period_end": True})
+    stripe_api.resume_webhooks()
+    stripe_api.flush_webhooks()
+
+    _assert_mirror_matches_stripe(stripe_api)
+    assert StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count() == 0
+    ids = list(StripeEvent.objects.values_list("event_id", flat=True))
+    assert len(ids) == len(set(ids))  # duplicates stored once
+    invoice = StripeInvoice.objects.filter(subscription_id=month_sub.id).get()
+    assert invoice.quote_id == mixed_quote.pk and invoice.customer_id == mixed_quote.customer_id
+    assert StripeSubscription.objects.get(stripe_id=month_sub.id).cancel_at_period_end
+
+
+def test_processing_a_stored_event_twice_changes_nothing(wired, mixed_quote, alice, stripe_api):
+    from integrations.events import process_event
+
+    _push(mixed_quote, alice)
+    stripe_api.flush_webhooks()
+    before = list(StripeInvoice.objects.values().order_by("pk"))
+    for event in StripeEvent.objects.all():
+        StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.RECEIVED)
+        process_event(event.pk)
+    after = list(StripeInvoice.objects.values().order_by("pk"))
+    for row in before + after:
+        row.pop("synced_at")
+    assert before == after
+
+
+def test_cancelling_lowers_the_dashboard_mrr(wired, mixed_quote, alice, stripe_api, client):
+    _push(mixed_quote, alice)
+    stripe_api.flush_webhooks()
+    before = _mrr(mixed_quote.workspace)["EUR"]
+    assert before > 0
+    sk = stripe_api.client()
+    month_sub = next(
+        s
+        for s in sk.v1.subscriptions.list().data
+        if s["items"].data[0].price.recurring.interval == "month"
+    )
+    monthly = sum(i.price.unit_amount * i.quantity for i in month_sub["items"].data)
+
+    sk.v1.subscriptions.update(month_sub.id, {"cancel_at_period_end": True})
+    stripe_api.flush_webhooks()
+    html = client.get("/").content.decode()
+    assert 'data-figure="scheduled_churn"' in html
+
+    sk.v1.subscriptions.cancel(month_sub.id)
+    stripe_api.flush_webhooks()
+    after = _mrr(mixed_quote.workspace)["EUR"]
+    assert before - after == monthly / 100
+    churn = MrrMovement.objects.get(kind=MrrMovement.Kind.CHURN)
+    assert churn.amount == -(monthly / 100)
+    assert "MRR movements" in client.get("/").content.decode()
+
+
+def test_a_renewal_appears_paid_and_a_failed_one_notifies(
+    wired, mixed_quote, alice, stripe_api, dana, bob
+):
+    customer = mixed_quote.customer
+    customer.collection_method = "charge_automatically"
+    customer.save()
+    _push(mixed_quote, alice)
+    stripe_api.flush_webhooks()
+    stripe_api.advance(days=32)
+    stripe_api.flush_webhooks()
+    renewals = StripeInvoice.objects.filter(billing_reason="subscription_cycle")
+    assert renewals.exists()
+    assert all(r.status == "paid" and r.external_status == "PAID" for r in renewals)
+
+    cus_id = stripe_api.client().v1.customers.list().data[0].id
+    stripe_api.set_payment_behavior(cus_id, "fail")
+    mail.outbox.clear()
+    stripe_api.advance(days=31)
+    stripe_api.flush_webhooks()
+    failed = StripeInvoice.objects.filter(external_status="PAYMENT_FAILED")
+    assert failed.exists()
+    notification = Notification.objects.get(kind=Notification.Kind.PAYMENT_FAILED)
+    assert "Payment failed" in notification.title
+    recipients = {r for m in mail.outbox for r in m.to}
+    assert recipients == {alice.email, dana.email}  # owners and admins, not members
+
+
+def test_reconciliation_catches_up_when_the_endpoint_was_unreachable(
+    wired, mixed_quote, alice, stripe_api
+):
+    stripe_api.pause_webhooks()  # nothing reaches us while things happen
+    _push(mixed_quote, alice)
+    sk = stripe_api.client()
+    sub = sk.v1.subscriptions.list().data[0]
+    sk.v1.subscriptions.cancel(sub.id)
+    assert not StripeSubscription.objects.exists()
+
+    summary = reconcile(wired)  # the key may not read events: objects are compared
+    assert summary["mode"] == "objects" and summary["missed"] > 0
+    _assert_mirror_matches_stripe(stripe_api)
+    assert Notification.objects.filter(kind=Notification.Kind.WEBHOOK_SILENT).count() == 1
+
+
+def test_reconciliation_from_events_stores_and_processes_missed_events(
+    wired, mixed_quote, alice, stripe_api
+):
+    key = stripe_api.add_key(
+        permissions={**WEBHOOK_PERMISSIONS, "events": "read"}, account="acct_1EmulatorSeedAcct"
+    )["key"]
+    wired.api_key = key
+    wired.save()
+    stripe_api.pause_webhooks()
+    _push(mixed_quote, alice)
+    summary = reconcile(wired)
+    assert summary["mode"] == "events" and summary["missed"] > 0
+    assert not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists()
+    _assert_mirror_matches_stripe(stripe_api)
+    again = reconcile(wired)
+    assert again["missed"] == 0  # nothing twice
