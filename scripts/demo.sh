@@ -20,11 +20,37 @@ export MSPERCURY_CELERY_EAGER=1
 unset REDIS_URL
 
 # Nothing here reaches api.stripe.com: the demo talks to the Stripe emulator (docs/stripe-emulator.md).
-export MSPERCURY_STRIPE_API_BASE="http://127.0.0.1:${STRIPE_EMULATOR_PORT:-12111}"
+# Its state lives in .demo/stripe-emulator.json, so a restart keeps the Stripe ids the app stored.
+EMULATOR_PORT="${STRIPE_EMULATOR_PORT:-12111}"
+export MSPERCURY_STRIPE_API_BASE="http://127.0.0.1:${EMULATOR_PORT}"
 
 .venv/bin/python manage.py migrate --no-input -v 0
-.venv/bin/python manage.py seed_demo
-.venv/bin/python manage.py stripe_emulator --port "${STRIPE_EMULATOR_PORT:-12111}" &
+
+# The emulator starts first: seed_demo connects the demo workspace to it.
+.venv/bin/python manage.py stripe_emulator --port "$EMULATOR_PORT" \
+  --state-file "$PWD/.demo/stripe-emulator.json" &
 EMULATOR_PID=$!
-trap 'kill "$EMULATOR_PID" 2>/dev/null || true' EXIT
+# SIGTERM makes the emulator save its state; wait until it has.
+trap 'kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+.venv/bin/python - "$MSPERCURY_STRIPE_API_BASE/_emulator/health" "$EMULATOR_PID" <<'PY'
+import os, sys, time, urllib.request
+
+url, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 20
+while True:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit("The Stripe emulator exited (see its error above).")
+    try:
+        urllib.request.urlopen(url, timeout=1).close()
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit(f"The Stripe emulator did not answer on {url} within 20 s.")
+        time.sleep(0.2)
+PY
+echo "Stripe emulator dashboard: $MSPERCURY_STRIPE_API_BASE/_emulator/"
+
+.venv/bin/python manage.py seed_demo
 .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

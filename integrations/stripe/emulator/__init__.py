@@ -7,6 +7,14 @@ differences from Stripe.
 
 from .app import API_VERSION, DEFAULT_CONFIG, Emulator
 from .client import ControlClient
+from .persistence import StateFileError
 from .server import EmulatorServer
 
-__all__ = ["API_VERSION", "DEFAULT_CONFIG", "ControlClient", "Emulator", "EmulatorServer"]
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_CONFIG",
+    "ControlClient",
+    "Emulator",
+    "EmulatorServer",
+    "StateFileError",
+]

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import logging
+import secrets
 import threading
 import time
 import traceback
@@ -106,7 +107,8 @@ class Emulator:
         unknown = set(config or {}) - set(DEFAULT_CONFIG)
         if unknown:
             raise ValueError(f"unknown emulator settings: {', '.join(sorted(unknown))}")
-        self.defaults = {**DEFAULT_CONFIG, **(config or {})}
+        self.explicit_config = dict(config or {})
+        self.defaults = {**DEFAULT_CONFIG, **self.explicit_config}
         self.store = Store()
         self.keys = KeyRing()
         self.faults = FaultSet()
@@ -115,6 +117,10 @@ class Emulator:
         self.base_url = "http://127.0.0.1"
         self.requests_lock = threading.Lock()
         self.outbox: list | None = None
+        # Called (without arguments) after anything that may have changed the state.
+        self.listeners: list = []
+        # Guards the dashboard's buttons against cross-site form posts.
+        self.dashboard_token = secrets.token_urlsafe(24)
         self.reset()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -130,6 +136,12 @@ class Emulator:
             with self.requests_lock:
                 self.requests: list[dict] = []
             self.webhooks.reset()
+        self.changed()
+
+    def changed(self) -> None:
+        """Tell the listeners (the state file) that the state may have changed."""
+        for listener in self.listeners:
+            listener()
 
     def set_config(self, values: dict) -> dict:
         unknown = set(values) - set(DEFAULT_CONFIG)
@@ -250,9 +262,19 @@ class Emulator:
 
     # -- requests ------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict, body: bytes) -> Response:
+        try:
+            return self._handle(method, target, headers, body)
+        finally:
+            self.changed()
+
+    def _handle(self, method: str, target: str, headers: dict, body: bytes) -> Response:
         method = method.upper()
         path, _, query = target.partition("?")
-        if path.startswith("/_emulator/") or path == "/_emulator":
+        if path in ("/_emulator", "/_emulator/") or path.startswith("/_emulator/dashboard/"):
+            from .dashboard import handle_dashboard
+
+            return handle_dashboard(self, method, path, query, headers, body)
+        if path.startswith("/_emulator/"):
             from .control import handle_control
 
             return handle_control(self, method, path, query, headers, body)

@@ -1,5 +1,7 @@
 """Control endpoints under /_emulator/ (JSON in, JSON out; no API key).
 
+The HTML dashboard at /_emulator/ and its buttons live in dashboard.py.
+
 GET    /_emulator/health                      liveness and the emulator clock
 POST   /_emulator/reset                       forget everything (back to the seeds)
 GET    /_emulator/state                       dump objects, keys, config, faults
@@ -114,14 +116,22 @@ def _dispatch(emu, route, payload, args):
     return _error(404, f"unknown control endpoint {method} {path}")
 
 
-def _payment_behavior(emu, customer_id, payload):
-    behavior = payload.get("behavior")
+def set_payment_behavior(emu, customer_id: str, behavior) -> bool:
+    """Make the customer's payment attempts succeed or fail; False if there is no such
+    customer. Raises ValueError for another behaviour."""
     if behavior not in PAYMENT_BEHAVIORS:
         raise ValueError(f"behavior must be one of {', '.join(PAYMENT_BEHAVIORS)}")
     with emu.store.lock:
         if emu.store.kind_of(customer_id) != "customer":
-            return _error(404, f"no customer {customer_id}")
+            return False
         emu.store.internal[customer_id]["payment_behavior"] = behavior
+    return True
+
+
+def _payment_behavior(emu, customer_id, payload):
+    behavior = payload.get("behavior")
+    if not set_payment_behavior(emu, customer_id, behavior):
+        return _error(404, f"no customer {customer_id}")
     return _json(200, {"customer": customer_id, "behavior": behavior})
 
 

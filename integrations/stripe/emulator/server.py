@@ -6,17 +6,23 @@
     server.stop()
 
 `serve_forever()` runs in the foreground instead (the management command uses it).
+
+With `state_file=...` the state is loaded from that JSON file at construction (a missing file
+starts fresh; a broken one raises `StateFileError`) and saved after changes, at most once per
+`save_interval` seconds, and on `stop()` (see persistence.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Emulator
+from .persistence import StateFile
 
 logger = logging.getLogger("integrations.stripe.emulator")
 
@@ -76,8 +82,16 @@ class EmulatorServer:
         config: dict | None = None,
         emulator: Emulator | None = None,
         public_url: str | None = None,
+        state_file: str | os.PathLike | None = None,
+        save_interval: float = 1.0,
     ):
         self.emulator = emulator or Emulator(config)
+        self.state: StateFile | None = None
+        if state_file is not None:
+            # Load before binding the port: a broken file fails without leaving a socket open.
+            self.state = StateFile(self.emulator, state_file, interval=save_interval)
+            self.state.load()
+            self.emulator.listeners.append(self.state.changed)
         self.httpd = _Server((host, port), self.emulator)
         self.host, self.port = self.httpd.server_address[:2]
         self.base_url = public_url or f"http://{host}:{self.port}"
@@ -86,7 +100,7 @@ class EmulatorServer:
 
     def start(self) -> str:
         """Serve in a background thread; return the base URL."""
-        self.emulator.webhooks.start()
+        self._start_workers()
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, args=(0.1,), name="stripe-emulator", daemon=True
         )
@@ -95,11 +109,16 @@ class EmulatorServer:
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted."""
-        self.emulator.webhooks.start()
+        self._start_workers()
         try:
             self.httpd.serve_forever()
         finally:
             self.stop()
+
+    def _start_workers(self) -> None:
+        self.emulator.webhooks.start()
+        if self.state is not None:
+            self.state.start()
 
     def stop(self) -> None:
         if self.thread is not None:
@@ -108,6 +127,8 @@ class EmulatorServer:
             self.thread = None
         self.httpd.server_close()
         self.emulator.webhooks.stop()
+        if self.state is not None:
+            self.state.stop()
 
     def reset(self) -> None:
         self.emulator.reset()

@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from .app import Emulator
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+_QUEUED_FIELDS = {
+    "sequence",
+    "event_id",
+    "event_type",
+    "endpoint_id",
+    "url",
+    "secret",
+    "payload",
+    "attempt",
+}
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -111,6 +121,34 @@ class WebhookDispatcher:
                 {k: v for k, v in item.items() if k not in ("secret", "generation")}
                 for item in self.queue
             ]
+
+    def export_pending(self) -> list[dict]:
+        """Queued deliveries with their secrets, due times relative to now (for the state
+        file)."""
+        now = time.monotonic()
+        with self.cond:
+            return [
+                {
+                    **{k: v for k, v in item.items() if k not in ("due", "generation")},
+                    "due_in": max(item["due"] - now, 0.0),
+                }
+                for item in self.queue
+            ]
+
+    def import_pending(self, items: list[dict]) -> None:
+        """Queue deliveries saved by `export_pending`."""
+        now = time.monotonic()
+        with self.cond:
+            for saved in items:
+                item = {k: v for k, v in saved.items() if k != "due_in"}
+                missing = _QUEUED_FIELDS - set(item)
+                if missing:
+                    raise ValueError(f"queued delivery without {', '.join(sorted(missing))}")
+                item["due"] = now + float(saved.get("due_in", 0))
+                item["generation"] = self.generation
+                self.sequence = max(self.sequence, int(item["sequence"]))
+                self.queue.append(item)
+            self.cond.notify_all()
 
     # -- queueing ------------------------------------------------------------------------------
     def enqueue(self, event: dict, endpoints: list[dict]) -> None:
@@ -235,3 +273,4 @@ class WebhookDispatcher:
                 event = store.objects.get(item["event_id"])
                 if event is not None and event["pending_webhooks"] > 0:
                     event["pending_webhooks"] -= 1
+            self.emu.changed()
