@@ -218,11 +218,11 @@ def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> Wo
     )
 
 
-def _mirrored_subscriptions(workspace: Workspace) -> list[dict]:
+def _mirrored_subscriptions(workspace: Workspace, **filters) -> list[dict]:
     from billing.models import StripeSubscription
 
     return list(
-        StripeSubscription.objects.filter(workspace=workspace, quote__isnull=False)
+        StripeSubscription.objects.filter(workspace=workspace, quote__isnull=False, **filters)
         .order_by()
         .values(
             "quote_id",
@@ -310,7 +310,7 @@ class CustomerReport:
 def customer_report(customer: Customer, *, limit: int = CUSTOMER_QUOTES) -> CustomerReport:
     """The customer's latest quotes with their totals, and the customer's MRR per currency.
 
-    Four queries, whatever the number of quotes and lines.
+    Five queries, whatever the number of quotes and lines.
     """
     quotes_qs = Quote.objects.filter(workspace_id=customer.workspace_id, customer=customer)
     quote_count = quotes_qs.count()
@@ -333,10 +333,24 @@ def customer_report(customer: Customer, *, limit: int = CUSTOMER_QUOTES) -> Cust
     rows = [QuoteRow(q, domain.quote_totals(lines[q.pk], q.currency)) for q in quotes]
 
     recurring: dict[str, Recurring] = {}
-    for row in _accepted_lines(workspace_id=customer.workspace_id, quote__customer=customer):
+    mirrored = [
+        sub for sub in _mirrored_subscriptions(customer.workspace, quote__customer=customer)
+    ]
+    pushed_quotes = {sub["quote_id"] for sub in mirrored}
+    for row in _accepted_lines(
+        "quote_id", workspace_id=customer.workspace_id, quote__customer=customer
+    ):
+        if row["billing_period"] != domain.ONE_TIME and row["quote_id"] in pushed_quotes:
+            continue  # as Stripe bills it (see workspace_report)
         currency = row["quote__currency"]
         recurring.setdefault(currency, Recurring(currency)).add(
             row["billing_period"], line_net(row, currency)
         )
+    for sub in mirrored:
+        if brings_revenue(sub["status"], sub["ended_at"] is not None):
+            currency = sub["currency"]
+            recurring.setdefault(currency, Recurring(currency)).monthly += _subscription_monthly(
+                sub
+            )
     mrr = [(currency, r.mrr_display) for currency, r in sorted(recurring.items())]
     return CustomerReport(quotes=rows, quote_count=quote_count, mrr=mrr)

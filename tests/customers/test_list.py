@@ -129,8 +129,8 @@ def test_it_lists_with_a_constant_number_of_queries(
         Project(workspace=alpha, customer=c, name=f"P{n}") for c in customers for n in range(2)
     )
     client = client_for(alice)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         r = client.get(URL)
     assert len(names(r)) == 25
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         client.get(URL, {"q": "customer", "page": 3})

@@ -10,7 +10,7 @@ from integrations.models import StripeConnection, StripeEvent, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.reconcile import reconcile
-from quotes.reporting import workspace_report
+from quotes.reporting import customer_report, workspace_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,6 +137,8 @@ def test_cancelling_lowers_the_dashboard_mrr(wired, mixed_quote, alice, stripe_a
     stripe_api.flush_webhooks()
     after = _mrr(mixed_quote.workspace)["EUR"]
     assert before - after == monthly / 100
+    customer_mrr = dict(customer_report(mixed_quote.customer).mrr)["EUR"]
+    assert customer_mrr == after
     churn = MrrMovement.objects.get(kind=MrrMovement.Kind.CHURN)
     assert churn.amount == -(monthly / 100)
     assert "MRR movements" in client.get("/").content.decode()
