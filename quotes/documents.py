@@ -1,10 +1,10 @@
-"""The quote document a customer sees and accepts, and its SHA-256.
+"""The quote document a customer sees and accepts: a PDF, and its SHA-256.
 
-One seam: ``render_document(quote)`` builds a canonical snapshot of the quote at its current
-revision (``quote_snapshot``) and renders it (``render_snapshot``). The share page shows the
-snapshot and its fingerprint; acceptance stores the snapshot and the hash of the rendered bytes.
-Today the bytes are canonical JSON of the snapshot; a PDF renderer of the same snapshot will
-replace ``render_snapshot`` without changing its callers.
+One seam: ``render_document(quote)`` returns the PDF of the quote's current revision. It is
+rendered once from a canonical snapshot of the quote (``quote_snapshot``) and stored in a
+``QuoteDocument`` (see ``quotes.stored_documents``), so showing the share page does not render
+again; acceptance records the stored PDF's hash, and that PDF is served unchanged forever.
+``render_snapshot`` renders a snapshot without storing it: the same snapshot gives the same bytes.
 
 A snapshot holds only strings, integers, None, lists and dicts (no floats), so it survives a
 round trip through a JSON column unchanged and re-renders to the same bytes.
@@ -23,7 +23,7 @@ from quotes import domain
 from quotes.models import Quote, QuoteLine
 from quotes.summary import summarize
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 FINGERPRINT_LENGTH = 16
 LINE_FIELDS = (
     "description",
@@ -38,12 +38,20 @@ HEADER_FIELDS = ("title", "currency", "valid_until", "intro", "closing", "projec
 TOTAL_FIELDS = ("one_time", "monthly", "yearly", "first_invoice", "mrr")
 
 
+PDF_MEDIA_TYPE = "application/pdf"
+
+
+class DocumentUnavailable(Exception):
+    """The PDF could not be rendered (the stored row says why)."""
+
+
 @dataclass(frozen=True)
 class Document:
     snapshot: dict
     content: bytes
     sha256: str
     media_type: str
+    stored: object = None  # the QuoteDocument it was served from, if any
 
     @property
     def fingerprint(self) -> str:
@@ -104,6 +112,9 @@ def quote_snapshot(quote: Quote, *, today: date | None = None) -> dict:
             "contact": customer.contact_name,
             "street2": customer.street2,
             **_address(customer, "state"),
+            # The customer's own language: the reverse-charge notice speaks it even where the
+            # rest of the document falls back to English.
+            "language": customer.language,
         },
         "workspace": {"name": workspace.name, **_address(workspace, "region")},
         "lines": [
@@ -144,18 +155,47 @@ def canonical_json(snapshot: dict) -> bytes:
 
 
 def render_snapshot(snapshot: dict) -> Document:
-    content = canonical_json(snapshot)
+    """The PDF of a snapshot, rendered now and not stored."""
+    from quotes import pdf
+
+    content = pdf.render_quote(snapshot)
     return Document(
         snapshot=snapshot,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
-        media_type="application/json",
+        media_type=PDF_MEDIA_TYPE,
+    )
+
+
+def quote_document(quote: Quote, *, wait: bool = True, today: date | None = None):
+    """The stored PDF of the quote's current revision, or None while it is being prepared.
+
+    Small quotes are rendered here and now; large ones by a Celery task, unless ``wait`` asks
+    for the document in any case (acceptance needs the bytes it records).
+    """
+    from quotes import stored_documents
+
+    stored = stored_documents.do_request_quote_pdf(quote, today=today, queue=False)
+    if not stored.is_ready:
+        if wait or stored_documents.is_small(stored):
+            stored = stored_documents.ensure_ready(stored)
+        else:
+            stored_documents.queue_rendering(stored)
+            return None
+        if not stored.is_ready:
+            raise DocumentUnavailable(stored.error)
+    return Document(
+        snapshot=stored.snapshot,
+        content=bytes(stored.pdf),
+        sha256=stored.sha256,
+        media_type=PDF_MEDIA_TYPE,
+        stored=stored,
     )
 
 
 def render_document(quote: Quote, *, today: date | None = None) -> Document:
-    """The document of ``quote`` as it is now."""
-    return render_snapshot(quote_snapshot(quote, today=today))
+    """The document of ``quote`` as it is now (its stored PDF, rendered if need be)."""
+    return quote_document(quote, wait=True, today=today)
 
 
 # What changed since acceptance

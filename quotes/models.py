@@ -264,3 +264,18 @@ class ShareLink(models.Model):
 
     def __str__(self):
         return f"Share link for {self.quote}"
+
+
+# Models kept in modules of their own topic; importing them here registers them with the app.
+from quotes.assessments.models import (  # noqa: E402, F401
+    Assessment,
+    AssessmentAnswer,
+    AssessmentCategory,
+    AssessmentQuestion,
+    AssessmentReport,
+    AssessmentStatus,
+    Finding,
+    FindingStatus,
+    Severity,
+)
+from quotes.pdf_models import DocumentKind, DocumentStatus, QuoteDocument  # noqa: E402, F401

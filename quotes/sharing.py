@@ -1,8 +1,9 @@
 """Share links, acceptance (on the share page or by staff) and declining.
 
-Acceptance locks the quote row, re-renders the document and accepts only the revision and the
-document hash the customer was shown. The quote lock queues concurrent submits; the one-to-one
-constraint on ``QuoteAcceptance.quote`` is the backstop, so a quote is accepted at most once.
+Acceptance locks the quote row, takes the stored PDF of the current revision and accepts only
+the revision and the document hash the customer was shown; the service agreement PDF follows.
+The quote lock queues concurrent submits; the one-to-one constraint on
+``QuoteAcceptance.quote`` is the backstop, so a quote is accepted at most once.
 """
 
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from mspercury import audit
 from mspercury.models import User, hash_token, new_token
 from quotes.documents import fingerprint, render_document
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, ShareLink
+from quotes.stored_documents import do_request_agreement
 
 OPEN_STATUSES = frozenset({QuoteStatus.DRAFT, QuoteStatus.SENT})
 SHAREABLE_STATUSES = OPEN_STATUSES
@@ -226,6 +228,7 @@ def do_accept_quote(
     locked.accepted_at = now
     locked.save(update_fields=["status", "accepted_at", "updated_at"])
     _copy_status(locked, quote)
+    do_request_agreement(acceptance)
     audit.record(
         request,
         locked.workspace,

@@ -98,6 +98,43 @@ def _stripe_event(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _quote_document(workspace: Workspace, owner: User):
+    from quotes.stored_documents import do_request_quote_pdf
+
+    return do_request_quote_pdf(_quote(workspace, owner), queue=False).public_id
+
+
+def _assessment(workspace: Workspace, owner: User):
+    from quotes.assessments.actions import do_create_assessment
+
+    customer = Customer.objects.create(workspace=workspace, company_name="Sweep GmbH")
+    return do_create_assessment(workspace, customer, user=owner)
+
+
+def _finding(workspace: Workspace, owner: User):
+    from quotes.assessments.actions import do_add_finding
+
+    finding = do_add_finding(_assessment(workspace, owner), title="Sweep", severity="high")
+    return finding.public_id
+
+
+def _assessment_report(workspace: Workspace, owner: User):
+    from quotes.assessments.models import AssessmentReport
+
+    assessment = _assessment(workspace, owner)
+    return AssessmentReport.objects.create(
+        workspace=workspace, assessment=assessment, source_updated_at=assessment.updated_at
+    ).public_id
+
+
+def _question(workspace: Workspace, owner: User):
+    from quotes.assessments.actions import ensure_questionnaire
+    from quotes.assessments.models import AssessmentQuestion
+
+    ensure_questionnaire(workspace)
+    return AssessmentQuestion.objects.filter(workspace=workspace).first()
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -112,6 +149,12 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
         quote_actions.do_create_package(workspace, name="Sweep package").public_id
     ),
     "item_id": _package_item,
+    "document_id": _quote_document,
+    "assessment_id": lambda workspace, owner: _assessment(workspace, owner).public_id,
+    "finding_id": _finding,
+    "report_id": _assessment_report,
+    "question_id": lambda workspace, owner: _question(workspace, owner).public_id,
+    "category_id": lambda workspace, owner: _question(workspace, owner).category.public_id,
     "link_id": _share_link,
     "event_id": _stripe_event,
 }
@@ -127,6 +170,8 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
             "q/<str:token>/accept/",
             "q/<str:token>/decline/",
             "q/<str:token>/accepted/",
+            "q/<str:token>/pdf/",
+            "q/<str:token>/agreement/",
         ],
         "the customer's share page: opened without an account, the link's token is the key",
     ),

@@ -16,6 +16,7 @@ from quotes import reporting
 from quotes.documents import fingerprint as short_fingerprint
 from quotes.models import BillingPeriod, QuoteAcceptance, ShareLink, Unit
 from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state
+from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
 from quotes.views.share import ShareForm
 
@@ -45,6 +46,8 @@ def acceptance_panel(quote):
         "acceptance": acceptance,
         "edited_since": acceptance is not None and quote.revision > acceptance.revision,
         "can_accept": quote.status in OPEN_STATUSES and acceptance is None,
+        "accepted_pdf": accepted_quote_document(acceptance) if acceptance else None,
+        "agreement": ready_for_view(agreement_document(acceptance)) if acceptance else None,
     }
 
 

@@ -16,4 +16,6 @@ urlpatterns = [
     path(PUBLIC + "accept/", share.share_accept, name="share_accept"),
     path(PUBLIC + "decline/", share.share_decline, name="share_decline"),
     path(PUBLIC + "accepted/", share.share_accepted, name="share_accepted"),
+    path(PUBLIC + "pdf/", share.share_pdf, name="share_pdf"),
+    path(PUBLIC + "agreement/", share.share_agreement, name="share_agreement"),
 ]

@@ -26,9 +26,11 @@ from mspercury import audit, ratelimit
 from mspercury.access import get_for_workspace, workspace_required
 from quotes import sharing
 from quotes.access import access_quote
-from quotes.documents import diff_snapshots, document_language, quote_snapshot, render_document
+from quotes.documents import diff_snapshots, document_language, quote_document, quote_snapshot
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, ShareLink
 from quotes.sharing import ShareError
+from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
+from quotes.views.documents import pdf_response
 
 # (attempts, window in seconds). Per IP covers guessing across tokens; per link covers one
 # link being hammered from many addresses.
@@ -183,12 +185,16 @@ def _accepted_page(request, link, *, just_accepted=False):
         "doc": acceptance.snapshot,
         "sha256": acceptance.document_sha256,
         "just_accepted": just_accepted,
+        "accepted_pdf": accepted_quote_document(acceptance),
+        "agreement": ready_for_view(agreement_document(acceptance)),
     }
     return render(request, "quotes/share_accepted.html", context)
 
 
 def _share_page(request, link, *, accept_form=None, decline_form=None, error="", status=200):
-    document = render_document(link.quote)
+    document = quote_document(link.quote, wait=False)
+    if document is None:  # a large quote whose PDF a Celery task is preparing
+        return render(request, "quotes/share_preparing.html", {"link": link}, status=status)
     shown = {"revision": document.snapshot["revision"], "document": document.sha256}
     if accept_form is None:
         accept_form = AcceptForm(initial=shown)
@@ -259,6 +265,34 @@ def share_accepted(request, link):
     if link.quote.status != QuoteStatus.ACCEPTED:
         return redirect(_share_url(link.token))
     return _accepted_page(request, link, just_accepted=True)
+
+
+@public_link("GET", "HEAD")
+def share_pdf(request, link):
+    """The quote as PDF: the accepted one once accepted, else the current revision's."""
+    acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
+    if acceptance is not None:
+        stored = accepted_quote_document(acceptance)
+    elif _quote_state_page(request, link) is not None:
+        return redirect(_share_url(link.token))
+    else:
+        document = quote_document(link.quote, wait=False)
+        stored = document.stored if document else None
+    if stored is None or not stored.is_ready:
+        return redirect(_share_url(link.token))
+    stored.quote = link.quote
+    return pdf_response(stored)
+
+
+@public_link("GET", "HEAD")
+def share_agreement(request, link):
+    """The service agreement PDF that followed the acceptance."""
+    acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
+    stored = ready_for_view(agreement_document(acceptance)) if acceptance else None
+    if stored is None or not stored.is_ready:
+        return redirect(_share_url(link.token))
+    stored.quote = link.quote
+    return pdf_response(stored)
 
 
 # Staff: share, revoke, mark accepted, the accepted version

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from mspercury.models import AuditEvent
 from quotes import actions
-from quotes.documents import canonical_json, render_document, render_snapshot
+from quotes.documents import render_document, render_snapshot
 from quotes.models import QuoteAcceptance, QuoteLine, QuoteStatus
+from quotes.stored_documents import accepted_quote_document
 from tests.quotes.share_helpers import (
     accept_data,
     add_priced_lines,
@@ -74,7 +75,8 @@ def test_it_accepts_with_name_and_consent(anonymous, alpha, quote, shared):
 
 
 def test_it_stores_the_hash_of_the_document_shown(anonymous, quote, shared):
-    """The stored SHA-256 is the one the page showed and the hash of the stored snapshot."""
+    """The stored SHA-256 is the one the page showed: the hash of the stored quote PDF, which
+    the snapshot re-renders to byte for byte."""
     _, token = shared
     html = anonymous.get(page_url(token)).content.decode()
     data = accept_data(html)
@@ -83,8 +85,9 @@ def test_it_stores_the_hash_of_the_document_shown(anonymous, quote, shared):
 
     acceptance = QuoteAcceptance.objects.get(quote=quote)
     assert acceptance.document_sha256 == data["document"]
-    content = canonical_json(acceptance.snapshot)
-    assert hashlib.sha256(content).hexdigest() == acceptance.document_sha256
+    stored = accepted_quote_document(acceptance)
+    assert bytes(stored.pdf).startswith(b"%PDF-")
+    assert hashlib.sha256(bytes(stored.pdf)).hexdigest() == acceptance.document_sha256
     assert render_snapshot(acceptance.snapshot).sha256 == acceptance.document_sha256
     assert render_document(quote).sha256 == acceptance.document_sha256
     snapshot = acceptance.snapshot
