@@ -35,27 +35,43 @@ def _fixtures():
     workspace = Workspace.objects.create(
         name="Bench IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
     )
-    conn = StripeConnection(workspace=workspace, key_prefix="rk_test_", key_last4="ator",
-                            key_kind="restricted", mode="test")
+    conn = StripeConnection(
+        workspace=workspace,
+        key_prefix="rk_test_",
+        key_last4="ator",
+        key_kind="restricted",
+        mode="test",
+    )
     conn.api_key = "rk_test_emulator"
     conn.save()
     services = [
-        Service.objects.create(workspace=workspace, name=name, billing_period=period,
-                               unit_price=Decimal(price))
+        Service.objects.create(
+            workspace=workspace, name=name, billing_period=period, unit_price=Decimal(price)
+        )
         for name, period, price in (
-            ("RMM agent", "monthly", "4.50"), ("EDR seat", "monthly", "6.90"),
-            ("Backup seat", "monthly", "9.00"), ("M365 support", "monthly", "3.20"),
-            ("Patch management", "monthly", "2.10"), ("Monitoring", "monthly", "19.00"),
-            ("Backup licence", "yearly", "480.00"), ("Onboarding", "one_time", "299.00"),
+            ("RMM agent", "monthly", "4.50"),
+            ("EDR seat", "monthly", "6.90"),
+            ("Backup seat", "monthly", "9.00"),
+            ("M365 support", "monthly", "3.20"),
+            ("Patch management", "monthly", "2.10"),
+            ("Monitoring", "monthly", "19.00"),
+            ("Backup licence", "yearly", "480.00"),
+            ("Onboarding", "one_time", "299.00"),
             ("On-site work", "one_time", "95.00"),
         )
     ]
 
     def customer(i):
         return Customer.objects.create(
-            workspace=workspace, company_name=f"Customer {i} SARL", email=f"c{i}@example.org",
-            country="FR", tax_id_type="eu_vat", tax_id="FR40303265045", city="Paris",
-            postal_code="75002", street="1 rue de la Paix",
+            workspace=workspace,
+            company_name=f"Customer {i} SARL",
+            email=f"c{i}@example.org",
+            country="FR",
+            tax_id_type="eu_vat",
+            tax_id="FR40303265045",
+            city="Paris",
+            postal_code="75002",
+            street="1 rue de la Paix",
         )
 
     return workspace, services, customer
@@ -69,11 +85,19 @@ def _accepted_quote(workspace, services, customer):
     quote = do_create_quote(workspace, customer, currency="EUR")
     for svc in services:
         qty = Decimal("1.5") if svc.name == "On-site work" else Decimal("3")
-        do_add_line(quote, service=svc, description=svc.name, quantity=qty, unit="unit",
-                    unit_price=svc.unit_price, billing_period=svc.billing_period)
+        do_add_line(
+            quote,
+            service=svc,
+            description=svc.name,
+            quantity=qty,
+            unit="unit",
+            unit_price=svc.unit_price,
+            billing_period=svc.billing_period,
+        )
     quote.refresh_from_db()
-    do_accept_quote(quote, via=QuoteAcceptance.Via.MANUAL, name="Bench", revision=quote.revision,
-                    sha256=None)
+    do_accept_quote(
+        quote, via=QuoteAcceptance.Via.MANUAL, name="Bench", revision=quote.revision, sha256=None
+    )
     quote.refresh_from_db()
     return quote
 
@@ -82,8 +106,8 @@ def _push(quote):
     from integrations.push.actions import do_start_push
     from integrations.push.executor import execute_push
 
-    push, _ = do_start_push(None, quote)
     started = time.perf_counter()
+    push, _ = do_start_push(None, quote)  # with in-process Celery this already runs the push
     result = execute_push(push.pk)
     elapsed = time.perf_counter() - started
     assert result == "succeeded", push.error
@@ -109,17 +133,23 @@ def run(latency_ms: int, bulk: int):
             elapsed = _push(quote)
             calls = len(emulator.requests())
             overhead = elapsed - calls * latency_ms / 1000
-            print(f"  {label}: {calls} Stripe calls, {elapsed:.2f} s, "
-                  f"overhead beyond calls × latency {overhead * 1000:.0f} ms")
+            print(
+                f"  {label}: {calls} Stripe calls, {elapsed:.2f} s, "
+                f"overhead beyond calls × latency {overhead * 1000:.0f} ms"
+            )
             repeat = _accepted_quote(workspace, services, customer)
             emulator.clear_requests()
             elapsed = _push(repeat)
             calls = len(emulator.requests())
             overhead = elapsed - calls * latency_ms / 1000
-            print(f"  repeat customer: {calls} Stripe calls, {elapsed:.2f} s, "
-                  f"overhead beyond calls × latency {overhead * 1000:.0f} ms")
+            print(
+                f"  repeat customer: {calls} Stripe calls, {elapsed:.2f} s, "
+                f"overhead beyond calls × latency {overhead * 1000:.0f} ms"
+            )
 
         emulator.clear_faults()
+        if not bulk:
+            return
         emulator.config(rate_limit_enabled=True, rate_limit_test=25)
         emulator.clear_requests()
         quotes = [_accepted_quote(workspace, services, new_customer(i + 1)) for i in range(bulk)]
@@ -129,8 +159,10 @@ def run(latency_ms: int, bulk: int):
         elapsed = time.perf_counter() - started
         requests = emulator.requests()
         limited = sum(1 for r in requests if r.get("status") == 429)
-        print(f"  bulk: {bulk} quotes (new customers) in {elapsed:.1f} s, {len(requests)} calls "
-              f"({len(requests) / elapsed:.1f}/s), 429 answers: {limited}")
+        print(
+            f"  bulk: {bulk} quotes (new customers) in {elapsed:.1f} s, {len(requests)} calls "
+            f"({len(requests) / elapsed:.1f}/s), 429 answers: {limited}"
+        )
     finally:
         server.stop()
 
