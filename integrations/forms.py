@@ -22,3 +22,12 @@ class WebhookSecretForm(forms.Form):
             render_value=False, attrs={"autocomplete": "off", "placeholder": "whsec_…"}
         ),
     )
+
+
+class PushSettingsForm(forms.ModelForm):
+    class Meta:
+        from integrations.models import PushSettings
+
+        model = PushSettings
+        fields = ["stripe_tax", "quantity_mode", "skip_below_minimum", "show_zero_quantity_lines"]
+        widgets = {"quantity_mode": forms.RadioSelect}

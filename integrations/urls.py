@@ -25,6 +25,7 @@ urlpatterns = [
         name="stripe_webhook_secret",
     ),
     path("webhooks/stripe/<str:token>/", views.stripe_webhook, name="stripe_webhook"),
+    path("settings/integrations/push/", views.push_settings, name="push_settings"),
     path("settings/integrations/events/", views.stripe_events, name="stripe_events"),
     path(
         "settings/integrations/events/<uuid:event_id>/replay/",

@@ -12,8 +12,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from integrations import actions
-from integrations.forms import StripeKeyForm, WebhookSecretForm
-from integrations.models import StripeConnection, StripeEvent
+from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretForm
+from integrations.models import PushSettings, StripeConnection, StripeEvent
 from integrations.stripe.account import REQUIRED_SCOPES
 from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.stripe.webhooks import HANDLED_EVENTS
@@ -41,7 +41,15 @@ def _require_connection(request) -> StripeConnection:
     return connection
 
 
-def _page(request, *, connect_form=None, replace_form=None, secret_form=None, status=200):
+def _page(
+    request,
+    *,
+    connect_form=None,
+    replace_form=None,
+    secret_form=None,
+    settings_form=None,
+    status=200,
+):
     connection = _connection(request)
     scopes = [
         {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
@@ -56,6 +64,10 @@ def _page(request, *, connect_form=None, replace_form=None, secret_form=None, st
         "connect_form": connect_form or StripeKeyForm(),
         "replace_form": replace_form or StripeKeyForm(prefix="replace"),
         "secret_form": secret_form or WebhookSecretForm(),
+        "settings_form": settings_form
+        or PushSettingsForm(
+            instance=PushSettings.objects.filter(workspace=request.workspace).first()
+        ),
     }
     return render(request, "integrations/stripe_settings.html", context, status=status)
 
@@ -242,3 +254,23 @@ def stripe_event_replay(request, event_id):
     transaction.on_commit(lambda: _enqueue_processing(event.pk))
     messages.success(request, _("Event queued for processing again."))
     return redirect("integrations:stripe_events")
+
+
+@require_POST
+@admin_required
+def push_settings(request):
+    instance, _created = PushSettings.objects.get_or_create(workspace=request.workspace)
+    form = PushSettingsForm(request.POST, instance=instance)
+    if not form.is_valid():
+        return _page(request, settings_form=form, status=400)
+    if form.has_changed():
+        form.save()
+        audit.record(
+            request,
+            request.workspace,
+            "stripe.push_settings_changed",
+            "Push settings changed: " + ", ".join(form.changed_data),
+            changed=form.changed_data,
+        )
+    messages.success(request, _("Push settings saved."))
+    return redirect("integrations:stripe_settings")

@@ -87,3 +87,20 @@ def test_an_outsider_gets_404(client_for, charlie, connection, mixed_quote):
     client = client_for(charlie)
     assert client.get(_page(mixed_quote)).status_code == 404
     assert client.post(f"/quotes/{mixed_quote.public_id}/stripe/push/").status_code == 404
+
+
+def test_admins_choose_how_fractional_quantities_are_pushed(
+    client_for, alice, bob, connection, mixed_quote
+):
+    from integrations.models import PushSettings
+
+    client = client_for(alice)
+    r = client.post("/settings/integrations/push/", {"quantity_mode": "round"})
+    assert r.status_code == 302
+    assert PushSettings.objects.get(workspace=mixed_quote.workspace).quantity_mode == "round"
+    html = client.get(_page(mixed_quote)).content.decode()
+    assert "quantity 1.5 rounded to 2; amount 142.50 EUR → 190.00 EUR" in html
+    assert (
+        client_for(bob).post("/settings/integrations/push/", {"quantity_mode": "exact"}).status_code
+        == 403
+    )
