@@ -94,31 +94,31 @@ _DEFAULT_BY_COUNTRY = {
 
 # What a valid number looks like, for error messages.
 _EU_FORMATS = {
-    "AT": "ATU + 8 digits, e.g. ATU13585627",
-    "BE": "BE + 10 digits, e.g. BE0411905847",
-    "DE": "DE + 9 digits, e.g. DE136695976",
-    "DK": "DK + 8 digits",
-    "EL": "EL + 9 digits, e.g. EL094259216",
-    "ES": "ES + 9 characters, e.g. ESX1234567L",
-    "FI": "FI + 8 digits",
-    "FR": "FR + 2 characters + 9 digits, e.g. FR40303265045",
-    "IE": "IE + 8 or 9 characters, e.g. IE6388047V",
-    "IT": "IT + 11 digits",
-    "LU": "LU + 8 digits",
-    "NL": "NL + 9 digits + B + 2 digits, e.g. NL004495445B01",
-    "PL": "PL + 10 digits, e.g. PL5260250995",
-    "PT": "PT + 9 digits",
-    "SE": "SE + 12 digits, e.g. SE556188840401",
+    "AT": _("ATU + 8 digits, e.g. ATU13585627"),
+    "BE": _("BE + 10 digits, e.g. BE0411905847"),
+    "DE": _("DE + 9 digits, e.g. DE136695976"),
+    "DK": _("DK + 8 digits"),
+    "EL": _("EL + 9 digits, e.g. EL094259216"),
+    "ES": _("ES + 9 characters, e.g. ESX1234567L"),
+    "FI": _("FI + 8 digits"),
+    "FR": _("FR + 2 characters + 9 digits, e.g. FR40303265045"),
+    "IE": _("IE + 8 or 9 characters, e.g. IE6388047V"),
+    "IT": _("IT + 11 digits"),
+    "LU": _("LU + 8 digits"),
+    "NL": _("NL + 9 digits + B + 2 digits, e.g. NL004495445B01"),
+    "PL": _("PL + 10 digits, e.g. PL5260250995"),
+    "PT": _("PT + 9 digits"),
+    "SE": _("SE + 12 digits, e.g. SE556188840401"),
 }
 FORMAT_HINTS = {
-    TaxIdType.GB_VAT: "GB + 9 digits, e.g. GB980780684",
-    TaxIdType.CH_VAT: "CHE-123.456.789 MWST (UID plus MWST, TVA or IVA)",
+    TaxIdType.GB_VAT: _("GB + 9 digits, e.g. GB980780684"),
+    TaxIdType.CH_VAT: _("CHE-123.456.789 MWST (UID plus MWST, TVA or IVA)"),
     TaxIdType.CH_UID: "CHE-123.456.789",
-    TaxIdType.US_EIN: "9 digits written 12-3456789",
-    TaxIdType.CA_GST_HST: "9-digit business number + RT + 4 digits, e.g. 123456782RT0001",
-    TaxIdType.CA_BN: "9 digits, e.g. 123456782",
-    TaxIdType.NO_VAT: "9 digits + MVA, e.g. NO 995 525 828 MVA",
-    TaxIdType.AU_ABN: "11 digits, e.g. 83 914 571 673",
+    TaxIdType.US_EIN: _("9 digits written 12-3456789"),
+    TaxIdType.CA_GST_HST: _("9-digit business number + RT + 4 digits, e.g. 123456782RT0001"),
+    TaxIdType.CA_BN: _("9 digits, e.g. 123456782"),
+    TaxIdType.NO_VAT: _("9 digits + MVA, e.g. NO 995 525 828 MVA"),
+    TaxIdType.AU_ABN: _("11 digits, e.g. 83 914 571 673"),
 }
 
 
@@ -132,8 +132,10 @@ def default_type_for_country(country: str) -> str:
 def expected_format(tax_id_type: str, country: str) -> str:
     if tax_id_type == TaxIdType.EU_VAT:
         prefix = vat_prefix(country) if country in EU_COUNTRIES else ""
-        return _EU_FORMATS.get(prefix, f"{prefix or 'country code'} + the national number")
-    return FORMAT_HINTS.get(tax_id_type, "")
+        if prefix in _EU_FORMATS:
+            return str(_EU_FORMATS[prefix])
+        return str(_("%(prefix)s + the national number") % {"prefix": prefix or _("country code")})
+    return str(FORMAT_HINTS.get(tax_id_type, ""))
 
 
 @dataclass(frozen=True)
@@ -181,14 +183,14 @@ def normalize_tax_id(tax_id_type: str, country: str, value: str) -> str:
     if tax_id_type == TaxIdType.EU_VAT:
         return _normalize_eu_vat(country, value, fmt)
     validators = {
-        TaxIdType.GB_VAT: (gb_vat, "UK VAT number"),
-        TaxIdType.CH_VAT: (ch_vat, "Swiss VAT number"),
-        TaxIdType.CH_UID: (ch_uid, "Swiss UID"),
-        TaxIdType.US_EIN: (us_ein, "EIN"),
-        TaxIdType.CA_GST_HST: (ca_bn, "GST/HST number"),
-        TaxIdType.CA_BN: (ca_bn, "business number"),
-        TaxIdType.NO_VAT: (no_mva, "Norwegian VAT number"),
-        TaxIdType.AU_ABN: (au_abn, "ABN"),
+        TaxIdType.GB_VAT: (gb_vat, _("UK VAT number")),
+        TaxIdType.CH_VAT: (ch_vat, _("Swiss VAT number")),
+        TaxIdType.CH_UID: (ch_uid, _("Swiss UID")),
+        TaxIdType.US_EIN: (us_ein, _("EIN")),
+        TaxIdType.CA_GST_HST: (ca_bn, _("GST/HST number")),
+        TaxIdType.CA_BN: (ca_bn, _("business number")),
+        TaxIdType.NO_VAT: (no_mva, _("Norwegian VAT number")),
+        TaxIdType.AU_ABN: (au_abn, _("ABN")),
     }
     if tax_id_type not in validators:
         raise TaxIdError(str(_("Unknown tax-ID type %(type)s.") % {"type": tax_id_type}))
@@ -259,4 +261,6 @@ def _normalize_eu_vat(country: str, value: str, fmt: str) -> str:
     try:
         return eu_vat.validate(compact)
     except stdnum_errors.ValidationError as exc:
-        raise _problem(exc, f"{prefix} VAT ID", _EU_FORMATS.get(prefix, fmt)) from None
+        raise _problem(
+            exc, _("%(prefix)s VAT ID") % {"prefix": prefix}, _EU_FORMATS.get(prefix, fmt)
+        ) from None

@@ -16,17 +16,17 @@ from billing.taxids import TaxIdType
 from mspercury.secrets import EncryptedSecret
 
 CURRENCY_CHOICES = [
-    ("EUR", "EUR – Euro"),
-    ("USD", "USD – US dollar"),
-    ("GBP", "GBP – Pound sterling"),
-    ("CHF", "CHF – Swiss franc"),
-    ("CAD", "CAD – Canadian dollar"),
-    ("AUD", "AUD – Australian dollar"),
-    ("SEK", "SEK – Swedish krona"),
-    ("DKK", "DKK – Danish krone"),
-    ("NOK", "NOK – Norwegian krone"),
-    ("PLN", "PLN – Polish złoty"),
-    ("CZK", "CZK – Czech koruna"),
+    ("EUR", _("EUR – Euro")),
+    ("USD", _("USD – US dollar")),
+    ("GBP", _("GBP – Pound sterling")),
+    ("CHF", _("CHF – Swiss franc")),
+    ("CAD", _("CAD – Canadian dollar")),
+    ("AUD", _("AUD – Australian dollar")),
+    ("SEK", _("SEK – Swedish krona")),
+    ("DKK", _("DKK – Danish krone")),
+    ("NOK", _("NOK – Norwegian krone")),
+    ("PLN", _("PLN – Polish złoty")),
+    ("CZK", _("CZK – Czech koruna")),
 ]
 UI_LANGUAGES = [("en", _("English")), ("de", _("German"))]
 DOCUMENT_LANGUAGES = [

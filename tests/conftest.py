@@ -4,14 +4,37 @@ alice owns workspace "Alpha IT", bob is a member of it, charlie owns "Charlie Sy
 never see anything of Alpha's.
 """
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils.translation.reloader import translation_file_changed
 
 from mspercury.models import Membership, Role, User, Workspace
 
 pytest_plugins = ["tests.stripe_emulator_fixtures"]
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile locale/*/LC_MESSAGES/*.po as scripts/setup.sh does: .mo files are not committed."""
+    compiled = []
+    for locale_dir in django_settings.LOCALE_PATHS:
+        for po in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.po")):
+            mo = po.with_suffix(".mo")
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            partial = mo.with_name(f".{os.getpid()}.{mo.name}")
+            subprocess.run(["msgfmt", "--check-format", "-o", partial, po], check=True)
+            os.replace(partial, mo)  # atomic: parallel test runs never read half a file
+            compiled.append(mo)
+    if compiled:
+        translation_file_changed(sender=None, file_path=compiled[0])  # drop stale catalogs
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
 from integrations.push.inputs import (
@@ -103,7 +104,7 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
     snapshot = accepted_snapshot(quote)
     if snapshot is None:
         plan = Plan(currency=quote.currency)
-        plan.problems.append(Problem("not_accepted", "Only accepted quotes can be pushed."))
+        plan.problems.append(Problem("not_accepted", _("Only accepted quotes can be pushed.")))
         return plan
     pq = plan_quote(quote, snapshot)
     customer = plan_customer(quote.customer)
@@ -139,8 +140,10 @@ def _run(push: Push) -> str:
             None,
             StripeFailure(
                 FailureKind.INVALID_REQUEST,
-                "The Stripe connection changed since this push was started; start a "
-                "new push for the connected account.",
+                _(
+                    "The Stripe connection changed since this push was started; start a "
+                    "new push for the connected account."
+                ),
             ),
         )
     Push.objects.filter(pk=push.pk).update(

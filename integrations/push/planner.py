@@ -23,6 +23,9 @@ half up, unit price kept) and the preview lists the changed amounts.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from billing.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
 
 ONE_TIME = "one_time"
@@ -217,14 +220,25 @@ def stripe_line(
             adjustments.append(
                 Adjustment(
                     "quantity_rounded",
-                    f"“{line.description}”: quantity {_fmt_qty(quantity)} rounded to {rounded}; "
-                    f"amount {_money(net_minor, currency)} → "
-                    f"{_money(rounded * unit_minor, currency)}",
+                    _(
+                        "“%(line)s”: quantity %(quantity)s rounded to %(rounded)s; "
+                        "amount %(before)s → %(after)s"
+                    )
+                    % {
+                        "line": line.description,
+                        "quantity": _fmt_qty(quantity),
+                        "rounded": rounded,
+                        "before": _money(net_minor, currency),
+                        "after": _money(rounded * unit_minor, currency),
+                    },
                 )
             )
         if rounded == 0:
             adjustments.append(
-                Adjustment("line_skipped", f"“{line.description}” rounds to quantity 0: skipped")
+                Adjustment(
+                    "line_skipped",
+                    _("“%(line)s” rounds to quantity 0: skipped") % {"line": line.description},
+                )
             )
             return None, adjustments
         return (
@@ -255,7 +269,8 @@ def stripe_line(
     adjustments.append(
         Adjustment(
             "fractional_quantity",
-            f"“{line.description}”: billed as 1 × {_money(net_minor, currency)} ({detail})",
+            _("“%(line)s”: billed as 1 × %(amount)s (%(detail)s)")
+            % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
         )
     )
     return (
@@ -350,22 +365,25 @@ def plan_push(
 
     # -- checks before anything is sent ---------------------------------------------------------
     if not quote.accepted:
-        plan.problems.append(Problem("not_accepted", "Only accepted quotes can be pushed."))
+        plan.problems.append(Problem("not_accepted", _("Only accepted quotes can be pushed.")))
     if not customer.email:
-        plan.problems.append(Problem("customer_email_missing", "Customer has no email address"))
+        plan.problems.append(Problem("customer_email_missing", _("Customer has no email address")))
     if known.customer_currency and known.customer_currency.upper() != currency:
         plan.problems.append(
             Problem(
                 "customer_currency",
-                f"The Stripe customer already bills in {known.customer_currency.upper()}; "
-                f"Stripe cannot bill the same customer in {currency}.",
+                _(
+                    "The Stripe customer already bills in %(existing)s; "
+                    "Stripe cannot bill the same customer in %(currency)s."
+                )
+                % {"existing": known.customer_currency.upper(), "currency": currency},
             )
         )
     if settings.stripe_tax and not customer.country:
         plan.problems.append(
             Problem(
                 "customer_location_missing",
-                "Stripe Tax needs the customer's country and address.",
+                _("Stripe Tax needs the customer's country and address."),
             )
         )
 
@@ -377,10 +395,15 @@ def plan_push(
             plan.problems.append(
                 Problem(
                     "tax_rate_missing",
-                    f"No active {settings.tax_rate_percent} % tax rate "
-                    f"({settings.tax_country or 'VAT'}, exclusive) exists in Stripe, so invoices "
-                    "would go out without VAT. Create it in the Stripe Dashboard (Product catalog "
-                    "→ Tax rates) or turn on Stripe Tax.",
+                    _(
+                        "No active %(percent)s %% tax rate (%(country)s, exclusive) exists in "
+                        "Stripe, so invoices would go out without VAT. Create it in the Stripe "
+                        "Dashboard (Product catalog → Tax rates) or turn on Stripe Tax."
+                    )
+                    % {
+                        "percent": settings.tax_rate_percent,
+                        "country": settings.tax_country or _("VAT"),
+                    },
                 )
             )
 
@@ -388,12 +411,18 @@ def plan_push(
     for line in quote.lines:
         if line.quantity == 0 and not settings.show_zero_quantity_lines:
             plan.adjustments.append(
-                Adjustment("zero_line_skipped", f"“{line.description}” has quantity 0: skipped")
+                Adjustment(
+                    "zero_line_skipped",
+                    _("“%(line)s” has quantity 0: skipped") % {"line": line.description},
+                )
             )
             continue
         if line.billing_period not in by_period:
             plan.problems.append(
-                Problem("bad_period", f"“{line.description}”: unknown billing period")
+                Problem(
+                    "bad_period",
+                    _("“%(line)s”: unknown billing period") % {"line": line.description},
+                )
             )
             continue
         if line.quantity == 0:
@@ -418,14 +447,18 @@ def plan_push(
 
     all_lines = [line for lines in by_period.values() for line in lines]
     if not all_lines:
-        plan.problems.append(Problem("no_lines", "The quote has no billable lines."))
+        plan.problems.append(Problem("no_lines", _("The quote has no billable lines.")))
     for line in all_lines:
         if line.unit_amount > MAXIMUM_MINOR_UNITS or line.amount > MAXIMUM_MINOR_UNITS:
             plan.problems.append(
                 Problem(
                     "amount_too_large",
-                    f"“{line.description}”: {_money(line.amount, currency)} is above Stripe's "
-                    f"maximum of {_money(MAXIMUM_MINOR_UNITS, currency)} per amount.",
+                    _("“%(line)s”: %(amount)s is above Stripe's maximum of %(maximum)s per amount.")
+                    % {
+                        "line": line.description,
+                        "amount": _money(line.amount, currency),
+                        "maximum": _money(MAXIMUM_MINOR_UNITS, currency),
+                    },
                 )
             )
 
@@ -434,7 +467,7 @@ def plan_push(
         Operation(
             key="customer",
             kind="customer",
-            label=f"Customer “{customer.name}”",
+            label=_("Customer “%(name)s”") % {"name": customer.name},
             params={
                 "payload": customer_payload(customer, settings),
                 "tax_ids": customer_tax_ids(customer),
@@ -457,7 +490,7 @@ def plan_push(
             Operation(
                 key=f"product:{key}",
                 kind="product",
-                label=f"Product “{name}”",
+                label=_("Product “%(name)s”") % {"name": name},
                 params={
                     "name": name[:250],
                     "metadata": {
@@ -487,8 +520,18 @@ def plan_push(
             plan.adjustments.append(
                 Adjustment(
                     "subscription_split",
-                    f"{len(lines)} {period} lines: split into {len(chunks)} subscriptions "
-                    f"(Stripe allows {MAX_SUBSCRIPTION_ITEMS} items per subscription)",
+                    (
+                        _(
+                            "%(count)s monthly lines: split into %(parts)s subscriptions "
+                            "(Stripe allows %(max)s items per subscription)"
+                        )
+                        if period == MONTHLY
+                        else _(
+                            "%(count)s yearly lines: split into %(parts)s subscriptions "
+                            "(Stripe allows %(max)s items per subscription)"
+                        )
+                    )
+                    % {"count": len(lines), "parts": len(chunks), "max": MAX_SUBSCRIPTION_ITEMS},
                 )
             )
         for n, chunk in enumerate(chunks, start=1):
@@ -552,8 +595,11 @@ def plan_push(
         plan.adjustments.append(
             Adjustment(
                 "one_time_invoice",
-                f"{len(leftovers)} one-time lines do not fit on the subscriptions' first "
-                f"invoices ({MAX_ADD_INVOICE_ITEMS} each): they go on a separate invoice",
+                _(
+                    "%(count)s one-time lines do not fit on the subscriptions' first "
+                    "invoices (%(max)s each): they go on a separate invoice"
+                )
+                % {"count": len(leftovers), "max": MAX_ADD_INVOICE_ITEMS},
             )
         )
     if leftovers:
@@ -569,9 +615,17 @@ def plan_push(
                 plan.problems.append(
                     Problem(
                         "below_minimum",
-                        f"{op.label}: first invoice {_money(first, currency)} is below Stripe's "
-                        f"minimum charge of {minimum} {currency}; Stripe marks it paid and "
-                        "credits the customer's balance.",
+                        _(
+                            "%(label)s: first invoice %(amount)s is below Stripe's minimum "
+                            "charge of %(minimum)s %(currency)s; Stripe marks it paid and "
+                            "credits the customer's balance."
+                        )
+                        % {
+                            "label": op.label,
+                            "amount": _money(first, currency),
+                            "minimum": minimum,
+                            "currency": currency,
+                        },
                         blocking=False,
                     )
                 )
@@ -583,7 +637,8 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
         plan.problems.append(
             Problem(
                 "too_many_lines",
-                f"{len(lines)} lines on one invoice: Stripe allows at most {MAX_INVOICE_LINES}.",
+                _("%(count)s lines on one invoice: Stripe allows at most %(max)s.")
+                % {"count": len(lines), "max": MAX_INVOICE_LINES},
             )
         )
     currency = plan.currency
@@ -594,19 +649,27 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
         plan.problems.append(
             Problem(
                 "below_minimum",
-                f"The one-time invoice totals {_money(total, currency)}, below Stripe's minimum "
-                f"charge of {minimum} {currency}"
-                + (
-                    "; it is skipped as the workspace chose."
+                (
+                    _(
+                        "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
+                        "of %(minimum)s %(currency)s; it is skipped as the workspace chose."
+                    )
                     if skip
-                    else "; Stripe would mark it paid and credit the customer's balance."
-                ),
+                    else _(
+                        "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
+                        "of %(minimum)s %(currency)s; Stripe would mark it paid and credit the "
+                        "customer's balance."
+                    )
+                )
+                % {"amount": _money(total, currency), "minimum": minimum, "currency": currency},
                 blocking=False,
             )
         )
         if skip:
             plan.adjustments.append(
-                Adjustment("invoice_skipped", "The one-time invoice is below the minimum: skipped")
+                Adjustment(
+                    "invoice_skipped", _("The one-time invoice is below the minimum: skipped")
+                )
             )
             return
     send = settings.send_now
@@ -625,7 +688,12 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
         Operation(
             key="invoice:1",
             kind="invoice",
-            label=f"Invoice with {len(lines)} one-time line{'s' if len(lines) != 1 else ''}",
+            label=ngettext(
+                "Invoice with %(count)s one-time line",
+                "Invoice with %(count)s one-time lines",
+                len(lines),
+            )
+            % {"count": len(lines)},
             params=params,
             depends_on=("customer",),
             lines=tuple(lines),
@@ -636,7 +704,7 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
             Operation(
                 key=f"invoice_item:1:{i}",
                 kind="invoice_item",
-                label=f"Invoice item “{line.description}”",
+                label=_("Invoice item “%(line)s”") % {"line": line.description},
                 params={
                     "customer": "@customer",
                     "invoice": "@invoice:1",
@@ -658,7 +726,7 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
             Operation(
                 key="finalize:1",
                 kind="finalize",
-                label="Finalize the invoice",
+                label=_("Finalize the invoice"),
                 params={"invoice": "@invoice:1", "auto_advance": True},
                 depends_on=("invoice:1",),
             )
@@ -668,7 +736,7 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
                 Operation(
                     key="send:1",
                     kind="send",
-                    label="Email the invoice to the customer",
+                    label=_("Email the invoice to the customer"),
                     params={"invoice": "@invoice:1"},
                     depends_on=("finalize:1",),
                 )
@@ -682,10 +750,12 @@ def _subscription_description(quote: PlanQuote, period: str, n: int, of: int) ->
 
 
 def _subscription_label(period: str, lines: list, riders: list) -> str:
-    kind = "monthly" if period == MONTHLY else "yearly"
-    text = f"{len(lines)}× {kind} recurring"
+    if period == MONTHLY:
+        text = _("%(count)s× monthly recurring") % {"count": len(lines)}
+    else:
+        text = _("%(count)s× yearly recurring") % {"count": len(lines)}
     if riders:
-        text += f" + {len(riders)}× one-time on first invoice"
+        text += " + " + _("%(count)s× one-time on first invoice") % {"count": len(riders)}
     return text
 
 
