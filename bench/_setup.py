@@ -15,9 +15,12 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django():
     os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    os.environ.setdefault("MSPERCURY_ENCRYPTION_KEYS",
-                          "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+    os.environ.setdefault(
+        "SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+    )
+    os.environ.setdefault(
+        "MSPERCURY_ENCRYPTION_KEYS", "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    )
     os.environ.setdefault("MSPERCURY_CELERY_EAGER", "1")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mspercury.settings")
