@@ -15,6 +15,22 @@ export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 export MSPERCURY_CELERY_EAGER=1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
+# The database itself (pytest creates test_<name> beside it; makemigrations checks history here).
+.venv/bin/python - <<'PY'
+import os
+from urllib.parse import urlparse
+
+import psycopg
+
+url = urlparse(os.environ["DATABASE_URL"])
+name = url.path.lstrip("/")
+with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+                     password=url.password, dbname="postgres", autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(f'CREATE DATABASE "{name}"')
+        print(f"==> created database {name}")
+PY
+
 echo "==> ruff check"; .venv/bin/ruff check .
 echo "==> ruff format --check"; .venv/bin/ruff format --check .
 echo "==> makemigrations --check"; .venv/bin/python manage.py makemigrations --check --dry-run

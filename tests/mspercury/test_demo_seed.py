@@ -8,8 +8,9 @@ from mspercury.models import User
 from quotes.models import QuoteStatus
 
 
-def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(db, settings, stripe_emulator,
-                                                                    capsys):
+def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
+    db, settings, stripe_emulator, capsys
+):
     settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
     call_command("seed_demo")
     out = capsys.readouterr().out
