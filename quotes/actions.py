@@ -35,10 +35,11 @@ VALIDITY_DAYS = 30
 MAX_QUANTITY = Decimal("9999999999.99")  # what QuoteLine.quantity can hold
 
 EDITABLE_STATUSES = frozenset({QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.ACCEPTED})
+# Acceptance is not a plain status change: it goes through quotes.sharing.do_accept_quote, which
+# records who accepted which frozen document.
 TRANSITIONS = {
     QuoteStatus.DRAFT: {QuoteStatus.SENT, QuoteStatus.DECLINED, QuoteStatus.EXPIRED},
     QuoteStatus.SENT: {
-        QuoteStatus.ACCEPTED,
         QuoteStatus.DECLINED,
         QuoteStatus.EXPIRED,
         QuoteStatus.DRAFT,

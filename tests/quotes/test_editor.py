@@ -457,11 +457,24 @@ def test_it_refuses_a_transition_the_rules_forbid(client_for, alice, quote):
         actions.do_set_status(quote, QuoteStatus.SENT)
 
 
-def test_it_stamps_acceptance_and_expiry(quote):
+def test_acceptance_is_no_plain_status_change(client_for, alice, quote):
+    """Only the share page or "Mark as accepted" accept: they record the frozen document."""
     actions.do_set_status(quote, QuoteStatus.SENT)
-    actions.do_set_status(quote, QuoteStatus.ACCEPTED)
+    with pytest.raises(actions.QuoteError):
+        actions.do_set_status(quote, QuoteStatus.ACCEPTED)
+    client_for(alice).post(f"/quotes/{quote.public_id}/status/", {"status": "accepted"})
     quote.refresh_from_db()
-    assert quote.accepted_at is not None
+    assert quote.status == "sent" and quote.accepted_at is None
+
+
+def _accept(quote):
+    from quotes.models import QuoteAcceptance
+    from quotes.sharing import do_accept_quote
+
+    quote.refresh_from_db()
+    do_accept_quote(
+        quote, via=QuoteAcceptance.Via.MANUAL, name="Staff", revision=quote.revision, sha256=None
+    )
 
 
 @pytest.mark.parametrize("status", ["declined", "expired"])
@@ -508,7 +521,7 @@ def test_it_lets_sent_and_accepted_quotes_be_edited(quote, three_lines):
     """Sent and accepted quotes stay editable (through the actions, so the revision moves)."""
     actions.do_set_status(quote, QuoteStatus.SENT)
     actions.do_update_line(three_lines[0], unit_price=D("12"))
-    actions.do_set_status(quote, QuoteStatus.ACCEPTED)
+    _accept(quote)
     actions.do_delete_line(three_lines[1])
     assert _revision(quote) == 6
 
