@@ -110,6 +110,9 @@ class CustomerForm(forms.ModelForm):
             "hx-trigger": "change",
             "hx-target": "#tax-id-type-field",
             "hx-swap": "outerHTML",
+            # The country and the type both refresh this field: the latest change wins, an
+            # answer to an earlier one is dropped instead of overwriting it.
+            "hx-sync": "closest form:replace",
         }
         self.fields["country"].widget.attrs.update(
             refresh, **{"hx-include": "#id_tax_id_type, #id_country_was, #id_state"}

@@ -28,6 +28,13 @@ def _allow_orm_beside_playwright():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations():
+    """Assertions wait as long as actions: a loaded CI machine can be slow to answer."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = shutil.which("chromium")
