@@ -16,8 +16,13 @@
     var row = event.target.closest && event.target.closest("tr.line-edit");
     if (!row) return;
     var cancel = row.querySelector("[data-cancel]");
-    if (cancel) {
-      event.preventDefault();
+    if (!cancel) return;
+    event.preventDefault();
+    // Ask htmx directly rather than clicking: right after a swap the link may not be wired yet.
+    var url = cancel.getAttribute("hx-get");
+    if (window.htmx && url) {
+      window.htmx.ajax("GET", url, { target: cancel.getAttribute("hx-target"), swap: "outerHTML" });
+    } else {
       cancel.click();
     }
   });

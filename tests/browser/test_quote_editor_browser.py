@@ -63,18 +63,22 @@ def test_it_edits_lines_without_reloading_and_by_keyboard(page, sign_in, alice, 
 
     # Edit by keyboard: the edit row focuses its first field, Escape puts the row back.
     line = QuoteLine.objects.get(quote=quote, description="Onboarding")
+    _settled(page)
     page.locator(f"#edit-{line.public_id}").focus()
     page.keyboard.press("Enter")
     description = page.locator(f"#id_line-{line.public_id}-description")
     expect(description).to_be_focused()
+    _settled(page)
     page.keyboard.press("Escape")
     expect(page.locator(f"#line-{line.public_id}.line-edit")).to_have_count(0)
     expect(page.locator(f"#edit-{line.public_id}")).to_be_focused()
 
     # Edit again and save with Enter; the totals follow.
+    _settled(page)
     page.keyboard.press("Enter")
     expect(description).to_be_focused()
     page.fill(f"#id_line-{line.public_id}-quantity", "5")
+    _settled(page)
     page.keyboard.press("Enter")
     expect(page.locator('[data-total="one_time"]')).to_have_text("600.00 EUR")
     expect(page.locator(f"#edit-{line.public_id}")).to_be_focused()
@@ -95,6 +99,14 @@ def test_it_edits_lines_without_reloading_and_by_keyboard(page, sign_in, alice, 
     assert page.evaluate("window.__noReload") is True
     quote.refresh_from_db()
     assert quote.revision == 6
+
+
+def _settled(page):
+    """Wait until htmx has finished swapping and moving the focus, as a person would."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added, [data-focus]')"
+    )
 
 
 def test_it_edits_lines_without_javascript(page_without_js, sign_in, alice, editor_quote):
