@@ -7,13 +7,12 @@ from django_countries import countries
 
 from billing.taxids import (
     TaxIdError,
-    TaxIdType,
     default_type_for_country,
     expected_format,
     normalize_tax_id,
 )
 from customers.models import CollectionMethod, Customer, Project
-from mspercury.forms_workspace import known_country, tax_id_type_for
+from mspercury.forms_workspace import TYPE_COUNTRIES, known_country, tax_id_type_for
 
 CUSTOMER_FIELDS = [
     "company_name",
@@ -39,17 +38,6 @@ STATE_REQUIRED = frozenset({"US", "CA", "AU"})
 # Countries where one is usual, though not strictly needed.
 STATE_USED = STATE_REQUIRED | frozenset({"BR", "CN", "IN", "IT", "JP", "MX", "MY"})
 
-# Non-EU tax-ID types belong to one country (or one VAT area); eu_vat is checked by billing.
-_TYPE_COUNTRIES = {
-    TaxIdType.GB_VAT: {"GB"},
-    TaxIdType.CH_VAT: {"CH", "LI"},
-    TaxIdType.CH_UID: {"CH", "LI"},
-    TaxIdType.US_EIN: {"US"},
-    TaxIdType.CA_GST_HST: {"CA"},
-    TaxIdType.CA_BN: {"CA"},
-    TaxIdType.NO_VAT: {"NO"},
-    TaxIdType.AU_ABN: {"AU"},
-}
 DAYS_UNTIL_DUE_MAX = 365
 
 
@@ -193,7 +181,7 @@ class CustomerForm(forms.ModelForm):
         except TaxIdError as exc:
             self.add_error("tax_id", str(exc))
             return
-        allowed = _TYPE_COUNTRIES.get(tax_id_type)
+        allowed = TYPE_COUNTRIES.get(tax_id_type)
         if cleaned["tax_id"] and country and allowed and country not in allowed:
             self.add_error(
                 "tax_id_type",

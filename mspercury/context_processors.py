@@ -13,10 +13,18 @@ def _unread(request):
     )
 
 
+def _memberships(request):
+    """The user's workspaces for the switcher, in one query however many there are."""
+    if not request.user.is_authenticated:
+        return []
+    return list(request.user.memberships.select_related("workspace"))
+
+
 def workspace(request):
     return {
         "membership": getattr(request, "membership", None),
         "workspace": getattr(request, "workspace", None),
+        "my_memberships": SimpleLazyObject(lambda: _memberships(request)),
         # Counted only when a template shows it.
         "unread_notifications": SimpleLazyObject(lambda: _unread(request)),
     }

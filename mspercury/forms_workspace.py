@@ -28,6 +28,17 @@ SETTINGS_FIELDS = [
     "require_2fa_for_admins",
 ]
 _TAX_ID_TYPES = {value for value, _label in TaxIdType.choices}
+# Non-EU tax-ID types belong to one country (or one VAT area); eu_vat is checked by billing.
+TYPE_COUNTRIES = {
+    TaxIdType.GB_VAT: {"GB"},
+    TaxIdType.CH_VAT: {"CH", "LI"},
+    TaxIdType.CH_UID: {"CH", "LI"},
+    TaxIdType.US_EIN: {"US"},
+    TaxIdType.CA_GST_HST: {"CA"},
+    TaxIdType.CA_BN: {"CA"},
+    TaxIdType.NO_VAT: {"NO"},
+    TaxIdType.AU_ABN: {"AU"},
+}
 
 
 def tax_id_type_for(country: str, country_was: str, submitted_type: str) -> str:
@@ -117,10 +128,22 @@ class WorkspaceSettingsForm(forms.ModelForm):
         if tax_id_type is None or "tax_id" not in cleaned:
             return cleaned
         country = str(cleaned.get("country") or "")
+        country_was = known_country(cleaned.get("country_was"))
+        if "country_was" in self.data and not cleaned["tax_id"] and country != country_was:
+            # The country changed without a refresh: the old type was chosen for another country.
+            tax_id_type = cleaned["tax_id_type"] = default_type_for_country(country)
         try:
             cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
         except TaxIdError as exc:
             self.add_error("tax_id", str(exc))
+            return cleaned
+        allowed = TYPE_COUNTRIES.get(tax_id_type)
+        if cleaned["tax_id"] and country and allowed and country not in allowed:
+            self.add_error(
+                "tax_id_type",
+                _("A %(type)s number does not belong to %(country)s; choose the type that does.")
+                % {"type": tax_id_type, "country": countries.name(country)},
+            )
         return cleaned
 
 

@@ -29,6 +29,7 @@ from quotes.models import (
     QuoteNumberCounter,
     QuoteStatus,
     Service,
+    ShareLink,
 )
 
 VALIDITY_DAYS = 30
@@ -181,12 +182,16 @@ def _check_project(customer: Customer, project: Project | None) -> None:
 
 
 @transaction.atomic
-def do_update_quote(quote: Quote, **fields) -> bool:
-    """Change header fields; returns whether anything changed."""
+def do_update_quote(quote: Quote, *, request=None, **fields) -> bool:
+    """Change header fields; returns whether anything changed.
+
+    A new customer ends the quote's share links: they went to the previous customer, who must
+    not see the new one's quote. (An accepted quote's links show only the frozen version.)
+    """
     unknown = set(fields) - set(HEADER_FIELDS)
     if unknown:
         raise ValueError(f"not header fields: {sorted(unknown)}")
-    _lock(quote)
+    locked = _lock(quote)
     _check_project(fields.get("customer", quote.customer), fields.get("project", quote.project))
     changed = [name for name, value in fields.items() if getattr(quote, name) != value]
     if not changed:
@@ -194,8 +199,26 @@ def do_update_quote(quote: Quote, **fields) -> bool:
     for name in changed:
         setattr(quote, name, fields[name])
     quote.save(update_fields=changed)
+    if "customer" in changed and locked.status != QuoteStatus.ACCEPTED:
+        _revoke_open_links(quote, request, "the customer changed")
     _bump(quote)
     return True
+
+
+def _revoke_open_links(quote: Quote, request, why: str) -> None:
+    revoked = ShareLink.objects.filter(quote=quote, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit.record(
+            request,
+            quote.workspace,
+            "quote.share_revoked",
+            f"{revoked} share link(s) of quote {quote.number} revoked: {why}",
+            quote=str(quote.public_id),
+            number=quote.number,
+            count=revoked,
+        )
 
 
 def _next_position(quote: Quote) -> int:
@@ -370,6 +393,9 @@ def do_set_status(
         quote.decline_reason = reason
         update.append("decline_reason")
     quote.save(update_fields=update)
+    if status == QuoteStatus.DRAFT:
+        # Back to draft means "being reworked": the customer can no longer accept the old link.
+        _revoke_open_links(quote, request, "the quote went back to draft")
     audit.record(
         request,
         quote.workspace,

@@ -79,11 +79,15 @@ def do_share_quote(
 ) -> tuple[ShareLink, str]:
     """A new link to the quote; returns it with its token, which is shown once and not kept.
 
-    A draft becomes "sent": it has left the house.
+    A draft becomes "sent": it has left the house. A quote past its validity date is refused:
+    its first view on the share page would expire it for good.
     """
     locked = _lock(quote)
     if locked.status not in SHAREABLE_STATUSES:
         raise ShareError(ShareError.CLOSED)
+    if is_past_validity(locked, timezone.localdate()):
+        _copy_status(locked, quote)
+        raise ShareError(ShareError.EXPIRED)
     token = new_token()
     link = ShareLink.objects.create(
         workspace_id=locked.workspace_id,

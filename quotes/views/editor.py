@@ -27,7 +27,7 @@ from quotes.forms import (
     QuoteHeaderForm,
     StatusForm,
 )
-from quotes.models import PackageTemplate, Quote, QuoteLine, QuoteStatus, Service
+from quotes.models import PackageTemplate, Quote, QuoteLine, QuoteStatus, Service, ShareLink
 from quotes.summary import summarize
 
 PAGE_SIZE = 25
@@ -183,7 +183,7 @@ def _page(request, quote, **forms):
                 for s in actions.allowed_transitions(quote)
                 if s in STATUS_ACTIONS
             ],
-            "past_validity": quote.status == QuoteStatus.SENT
+            "past_validity": quote.status in (QuoteStatus.DRAFT, QuoteStatus.SENT)
             and quote.valid_until is not None
             and quote.valid_until < timezone.localdate(),
         }
@@ -226,13 +226,26 @@ def quote_update(request, quote_id):
     form = _header_form(request, quote, request.POST)
     if not form.is_valid():
         return _page(request, quote, header_form=form)
+    links_before = _open_link_count(quote)
     try:
-        changed = actions.do_update_quote(quote, **form.cleaned_data)
+        changed = actions.do_update_quote(quote, request=request, **form.cleaned_data)
     except actions.QuoteError as exc:
         return _refuse(request, quote, str(exc))
     if changed:
         messages.success(request, _("Quote details saved."))
+    if links_before and not _open_link_count(quote):
+        messages.warning(
+            request,
+            _(
+                "The customer changed, so the quote's share links were revoked: they went to "
+                "the previous customer. Share the quote again with the new one."
+            ),
+        )
     return redirect(_detail_url(quote))
+
+
+def _open_link_count(quote: Quote) -> int:
+    return ShareLink.objects.filter(quote=quote, revoked_at=None).count()
 
 
 @workspace_required

@@ -16,7 +16,7 @@ from django.core.validators import RegexValidator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -317,12 +317,22 @@ def share_create(request, quote_id):
         link, token = sharing.do_share_quote(
             quote, user=request.user, expires_at=expires_at, request=request
         )
-    except ShareError:
-        messages.error(
-            request,
-            _("This quote is %(status)s and can no longer be shared.")
-            % {"status": quote.get_status_display().lower()},
-        )
+    except ShareError as exc:
+        if exc.reason == ShareError.EXPIRED:
+            messages.error(
+                request,
+                _(
+                    "The validity date (%(date)s) has passed. Extend it in the quote details, "
+                    "then share the quote."
+                )
+                % {"date": formats.date_format(quote.valid_until, "SHORT_DATE_FORMAT")},
+            )
+        else:
+            messages.error(
+                request,
+                _("This quote is %(status)s and can no longer be shared.")
+                % {"status": quote.get_status_display().lower()},
+            )
         return redirect(_detail_url(quote, "share"))
     context = {
         "quote": quote,

@@ -1,7 +1,9 @@
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from mspercury.actions import do_invite
 from mspercury.middleware import SESSION_WORKSPACE_KEY
@@ -88,3 +90,22 @@ def test_it_checks_ownership(client_for, alice, alpha, charlie_ws):
 def test_it_only_switches_on_post(client_for, alice, alpha):
     """A link or prefetch can't switch workspaces."""
     assert client_for(alice).get(f"/workspaces/{alpha.public_id}/switch/").status_code == 405
+
+
+def test_it_lists_many_workspaces_in_the_switcher_with_constant_queries(client_for, alice):
+    """The switcher in every page's header costs one query, whatever the number of workspaces."""
+    client = client_for(alice)
+    client.get("/customers/")  # warm up session and caches
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/customers/").content.decode()
+        return len(queries), body
+
+    one, _body = count()
+    for n in range(5):
+        workspace = Workspace.objects.create(name=f"Side business {n}")
+        Membership.objects.create(workspace=workspace, user=alice, role=Role.MEMBER)
+    six, body = count()
+    assert "Side business 4" in body
+    assert six == one

@@ -297,6 +297,31 @@ def test_it_accepts_and_normalizes_valid_ids(
     assert (alpha.country, alpha.tax_id_type, alpha.tax_id) == (country, tax_id_type, stored)
 
 
+def test_it_refuses_a_tax_id_type_of_another_country(client_for, alice, alpha):
+    """A German workspace can't save a valid UK VAT number as its tax ID: the type must belong
+    to the country (as for customers), with an error on the type."""
+    data = form_data(alpha, country="DE", tax_id_type="gb_vat", tax_id="GB980780684")
+    r = client_for(alice).post(URL, data)
+    assert r.status_code == 200
+    assert r.context["form"].errors["tax_id_type"] == [
+        "A gb_vat number does not belong to Germany; choose the type that does."
+    ]
+    assert 'value="GB980780684"' in r.content.decode()  # nothing typed is lost
+    alpha.refresh_from_db()
+    assert (alpha.tax_id_type, alpha.tax_id) == ("none", "")
+
+
+def test_it_fits_the_type_when_the_country_changes_without_a_refresh(client_for, alice, alpha):
+    """Without JavaScript, changing the country and saving at once (no refresh) stores the new
+    country's type, not the type chosen for the old country."""
+    data = form_data(alpha, country="US", tax_id_type="eu_vat", tax_id="")
+    assert data["country_was"] == "DE"
+    r = client_for(alice).post(URL, data)
+    assert r.status_code == 302, r.context["form"].errors
+    alpha.refresh_from_db()
+    assert (alpha.country, alpha.tax_id_type) == ("US", "us_ein")
+
+
 def test_it_escapes_the_workspace_name(client_for, alice, alpha):
     """Stored values are escaped in the page."""
     alpha.name = "<script>x</script>"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
+from customers.models import Customer
 from mspercury.models import AuditEvent, hash_token
 from quotes import actions
 from quotes.models import QuoteStatus, ShareLink
@@ -82,6 +83,62 @@ def test_it_refuses_to_share_a_closed_quote(client_for, alice, quote):
     assert not ShareLink.objects.exists()
 
 
+def test_it_refuses_to_share_a_quote_past_its_validity(client_for, alice, quote):
+    """No link for a quote whose validity date has passed: the customer's first view would
+    expire it for good (expired quotes are read-only). The page says what to do instead."""
+    quote.valid_until = timezone.localdate() - timedelta(days=1)
+    quote.save(update_fields=["valid_until"])
+    client = client_for(alice)
+    detail = client.get(f"/quotes/{quote.public_id}/").content.decode()
+    assert "The validity date" in detail and "has passed" in detail
+    response = _create(client, quote)
+    assert response.status_code == 302
+    assert not ShareLink.objects.exists()
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.DRAFT
+    page = client.get(response["Location"]).content.decode()
+    assert "has passed. Extend it in the quote details, then share the quote." in page
+
+    actions.do_update_quote(quote, valid_until=timezone.localdate())
+    assert _create(client, quote).status_code == 200
+    assert ShareLink.objects.filter(quote=quote).count() == 1
+
+
+def _header(quote, customer, **changes):
+    return {
+        "customer": str(customer.public_id),
+        "project": "",
+        "title": quote.title,
+        "currency": quote.currency,
+        "valid_until": str(quote.valid_until),
+        "intro": quote.intro,
+        "closing": quote.closing,
+        **changes,
+    }
+
+
+def test_it_revokes_the_links_when_the_customer_changes(client_for, alice, alpha, acme, quote):
+    """A link went to the quote's customer: once the quote is readdressed to another customer,
+    that link stops working instead of showing the new customer's name and prices."""
+    _link, token = share(quote)
+    other = Customer.objects.create(workspace=alpha, company_name="Initech Ltd", country="DE")
+    client = client_for(alice)
+    url = f"/quotes/{quote.public_id}/details/"
+
+    client.post(url, _header(quote, acme, title="Still Acme"))
+    assert client.get(page_url(token)).status_code == 200  # other header edits keep the link
+
+    quote.refresh_from_db()
+    response = client.post(url, _header(quote, other), follow=True)
+    assert "share links were revoked" in response.content.decode()
+    page = client.get(page_url(token))
+    assert page.status_code == 410
+    assert "Initech" not in page.content.decode()
+    assert ShareLink.objects.get(quote=quote).revoked_at is not None
+    event = AuditEvent.objects.get(workspace=alpha, action="quote.share_revoked")
+    assert event.actor == alice and event.details["count"] == 1
+
+
 def test_it_lets_members_share(client_for, bob, quote):
     """Sharing is day-to-day work: members may do it."""
     assert _create(client_for(bob), quote).status_code == 200
@@ -143,3 +200,12 @@ def test_it_checks_ownership(client_for, charlie, quote):
     assert ShareLink.objects.filter(quote=quote).count() == 1
     link.refresh_from_db()
     assert link.revoked_at is None
+
+
+def test_it_revokes_the_links_when_the_quote_goes_back_to_draft(client_for, alice, quote):
+    """A quote taken back for rework can't be accepted through the link sent earlier."""
+    _link, token = share(quote)
+    quote.refresh_from_db()
+    assert quote.status == "sent"
+    actions.do_set_status(quote, "draft", user=alice)
+    assert client_for(alice).get(page_url(token)).status_code == 410
