@@ -257,7 +257,12 @@ def quote_context(snapshot: dict) -> dict:
 
 def render_quote(snapshot: dict) -> bytes:
     """The quote PDF of a snapshot (see ``quotes.documents.quote_snapshot``)."""
-    return render_pdf("pdf/quote.html", quote_context(snapshot), language=snapshot["language"])
+    language = snapshot["language"]
+    # The context holds translated text (tax line, country names): build it in the document's
+    # language, not in whatever language the request or the worker happens to speak.
+    with translation.override(language):
+        context = quote_context(snapshot)
+    return render_pdf("pdf/quote.html", context, language=language)
 
 
 def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
@@ -265,7 +270,8 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
 
     ``acceptance`` holds name, accepted_at (ISO), via, revision and document_sha256.
     """
-    context = quote_context(snapshot)
+    with translation.override(snapshot["language"]):
+        context = quote_context(snapshot)
     via = dict(QuoteAcceptance.Via.choices)
     context.update(
         {
@@ -283,17 +289,18 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
 def render_assessment_report(assessment, *, created: datetime) -> bytes:
     """The report PDF of an assessment as it is now; ``created`` dates the document."""
     assessment = report.load_assessment(assessment)
-    summary = report.summarize_assessment(assessment)
-    for group in summary.by_severity:
-        for finding in group.findings:
-            finding.photo_data = report.photo_data_url(finding)
-    context = {
-        "assessment": assessment,
-        "summary": summary,
-        "supplier": party(supplier_data(assessment.workspace)),
-        "customer": party(customer_data(assessment.customer)),
-        "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "as_of": created.astimezone(UTC).date(),
-    }
     language = document_language(assessment.customer.language)
+    with translation.override(language):  # labels and country names in the reader's language
+        summary = report.summarize_assessment(assessment)
+        for group in summary.by_severity:
+            for finding in group.findings:
+                finding.photo_data = report.photo_data_url(finding)
+        context = {
+            "assessment": assessment,
+            "summary": summary,
+            "supplier": party(supplier_data(assessment.workspace)),
+            "customer": party(customer_data(assessment.customer)),
+            "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "as_of": created.astimezone(UTC).date(),
+        }
     return render_pdf("pdf/assessment_report.html", context, language=language)

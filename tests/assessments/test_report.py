@@ -5,9 +5,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
 from PIL import Image
 from pypdf import PdfReader
 
+from quotes import pdf
 from quotes.assessments import actions
 from quotes.assessments.models import AssessmentReport, Finding
 from quotes.assessments.photos import prepare_photo
@@ -136,3 +138,17 @@ def test_it_flags_a_report_older_than_the_assessment(
     answer(network_guest_wifi="no")
     html = client.get(f"/assessments/{answered.public_id}/report/", headers=HX).content.decode()
     assert "The assessment changed since this report was made." in html
+
+
+def test_it_speaks_the_customers_language_whatever_language_is_active(answered):
+    """A German customer's report made while English is active (a staff request, the worker):
+    severities and country names in German."""
+    answered.customer.language = "de"
+    answered.customer.save()
+    with translation.override("en"):
+        text = pdf_text(pdf.render_assessment_report(answered, created=timezone.now()))
+    assert "Befunde nach Schweregrad" in text
+    assert "KRITISCH (2)" in text
+    assert "CRITICAL" not in text
+    assert "Deutschland" in text
+    assert "Germany" not in text

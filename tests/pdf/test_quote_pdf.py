@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 from django.test import override_settings
+from django.utils import translation
 from pypdf import PdfReader
 
 from quotes import actions, pdf
@@ -94,6 +95,36 @@ def test_it_renders_in_the_customers_language(
     text = pdf_text(render_quote_pdf(quote))
     assert "15. März 2031" in text
     assert "545,00 EUR" in text
+
+
+def test_it_speaks_the_customers_language_whatever_language_is_active(
+    make_workspace, make_customer, make_quote
+):
+    """A German customer's quote and agreement, rendered while a staff member's English (or
+    German) is active: the tax line and the country names are German, the bytes the same."""
+    quote = _german_quote(make_workspace, make_customer, make_quote, language="de")
+    snapshot = quote_pdf_snapshot(quote)
+    acceptance = {
+        "name": "Carla Kundin",
+        "accepted_at": "2031-03-01T10:00:00+00:00",
+        "via": "share_page",
+        "revision": quote.revision,
+        "document_sha256": "0" * 64,
+    }
+    rendered = {}
+    for active in ("en", "de"):
+        with translation.override(active):
+            rendered[active] = (
+                pdf.render_quote(snapshot),
+                pdf.render_agreement(snapshot, acceptance),
+            )
+    assert rendered["en"] == rendered["de"]
+    for content in rendered["en"]:
+        text = pdf_text(content)
+        assert "MwSt. 19 %" in text
+        assert "Deutschland" in text
+        assert "Germany" not in text
+        assert "VAT 19 %" not in text
 
 
 def test_it_renders_the_same_snapshot_to_the_same_bytes(make_workspace, make_customer, make_quote):

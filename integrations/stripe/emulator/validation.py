@@ -71,8 +71,12 @@ LIMITS: list[tuple[str, str, str, int]] = [
     ("*", "unit_amount", "max_value", MAX_AMOUNT),
     ("*", "unit_amount", "min_value", 0),
     ("*", "unit_amount_decimal", "max_value", MAX_AMOUNT),
-    ("*", "unit_amount_decimal", "min_value", 0),
+    # Prices are never negative; an invoice item's own `unit_amount_decimal` may be (a credit
+    # that reduces amount_due), as its `amount` may.
+    ("PriceCreateParams", "unit_amount_decimal", "min_value", 0),
+    ("*", "price_data.unit_amount_decimal", "min_value", 0),
     ("*", "quantity", "min_value", 0),
+    ("*", "quantity_decimal", "min_value", 0),
     ("*", "days_until_due", "min_value", 0),
     ("*", "limit", "min_value", 1),
     ("*", "limit", "max_value", 100),

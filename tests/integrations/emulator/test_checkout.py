@@ -121,3 +121,12 @@ def test_it_lists_sessions_and_rejects_what_it_does_not_emulate(stripe_emulator)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         _session(client, payment_method_types=["card"])
     assert caught.value.code == "parameter_unknown"
+    rate = client.v1.tax_rates.create({"display_name": "VAT", "inclusive": False, "percentage": 19})
+    line = {
+        "price_data": {"currency": "eur", "product_data": {"name": "X"}, "unit_amount": 100},
+        "quantity": 1,
+        "tax_rates": [rate.id],
+    }
+    with pytest.raises(stripe.InvalidRequestError, match="does not emulate") as caught:
+        _session(client, line_items=[line])  # the total would leave the tax out
+    assert caught.value.param == "line_items[0][tax_rates]"

@@ -53,6 +53,11 @@ def test_charge_automatically_first_invoice_is_finalized_and_paid_at_once(stripe
     assert [line.amount for line in invoice.lines.data] == [3000, 10000]
     assert invoice.lines.data[0].parent.type == "subscription_item_details"
     assert invoice.lines.data[1].parent.type == "invoice_item_details"
+    extra_item = client.v1.invoice_items.retrieve(
+        invoice.lines.data[1].parent.invoice_item_details.invoice_item
+    )
+    assert extra_item.parent.subscription_details.subscription == subscription.id
+    assert extra_item.parent.subscription_details.subscription_item is None
     assert (invoice.subtotal, invoice.total, invoice.amount_paid) == (13000, 15470, 15470)
     assert subscription.invoice_settings.footer == "Thank you"
     assert event_types(client)[-1] == "invoice.payment_succeeded"
@@ -307,3 +312,29 @@ def test_subscription_invoices_cannot_be_deleted(stripe_emulator):
     )
     with pytest.raises(stripe.InvalidRequestError, match="created by a subscription"):
         client.v1.invoices.delete(subscription.latest_invoice.id)
+
+
+def test_it_refuses_item_parameters_it_does_not_emulate(stripe_emulator):
+    """Discounts, trials and periods on items or add_invoice_items (valid on Stripe) would
+    change amounts the emulator computes without them: refused, never silently ignored."""
+    client = stripe_emulator.client()
+    customer, product = customer_and_product(client)
+    cases = [
+        ("items", {"price_data": monthly(product.id, 100), "discounts": [{"coupon": "C"}]}),
+        ("items", {"price_data": monthly(product.id, 100), "current_trial": {"trial_offer": "t"}}),
+        (
+            "add_invoice_items",
+            {
+                "price_data": one_time(product.id, 100),
+                "period": {"start": {"type": "now"}, "end": {"type": "min_item_period_end"}},
+            },
+        ),
+    ]
+    for name, entry in cases:
+        params = {"customer": customer.id, "items": [{"price_data": monthly(product.id, 100)}]}
+        params[name] = [entry]
+        with pytest.raises(stripe.InvalidRequestError, match="does not emulate") as caught:
+            client.v1.subscriptions.create(params)
+        key = next(k for k in entry if k not in ("price_data",))
+        assert caught.value.param == f"{name}[0][{key}]"
+    assert client.v1.subscriptions.list().data == []

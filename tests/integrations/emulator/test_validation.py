@@ -1,5 +1,7 @@
 """Parameter validation from the SDK's typed params, with Stripe's error codes."""
 
+from decimal import Decimal
+
 import pytest
 import stripe
 
@@ -206,3 +208,53 @@ def test_it_requires_an_existing_product_for_price_data(stripe_emulator):
         {"currency": "eur", "product_data": {"name": "Inline"}, "unit_amount": 100}
     )
     assert client.v1.products.retrieve(price.product).name == "Inline"
+
+
+def test_negative_amounts_are_allowed_only_where_stripe_allows_them(stripe_emulator):
+    """An invoice item's own unit_amount_decimal may be negative (a credit, as its amount may);
+    prices, inline price_data and quantities may not."""
+    client = stripe_emulator.client()
+    customer, product = customer_and_product(client)
+    invoice = client.v1.invoices.create({"customer": customer.id, "currency": "eur"})
+    client.v1.invoice_items.create({"customer": customer.id, "invoice": invoice.id, "amount": 1000})
+    credit = client.v1.invoice_items.create(
+        {
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "unit_amount_decimal": Decimal("-250"),
+            "quantity": 2,
+        }
+    )
+    assert credit.amount == -500
+    assert client.v1.invoices.retrieve(invoice.id).total == 500
+    error = _error(
+        lambda: client.v1.prices.create(
+            {"currency": "eur", "product": product.id, "unit_amount_decimal": Decimal("-1")}
+        )
+    )
+    assert error.param == "unit_amount_decimal"
+    error = _error(
+        lambda: client.v1.invoice_items.create(
+            {
+                "customer": customer.id,
+                "invoice": invoice.id,
+                "price_data": {
+                    "currency": "eur",
+                    "product": product.id,
+                    "unit_amount_decimal": Decimal("-1"),
+                },
+            }
+        )
+    )
+    assert error.param == "price_data[unit_amount_decimal]"
+    error = _error(
+        lambda: client.v1.invoice_items.create(
+            {
+                "customer": customer.id,
+                "invoice": invoice.id,
+                "unit_amount_decimal": Decimal("100"),
+                "quantity_decimal": Decimal("-1"),
+            }
+        )
+    )
+    assert error.param == "quantity_decimal"

@@ -13,7 +13,13 @@ from stripe.params.checkout._session_retrieve_params import SessionRetrieveParam
 from ..errors import StripeError, invalid
 from ..router import Context, route
 from .catalog import price_from
-from .common import match_range, merge_metadata, paginate, reject_unsupported
+from .common import (
+    match_range,
+    merge_metadata,
+    paginate,
+    reject_unsupported,
+    reject_unsupported_in_list,
+)
 from .customers import live_customer
 from .payments import charge
 
@@ -39,6 +45,10 @@ SUPPORTED = {
 @route("POST", "/v1/checkout/sessions", SessionCreateParams, perm=("checkout_sessions", "write"))
 def create_session(ctx):
     reject_unsupported(ctx, SUPPORTED, "checkout sessions")
+    # Line-item tax rates would change the amounts, which the emulator computes without them.
+    reject_unsupported_in_list(
+        ctx, "line_items", {"price", "price_data", "quantity", "metadata"}, "checkout sessions"
+    )
     p = ctx.params
     mode = p.get("mode")
     if mode is None:

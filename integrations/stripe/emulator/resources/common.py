@@ -125,6 +125,19 @@ def reject_unsupported(ctx, supported: set[str], where: str) -> None:
             )
 
 
+def reject_unsupported_in_list(ctx, name: str, supported: set[str], where: str) -> None:
+    """Like `reject_unsupported`, for the entries of a list parameter (`items[0][discounts]`)."""
+    entries = ctx.params.get(name)
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        for key in entry if isinstance(entry, dict) else ():
+            if key not in supported:
+                raise StripeError(
+                    f"The Stripe emulator does not emulate `{name}[].{key}` on {where}; see "
+                    "docs/stripe-emulator.md.",
+                    param=f"{name}[{index}][{key}]",
+                )
+
+
 def diff(before: dict, after: dict, ignore: tuple = ("updated",)) -> dict:
     """previous_attributes for an `*.updated` event: old values of top-level keys that changed."""
     return {

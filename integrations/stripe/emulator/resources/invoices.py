@@ -984,7 +984,7 @@ def new_invoice_item(
         "metadata": merge_metadata({}, data.get("metadata")),
         "net_amount": amount,
         "parent": {
-            "subscription_details": {"subscription": subscription["id"]},
+            "subscription_details": {"subscription": subscription["id"], "subscription_item": None},
             "type": "subscription_details",
         }
         if subscription

@@ -30,6 +30,7 @@ from .common import (
     merge_metadata,
     paginate,
     reject_unsupported,
+    reject_unsupported_in_list,
     tax_rate_objects,
     unset,
 )
@@ -65,6 +66,9 @@ CREATE_SUPPORTED = {
     "billing_mode",
     "payment_settings",
 }
+# Per entry of `items` and `add_invoice_items`: discounts, trials, billing thresholds and
+# invoice-item periods are not emulated (they would change amounts and periods).
+ITEM_SUPPORTED = {"price", "price_data", "quantity", "metadata", "tax_rates"}
 UPDATE_SUPPORTED = {
     "cancel_at_period_end",
     "metadata",
@@ -166,6 +170,8 @@ def _plan(price: dict) -> dict:
 @route("POST", "/v1/subscriptions", SubscriptionCreateParams, perm=("subscriptions", "write"))
 def create_subscription(ctx):
     reject_unsupported(ctx, CREATE_SUPPORTED, "subscriptions")
+    reject_unsupported_in_list(ctx, "items", ITEM_SUPPORTED, "subscriptions")
+    reject_unsupported_in_list(ctx, "add_invoice_items", ITEM_SUPPORTED, "subscriptions")
     p = ctx.params
     if "customer" not in p:
         raise StripeError(
