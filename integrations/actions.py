@@ -5,6 +5,7 @@ never reach the audit log: only the masked prefix and last four characters.
 """
 
 import contextlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,8 +13,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.models import StripeConnection, StripeEvent, WebhookStatus
-from integrations.stripe.account import KeyFormatError, KeyInfo, parse_key, verify_key
+from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
+from integrations.stripe.account import (
+    KeyFormatError,
+    KeyInfo,
+    parse_key,
+    sees_customer,
+    verify_key,
+)
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.stripe.webhooks import delete_endpoint, register_endpoint
 from mspercury import audit
@@ -96,6 +103,11 @@ def do_connect(request, workspace, raw_key: str) -> Outcome:
     info, verification = _check_key(request, workspace, raw_key, "connect")
     connection = StripeConnection(workspace=workspace, connected_by=request.user)
     _apply(connection, info, verification)
+    connection.account_identity = (
+        _earlier_identity(workspace, info, verification)
+        or verification.account_id
+        or f"conn:{connection.public_id}"
+    )
     _register_webhook(connection)
     try:
         with transaction.atomic():
@@ -147,15 +159,18 @@ def do_replace_key(request, connection: StripeConnection, raw_key: str) -> Outco
         connection.masked_key,
     )
     old_key, old_endpoint = connection.api_key, connection.webhook_endpoint_id
+    same = _same_account(connection, old_account, old_mode, info, verification)
     _apply(connection, info, verification)
+    if same is False:
+        # Another account or mode: our stored Stripe ids stay with the old one.
+        connection.account_identity = (
+            _earlier_identity(workspace, info, verification, skip=connection.account_ref)
+            or verification.account_id
+            or f"conn:{uuid.uuid4()}"
+        )
     warnings = []
-    # Unknown account ids (403 on /v1/account) count as a switch: nothing is assumed shared.
-    switched = (
-        old_mode != info.mode
-        or not old_account
-        or not verification.account_id
-        or verification.account_id != old_account
-    )
+    # Without proof of the same account, warn and move the webhook: nothing is assumed shared.
+    switched = same is not True
     if switched:
         warnings.append(
             _(
@@ -185,6 +200,53 @@ def do_replace_key(request, connection: StripeConnection, raw_key: str) -> Outco
     if info.kind == "secret":
         warnings.append(_secret_key_warning())
     return Outcome(connection, warnings)
+
+
+def _same_account(connection, old_account, old_mode, info, verification) -> bool | None:
+    """Whether the new key reaches the account our stored ids live in (None: no way to tell).
+
+    Account ids decide when both are known; otherwise a customer we created there must be
+    visible to the new key. Keys of the same account keep every stored id, so nothing that was
+    pushed can be pushed twice."""
+    if old_mode != info.mode:
+        return False
+    if old_account and verification.account_id:
+        return old_account == verification.account_id
+    ours = (
+        StripeObjectMap.objects.filter(
+            workspace=connection.workspace,
+            account_ref=connection.account_ref,
+            mode=old_mode,
+            kind=StripeObjectMap.Kind.CUSTOMER,
+        )
+        .values_list("stripe_id", flat=True)
+        .first()
+    )
+    return sees_customer(info.key, ours) if ours else None
+
+
+def _earlier_identity(workspace, info, verification, skip: str = "") -> str | None:
+    """The identity our ids in this key's account were stored under by an earlier connection
+    of this workspace (disconnected, or replaced), so reconnecting never pushes anything twice.
+    """
+    candidates: dict[str, str] = {}
+    for ref, stripe_id in (
+        StripeObjectMap.objects.filter(
+            workspace=workspace, mode=info.mode, kind=StripeObjectMap.Kind.CUSTOMER
+        )
+        .exclude(account_ref=skip)
+        .order_by("-updated_at")
+        .values_list("account_ref", "stripe_id")
+    ):
+        candidates.setdefault(ref, stripe_id)
+    if verification.account_id in candidates:
+        return verification.account_id
+    for ref, stripe_id in list(candidates.items())[:3]:
+        if verification.account_id and ref.startswith("acct_"):
+            continue  # a known account, and not this one
+        if sees_customer(info.key, stripe_id):
+            return ref
+    return None
 
 
 def do_disconnect(request, connection: StripeConnection) -> None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Notification
+from billing.money import from_minor_units
 from billing.notify import notify
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
@@ -19,7 +20,7 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
     mirror = sync_invoice(connection, invoice_id, client)
     if event.event_type == "invoice.payment_failed" and mirror is not None:
         who = mirror.customer.company_name if mirror.customer else mirror.stripe_customer_id
-        amount = f"{mirror.amount_remaining / 100:.2f} {mirror.currency}"
+        amount = f"{from_minor_units(mirror.amount_remaining, mirror.currency)} {mirror.currency}"
         notify(
             connection.workspace,
             Notification.Kind.PAYMENT_FAILED,

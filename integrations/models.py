@@ -36,6 +36,10 @@ class StripeConnection(models.Model):
     account_id = models.CharField(max_length=64, blank=True)
     account_name = models.CharField(max_length=200, blank=True)
     account_details_available = models.BooleanField(default=True)
+    # Which Stripe account our stored Stripe ids (pushes, customers, products, mirror) belong to.
+    # Fixed when connecting; only a key proven to belong to another account or mode changes it,
+    # so learning (or losing) access to GET /v1/account never makes pushed quotes pushable again.
+    account_identity = models.CharField(max_length=80, blank=True, editable=False)
     permissions = models.JSONField(default=dict, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     last_check_error = models.TextField(blank=True)
@@ -65,6 +69,11 @@ class StripeConnection(models.Model):
     def __str__(self):
         return f"Stripe {self.mode} for {self.workspace}"
 
+    def save(self, *args, **kwargs):
+        if not self.account_identity:
+            self.account_identity = self.account_id or f"conn:{self.public_id}"
+        super().save(*args, **kwargs)
+
     def secret_binding(self) -> str:
         return str(self.public_id)
 
@@ -78,8 +87,9 @@ class StripeConnection(models.Model):
 
     @property
     def account_ref(self) -> str:
-        """The account identity used to key Stripe ids: account id, or this connection."""
-        return self.account_id or f"conn:{self.public_id}"
+        """The account identity used to key Stripe ids: the account id when it was known at
+        connection time, otherwise this connection (see ``account_identity``)."""
+        return self.account_identity or self.account_id or f"conn:{self.public_id}"
 
     def webhook_url(self) -> str:
         path = reverse("integrations:stripe_webhook", args=[self.webhook_token])

@@ -14,6 +14,7 @@ from billing.models import MrrMovement, StripeInvoice, StripeSubscription
 from billing.money import exponent
 from customers.models import Customer
 from integrations.models import StripeConnection, StripeObjectMap
+from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
 from quotes.models import Quote
@@ -128,10 +129,12 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
 
 def sync_subscription(connection: StripeConnection, subscription_id: str, client=None):
     client = client or make_client(connection.api_key)
-    subscription = _retrieve(lambda: client.v1.subscriptions.retrieve(subscription_id))
-    if subscription is None:
-        return None
-    return apply_subscription(connection, subscription)
+    with transaction.atomic():
+        advisory_xact_lock(f"mirror:{connection.account_ref}:{subscription_id}")
+        subscription = _retrieve(lambda: client.v1.subscriptions.retrieve(subscription_id))
+        if subscription is None:
+            return None
+        return apply_subscription(connection, subscription)
 
 
 def apply_subscription(connection: StripeConnection, subscription) -> StripeSubscription:

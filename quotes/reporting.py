@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, Sum
 from django.utils import timezone
 
 from billing.mirror import brings_revenue, monthly_amount
@@ -219,10 +219,17 @@ def workspace_report(workspace: Workspace, *, now: datetime | None = None) -> Wo
 
 
 def _mirrored_subscriptions(workspace: Workspace, **filters) -> list[dict]:
+    """Subscriptions of the connected mode only: test-mode pushes (onboarding, the demo) never
+    count as real revenue once the workspace is live, nor twice beside the live push. Without
+    a connection only live ones count."""
     from billing.models import StripeSubscription
+    from integrations.models import StripeConnection
 
+    in_test_mode = Exists(StripeConnection.objects.filter(workspace_id=workspace.pk, mode="test"))
     return list(
-        StripeSubscription.objects.filter(workspace=workspace, quote__isnull=False, **filters)
+        StripeSubscription.objects.filter(
+            workspace=workspace, quote__isnull=False, livemode=~in_test_mode, **filters
+        )
         .order_by()
         .values(
             "quote_id",

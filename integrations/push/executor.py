@@ -126,7 +126,21 @@ def execute_push(push_pk: int) -> str:
         push.refresh_from_db()
         if push.status == Push.Status.SUCCEEDED:
             return "succeeded"
-        return _run(push)
+        try:
+            return _run(push)
+        except Exception:
+            # Never leave a push "running" with no way out: fail it so Retry can resume it.
+            logger.exception("push %s stopped by an unexpected error", push.public_id)
+            step = push.steps.filter(status=PushStep.Status.RUNNING).first()
+            _fail(
+                push,
+                step,
+                StripeFailure(
+                    FailureKind.API,
+                    _("An unexpected error stopped the push; nothing is lost, retry it."),
+                ),
+            )
+            raise
 
 
 def _run(push: Push) -> str:
@@ -161,20 +175,20 @@ def _run(push: Push) -> str:
         return _fail(push, None, StripeFailure(FailureKind.INVALID_REQUEST, message))
 
     existing = {step.key: step for step in push.steps.all()}
+    label_size = PushStep._meta.get_field("label").max_length
     for position, op in enumerate(plan.operations):
+        label = op.label if len(op.label) <= label_size else op.label[: label_size - 1] + "…"
         if op.key not in existing:
             existing[op.key] = PushStep.objects.create(
                 workspace=push.workspace,
                 push=push,
                 key=op.key,
                 kind=op.kind,
-                label=op.label,
+                label=label,
                 position=position,
             )
-        elif existing[op.key].position != position or existing[op.key].label != op.label:
-            PushStep.objects.filter(pk=existing[op.key].pk).update(
-                position=position, label=op.label
-            )
+        elif existing[op.key].position != position or existing[op.key].label != label:
+            PushStep.objects.filter(pk=existing[op.key].pk).update(position=position, label=label)
     ctx = Context(
         push=push,
         connection=connection,
@@ -208,6 +222,14 @@ def _run(push: Push) -> str:
         )
         subs = [ctx.results[op.key] for op in plan.of_kind("subscription")]
         invoices = [ctx.results[op.key] for op in plan.of_kind("invoice")]
+        if subs:
+            # The Stripe customer bills in this currency from now on; the next preview knows.
+            StripeObjectMap.objects.filter(
+                account_ref=connection.account_ref,
+                mode=connection.mode,
+                kind=StripeObjectMap.Kind.CUSTOMER,
+                stripe_id=ctx.results["customer"],
+            ).update(currency=plan.currency)
         audit.record(
             None,
             push.workspace,

@@ -37,3 +37,10 @@ def advisory_lock(name: str, *, wait: bool = True):
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def advisory_xact_lock(name: str) -> None:
+    """Lock ``name`` until the current transaction ends (PostgreSQL; nothing on SQLite)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(name)])

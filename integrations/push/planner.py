@@ -605,6 +605,26 @@ def plan_push(
     if leftovers:
         _plan_invoice(plan, quote, settings, common, leftovers, tax_behavior)
 
+    # Maximum charge: each invoice is paid at once, so its total must stay within the maximum.
+    too_large = {p.message for p in plan.problems if p.code == "amount_too_large"}
+    for op in plan.of_kind("subscription") + plan.of_kind("invoice"):
+        first = sum(x.amount for x in op.lines) + sum(x.amount for x in op.one_time_lines)
+        if first > MAXIMUM_MINOR_UNITS and not too_large:
+            plan.problems.append(
+                Problem(
+                    "amount_too_large",
+                    _(
+                        "%(label)s: the invoice totals %(amount)s, above Stripe's maximum of "
+                        "%(maximum)s per payment."
+                    )
+                    % {
+                        "label": op.label,
+                        "amount": _money(first, currency),
+                        "maximum": _money(MAXIMUM_MINOR_UNITS, currency),
+                    },
+                )
+            )
+
     # Minimum charge: Stripe marks smaller invoices paid and credits the customer.
     minimum = MINIMUM_CHARGE.get(currency)
     if minimum is not None:
@@ -675,7 +695,9 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
     send = settings.send_now
     params = {
         "customer": "@customer",
-        "auto_advance": send,
+        # Never auto-advance a draft still being filled: Stripe would finalize it an hour later,
+        # with whatever items it has by then. "Send now" finalizes it once complete.
+        "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
         "footer": footer(quote),
         "description": f"{quote.number} · {quote.customer_name}",

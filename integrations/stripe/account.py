@@ -170,3 +170,17 @@ def _display_name(account) -> str:
         profile = getattr(account, "business_profile", None)
         name = getattr(profile, "name", None) if profile else None
     return name or getattr(account, "email", None) or ""
+
+
+def sees_customer(api_key: str, customer_id: str) -> bool | None:
+    """Whether this key's account holds the customer (deleted ones included): True, False, or
+    None when Stripe gave no clear answer. Tells two keys of one account apart from keys of two
+    accounts when GET /v1/account is closed to them."""
+    client = make_client(api_key)
+    try:
+        call(lambda: client.v1.customers.retrieve(customer_id))
+    except StripeFailure as failure:
+        if failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing":
+            return False
+        return None
+    return True

@@ -31,12 +31,16 @@ class StripeFailure(Exception):
     code: str | None = None
     param: str | None = None
     request_id: str | None = None
+    # Stripe's own advice (the Stripe-Should-Retry header), when it gave one.
+    should_retry: bool | None = None
 
     def __str__(self) -> str:
         return self.message
 
     @property
     def retryable(self) -> bool:
+        if self.should_retry is not None and self.kind != FailureKind.IDEMPOTENCY:
+            return self.should_retry
         return self.kind in RETRYABLE
 
     @property
@@ -54,6 +58,14 @@ def _error_code(exc: stripe.StripeError) -> str | None:
     return getattr(error, "code", None) or getattr(exc, "code", None)
 
 
+def _should_retry(exc: stripe.StripeError) -> bool | None:
+    headers = getattr(exc, "headers", None) or {}
+    value = next(
+        (str(v).lower() for k, v in headers.items() if k.lower() == "stripe-should-retry"), None
+    )
+    return {"true": True, "false": False}.get(value)
+
+
 def translate(exc: stripe.StripeError) -> StripeFailure:
     if isinstance(exc, stripe.AuthenticationError):
         kind = FailureKind.AUTHENTICATION
@@ -65,7 +77,8 @@ def translate(exc: stripe.StripeError) -> StripeFailure:
         kind = FailureKind.RATE_LIMIT
     elif isinstance(exc, stripe.APIConnectionError):
         kind = FailureKind.CONNECTION
-    elif isinstance(exc, stripe.InvalidRequestError):
+    elif isinstance(exc, stripe.InvalidRequestError | stripe.CardError):
+        # A declined card (402) is for the customer to fix, not for us to hammer.
         kind = FailureKind.INVALID_REQUEST
     else:
         kind = FailureKind.API
@@ -79,4 +92,5 @@ def translate(exc: stripe.StripeError) -> StripeFailure:
         code=_error_code(exc),
         param=getattr(exc, "param", None),
         request_id=getattr(exc, "request_id", None),
+        should_retry=_should_retry(exc),
     )

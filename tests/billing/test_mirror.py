@@ -50,3 +50,63 @@ def test_monthly_amount(interval, count, amount, expected):
 )
 def test_only_running_subscriptions_bring_revenue(status, ended, expected):
     assert brings_revenue(status, ended) is expected
+
+
+@pytest.fixture
+def live_connection(alpha):
+    from integrations.models import StripeConnection
+
+    connection = StripeConnection(
+        workspace=alpha, key_prefix="rk_live_", key_last4="abcd", key_kind="restricted"
+    )
+    connection.mode = "live"
+    connection.api_key = "rk_live_0123456789abcd"
+    connection.save()
+    return connection
+
+
+def _subscriptions(quote, connection, *, livemode, status):
+    """What the mirror holds after pushing the quote in one mode: one subscription per interval."""
+    from billing.models import StripeSubscription
+
+    for interval, period in (("month", "monthly"), ("year", "yearly")):
+        items = [
+            {
+                "quantity": int(Decimal(line["quantity"])),
+                "unit_amount": int(Decimal(line["unit_price"]) * 100),
+                "interval": interval,
+                "interval_count": 1,
+            }
+            for line in quote.acceptance.snapshot["lines"]
+            if line["billing_period"] == period
+        ]
+        StripeSubscription.objects.create(
+            workspace=quote.workspace,
+            account_ref=connection.account_ref,
+            livemode=livemode,
+            stripe_id=f"sub_{'live' if livemode else 'test'}_{interval}",
+            quote=quote,
+            status=status,
+            interval=interval,
+            currency="EUR",
+            items=items,
+        )
+
+
+def test_dashboard_mrr_counts_only_subscriptions_of_the_connected_mode(
+    live_connection, mixed_quote
+):
+    """After onboarding in test mode the workspace goes live: cancelled test subscriptions do not
+    erase the quote's MRR, and a live push beside the test one does not count it twice."""
+    from quotes.reporting import customer_report, workspace_report
+
+    def mrr():
+        return {f.currency: f.mrr for f in workspace_report(mixed_quote.workspace).figures}
+
+    by_lines = mrr()["EUR"]
+    assert by_lines > 0
+    _subscriptions(mixed_quote, live_connection, livemode=False, status="canceled")
+    assert mrr()["EUR"] == by_lines
+    _subscriptions(mixed_quote, live_connection, livemode=True, status="active")
+    assert mrr()["EUR"] == by_lines
+    assert dict(customer_report(mixed_quote.customer).mrr)["EUR"] == by_lines

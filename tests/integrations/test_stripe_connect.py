@@ -252,3 +252,88 @@ def test_a_manually_added_endpoint_secret_is_stored_encrypted(client_for, alice,
     assert conn.webhook_status == WebhookStatus.MANUAL
     assert conn.webhook_secret == "whsec_abcdefghij0123456789"
     assert "abcdefghij0123456789" not in conn.webhook_secret_encrypted
+
+
+def _push_mixed(quote, alice):
+    from integrations.push.actions import do_start_push
+    from integrations.push.executor import execute_push
+
+    push, created = do_start_push(None, quote, actor=alice)
+    if created:
+        assert execute_push(push.pk) == "succeeded", push.error
+    return push, created
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("sk_test_emulator", "rk_test_emulator"), ("rk_test_emulator", "rk_test_emulator_account")],
+)
+def test_replacing_the_key_of_the_same_account_keeps_what_was_pushed(
+    client_for, alice, alpha, stripe_api, mixed_quote, settings, first, second
+):
+    """Whether /v1/account answers or not, a new key of the same account keeps the Stripe ids:
+    an already pushed quote is not pushed a second time."""
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    client = client_for(alice)
+    _connect(client, first)
+    push, _created = _push_mixed(mixed_quote, alice)
+    r = client.post("/settings/integrations/stripe/replace/", {"replace-key": second}, follow=True)
+    assert StripeConnection.objects.get().api_key == second
+    again, created = _push_mixed(mixed_quote, alice)
+    assert not created and again.pk == push.pk
+    assert len(stripe_api.client().v1.subscriptions.list().data) == 2
+    assert "exist per account and mode" not in r.content.decode()
+    # "Test connection" never changes which account the ids belong to either.
+    client.post("/settings/integrations/stripe/test/")
+    assert _push_mixed(mixed_quote, alice) == (push, False)
+
+
+def test_replacing_with_another_account_whose_details_are_unknown_starts_afresh(
+    client_for, alice, alpha, stripe_api, mixed_quote, settings
+):
+    """Both keys hide /v1/account, but the new one cannot see our customer: another account, so
+    nothing is reused and the quote can be pushed there."""
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    other = stripe_api.add_key(
+        permissions={
+            "customers": "write",
+            "invoices": "write",
+            "subscriptions": "write",
+            "products": "write",
+            "prices": "write",
+            "tax_ids": "write",
+            "tax_rates": "read",
+        },
+        account_access=False,
+        display_name="Other Account Ltd",
+    )["key"]
+    client = client_for(alice)
+    _connect(client, "rk_test_emulator")
+    push, _created = _push_mixed(mixed_quote, alice)
+    r = client.post("/settings/integrations/stripe/replace/", {"replace-key": other}, follow=True)
+    assert "exist per account and mode" in r.content.decode()
+    again, created = _push_mixed(mixed_quote, alice)
+    assert created and again.pk != push.pk
+    assert len(stripe_api.client(other).v1.subscriptions.list().data) == 2
+
+
+@pytest.mark.parametrize("again", ["rk_test_emulator", "rk_test_emulator_account"])
+def test_reconnecting_the_same_account_keeps_what_was_pushed(
+    client_for, alice, alpha, stripe_api, mixed_quote, settings, again
+):
+    """Disconnect, then connect a key of the same account again (with or without access to
+    /v1/account): the pushed quote is still pushed, nothing goes to Stripe twice."""
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    client = client_for(alice)
+    _connect(client, "rk_test_emulator")
+    push, _created = _push_mixed(mixed_quote, alice)
+    client.post("/settings/integrations/stripe/disconnect/", {"confirm": "yes"})
+    _connect(client, again)
+    assert _push_mixed(mixed_quote, alice) == (push, False)
+    assert len(stripe_api.client().v1.subscriptions.list().data) == 2

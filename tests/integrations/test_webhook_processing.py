@@ -203,3 +203,39 @@ def test_reconciliation_from_events_stores_and_processes_missed_events(
     _assert_mirror_matches_stripe(stripe_api)
     again = reconcile(wired)
     assert again["missed"] == 0  # nothing twice
+
+
+def test_a_failed_payment_notice_states_zero_decimal_amounts_right(alpha, stripe_api):
+    """¥5000 left to pay reads "5000 JPY", not "50.00 JPY"."""
+    import json
+
+    import stripe
+
+    from integrations.actions import store_event
+    from integrations.events import process_event
+
+    connection = StripeConnection(
+        workspace=alpha, key_prefix="sk_test_", key_last4="ator", key_kind="secret", mode="test"
+    )
+    connection.api_key = "sk_test_emulator"
+    connection.save()
+    sk = stripe_api.client()
+    customer = sk.v1.customers.create({"name": "Tanaka KK", "email": "ap@tanaka.example"})
+    stripe_api.set_payment_behavior(customer.id, "fail")
+    product = sk.v1.products.create({"name": "Setup"})
+    invoice = sk.v1.invoices.create({"customer": customer.id, "currency": "jpy"})
+    sk.v1.invoice_items.create(
+        {
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "price_data": {"currency": "jpy", "product": product.id, "unit_amount": 5000},
+        }
+    )
+    sk.v1.invoices.finalize_invoice(invoice.id)
+    with pytest.raises(stripe.StripeError):
+        sk.v1.invoices.pay(invoice.id)
+    event = sk.v1.events.list({"type": "invoice.payment_failed"}).data[0]
+    row, _created = store_event(connection, json.loads(json.dumps(event.to_dict(), default=str)))
+    assert process_event(row.pk) == StripeEvent.Status.PROCESSED
+    notification = Notification.objects.get(kind=Notification.Kind.PAYMENT_FAILED)
+    assert "5000 JPY" in notification.body

@@ -166,7 +166,10 @@ def test_a_one_time_quote_becomes_an_invoice(send_now, collection, expected):
     plan = plan_push(q, customer, PlanSettings(workspace_ref="ws-1", send_now=send_now))
     assert [op.kind for op in plan.operations] == expected
     invoice = plan.step("invoice:1")
-    assert invoice.params["auto_advance"] is send_now
+    # The draft never auto-advances while being filled; "Send now" finalizes it when complete.
+    assert invoice.params["auto_advance"] is False
+    if send_now:
+        assert plan.step("finalize:1").params["auto_advance"] is True
     assert invoice.params["pending_invoice_items_behavior"] == "exclude"
     assert invoice.params["footer"] == "MSPercury reference: Q-2026-0007"
     item = plan.step("invoice_item:1:1")
@@ -223,6 +226,17 @@ def test_a_customer_billing_in_another_currency_blocks():
 def test_an_amount_above_stripes_maximum_blocks():
     plan = plan_push(quote(line("big", "one_time", qty="2", price="600000.00")), CUSTOMER, SETTINGS)
     assert any(p.code == "amount_too_large" for p in plan.problems)
+
+
+@pytest.mark.parametrize("period", ["one_time", "monthly"])
+def test_an_invoice_total_above_stripes_maximum_blocks(period):
+    """Every line is allowed, but the (first) invoice they make up is above 999,999.99."""
+    lines = [line(f"l{i}", period, price="400000.00") for i in range(3)]
+    plan = plan_push(quote(*lines), CUSTOMER, SETTINGS)
+    assert plan.blocked
+    assert any(p.code == "amount_too_large" for p in plan.problems)
+    fine = plan_push(quote(*lines[:2]), CUSTOMER, SETTINGS)
+    assert not fine.blocked
 
 
 def test_an_unaccepted_quote_or_empty_quote_blocks():

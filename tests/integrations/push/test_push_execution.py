@@ -293,3 +293,63 @@ def test_a_stripe_account_that_forgot_our_objects_gets_them_again(
     assert len(sk.v1.customers.list().data) == 1
     assert len(sk.v1.products.list().data) == 1
     assert len(sk.v1.subscriptions.list().data) == 1
+
+
+def test_the_preview_knows_the_currency_a_pushed_customer_bills_in(
+    connection, mixed_quote, alpha, alice, fr_customer, stripe_api
+):
+    """Once a push gave the Stripe customer EUR subscriptions, a USD quote for the same customer
+    is blocked in the preview, before any call."""
+    from integrations.push.executor import build_plan
+
+    assert _run(_start(mixed_quote, alice)) == "succeeded"
+    usd = do_create_quote(alpha, fr_customer, user=alice, currency="USD")
+    add(usd, service(alpha, "US helpdesk", "monthly", "30.00"), "2")
+    accept(usd, alice)
+    usd.refresh_from_db()
+    plan = build_plan(usd, connection, send_now=False)
+    assert plan.blocked
+    assert "customer_currency" in [p.code for p in plan.problems]
+
+
+def test_a_line_with_a_long_description_is_pushed(
+    connection, alpha, alice, fr_customer, stripe_api
+):
+    """An ad-hoc line may be described in 500 characters; its step labels must not break the
+    push (which would leave it running for ever)."""
+    from quotes.actions import do_add_line
+
+    quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
+    do_add_line(
+        quote,
+        description="Managed firewall, " + "with 24/7 monitoring and monthly reports " * 11,
+        quantity=Decimal("1.5"),
+        unit="unit",
+        unit_price=Decimal("40.00"),
+        billing_period="one_time",
+    )
+    accept(quote, alice)
+    quote.refresh_from_db()
+    push = _start(quote, alice, send_now=True)
+    assert _run(push) == "succeeded", push.error
+    invoice = stripe_api.client().v1.invoices.retrieve(push.steps.get(key="invoice:1").stripe_id)
+    assert invoice.total == 6000
+
+
+def test_an_unexpected_error_fails_the_push_so_it_can_be_retried(
+    connection, mixed_quote, alice, stripe_api
+):
+    """Whatever breaks inside the executor, the push never stays "running" with no way out."""
+    acceptance = mixed_quote.acceptance
+    good = acceptance.snapshot
+    acceptance.snapshot = {**good, "lines": [{**good["lines"][0], "quantity": "n/a"}]}
+    acceptance.save()
+    push = _start(mixed_quote, alice)
+    with pytest.raises(Exception):  # noqa: B017  (still raised, for the task's log)
+        execute_push(push.pk)
+    push.refresh_from_db()
+    assert push.status == Push.Status.FAILED and push.error_retryable
+    acceptance.snapshot = good
+    acceptance.save()
+    assert do_retry_push(None, push)
+    assert _run(push) == "succeeded", push.error

@@ -85,3 +85,47 @@ def test_one_time_quote_ends_exactly_once(
     assert len(invoice.lines.data) == 2
     assert invoice.total == 80000 + 23750
     assert len(sk.v1.invoice_items.list().data) == 2
+
+
+def test_a_failure_stripe_says_not_to_retry_stops_at_once(
+    connection, mixed_quote, alice, stripe_api
+):
+    """Stripe-Should-Retry: false on a 5xx: no retry loop; the push stops with Stripe's message
+    and resumes from that step on Retry."""
+    stripe_api.fault(
+        "error", method="POST", path="/v1/subscriptions", count=None, status=500, should_retry=False
+    )
+    push, _ = do_start_push(None, mixed_quote, actor=alice)
+    assert execute_push(push.pk) == "failed"
+    push.refresh_from_db()
+    step = push.steps.get(key="subscription:month:1")
+    assert step.attempts == 1
+    assert push.error_step == step.key and not push.error_retryable
+    stripe_api.clear_faults()
+    assert do_retry_push(None, push)
+    assert execute_push(push.pk) == "succeeded"
+    assert len(stripe_api.client().v1.subscriptions.list().data) == 2
+
+
+def test_a_half_built_one_time_invoice_is_never_finalized_by_stripe(
+    connection, alpha, alice, fr_customer, stripe_api
+):
+    """Send now, but adding the items fails and the Retry comes hours later: Stripe must not
+    have auto-finalized (and sent) the invoice without its items meanwhile."""
+    quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
+    add(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
+    add(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
+    accept(quote, alice)
+    quote.refresh_from_db()
+    push, _ = do_start_push(None, quote, actor=alice, send_now=True)
+    stripe_api.fault("error", method="POST", path="/v1/invoiceitems", count=None, status=500)
+    assert execute_push(push.pk) == "failed"
+    stripe_api.clear_faults()
+    stripe_api.advance(hours=3)
+    invoice_id = push.steps.get(key="invoice:1").stripe_id
+    assert stripe_api.client().v1.invoices.retrieve(invoice_id).status == "draft"
+    assert do_retry_push(None, push)
+    assert execute_push(push.pk) == "succeeded"
+    invoice = stripe_api.client().v1.invoices.retrieve(invoice_id)
+    assert invoice.status == "open" and invoice.total == 80000 + 23750
+    assert invoice.auto_advance is True
