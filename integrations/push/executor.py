@@ -55,6 +55,9 @@ class Context:
     recreate_after: dict[str, str] = field(default_factory=dict)
     # Steps refused for a vanished product: Stripe stored that answer under their old key.
     rekeyed: set[str] = field(default_factory=set)
+    # Steps an earlier run already tried: their object may exist although no answer came back,
+    # and Stripe forgets idempotency keys after 24 hours, so look before creating again.
+    previously_attempted: set[str] = field(default_factory=set)
 
     def call(self, fn):
         wait_for_slot(self.connection.account_ref, self.connection.mode)
@@ -198,6 +201,7 @@ def _run(push: Push) -> str:
             k: s.stripe_id for k, s in existing.items() if s.status == PushStep.Status.SUCCEEDED
         },
         rekeyed={k for k, s in existing.items() if s.extra.get("rekeyed")},
+        previously_attempted={k for k, s in existing.items() if s.attempts > 0},
     )
     restarts = 0
     while True:
@@ -510,9 +514,36 @@ def run_product(ctx: Context, op: Operation):
     return product.id, {}
 
 
-def run_subscription(ctx: Context, op: Operation):
+def _stamped(ctx: Context, op: Operation) -> dict:
+    """The step's parameters, marked with the step so a lost answer can be found later."""
     params = resolve(op.params, ctx.results)
-    subscription = ctx.call(
+    params["metadata"] = {**params.get("metadata", {}), "mspercury_step": ctx.key(op.key)}
+    return params
+
+
+def _already_created(ctx: Context, op: Operation, params: dict, listing):
+    """On a retry, the object an earlier attempt created (its answer was lost), if any."""
+    if op.key not in ctx.previously_attempted:
+        return None
+    stamp = params["metadata"]["mspercury_step"]
+    for obj in ctx.call(listing).data:
+        metadata = getattr(obj, "metadata", None) or {}
+        metadata = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+        if metadata.get("mspercury_step") == stamp:
+            return obj
+    return None
+
+
+def run_subscription(ctx: Context, op: Operation):
+    params = _stamped(ctx, op)
+    subscription = _already_created(
+        ctx,
+        op,
+        params,
+        lambda: ctx.client.v1.subscriptions.list(
+            {"customer": params["customer"], "status": "all", "limit": 100}
+        ),
+    ) or ctx.call(
         lambda: ctx.client.v1.subscriptions.create(params, {"idempotency_key": ctx.key(op.key)})
     )
     latest = getattr(subscription, "latest_invoice", None)
@@ -531,16 +562,26 @@ def run_subscription(ctx: Context, op: Operation):
 
 
 def run_invoice(ctx: Context, op: Operation):
-    params = resolve(op.params, ctx.results)
-    invoice = ctx.call(
+    params = _stamped(ctx, op)
+    invoice = _already_created(
+        ctx,
+        op,
+        params,
+        lambda: ctx.client.v1.invoices.list({"customer": params["customer"], "limit": 100}),
+    ) or ctx.call(
         lambda: ctx.client.v1.invoices.create(params, {"idempotency_key": ctx.key(op.key)})
     )
     return invoice.id, {}
 
 
 def run_invoice_item(ctx: Context, op: Operation):
-    params = resolve(op.params, ctx.results)
-    item = ctx.call(
+    params = _stamped(ctx, op)
+    item = _already_created(
+        ctx,
+        op,
+        params,
+        lambda: ctx.client.v1.invoice_items.list({"invoice": params["invoice"], "limit": 100}),
+    ) or ctx.call(
         lambda: ctx.client.v1.invoice_items.create(params, {"idempotency_key": ctx.key(op.key)})
     )
     return item.id, {}

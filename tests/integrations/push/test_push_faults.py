@@ -129,3 +129,35 @@ def test_a_half_built_one_time_invoice_is_never_finalized_by_stripe(
     invoice = stripe_api.client().v1.invoices.retrieve(invoice_id)
     assert invoice.status == "open" and invoice.total == 80000 + 23750
     assert invoice.auto_advance is True
+
+
+@pytest.mark.parametrize(
+    ("path", "one_time_only"),
+    [("/v1/subscriptions", False), ("/v1/invoices", True), ("/v1/invoiceitems", True)],
+)
+def test_a_retry_after_stripe_forgot_the_key_creates_nothing_twice(
+    connection, mixed_quote, alpha, alice, fr_customer, stripe_api, path, one_time_only
+):
+    """Answers lost, then Stripe's 24-hour idempotency window passed: Retry finds the objects
+    the lost answers described (by their step mark) instead of creating them again."""
+    quote = mixed_quote
+    if one_time_only:
+        quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
+        add(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
+        add(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
+        accept(quote, alice)
+        quote.refresh_from_db()
+    stripe_api.fault("drop", method="POST", path=path, count=None)
+    push, _ = do_start_push(None, quote, actor=alice)
+    assert execute_push(push.pk) == "failed"
+    stripe_api.clear_faults()
+    stripe_api.config(idempotency_ttl=0)  # every key is forgotten
+    assert do_retry_push(None, push)
+    assert execute_push(push.pk) == "succeeded"
+    sk = stripe_api.client()
+    if one_time_only:
+        assert len(sk.v1.invoices.list().data) == 1
+        assert len(sk.v1.invoice_items.list().data) == 2
+    else:
+        assert len(sk.v1.subscriptions.list().data) == 2
+        assert len(sk.v1.invoices.list().data) == 2
