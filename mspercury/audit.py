@@ -1,7 +1,26 @@
+import ipaddress
+
+from django.conf import settings
+
 from mspercury.models import AuditEvent
 
 
 def client_ip(request) -> str | None:
+    """The client's address; behind trusted proxies, the one the outermost of them saw.
+
+    Only the entries our own proxies appended to X-Forwarded-For are trusted (counted from the
+    right), so a client cannot pick its address to dodge rate limits.
+    """
+    proxies = getattr(settings, "MSPERCURY_TRUSTED_PROXIES", 0)
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

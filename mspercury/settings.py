@@ -204,6 +204,11 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MSPercury <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Behind a reverse proxy, client addresses (rate limits, audit log, acceptance records) come from
+# X-Forwarded-For: the address the Nth proxy from our side saw.
+MSPERCURY_BEHIND_PROXY = env_bool("MSPERCURY_BEHIND_PROXY", False)
+MSPERCURY_TRUSTED_PROXIES = env_int("MSPERCURY_TRUSTED_PROXIES", 1 if MSPERCURY_BEHIND_PROXY else 0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -216,7 +221,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("MSPERCURY_BEHIND_PROXY", False):
+    if MSPERCURY_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
