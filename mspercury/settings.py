@@ -171,6 +171,9 @@ OTP_TOTP_ISSUER = "MSPercury"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# What customers can read: their share page (and, where translated, their documents) speaks
+# these; the staff interface negotiates only LANGUAGES. Others fall back to English.
+MSPERCURY_DOCUMENT_LANGUAGES = ["de", "en", "fr", "it", "es", "nl", "pl"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

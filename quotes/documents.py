@@ -64,8 +64,12 @@ def fingerprint(sha256: str) -> str:
 
 
 def document_language(language: str) -> str:
-    """The customer's language if the UI speaks it, else English."""
-    return language if language in dict(settings.LANGUAGES) else "en"
+    """The customer's language if their share page and documents speak it, else English.
+
+    Wider than the staff interface's ``LANGUAGES``: ``MSPERCURY_DOCUMENT_LANGUAGES``. Text
+    without a translation in that language reads in English.
+    """
+    return language if language in settings.MSPERCURY_DOCUMENT_LANGUAGES else "en"
 
 
 def _text(value) -> str | None:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import weasyprint
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -255,9 +256,15 @@ def quote_context(snapshot: dict) -> dict:
     }
 
 
+def pdf_language(language: str) -> str:
+    """Whole documents exist in the UI's languages (en, de); others read English, with the
+    reverse-charge banner still in their own language. Never half one, half the other."""
+    return language if language in dict(settings.LANGUAGES) else "en"
+
+
 def render_quote(snapshot: dict) -> bytes:
     """The quote PDF of a snapshot (see ``quotes.documents.quote_snapshot``)."""
-    language = snapshot["language"]
+    language = pdf_language(snapshot["language"])
     # The context holds translated text (tax line, country names): build it in the document's
     # language, not in whatever language the request or the worker happens to speak.
     with translation.override(language):
@@ -270,7 +277,8 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
 
     ``acceptance`` holds name, accepted_at (ISO), via, revision and document_sha256.
     """
-    with translation.override(snapshot["language"]):
+    language = pdf_language(snapshot["language"])
+    with translation.override(language):
         context = quote_context(snapshot)
     via = dict(QuoteAcceptance.Via.choices)
     context.update(
@@ -280,7 +288,7 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
             "created": _iso(acceptance["accepted_at"]),
         }
     )
-    return render_pdf("pdf/agreement.html", context, language=snapshot["language"])
+    return render_pdf("pdf/agreement.html", context, language=language)
 
 
 # Assessment report
@@ -289,7 +297,7 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
 def render_assessment_report(assessment, *, created: datetime) -> bytes:
     """The report PDF of an assessment as it is now; ``created`` dates the document."""
     assessment = report.load_assessment(assessment)
-    language = document_language(assessment.customer.language)
+    language = pdf_language(document_language(assessment.customer.language))
     with translation.override(language):  # labels and country names in the reader's language
         summary = report.summarize_assessment(assessment)
         for group in summary.by_severity:

@@ -143,17 +143,24 @@ def _open_link(view, methods, request, token):
     link = sharing.find_link(token)
     if link is None:
         return _message_page(request, "unknown", status=404)
+    # From here on the pages speak the customer's language, whatever the browser asks for.
+    with translation.override(document_language(link.quote.customer.language)):
+        response = _open_known_link(view, methods, request, link, token)
+        response.headers["Content-Language"] = translation.get_language()
+    return response
+
+
+def _open_known_link(view, methods, request, link, token):
     limit, window = RATE_PER_LINK
     if not ratelimit.hit("share-link", str(link.public_id), limit, window):
         return _message_page(request, "limited", status=429)
     if request.method not in methods:
         return HttpResponseNotAllowed(methods)
     link.token = token  # for this request's redirects; never stored
-    with translation.override(document_language(link.quote.customer.language)):
-        state = sharing.link_state(link, timezone.now())
-        if state != "active":
-            return _message_page(request, f"link_{state}", status=410)
-        return view(request, link)
+    state = sharing.link_state(link, timezone.now())
+    if state != "active":
+        return _message_page(request, f"link_{state}", status=410)
+    return view(request, link)
 
 
 def _share_url(token: str, name: str = "quotes:share_view") -> str:

@@ -83,6 +83,7 @@ def test_it_generates_the_agreement_with_the_acceptance_record(
     assert "Service agreement" in text
     assert "Accepted by Carla Customer" in text
     assert acceptance.document_sha256 in text.replace(" ", "")
+    # French customers read whole English documents (only de and en are translated throughout).
     with translation.override("en"), timezone.override(UTC):
         when = date_format(timezone.localtime(acceptance.accepted_at), "DATETIME_FORMAT")
     assert f"Accepted at {when} UTC" in text

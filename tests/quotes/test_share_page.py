@@ -114,8 +114,9 @@ def test_it_says_nothing_about_other_quotes(anonymous, alpha, acme, quote, share
 
 
 def test_it_speaks_the_customers_language(anonymous, alpha, alice):
-    """German customer → German page; a language the UI lacks (French) → English."""
-    for language, expected in (("de", "de"), ("fr", "en")):
+    """German customer → German page, French → French (the share page speaks more languages
+    than the staff interface); a language it lacks (Swedish) → English."""
+    for language, expected in (("de", "de"), ("fr", "fr"), ("sv", "en")):
         customer = Customer.objects.create(
             workspace=alpha, company_name=f"Kunde {language}", language=language
         )

@@ -1,0 +1,332 @@
+"""The share page in the customer's language: French, Italian, Spanish, Dutch and Polish
+customers read the share flow (quote, acceptance, errors, link and quote states) in their own
+language while the staff interface keeps negotiating English and German only; the catalogs of
+those languages hold exactly the share flow's strings, all translated, placeholders intact."""
+
+import ast
+import re
+from datetime import timedelta
+from html import unescape
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.translation.template import templatize
+
+from customers.models import Customer
+from mspercury.models import DOCUMENT_LANGUAGES
+from quotes import actions, sharing
+from quotes.documents import document_language, quote_snapshot
+from quotes.models import BillingPeriod, QuoteStatus, Unit
+from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
+from quotes.views import share as share_views
+from tests.mspercury.test_i18n import parse_po, placeholders
+from tests.pdf.helpers import pdf_text
+from tests.quotes.share_helpers import accept_data, add_priced_lines, page_url, share
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+# What each language must show; "workstation" is the unit of the RMM line, "germany" the
+# country of the customer's address (django-countries' own catalogs).
+EXPECTED = {
+    "fr": {
+        "accept": "Accepter le devis",
+        "consent": "J’accepte ce devis au nom du client désigné ci-dessus",
+        "decline": "Refuser le devis",
+        "workstation": "Poste de travail",
+        "germany": "Allemagne",
+        "no_consent": "Cochez la case pour accepter le devis.",
+        "link_expired": ("Lien expiré", "Ce lien a expiré."),
+        "link_revoked": "Lien retiré",
+        "accepted": "Merci — le devis est accepté",
+        "declined": "Devis refusé",
+        "limited": "Trop de requêtes",
+    },
+    "it": {
+        "accept": "Accetta il preventivo",
+        "consent": "Accetto il presente preventivo per conto del cliente sopra indicato",
+        "decline": "Rifiuta il preventivo",
+        "workstation": "Postazione di lavoro",
+        "germany": "Germania",
+        "no_consent": "Selezioni la casella per accettare il preventivo.",
+        "link_expired": ("Link scaduto", "Questo link è scaduto."),
+        "link_revoked": "Link ritirato",
+        "accepted": "Grazie — il preventivo è stato accettato",
+        "declined": "Preventivo rifiutato",
+        "limited": "Troppe richieste",
+    },
+    "es": {
+        "accept": "Aceptar presupuesto",
+        "consent": "Acepto este presupuesto en nombre del cliente indicado arriba",
+        "decline": "Rechazar presupuesto",
+        "workstation": "Puesto de trabajo",
+        "germany": "Alemania",
+        "no_consent": "Marque la casilla para aceptar el presupuesto.",
+        "link_expired": ("Enlace caducado", "Este enlace ha caducado."),
+        "link_revoked": "Enlace retirado",
+        "accepted": "Gracias — el presupuesto ha sido aceptado",
+        "declined": "Presupuesto rechazado",
+        "limited": "Demasiadas solicitudes",
+    },
+    "nl": {
+        "accept": "Offerte accepteren",
+        "consent": "Ik accepteer deze offerte namens de hierboven genoemde klant",
+        "decline": "Offerte afwijzen",
+        "workstation": "Werkplek",
+        "germany": "Duitsland",
+        "no_consent": "Vink het vakje aan om de offerte te accepteren.",
+        "link_expired": ("Link verlopen", "Deze link is verlopen."),
+        "link_revoked": "Link ingetrokken",
+        "accepted": "Hartelijk dank — de offerte is geaccepteerd",
+        "declined": "Offerte afgewezen",
+        "limited": "Te veel verzoeken",
+    },
+    "pl": {
+        "accept": "Zaakceptuj ofertę",
+        "consent": "Akceptuję niniejszą ofertę w imieniu wskazanego powyżej klienta",
+        "decline": "Odrzuć ofertę",
+        "workstation": "Stanowisko robocze",
+        "germany": "Niemcy",
+        "no_consent": "Prosimy zaznaczyć pole, aby zaakceptować ofertę.",
+        "link_expired": ("Link wygasł", "Ten link wygasł."),
+        "link_revoked": "Link wycofany",
+        "accepted": "Dziękujemy — oferta została zaakceptowana",
+        "declined": "Oferta odrzucona",
+        "limited": "Zbyt wiele żądań",
+    },
+}
+LANGUAGES = sorted(EXPECTED)
+PLURAL_FORMS = {
+    "fr": "nplurals=2; plural=(n > 1);",
+    "it": "nplurals=2; plural=(n != 1);",
+    "es": "nplurals=2; plural=(n != 1);",
+    "nl": "nplurals=2; plural=(n != 1);",
+    "pl": (
+        "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+    ),
+}
+ENGLISH = ["Accept quote", "Decline quote", "Your full name", "Workstation", "Sent with MSPercury"]
+# Any browser language: the customer's language wins on the share page.
+BROWSER = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+
+
+@pytest.fixture
+def anonymous():
+    return Client(**BROWSER)
+
+
+@pytest.fixture
+def quote_for(alpha, alice, rmm, setup_fee):
+    """A priced quote for a new German-based customer who reads ``language``."""
+
+    def _make(language):
+        customer = Customer.objects.create(
+            workspace=alpha, company_name=f"Client {language}", country="DE", language=language
+        )
+        quote = actions.do_create_quote(alpha, customer, user=alice)
+        return add_priced_lines(quote, rmm, setup_fee)
+
+    return _make
+
+
+def _page(response) -> str:
+    return unescape(response.content.decode())
+
+
+# The pages
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_shows_the_share_page_in_the_customers_language(anonymous, quote_for, language):
+    """Accept button, consent text, decline, units and country in the customer's language,
+    <html lang> and Content-Language say so, and no English label is left."""
+    expected = EXPECTED[language]
+    _, token = share(quote_for(language))
+    response = anonymous.get(page_url(token))
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    html = _page(response)
+    assert f'<html lang="{language}">' in html
+    for key in ("accept", "consent", "decline", "workstation", "germany"):
+        assert expected[key] in html, key
+    for english in ENGLISH:
+        assert english not in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_shows_form_errors_in_the_customers_language(anonymous, quote_for, language):
+    """Accepting without ticking the consent box: the error speaks the customer's language."""
+    quote = quote_for(language)
+    _, token = share(quote)
+    html = _page(anonymous.get(page_url(token)))
+    response = anonymous.post(page_url(token, "accept"), accept_data(html, consent=None))
+    assert response.status_code == 400
+    assert EXPECTED[language]["no_consent"] in _page(response)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_shows_an_expired_link_in_the_customers_language(anonymous, quote_for, language):
+    """An expired link: 410 with the title and explanation in the customer's language."""
+    _, token = share(quote_for(language), expires_at=timezone.now() + timedelta(days=7))
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = anonymous.get(page_url(token))
+    assert response.status_code == 410
+    html = _page(response)
+    assert f'<html lang="{language}">' in html
+    title, text = EXPECTED[language]["link_expired"]
+    assert f"<h1>{title}</h1>" in html and text in html
+    assert "Link expired" not in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_accepts_in_the_customers_language_and_renders_the_pdfs(
+    anonymous, quote_for, language, django_capture_on_commit_callbacks
+):
+    """Accepting: the thank-you page in the customer's language; the quote PDF and the agreement
+    are whole English documents (no half-translated PDFs), rendered and downloadable."""
+    quote = quote_for(language)
+    _, token = share(quote)
+    html = _page(anonymous.get(page_url(token)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anonymous.post(page_url(token, "accept"), accept_data(html))
+    assert response.status_code == 302
+    accepted = _page(anonymous.get(page_url(token, "accepted")))
+    assert EXPECTED[language]["accepted"] in accepted
+    assert f'<html lang="{language}">' in accepted
+    for action in ("pdf", "agreement"):
+        response = anonymous.get(page_url(token, action))
+        assert response["Content-Type"] == "application/pdf", action
+        text = pdf_text(response.content)
+        assert quote.number in text and "Germany" in text
+
+
+def test_it_shows_revoked_declined_and_rate_limited_pages_in_the_customers_language(
+    anonymous, quote_for, monkeypatch
+):
+    """Revoked link, declined quote and the per-link rate limit speak the customer's language."""
+    link, token = share(quote_for("it"))
+    assert sharing.do_revoke_share_link(link)
+    assert EXPECTED["it"]["link_revoked"] in _page(anonymous.get(page_url(token)))
+
+    _, token = share(quote_for("nl"))
+    assert anonymous.post(page_url(token, "decline"), {"reason": ""}).status_code == 302
+    assert EXPECTED["nl"]["declined"] in _page(anonymous.get(page_url(token)))
+
+    monkeypatch.setattr(share_views, "RATE_PER_LINK", (1, 600))
+    _, token = share(quote_for("pl"))
+    assert anonymous.get(page_url(token)).status_code == 200
+    response = anonymous.get(page_url(token))
+    assert response.status_code == 429
+    assert EXPECTED["pl"]["limited"] in _page(response)
+
+
+def test_it_leaves_the_staff_interface_in_english(anonymous, client_for, bob, quote_for):
+    """After a French share page, an English user's dashboard and a French browser's sign-in
+    page stay English: the staff interface negotiates only English and German."""
+    _, token = share(quote_for("fr"))
+    assert '<html lang="fr">' in _page(anonymous.get(page_url(token)))
+    staff = client_for(bob)
+    html = _page(staff.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9"))
+    assert '<html lang="en">' in html
+    assert ">Dashboard</a>" in html and ">Customers</a>" in html
+    login = _page(Client().get("/login/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9"))
+    assert '<html lang="en">' in login and "<h1>Sign in</h1>" in login
+    assert [code for code, _name in settings.LANGUAGES] == ["en", "de"]
+
+
+def test_it_picks_the_document_language_from_the_setting(alpha, quote_for):
+    """The document languages are the customer's choices; others fall back to English, and a
+    quote's snapshot (so its PDF) carries the customer's language."""
+    codes = [code for code, _name in DOCUMENT_LANGUAGES]
+    assert sorted(settings.MSPERCURY_DOCUMENT_LANGUAGES) == sorted(codes)
+    assert [document_language(code) for code in codes] == codes
+    assert document_language("sv") == "en"
+    assert quote_snapshot(quote_for("pl"))["language"] == "pl"
+
+
+# The catalogs
+
+
+def _template_msgids(path: Path, seen: set) -> set:
+    """The msgids of a template and of the templates it includes or extends (not base.html,
+    whose page shell the share pages replace)."""
+    if path in seen:
+        return set()
+    seen.add(path)
+    source = path.read_text(encoding="utf-8")
+    found = {
+        ast.literal_eval(literal)
+        for literal in re.findall(
+            r"gettext\((u'(?:[^'\\]|\\.)*'|u\"(?:[^\"\\]|\\.)*\")\)", templatize(source)
+        )
+    }
+    for name in re.findall(r'{%\s*(?:include|extends)\s+"([^"]+)"', source):
+        if name != "base.html":
+            found |= _template_msgids(TEMPLATES / name, seen)
+    return found
+
+
+def share_flow_msgids() -> set:
+    """Every string a customer can meet on the share flow: its templates, its forms and
+    messages, and the labels of the snapshot's units, periods and tax treatments."""
+    pages = set(TEMPLATES.glob("quotes/share_*.html")) - {TEMPLATES / "quotes/share_created.html"}
+    seen = set()
+    msgids = set().union(*(_template_msgids(page, seen) for page in pages))
+    accept, decline = share_views.AcceptForm.base_fields, share_views.DeclineForm.base_fields
+    with translation.override("en"):
+        python = [
+            accept["name"].label,
+            accept["consent"].label,
+            accept["consent"].error_messages["required"],
+            "Type your full name.",  # AcceptForm.clean_name
+            decline["reason"].label,
+            share_views.CHANGED_MESSAGE,
+            *Unit.labels,
+            *BillingPeriod.labels,
+            *TREATMENT_LABELS.values(),
+            *TREATMENT_NOTES.values(),
+        ]
+        msgids |= {str(text) for text in python}
+    return msgids
+
+
+def _catalog(language: str) -> tuple[dict, list[dict]]:
+    path = LOCALE / language / "LC_MESSAGES" / "django.po"
+    header, *entries = parse_po(path.read_text(encoding="utf-8"))
+    return header, entries
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_has_a_complete_catalog_of_the_share_flow(language):
+    """Header with the language and its plural forms; exactly the share flow's msgids (all also
+    in the German catalog); every one translated, none fuzzy, placeholders as in English."""
+    header, entries = _catalog(language)
+    assert header["msgid"] == "" and "fuzzy" not in header["flags"]
+    assert f"Language: {language}\n" in header["msgstr"][0]
+    assert f"Plural-Forms: {PLURAL_FORMS[language]}\n" in header["msgstr"][0]
+    msgids = [e["msgid"] for e in entries]
+    assert len(msgids) == len(set(msgids))
+    assert set(msgids) == share_flow_msgids()
+    _de_header, german = _catalog("de")
+    assert set(msgids) <= {e["msgid"] for e in german}
+    assert [e["msgid"] for e in entries if not all(e["msgstr"]) or "fuzzy" in e["flags"]] == []
+    mismatched = [
+        (e["msgid"], e["msgstr"][0])
+        for e in entries
+        if placeholders(e["msgid"]) != placeholders(e["msgstr"][0])
+    ]
+    assert mismatched == []
+    assert all(e["msgid_plural"] is None for e in entries)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_loads_the_compiled_catalog(language):
+    """The session fixture compiled the catalog, so gettext finds the accept button's text."""
+    with translation.override(language):
+        assert translation.gettext("Accept quote") == EXPECTED[language]["accept"]
