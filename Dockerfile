@@ -22,4 +22,4 @@ RUN useradd --create-home --uid 1000 mspercury && mkdir -p /app/media && chown m
 USER mspercury
 
 EXPOSE 8000
-CMD ["gunicorn", "mspercury.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "mspercury.wsgi:application", "--config", "gunicorn.conf.py"]

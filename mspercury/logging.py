@@ -5,10 +5,13 @@ import re
 import traceback
 
 SECRET_PATTERN = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{4,}")
+# Paths whose last part is a bearer token: share pages, invites, webhook endpoints.
+TOKEN_PATH_PATTERN = re.compile(r"(/(?:q|invite|webhooks/stripe)/)[A-Za-z0-9_-]{16,}")
 
 
 def redact(text: str) -> str:
-    return SECRET_PATTERN.sub(lambda m: m.group(1) + "***", text)
+    text = SECRET_PATTERN.sub(lambda m: m.group(1) + "***", text)
+    return TOKEN_PATH_PATTERN.sub(lambda m: m.group(1) + "***", text)
 
 
 class RedactSecretsFilter(logging.Filter):

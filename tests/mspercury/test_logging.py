@@ -95,3 +95,37 @@ def test_it_masks_secrets_inside_tracebacks():
     output = stream.getvalue()
     assert "SuperSecretValue1234" not in output
     assert "rk_live_***" in output
+
+
+def test_it_masks_tokens_in_paths():
+    """Share-link, invite and webhook tokens never reach logs in full."""
+    from mspercury.logging import redact
+
+    token = "pQ3x_Vd9Kk2mZt0aL7bN5cR8sW1yE4uH6jF0gT2iO9"
+    for path in (f"/q/{token}/", f"/invite/{token}/", f"/webhooks/stripe/{token}/"):
+        line = redact(f'GET {path}accept/ HTTP/1.1" 410')
+        assert token not in line and "***" in line
+
+
+def test_gunicorn_access_log_is_redacted():
+    """The access logger used by gunicorn.conf.py masks the token of a share page."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from mspercury.gunicorn_logging import RedactingLogger
+
+    token = "pQ3x_Vd9Kk2mZt0aL7bN5cR8sW1yE4uH6jF0gT2iO9"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/q/{token}/",
+        "PATH_INFO": f"/q/{token}/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+        "QUERY_STRING": "",
+    }
+    atoms = RedactingLogger(Config()).atoms(
+        SimpleNamespace(status="200 OK", sent=10, headers=[]), {}, environ, timedelta(seconds=0)
+    )
+    assert token not in atoms["r"] and token not in atoms["U"]

@@ -1,0 +1,6 @@
+# Gunicorn settings for production (docker-compose and the Dockerfile use this file).
+bind = "0.0.0.0:8000"
+workers = 3
+accesslog = "-"
+# Access-log lines never carry share-link, invite or webhook tokens.
+logger_class = "mspercury.gunicorn_logging.RedactingLogger"
