@@ -70,14 +70,7 @@ def reconcile(connection: StripeConnection, *, now=None) -> dict:
 def _from_events(connection, client, since) -> dict:
     missed = processed = 0
     params = {"limit": 100, "created": {"gte": int(since.timestamp())}, "types": sorted(HANDLERS)}
-    listing = call(lambda: client.v1.events.list(params))
-    events = []
-    while True:
-        events.extend(listing.data)
-        if not listing.has_more:
-            break
-        last = listing.data[-1].id
-        listing = call(lambda last=last: client.v1.events.list({**params, "starting_after": last}))
+    events = list(_all(client.v1.events, params))
     for event in sorted(events, key=lambda e: e.created):
         # Back to Stripe's wire format (decimals are strings there) before storing.
         payload = json.loads(json.dumps(event.to_dict(), default=str))

@@ -16,7 +16,7 @@ from customers.models import Customer
 from integrations.models import StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client
-from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.errors import StripeFailure
 from quotes.models import Quote
 
 
@@ -65,7 +65,7 @@ def _retrieve(fn):
     try:
         return call(fn)
     except StripeFailure as failure:
-        if failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing":
+        if failure.is_missing:
             return None
         raise
 

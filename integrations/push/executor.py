@@ -384,10 +384,6 @@ def _remember(ctx: Context, kind: str, local_ref: str, stripe_id: str, currency:
     )
 
 
-def _is_missing(failure: StripeFailure) -> bool:
-    return failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing"
-
-
 def run_customer(ctx: Context, op: Operation):
     payload = op.params["payload"]
     tax_ids = op.params["tax_ids"]
@@ -402,7 +398,7 @@ def run_customer(ctx: Context, op: Operation):
             try:
                 customer = ctx.call(lambda: client.v1.customers.retrieve(mapping.stripe_id))
             except StripeFailure as failure:
-                if not _is_missing(failure):
+                if not failure.is_missing:
                     raise
             if customer is not None and getattr(customer, "deleted", False):
                 customer = None
@@ -481,7 +477,7 @@ def _sync_tax_ids(ctx: Context, customer_id: str, customer_ref: str, wanted: lis
             try:
                 ctx.call(lambda t=tax_id: ctx.client.v1.customers.tax_ids.delete(customer_id, t.id))
             except StripeFailure as failure:
-                if not _is_missing(failure):
+                if not failure.is_missing:
                     raise
             ours[tax_id.id].delete()
     for tax_type, value in wanted_pairs - set(have):

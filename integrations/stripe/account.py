@@ -180,7 +180,7 @@ def sees_customer(api_key: str, customer_id: str) -> bool | None:
     try:
         call(lambda: client.v1.customers.retrieve(customer_id))
     except StripeFailure as failure:
-        if failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing":
+        if failure.is_missing:
             return False
         return None
     return True

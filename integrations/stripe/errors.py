@@ -44,6 +44,11 @@ class StripeFailure(Exception):
         return self.kind in RETRYABLE
 
     @property
+    def is_missing(self) -> bool:
+        """Stripe does not know the object (deleted, or never in this account)."""
+        return self.kind == FailureKind.INVALID_REQUEST and self.code == "resource_missing"
+
+    @property
     def users_to_fix(self) -> bool:
         return self.kind in (
             FailureKind.AUTHENTICATION,

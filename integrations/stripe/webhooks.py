@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from integrations.stripe.client import API_VERSION, call, make_client
-from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.errors import StripeFailure
 
 # Every event type the product handles (later issues process them; all are stored on arrival).
 HANDLED_EVENTS = [
@@ -61,6 +61,6 @@ def delete_endpoint(api_key: str, endpoint_id: str) -> None:
     try:
         call(lambda: client.v1.webhook_endpoints.delete(endpoint_id))
     except StripeFailure as failure:
-        if failure.kind == FailureKind.INVALID_REQUEST and failure.code == "resource_missing":
+        if failure.is_missing:
             return
         raise
