@@ -17,6 +17,7 @@ from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.sync import apply_invoice, apply_subscription
+from mspercury import tenancy
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +26,23 @@ OVERLAP = timedelta(minutes=30)
 
 
 def reconcile_all() -> dict:
+    """Reconcile every connected workspace, each inside its own workspace alone."""
+    # Which workspaces are connected is the only cross-tenant read here.
+    with tenancy.system_context():
+        workspaces = list(
+            StripeConnection.objects.values_list("workspace_id", "workspace__public_id")
+        )
     results = {}
-    for connection in StripeConnection.objects.select_related("workspace"):
-        try:
-            results[str(connection.workspace.public_id)] = reconcile(connection)
-        except StripeFailure as failure:
-            logger.warning("reconciliation of %s failed: %s", connection.workspace_id, failure)
-            results[str(connection.workspace.public_id)] = {"error": failure.message}
+    for workspace_id, public_id in workspaces:
+        with tenancy.workspace_context(workspace_id):
+            connection = StripeConnection.objects.select_related("workspace").first()
+            if connection is None:  # disconnected meanwhile
+                continue
+            try:
+                results[str(public_id)] = reconcile(connection)
+            except StripeFailure as failure:
+                logger.warning("reconciliation of %s failed: %s", workspace_id, failure)
+                results[str(public_id)] = {"error": failure.message}
     return results
 
 

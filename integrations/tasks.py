@@ -1,25 +1,34 @@
+"""Celery tasks of the Stripe integration. Ids in, reload, safe to run twice.
+
+Tenant tasks take their workspace's id first and run inside it (row-level security); only the
+beat task that walks every connection starts in the system role, and only to list them.
+"""
+
 from celery import shared_task
 
 from integrations.stripe.errors import StripeFailure
+from mspercury.tenancy import workspace_context
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def process_stripe_event(self, event_pk: int) -> str:
+def process_stripe_event(self, workspace_pk: int, event_pk: int) -> str:
     """Apply a stored webhook event to the mirror (idempotent; safe to run twice)."""
     from integrations.events import process_event
 
     try:
-        return process_event(event_pk)
+        with workspace_context(workspace_pk):
+            return process_event(event_pk)
     except StripeFailure as failure:  # only retryable failures get here
         raise self.retry(countdown=min(300, 10 * 2**self.request.retries)) from failure
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_push(push_pk: int) -> str:
+def run_push(workspace_pk: int, push_pk: int) -> str:
     """Execute (or resume) a push. Safe to deliver twice: the executor is exactly-once."""
     from integrations.push.executor import execute_push
 
-    return execute_push(push_pk)
+    with workspace_context(workspace_pk):
+        return execute_push(push_pk)
 
 
 @shared_task

@@ -18,7 +18,7 @@ from integrations.stripe.account import REQUIRED_SCOPES
 from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.tasks import process_stripe_event
-from mspercury import audit, ratelimit
+from mspercury import audit, ratelimit, tenancy
 from mspercury.access import (
     admin_required,
     get_for_workspace,
@@ -180,10 +180,10 @@ def stripe_webhook_secret(request):
     return _page(request, secret_form=form, status=400)
 
 
-def _enqueue_processing(event_pk: int) -> None:
+def _enqueue_processing(workspace_pk: int, event_pk: int) -> None:
     # Stripe must get its 2xx once the event is stored; processing problems stay on the row.
     try:
-        process_stripe_event.delay(event_pk)
+        process_stripe_event.delay(workspace_pk, event_pk)
     except Exception:
         logger.exception("processing of stored Stripe event %s failed", event_pk)
 
@@ -194,11 +194,19 @@ def stripe_webhook(request, token):
     """Webhook intake: verify with this workspace's secret, store once, answer fast."""
     if not ratelimit.hit("webhook", token[:16], 600, 60):
         return JsonResponse({"error": "rate limited"}, status=429)
-    connection = (
-        StripeConnection.objects.select_related("workspace").filter(webhook_token=token).first()
-    )
+    # The token is the only thing that names the workspace: look it up across tenants, then
+    # do everything else inside that workspace alone.
+    with tenancy.system_context():
+        connection = (
+            StripeConnection.objects.select_related("workspace").filter(webhook_token=token).first()
+        )
     if connection is None:
         raise Http404
+    with tenancy.workspace_context(connection.workspace_id):
+        return _receive(request, connection)
+
+
+def _receive(request, connection: StripeConnection):
     secret = connection.webhook_secret
     if not secret:
         return HttpResponseBadRequest("No webhook signing secret is configured.")
@@ -216,7 +224,7 @@ def stripe_webhook(request, token):
         return HttpResponseBadRequest("Event mode does not match the connected key.")
     row, created = actions.store_event(connection, payload)
     if created:
-        transaction.on_commit(lambda: _enqueue_processing(row.pk))
+        transaction.on_commit(lambda: _enqueue_processing(row.workspace_id, row.pk))
     return JsonResponse({"received": True, "duplicate": not created})
 
 
@@ -251,7 +259,7 @@ def stripe_event_replay(request, event_id):
         "stripe.event_replayed",
         f"Stripe event {event.event_id} ({event.event_type}) replayed",
     )
-    transaction.on_commit(lambda: _enqueue_processing(event.pk))
+    transaction.on_commit(lambda: _enqueue_processing(event.workspace_id, event.pk))
     messages.success(request, _("Event queued for processing again."))
     return redirect("integrations:stripe_events")
 

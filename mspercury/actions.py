@@ -8,17 +8,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mspercury import audit
+from mspercury import audit, tenancy
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
 
 
 @transaction.atomic
 def do_create_workspace(user: User, name: str, request=None) -> Workspace:
     workspace = Workspace.objects.create(name=name, default_language=user.language or "en")
-    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    user.last_workspace = workspace
-    user.save(update_fields=["last_workspace"])
-    audit.record(request, workspace, "workspace.created", f"Workspace “{name}” created", actor=user)
+    with tenancy.workspace_context(workspace, user):
+        Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+        user.last_workspace = workspace
+        user.save(update_fields=["last_workspace"])
+        audit.record(
+            request, workspace, "workspace.created", f"Workspace “{name}” created", actor=user
+        )
     return workspace
 
 

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MspercuryConfig(AppConfig):
     name = "mspercury"
     verbose_name = "MSPercury"
+
+    def ready(self):
+        from mspercury.dbroles import grant_after_migrate
+
+        post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="mspercury-grants")

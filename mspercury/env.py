@@ -64,7 +64,7 @@ def parse_database_url(name: str, url: str) -> dict:
         except ValueError:
             raise ImproperlyConfigured(f"{name}={_mask(url)!r} has an invalid port") from None
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "mspercury.db",  # PostgreSQL + the tenancy for row-level security
             "NAME": db_name,
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

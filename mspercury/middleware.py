@@ -1,3 +1,6 @@
+from django.db import transaction
+
+from mspercury import tenancy
 from mspercury.models import Membership
 
 SESSION_WORKSPACE_KEY = "mspercury_workspace"
@@ -22,12 +25,26 @@ def current_membership(request):
 
 
 class WorkspaceMiddleware:
-    """Attach ``request.membership`` and ``request.workspace`` (the active tenant)."""
+    """Attach ``request.membership`` and ``request.workspace`` (the active tenant), and run the
+    rest of the request — the view and the rendering of its template — in one transaction that
+    is fenced to that workspace (row-level security reads it through ``mspercury.tenancy``).
+
+    Anonymous and workspace-less requests see no tenant rows at all; public pages resolve
+    their token in ``system_context()`` and then enter the token's workspace.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.membership = current_membership(request)
+        user = request.user if request.user.is_authenticated else None
+        with tenancy.user_context(user):
+            request.membership = current_membership(request)
         request.workspace = request.membership.workspace if request.membership else None
-        return self.get_response(request)
+        if request.workspace is not None:
+            scope = tenancy.workspace_context(request.workspace, user)
+        else:
+            scope = tenancy.user_context(user)
+        # No savepoint: in production this is the outermost block; it only nests in tests.
+        with scope, transaction.atomic(savepoint=False):
+            return self.get_response(request)

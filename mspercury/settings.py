@@ -108,6 +108,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Row-level security (PostgreSQL): the app logs in as a role that owns nothing and may not
+# bypass RLS; cross-tenant jobs switch explicitly to the system role (see mspercury/tenancy.py).
+MSPERCURY_DB_APP_ROLE = env_str("MSPERCURY_DB_APP_ROLE", "mspercury_app")
+MSPERCURY_DB_SYSTEM_ROLE = env_str("MSPERCURY_DB_SYSTEM_ROLE", "mspercury_system")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -63,7 +63,7 @@ def queue_rendering(document) -> bool:
         QuoteDocument: tasks.render_quote_document,
         AssessmentReport: tasks.render_assessment_report,
     }[model]
-    transaction.on_commit(lambda: task.delay(document.pk))
+    transaction.on_commit(lambda: task.delay(document.workspace_id, document.pk))
     return True
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
+from mspercury import dbroles, tenancy
 from mspercury.models import Membership, Role, User, Workspace
 
 pytest_plugins = ["tests.stripe_emulator_fixtures"]
@@ -37,11 +39,45 @@ def _compiled_translations():
         translation_file_changed(sender=None, file_path=compiled[0])  # drop stale catalogs
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Migrate as the owner (postgres), then run every test as the app role, as production
+    does: row-level security binds all the code under test (see mspercury/tenancy.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    owner = connection.settings_dict["USER"]
+    app_role, _system = dbroles.role_names()
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            dbroles.create_roles(cursor)
+            dbroles.grant_privileges(cursor)
+            # Only tests flush tables between transactional tests (TRUNCATE is not data rights).
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app_role}"')
+        connection.close()
+        connection.settings_dict["USER"] = app_role
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    connection.settings_dict["USER"] = owner
+
+
+@pytest.fixture(autouse=True)
+def _tests_set_up_as_system():
+    """The test's own set-up and assertions may read every workspace; the code under test
+    chooses its tenancy itself (each request, task and public page enters its own)."""
+    with tenancy.system_context():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
+    translation.deactivate()  # a request's language never leaks into the next test
 
 
 @pytest.fixture

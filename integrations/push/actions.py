@@ -16,7 +16,7 @@ class PushRefused(Exception):
 def _enqueue(push: Push) -> None:
     from integrations.tasks import run_push
 
-    transaction.on_commit(lambda: run_push.delay(push.pk))
+    transaction.on_commit(lambda: run_push.delay(push.workspace_id, push.pk))
 
 
 def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tuple[Push, bool]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from mspercury import audit, ratelimit
+from mspercury import audit, ratelimit, tenancy
 from mspercury.access import mark_2fa_verified
 from mspercury.actions import do_signup
 from mspercury.forms import CodeForm, LoginForm, ProfileForm, SignupForm
@@ -50,16 +50,21 @@ def _complete_login(request, user, device=None):
         otp_login(request, device)
         mark_2fa_verified(request)
     if user.last_workspace_id:
-        audit.record(
-            request,
-            user.last_workspace,
-            "auth.sign_in",
-            f"{user.email} signed in",
-            actor=user,
-            two_factor=device is not None,
-        )
+        with tenancy.workspace_context(user.last_workspace_id, user):
+            _record_sign_in(request, user, device)
     target = request.session.pop(PENDING_NEXT_KEY, None) or _safe_next(request)
     return _set_language(HttpResponseRedirect(target), user.language)
+
+
+def _record_sign_in(request, user, device) -> None:
+    audit.record(
+        request,
+        user.last_workspace,
+        "auth.sign_in",
+        f"{user.email} signed in",
+        actor=user,
+        two_factor=device is not None,
+    )
 
 
 @sensitive_post_parameters("password")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from mspercury import audit, ratelimit
+from mspercury import audit, ratelimit, tenancy
 from mspercury.access import admin_required, get_for_workspace, workspace_required
 from mspercury.actions import (
     TeamError,
@@ -166,14 +166,21 @@ def invite_accept(request, token):
     if not ratelimit.hit("invite-page", audit.client_ip(request) or "unknown", limit, window):
         return _invite_page(request, {"state": "limited"}, status=429)
 
-    invite = (
-        Invite.objects.select_related("workspace", "invited_by")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    # The token is the only thing that names the workspace: look it up across tenants, then
+    # serve the page inside that workspace alone.
+    with tenancy.system_context():
+        invite = (
+            Invite.objects.select_related("workspace", "invited_by")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
     if invite is None:
         return _invite_page(request, {"state": "unknown"}, status=404)
+    with tenancy.workspace_context(invite.workspace_id):
+        return _invite_flow(request, invite)
 
+
+def _invite_flow(request, invite):
     user = request.user
     context = {"invite": invite, "workspace_name": invite.workspace.name}
     if not invite.is_usable:

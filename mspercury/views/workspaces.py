@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from mspercury import audit
+from mspercury import audit, tenancy
 from mspercury.access import admin_required, workspace_required
 from mspercury.actions import do_create_workspace
 from mspercury.forms import WorkspaceCreateForm
@@ -36,12 +36,13 @@ def workspace_switch(request, workspace_id):
     request.session[SESSION_WORKSPACE_KEY] = str(membership.workspace.public_id)
     request.user.last_workspace = membership.workspace
     request.user.save(update_fields=["last_workspace"])
-    audit.record(
-        request,
-        membership.workspace,
-        "workspace.switched",
-        f"{request.user.email} switched to this workspace",
-    )
+    with tenancy.workspace_context(membership.workspace, request.user):
+        audit.record(
+            request,
+            membership.workspace,
+            "workspace.switched",
+            f"{request.user.email} switched to this workspace",
+        )
     return redirect("dashboard")
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from mspercury import audit, ratelimit
+from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
 from quotes import sharing
 from quotes.access import access_quote
@@ -140,11 +140,17 @@ def _open_link(view, methods, request, token):
     limit, window = RATE_PER_IP
     if not ratelimit.hit("share-ip", audit.client_ip(request) or "unknown", limit, window):
         return _message_page(request, "limited", status=429)
-    link = sharing.find_link(token)
+    # The token is the only thing that names the workspace: look it up across tenants, then
+    # serve the page inside that workspace alone.
+    with tenancy.system_context():
+        link = sharing.find_link(token)
     if link is None:
         return _message_page(request, "unknown", status=404)
     # From here on the pages speak the customer's language, whatever the browser asks for.
-    with translation.override(document_language(link.quote.customer.language)):
+    with (
+        tenancy.workspace_context(link.workspace_id),
+        translation.override(document_language(link.quote.customer.language)),
+    ):
         response = _open_known_link(view, methods, request, link, token)
         response.headers["Content-Language"] = translation.get_language()
     return response

@@ -76,7 +76,7 @@ def test_it_keeps_english_for_users_who_did_not_choose_german(client_for, bob):
     assert "Kunden" not in nav
 
 
-def test_it_shows_the_login_page_in_german_for_accept_language_de(client):
+def test_it_shows_the_login_page_in_german_for_accept_language_de(client, db):
     """An anonymous visitor whose browser asks for German gets a German sign-in page."""
     html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5").content.decode()
     assert '<html lang="de">' in html
@@ -86,7 +86,7 @@ def test_it_shows_the_login_page_in_german_for_accept_language_de(client):
     assert "Arbeitsbereich erstellen" in html
 
 
-def test_it_shows_the_login_page_in_english_for_accept_language_en(client):
+def test_it_shows_the_login_page_in_english_for_accept_language_en(client, db):
     """English stays English."""
     html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "<h1>Sign in</h1>" in html

@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from mspercury import tenancy
 from mspercury.actions import TeamError, do_accept_invite, do_invite
 from mspercury.middleware import SESSION_WORKSPACE_KEY
 from mspercury.models import AuditEvent, Invite, Membership, Role, User, hash_token
@@ -303,7 +304,8 @@ def test_it_accepts_concurrent_submits_once(alice, alpha, charlie):
     def accept():
         try:
             barrier.wait()
-            do_accept_invite(Invite.objects.get(pk=invite.pk), charlie)
+            with tenancy.workspace_context(alpha):  # as the invite page enters it
+                do_accept_invite(Invite.objects.get(pk=invite.pk), charlie)
             outcomes.append("joined")
         except TeamError:
             outcomes.append("refused")

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from customers.models import Customer
+from mspercury import tenancy
 from quotes import actions
 from quotes.models import Quote, QuoteNumberCounter
 
@@ -48,9 +49,12 @@ def test_it_numbers_concurrent_creations_gaplessly(alpha, alice, acme):
     numbers 1..36, no gap, no duplicate."""
     assert connection.vendor == "postgresql"
     today = date(2026, 3, 1)
-    numbers = _create_in_parallel(
-        lambda: actions.do_create_quote(alpha, acme, user=alice, today=today).number, THREADS
-    )
+
+    def make():
+        with tenancy.workspace_context(alpha, alice):  # as a request of Alpha's would
+            return actions.do_create_quote(alpha, acme, user=alice, today=today).number
+
+    numbers = _create_in_parallel(make, THREADS)
     expected = [f"Q-2026-{n:04d}" for n in range(1, THREADS * PER_THREAD + 1)]
     assert sorted(numbers) == expected
     assert sorted(Quote.objects.filter(workspace=alpha).values_list("number", flat=True)) == (
@@ -71,7 +75,8 @@ def test_it_numbers_workspaces_independently_under_concurrency(alpha, alice, acm
         with turn_lock:
             mine = next(turn) % 2
         workspace, customer = (alpha, acme) if mine else (charlie_ws, globex)
-        return workspace.pk, actions.do_create_quote(workspace, customer, today=today).number
+        with tenancy.workspace_context(workspace):
+            return workspace.pk, actions.do_create_quote(workspace, customer, today=today).number
 
     results = _create_in_parallel(make, 8)
     for workspace in (alpha, charlie_ws):

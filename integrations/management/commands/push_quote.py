@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from integrations.models import Push
 from integrations.push.actions import PushRefused, do_retry_push, do_start_push
 from integrations.push.executor import build_plan, execute_push
+from mspercury import tenancy
 from quotes.models import Quote
 
 
@@ -20,15 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--preview", action="store_true", help="show the plan; send nothing")
 
     def handle(self, *args, number, workspace=None, send_now=False, preview=False, **options):
-        quotes = Quote.objects.select_related("workspace", "customer").filter(number=number)
-        if workspace:
-            quotes = quotes.filter(workspace__public_id=workspace)
-        found = list(quotes[:2])
+        # An operator's command names a quote, not a workspace: find it across tenants, then
+        # do everything else inside its workspace alone.
+        with tenancy.system_context():
+            quotes = Quote.objects.filter(number=number)
+            if workspace:
+                quotes = quotes.filter(workspace__public_id=workspace)
+            found = list(quotes.values_list("pk", "workspace_id")[:2])
         if not found:
             raise CommandError(f"No quote {number}.")
         if len(found) > 1:
             raise CommandError(f"Several workspaces have a quote {number}; pass --workspace.")
-        quote = found[0]
+        quote_pk, workspace_pk = found[0]
+        with tenancy.workspace_context(workspace_pk):
+            quote = Quote.objects.select_related("workspace", "customer").get(pk=quote_pk)
+            self._push(quote, send_now=send_now, preview=preview)
+
+    def _push(self, quote, *, send_now, preview):
         connection = getattr(quote.workspace, "stripe_connection", None)
         if connection is None:
             raise CommandError("The quote's workspace has no Stripe connection.")

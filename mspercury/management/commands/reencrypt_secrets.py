@@ -7,7 +7,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from mspercury import secrets
+from mspercury import secrets, tenancy
 
 
 class Command(BaseCommand):
@@ -21,7 +21,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=200)
 
-    def handle(self, *args, dry_run: bool = False, batch_size: int = 200, **options):
+    def handle(self, *args, **options):
+        # Key rotation covers every workspace's secrets: the one job that must see them all.
+        with tenancy.system_context():
+            self._handle(**options)
+
+    def _handle(self, *, dry_run: bool = False, batch_size: int = 200, **options):
         apps.check_models_ready()  # every EncryptedSecret has registered itself by now
         ring = secrets.get_keyring()
         self.stdout.write(f"Current key: {ring.current_id}" + (" (dry run)" if dry_run else ""))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from mspercury import tenancy
 from mspercury.actions import do_signup
 from mspercury.models import User
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             workspace.save()
             from mspercury.demo import seed_workspace
 
-            seed_workspace(workspace, user)
+            with tenancy.workspace_context(workspace, user):
+                seed_workspace(workspace, user)
         self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/"))
         self.stdout.write(f"  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -10,6 +10,7 @@ from billing.money import line_net, to_minor_units
 from integrations.models import Push, PushStep, StripeObjectMap
 from integrations.push.actions import do_retry_push, do_start_push
 from integrations.push.executor import execute_push
+from mspercury import tenancy
 from quotes.actions import do_create_quote
 from tests.integrations.push.conftest import accept, add, service
 
@@ -160,7 +161,8 @@ def test_ten_simultaneous_clicks_make_one_push(connection, mixed_quote, alice):
     def click():
         try:
             barrier.wait()
-            pushes.append(do_start_push(None, mixed_quote, actor=alice)[0].pk)
+            with tenancy.workspace_context(mixed_quote.workspace_id, alice):
+                pushes.append(do_start_push(None, mixed_quote, actor=alice)[0].pk)
         finally:
             db_connection.close()
 

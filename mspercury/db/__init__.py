@@ -1,0 +1,1 @@
+"""PostgreSQL backend that carries the current tenancy to the server (see mspercury.tenancy)."""
