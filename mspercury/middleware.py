@@ -1,4 +1,6 @@
-from django.db import transaction
+from contextlib import nullcontext
+
+from django.db import connection, transaction
 
 from mspercury import tenancy
 from mspercury.models import Membership
@@ -45,6 +47,14 @@ class WorkspaceMiddleware:
             scope = tenancy.workspace_context(request.workspace, user)
         else:
             scope = tenancy.user_context(user)
-        # No savepoint: in production this is the outermost block; it only nests in tests.
-        with scope, transaction.atomic(savepoint=False):
+        with scope, _request_transaction():
             return self.get_response(request)
+
+
+def _request_transaction():
+    """PostgreSQL: one transaction per request, so its tenancy is SET LOCAL and ends with it.
+    No savepoint: in production this is the outermost block; it only nests in tests. The
+    SQLite demo has no row-level security and keeps Django's autocommit."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    return transaction.atomic(savepoint=False)
