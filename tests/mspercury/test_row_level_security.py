@@ -160,3 +160,29 @@ def test_migrations_ran_as_the_owner_not_the_app(db):
         ).exists()
     with tenancy.no_workspace(), pytest.raises(DatabaseError), transaction.atomic():
         _fetch("CREATE TABLE app_may_not_create (id int)")
+
+
+def test_the_deployment_check_passes_for_the_app_role(db):
+    from mspercury.checks import check_app_role
+
+    with tenancy.no_workspace():
+        assert check_app_role(databases=["default"]) == []
+
+
+@pytest.mark.parametrize(
+    ("superuser", "bypass", "owned", "expected"),
+    [
+        (False, False, 0, []),
+        (True, False, 0, ["superuser"]),
+        (False, True, 0, ["BYPASSRLS"]),
+        (False, False, 12, ["owns 12 tables"]),
+        (True, True, 3, ["superuser", "BYPASSRLS", "owns 3 tables"]),
+    ],
+)
+def test_the_deployment_check_names_each_wrong_login(superuser, bypass, owned, expected):
+    from mspercury.checks import role_problems
+
+    problems = role_problems("mspercury", superuser, bypass, owned)
+    assert len(problems) == len(expected)
+    for problem, words in zip(problems, expected, strict=True):
+        assert words in problem
