@@ -51,6 +51,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# The demo's SQLite serves the web server, in-process tasks and webhook deliveries at once:
+# writers queue (IMMEDIATE takes the write lock up front instead of failing on the upgrade from
+# a read), wait up to 20 s for each other, and WAL lets readers go on during a write.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
 def parse_database_url(name: str, url: str) -> dict:
     """Turn postgres://user:pass@host:port/db or sqlite:///path into a DATABASES entry."""
     parsed = urlparse(url)
@@ -81,7 +91,7 @@ def parse_database_url(name: str, url: str) -> dict:
             path = path[1:]
         if not path:
             raise ImproperlyConfigured(f"{name}={url!r} names no database file")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     raise ImproperlyConfigured(
         f"{name}={_mask(url)!r} is not supported; use postgres://user:pass@host:5432/db "
         "or sqlite:///path/to/db.sqlite3"
