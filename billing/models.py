@@ -20,6 +20,18 @@ class ExternalStatus(models.TextChoices):
     DELETED = "DELETED", _("Deleted")
 
 
+class Ownership(models.TextChoices):
+    """Whose a mirrored Stripe object is, for the workspace whose row it is.
+
+    Another workspace's objects are never stored; nobody's (made in the Stripe Dashboard for a
+    customer no workspace knows) are kept apart; unverified rows predate the rule and wait for
+    reconciliation to re-read them. Only ours are shown as a customer's invoices or revenue."""
+
+    OURS = "ours", _("Ours")
+    UNLINKED = "unlinked", _("Unlinked in Stripe")
+    UNVERIFIED = "unverified", _("Not verified yet")
+
+
 class StripeInvoice(models.Model):
     """Our mirror of an invoice in the workspace's Stripe account (amounts in minor units)."""
 
@@ -61,12 +73,15 @@ class StripeInvoice(models.Model):
     due_date = models.DateTimeField(null=True, blank=True)
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     invoice_pdf = models.URLField(max_length=500, blank=True)
+    ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.OURS)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["account_ref", "stripe_id"], name="one_invoice_mirror")
+            models.UniqueConstraint(
+                fields=["workspace", "account_ref", "stripe_id"], name="one_invoice_mirror"
+            )
         ]
         indexes = [models.Index(fields=["workspace", "status", "created"])]
 
@@ -112,13 +127,14 @@ class StripeSubscription(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(null=True, blank=True)
+    ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.OURS)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account_ref", "stripe_id"], name="one_subscription_mirror"
+                fields=["workspace", "account_ref", "stripe_id"], name="one_subscription_mirror"
             )
         ]
 

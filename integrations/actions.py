@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations import ownership
 from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
 from integrations.stripe.account import (
     KeyFormatError,
@@ -24,6 +26,7 @@ from integrations.stripe.account import (
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.stripe.webhooks import delete_endpoint, register_endpoint
 from mspercury import audit
+from mspercury.tenancy import system_context
 
 
 class ConnectionError_(Exception):
@@ -319,26 +322,54 @@ def _secret_key_warning() -> str:
 
 def store_event(
     connection: StripeConnection, event: dict, *, touch: bool = True
-) -> tuple[StripeEvent, bool]:
-    """Store a verified event once per account and event id. Returns (row, created)."""
+) -> tuple[StripeEvent | None, bool]:
+    """Store a verified event once per workspace, account and event id. Returns (row, created);
+    (None, False) for another workspace's event: answered, but nothing of it is kept."""
+    if touch:  # a delivery (not reconciliation) proves the endpoint receives events
+        StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+    if event_ownership(connection, event) == ownership.FOREIGN:
+        return None, False
     created_ts = event.get("created")
     defaults = {
-        "workspace": connection.workspace,
         "event_type": event.get("type", ""),
         "livemode": bool(event.get("livemode")),
         "api_version": event.get("api_version") or "",
         "created": datetime.fromtimestamp(created_ts, tz=UTC) if created_ts else None,
         "payload": event,
     }
+    lookup = {
+        "workspace": connection.workspace,
+        "stripe_account": connection.account_ref,
+        "event_id": event["id"],
+    }
     try:
         with transaction.atomic():
-            row, created = StripeEvent.objects.get_or_create(
-                stripe_account=connection.account_ref, event_id=event["id"], defaults=defaults
-            )
+            row, created = StripeEvent.objects.get_or_create(**lookup, defaults=defaults)
     except IntegrityError:
-        return StripeEvent.objects.get(
-            stripe_account=connection.account_ref, event_id=event["id"]
-        ), False
-    if touch:  # a delivery (not reconciliation) proves the endpoint receives events
-        StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+        return StripeEvent.objects.get(**lookup), False
     return row, created
+
+
+def event_ownership(connection: StripeConnection, event: dict) -> str:
+    """Whose the event's object is, judged from the payload alone (OURS, FOREIGN, NOBODY)."""
+    from integrations.sync import ownership_of
+
+    obj = (event.get("data") or {}).get("object") or {}
+    return ownership_of(connection, obj)
+
+
+def other_workspaces_on_account(connection: StripeConnection) -> int:
+    """How many other workspaces use the same Stripe account and mode (a count, no names)."""
+    keys = {connection.account_ref}
+    if connection.account_id:
+        keys.add(connection.account_id)
+    # The only cross-tenant read here: how many, never which.
+    with system_context():
+        return (
+            StripeConnection.objects.filter(mode=connection.mode)
+            .filter(Q(account_identity__in=keys) | Q(account_id__in=keys))
+            .exclude(workspace_id=connection.workspace_id)
+            .values("workspace_id")
+            .distinct()
+            .count()
+        )

@@ -6,19 +6,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Notification
+from billing.models import Notification, Ownership
 from billing.money import from_minor_units
 from billing.notify import notify
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
-from integrations.sync import sync_invoice, sync_subscription
+from integrations.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
+
+FOREIGN = "foreign"
 
 
 def _invoice(event: StripeEvent, connection: StripeConnection, client):
     invoice_id = event.payload["data"]["object"]["id"]
     mirror = sync_invoice(connection, invoice_id, client)
-    if event.event_type == "invoice.payment_failed" and mirror is not None:
+    if (
+        event.event_type == "invoice.payment_failed"
+        and mirror is not None
+        and mirror.ownership == Ownership.OURS
+    ):
         who = mirror.customer.company_name if mirror.customer else mirror.stripe_customer_id
         amount = f"{from_minor_units(mirror.amount_remaining, mirror.currency)} {mirror.currency}"
         notify(
@@ -58,7 +64,8 @@ HANDLERS = {
 
 
 def process_event(event_pk: int) -> str:
-    """Apply one stored event. Returns its new status; retryable Stripe failures raise."""
+    """Apply one stored event. Returns its new status (FOREIGN: the event was another
+    workspace's and is deleted); retryable Stripe failures raise."""
     event = StripeEvent.objects.select_related("workspace").filter(pk=event_pk).first()
     if event is None:
         return "missing"
@@ -77,6 +84,11 @@ def process_event(event_pk: int) -> str:
     try:
         with transaction.atomic():
             handler(event, connection, make_client(connection.api_key))
+    except ForeignObject as foreign:
+        # Another workspace's object (seen only on the re-read): keep nothing of it.
+        forget_foreign(connection, foreign)
+        StripeEvent.objects.filter(pk=event.pk).delete()
+        return FOREIGN
     except StripeFailure as failure:
         _failed(event, failure.message)
         if failure.retryable:

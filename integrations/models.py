@@ -130,7 +130,8 @@ class StripeEvent(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["stripe_account", "event_id"], name="one_stored_event_per_account"
+                fields=["workspace", "stripe_account", "event_id"],
+                name="one_stored_event_per_workspace",
             )
         ]
 
@@ -191,7 +192,8 @@ class StripeObjectMap(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account_ref", "mode", "kind", "local_ref"], name="one_stripe_object_each"
+                fields=["workspace", "account_ref", "mode", "kind", "local_ref"],
+                name="one_stripe_object_each",
             )
         ]
         indexes = [models.Index(fields=["workspace", "kind", "local_ref"])]

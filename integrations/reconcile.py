@@ -9,14 +9,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Notification, StripeInvoice, StripeSubscription
+from billing.models import Notification, Ownership, StripeInvoice, StripeSubscription
 from billing.notify import notify
 from integrations.actions import store_event
-from integrations.events import HANDLERS, process_event
+from integrations.events import FOREIGN, HANDLERS, process_event
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.sync import apply_invoice, apply_subscription
+from integrations.sync import (
+    ForeignObject,
+    apply_invoice,
+    apply_subscription,
+    forget_foreign,
+    sync_invoice,
+    sync_subscription,
+)
 from mspercury import tenancy
 
 logger = logging.getLogger(__name__)
@@ -60,6 +67,7 @@ def reconcile(connection: StripeConnection, *, now=None) -> dict:
         if failure.kind != FailureKind.PERMISSION:
             raise
         summary = _from_objects(connection, client, since)
+    summary["verified"] = verify_unverified(connection, client)
     StripeConnection.objects.filter(pk=connection.pk).update(last_reconciled_at=now)
     if summary["missed"]:
         notify(
@@ -86,26 +94,43 @@ def _from_events(connection, client, since) -> dict:
         # Back to Stripe's wire format (decimals are strings there) before storing.
         payload = json.loads(json.dumps(event.to_dict(), default=str))
         row, created = store_event(connection, payload, touch=False)
+        if row is None:  # another workspace's event
+            continue
+        if row.status != StripeEvent.Status.PROCESSED:
+            if process_event(row.pk) == FOREIGN:
+                continue
+            processed += 1
         if created:
             missed += 1
-        if row.status != StripeEvent.Status.PROCESSED:
-            process_event(row.pk)
-            processed += 1
     return {"mode": "events", "seen": len(events), "missed": missed, "processed": processed}
 
 
 def _from_objects(connection, client, since) -> dict:
     """Without Events: read, compare Stripe's objects with the mirror directly."""
     changed = 0
-    for subscription in _all(client.v1.subscriptions, {"status": "all", "limit": 100}):
+    # Customers come expanded: their metadata may be an object's only workspace identity.
+    subscription_params = {"status": "all", "limit": 100, "expand": ["data.customer"]}
+    for subscription in _all(client.v1.subscriptions, subscription_params):
         before = _subscription_state(connection, subscription.id)
-        mirror = apply_subscription(connection, subscription)
-        changed += before != _subscription_state(connection, mirror.stripe_id)
-    invoice_params = {"limit": 100, "created": {"gte": int(since.timestamp())}}
+        try:
+            apply_subscription(connection, subscription)
+        except ForeignObject as foreign:
+            forget_foreign(connection, foreign)
+            continue
+        changed += before != _subscription_state(connection, subscription.id)
+    invoice_params = {
+        "limit": 100,
+        "created": {"gte": int(since.timestamp())},
+        "expand": ["data.customer"],
+    }
     for invoice in _all(client.v1.invoices, invoice_params):
         before = _invoice_state(connection, invoice.id)
-        mirror = apply_invoice(connection, invoice)
-        changed += before != _invoice_state(connection, mirror.stripe_id)
+        try:
+            apply_invoice(connection, invoice)
+        except ForeignObject as foreign:
+            forget_foreign(connection, foreign)
+            continue
+        changed += before != _invoice_state(connection, invoice.id)
     return {"mode": "objects", "missed": changed, "processed": changed}
 
 
@@ -119,9 +144,37 @@ def _all(service, params):
         listing = call(lambda last=last: service.list({**params, "starting_after": last}))
 
 
+def verify_unverified(connection, client) -> int:
+    """Re-read every mirror row stored before ownership was checked (see billing migration
+    0003) and claim it, keep it as unlinked, or drop it as another workspace's."""
+    done = 0
+    for model, sync in ((StripeSubscription, sync_subscription), (StripeInvoice, sync_invoice)):
+        rows = model.objects.filter(
+            workspace=connection.workspace,
+            account_ref=connection.account_ref,
+            ownership=Ownership.UNVERIFIED,
+        ).values_list("stripe_id", flat=True)
+        for stripe_id in list(rows):
+            try:
+                sync(connection, stripe_id, client)
+            except ForeignObject as foreign:
+                forget_foreign(connection, foreign)
+            # Gone from Stripe, so nobody can claim it.
+            model.objects.filter(
+                workspace=connection.workspace,
+                account_ref=connection.account_ref,
+                stripe_id=stripe_id,
+                ownership=Ownership.UNVERIFIED,
+            ).delete()
+            done += 1
+    return done
+
+
 def _subscription_state(connection, stripe_id):
     return (
-        StripeSubscription.objects.filter(account_ref=connection.account_ref, stripe_id=stripe_id)
+        StripeSubscription.objects.filter(
+            workspace=connection.workspace, account_ref=connection.account_ref, stripe_id=stripe_id
+        )
         .values_list("status", "amount", "cancel_at_period_end", "ended_at")
         .first()
     )
@@ -129,7 +182,9 @@ def _subscription_state(connection, stripe_id):
 
 def _invoice_state(connection, stripe_id):
     return (
-        StripeInvoice.objects.filter(account_ref=connection.account_ref, stripe_id=stripe_id)
+        StripeInvoice.objects.filter(
+            workspace=connection.workspace, account_ref=connection.account_ref, stripe_id=stripe_id
+        )
         .values_list("status", "amount_paid", "amount_remaining", "attempt_count")
         .first()
     )

@@ -1,7 +1,9 @@
 """Bring Stripe's invoices and subscriptions into our mirror.
 
 Every update re-reads the object from Stripe, so the mirror shows Stripe's current state
-whatever order events arrive in, and applying it twice changes nothing.
+whatever order events arrive in, and applying it twice changes nothing. Each read is checked for
+ownership (integrations/ownership.py): another workspace's objects are never kept, nobody's are
+kept apart as unlinked.
 """
 
 from datetime import UTC, datetime
@@ -10,9 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from billing.mirror import brings_revenue, external_status, monthly_amount
-from billing.models import MrrMovement, StripeInvoice, StripeSubscription
+from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
 from billing.money import exponent
 from customers.models import Customer
+from integrations import ownership
 from integrations.models import StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client
@@ -42,6 +45,32 @@ def _quote(workspace, metadata) -> Quote | None:
         return None
 
 
+def _our_customer_ids(connection: StripeConnection, stripe_customer_ids) -> set[str]:
+    """Which of these Stripe customers our pushes created in the connected account."""
+    wanted = [c for c in stripe_customer_ids if c]
+    if not wanted:
+        return set()
+    return set(
+        StripeObjectMap.objects.filter(
+            workspace=connection.workspace,
+            account_ref=connection.account_ref,
+            mode=connection.mode,
+            kind=StripeObjectMap.Kind.CUSTOMER,
+            stripe_id__in=wanted,
+        ).values_list("stripe_id", flat=True)
+    )
+
+
+def ownership_of(connection: StripeConnection, obj) -> str:
+    """OURS, FOREIGN or NOBODY (see integrations/ownership.py) for this workspace."""
+    ours = _our_customer_ids(connection, [ownership.customer_id(obj)])
+    return ownership.classify(obj, str(connection.workspace.public_id), ours)
+
+
+def _stored_ownership(verdict: str) -> str:
+    return Ownership.OURS if verdict == ownership.OURS else Ownership.UNLINKED
+
+
 def _customer(connection: StripeConnection, stripe_customer_id: str) -> Customer | None:
     local = (
         StripeObjectMap.objects.filter(
@@ -61,6 +90,25 @@ def _customer(connection: StripeConnection, stripe_customer_id: str) -> Customer
     )
 
 
+class ForeignObject(Exception):
+    """The object read from Stripe carries another workspace's identity: keep nothing of it."""
+
+    def __init__(self, model, stripe_id: str):
+        super().__init__(stripe_id)
+        self.model = model
+        self.stripe_id = stripe_id
+
+
+def forget_foreign(connection: StripeConnection, foreign: ForeignObject) -> None:
+    """Drop any row of ours that mirrored another workspace's object (outside the rolled-back
+    transaction that found out)."""
+    foreign.model.objects.filter(
+        workspace=connection.workspace,
+        account_ref=connection.account_ref,
+        stripe_id=foreign.stripe_id,
+    ).delete()
+
+
 def _retrieve(fn):
     try:
         return call(fn)
@@ -70,22 +118,31 @@ def _retrieve(fn):
         raise
 
 
+def _invoices(connection: StripeConnection, stripe_id: str):
+    return StripeInvoice.objects.filter(
+        workspace=connection.workspace, account_ref=connection.account_ref, stripe_id=stripe_id
+    )
+
+
 def sync_invoice(
     connection: StripeConnection, invoice_id: str, client=None
 ) -> StripeInvoice | None:
+    """Re-read one invoice (with its customer, whose metadata may be the only identity)."""
     client = client or make_client(connection.api_key)
-    invoice = _retrieve(lambda: client.v1.invoices.retrieve(invoice_id))
+    invoice = _retrieve(lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer"]}))
     if invoice is None:  # a deleted draft
-        StripeInvoice.objects.filter(
-            account_ref=connection.account_ref, stripe_id=invoice_id
-        ).update(status=StripeInvoice.Status.DELETED, external_status="DELETED")
-        return StripeInvoice.objects.filter(
-            account_ref=connection.account_ref, stripe_id=invoice_id
-        ).first()
+        _invoices(connection, invoice_id).update(
+            status=StripeInvoice.Status.DELETED, external_status="DELETED"
+        )
+        return _invoices(connection, invoice_id).first()
     return apply_invoice(connection, invoice)
 
 
 def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
+    """Mirror an invoice read from Stripe; raises ForeignObject for another workspace's."""
+    verdict = ownership_of(connection, invoice)
+    if verdict == ownership.FOREIGN:
+        raise ForeignObject(StripeInvoice, invoice.id)
     parent = _get(invoice, "parent") or {}
     details = _get(parent, "subscription_details") or {}
     metadata = _get(invoice, "metadata") or {}
@@ -99,7 +156,6 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
     stripe_customer = _get(invoice, "customer", "")
     stripe_customer = stripe_customer if isinstance(stripe_customer, str) else stripe_customer.id
     values = {
-        "workspace": connection.workspace,
         "livemode": bool(_get(invoice, "livemode", False)),
         "number": _get(invoice, "number", ""),
         "stripe_customer_id": stripe_customer,
@@ -120,9 +176,13 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
         "due_date": _ts(_get(invoice, "due_date")),
         "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
         "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",
+        "ownership": _stored_ownership(verdict),
     }
     mirror, _created = StripeInvoice.objects.update_or_create(
-        account_ref=connection.account_ref, stripe_id=invoice.id, defaults=values
+        workspace=connection.workspace,
+        account_ref=connection.account_ref,
+        stripe_id=invoice.id,
+        defaults=values,
     )
     return mirror
 
@@ -130,14 +190,22 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
 def sync_subscription(connection: StripeConnection, subscription_id: str, client=None):
     client = client or make_client(connection.api_key)
     with transaction.atomic():
-        advisory_xact_lock(f"mirror:{connection.account_ref}:{subscription_id}")
-        subscription = _retrieve(lambda: client.v1.subscriptions.retrieve(subscription_id))
+        advisory_xact_lock(
+            f"mirror:{connection.workspace_id}:{connection.account_ref}:{subscription_id}"
+        )
+        subscription = _retrieve(
+            lambda: client.v1.subscriptions.retrieve(subscription_id, {"expand": ["customer"]})
+        )
         if subscription is None:
             return None
         return apply_subscription(connection, subscription)
 
 
 def apply_subscription(connection: StripeConnection, subscription) -> StripeSubscription:
+    """Mirror a subscription read from Stripe; raises ForeignObject for another workspace's."""
+    verdict = ownership_of(connection, subscription)
+    if verdict == ownership.FOREIGN:
+        raise ForeignObject(StripeSubscription, subscription.id)
     items = []
     amount = 0
     monthly = 0
@@ -170,7 +238,6 @@ def apply_subscription(connection: StripeConnection, subscription) -> StripeSubs
     stripe_customer = _get(subscription, "customer", "")
     stripe_customer = stripe_customer if isinstance(stripe_customer, str) else stripe_customer.id
     values = {
-        "workspace": connection.workspace,
         "livemode": bool(_get(subscription, "livemode", False)),
         "stripe_customer_id": stripe_customer,
         "customer": _customer(connection, stripe_customer),
@@ -186,10 +253,14 @@ def apply_subscription(connection: StripeConnection, subscription) -> StripeSubs
         "ended_at": ended_at,
         "current_period_end": _ts(period_end),
         "created": _ts(_get(subscription, "created")),
+        "ownership": _stored_ownership(verdict),
     }
     with transaction.atomic():
         mirror, _created = StripeSubscription.objects.update_or_create(
-            account_ref=connection.account_ref, stripe_id=subscription.id, defaults=values
+            workspace=connection.workspace,
+            account_ref=connection.account_ref,
+            stripe_id=subscription.id,
+            defaults=values,
         )
         _record_movements(mirror, monthly)
     return mirror
@@ -200,7 +271,11 @@ def _month(moment: datetime):
 
 
 def _record_movements(mirror: StripeSubscription, monthly) -> None:
-    """New once when it first brings revenue; churn once when it stops for good."""
+    """New once when it first brings revenue; churn once when it stops for good. Only our
+    subscriptions move our MRR; nobody's (unlinked) never do."""
+    if mirror.ownership != Ownership.OURS:
+        MrrMovement.objects.filter(subscription=mirror).delete()
+        return
     monthly_major = Decimal(monthly).scaleb(-exponent(mirror.currency or "EUR"))
     revenue = brings_revenue(mirror.status, mirror.ended_at is not None)
     started = mirror.created or mirror.synced_at

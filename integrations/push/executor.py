@@ -229,6 +229,7 @@ def _run(push: Push) -> str:
         if subs:
             # The Stripe customer bills in this currency from now on; the next preview knows.
             StripeObjectMap.objects.filter(
+                workspace=push.workspace,
                 account_ref=connection.account_ref,
                 mode=connection.mode,
                 kind=StripeObjectMap.Kind.CUSTOMER,
@@ -297,6 +298,7 @@ def _forget_products(ctx: Context, product_ids: set[str], existing: dict[str, Pu
             product_key = key.removeprefix("product:")
             ctx.recreate_after[product_key] = stripe_id
             StripeObjectMap.objects.filter(
+                workspace=ctx.push.workspace,
                 account_ref=ctx.connection.account_ref,
                 mode=ctx.connection.mode,
                 kind=StripeObjectMap.Kind.PRODUCT,
@@ -363,6 +365,7 @@ def _fail(push: Push, step: PushStep | None, failure: StripeFailure) -> str:
 
 def _map(ctx: Context, kind: str, local_ref: str):
     return StripeObjectMap.objects.filter(
+        workspace=ctx.push.workspace,
         account_ref=ctx.connection.account_ref,
         mode=ctx.connection.mode,
         kind=kind,
@@ -372,12 +375,12 @@ def _map(ctx: Context, kind: str, local_ref: str):
 
 def _remember(ctx: Context, kind: str, local_ref: str, stripe_id: str, currency: str = ""):
     StripeObjectMap.objects.update_or_create(
+        workspace=ctx.push.workspace,
         account_ref=ctx.connection.account_ref,
         mode=ctx.connection.mode,
         kind=kind,
         local_ref=local_ref,
         defaults={
-            "workspace": ctx.push.workspace,
             "stripe_id": stripe_id,
             "currency": currency or "",
         },
@@ -466,6 +469,7 @@ def _sync_tax_ids(ctx: Context, customer_id: str, customer_ref: str, wanted: lis
     ours = {
         m.stripe_id: m
         for m in StripeObjectMap.objects.filter(
+            workspace=ctx.push.workspace,
             account_ref=ctx.connection.account_ref,
             mode=ctx.connection.mode,
             kind=StripeObjectMap.Kind.TAX_ID,

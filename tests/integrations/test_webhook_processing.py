@@ -223,7 +223,13 @@ def test_a_failed_payment_notice_states_zero_decimal_amounts_right(alpha, stripe
     customer = sk.v1.customers.create({"name": "Tanaka KK", "email": "ap@tanaka.example"})
     stripe_api.set_payment_behavior(customer.id, "fail")
     product = sk.v1.products.create({"name": "Setup"})
-    invoice = sk.v1.invoices.create({"customer": customer.id, "currency": "jpy"})
+    invoice = sk.v1.invoices.create(
+        {
+            "customer": customer.id,
+            "currency": "jpy",
+            "metadata": {"mspercury_workspace": str(alpha.public_id)},
+        }
+    )
     sk.v1.invoice_items.create(
         {
             "customer": customer.id,
