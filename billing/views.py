@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing.models import Notification, StripeInvoice
+from billing.models import Notification, Ownership, StripeInvoice
 from customers.models import Customer
 from mspercury.access import get_for_workspace, workspace_required
 
@@ -28,9 +28,9 @@ def _month(value: str):
 
 @workspace_required
 def invoices(request):
-    queryset = StripeInvoice.objects.filter(workspace=request.workspace).select_related(
-        "customer", "quote"
-    )
+    queryset = StripeInvoice.objects.filter(
+        workspace=request.workspace, ownership=Ownership.OURS
+    ).select_related("customer", "quote")
     status = request.GET.get("status", "")
     if status in StripeInvoice.Status.values:
         queryset = queryset.filter(status=status)

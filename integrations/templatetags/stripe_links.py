@@ -52,12 +52,14 @@ def quote_stripe_panel(context, quote):
 @register.inclusion_tag("billing/_invoice_table.html")
 def invoices_of(obj, limit: int = 20):
     """The mirrored Stripe invoices of a quote or a customer (one query)."""
-    from billing.models import StripeInvoice
+    from billing.models import Ownership, StripeInvoice
     from customers.models import Customer
 
     field = "customer" if isinstance(obj, Customer) else "quote"
     invoices = list(
-        StripeInvoice.objects.filter(**{field: obj}).select_related("customer", "quote")[:limit]
+        StripeInvoice.objects.filter(**{field: obj}, ownership=Ownership.OURS).select_related(
+            "customer", "quote"
+        )[:limit]
     )
     return {"invoices": invoices}
 
