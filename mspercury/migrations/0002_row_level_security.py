@@ -87,8 +87,8 @@ class Migration(migrations.Migration):
         ("mspercury", "0001_initial"),
         ("customers", "0001_initial"),
         ("quotes", "0002_documents_assessments"),
-        ("billing", "0001_mirror"),
-        ("integrations", "0004_account_identity"),
+        ("billing", "0003_attribute_mirror_rows"),
+        ("integrations", "0005_workspace_constraints"),
     ]
 
     operations = [migrations.RunPython(enable, disable)]
