@@ -186,6 +186,8 @@ class StripeObjectMap(models.Model):
     local_ref = models.CharField(max_length=200)
     stripe_id = models.CharField(max_length=80)
     currency = models.CharField(max_length=3, blank=True)
+    # SHA-256 of what the last push sent for this object: unchanged data is not sent again.
+    sent_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
