@@ -10,6 +10,8 @@ last run stopped instead of creating anything twice:
   failures the user must fix stop the push with Stripe's message, and Retry resumes there.
 """
 
+import hashlib
+import json
 import logging
 import random
 import time
@@ -35,7 +37,7 @@ from integrations.push.locks import advisory_lock
 from integrations.push.planner import Operation, Plan, Problem, plan_push, resolve
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.stripe.throttle import wait_for_slot
+from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
 
 logger = logging.getLogger(__name__)
@@ -62,12 +64,16 @@ class Context:
     def call(self, fn):
         wait_for_slot(self.connection.account_ref, self.connection.mode)
         self.calls += 1
-        return call(fn)
+        try:
+            return call(fn)
+        except StripeFailure as failure:
+            if failure.kind == FailureKind.RATE_LIMIT:
+                rate_limited(self.connection.account_ref, self.connection.mode)
+            raise
 
-    def key(self, suffix: str) -> str:
-        step = suffix.split(":invoice-metadata")[0]
+    def key(self, step: str) -> str:
         again = ":after-stale-products" if step in self.rekeyed else ""
-        return f"mspercury:{self.push.public_id}:{suffix}{again}"
+        return f"mspercury:{self.push.public_id}:{step}{again}"
 
     def object_key(self, kind: str, ref: str) -> str:
         return f"mspercury:{self.connection.account_ref}:{self.connection.mode}:{kind}:{ref}"
@@ -117,7 +123,11 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
     tax_rate = None
     if not ps.stripe_tax and ps.tax_rate_percent:
         tax_rate = find_tax_rate(connection, ps.tax_rate_percent, ps.tax_country)
-    known = known_stripe(connection, quote, pq.lines, tax_rate_id=tax_rate)
+    # The products a plan needs depend on how its lines convert (a fractional line gets a
+    # product named after its wording), so plan once to learn them, then with what we know.
+    draft = plan_push(pq, customer, ps)
+    keys = {op.key.removeprefix("product:") for op in draft.of_kind("product")}
+    known = known_stripe(connection, quote, keys, tax_rate_id=tax_rate)
     return plan_push(pq, customer, ps, known)
 
 
@@ -373,25 +383,42 @@ def _map(ctx: Context, kind: str, local_ref: str):
     ).first()
 
 
-def _remember(ctx: Context, kind: str, local_ref: str, stripe_id: str, currency: str = ""):
+def _remember(
+    ctx: Context,
+    kind: str,
+    local_ref: str,
+    stripe_id: str,
+    currency: str = "",
+    *,
+    sent_hash: str = "",
+):
     StripeObjectMap.objects.update_or_create(
         workspace=ctx.push.workspace,
         account_ref=ctx.connection.account_ref,
         mode=ctx.connection.mode,
         kind=kind,
         local_ref=local_ref,
-        defaults={
-            "stripe_id": stripe_id,
-            "currency": currency or "",
-        },
+        defaults={"stripe_id": stripe_id, "currency": currency or "", "sent_hash": sent_hash},
     )
 
 
+def sent_hash(payload: dict, tax_ids: list[dict]) -> str:
+    """A fingerprint of what a push sends for a customer, to skip sending the same again."""
+    pairs = sorted((t["type"], t["value"]) for t in tax_ids)
+    blob = json.dumps({"customer": payload, "tax_ids": pairs}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def run_customer(ctx: Context, op: Operation):
+    """One call for a known customer: retrieve it when we would send what we sent last time,
+    else update it; either answer carries its tax IDs (expanded). A first push searches by our
+    id (an earlier installation may have created it) and creates it with its tax ID."""
     payload = op.params["payload"]
     tax_ids = op.params["tax_ids"]
     customer_ref = payload["metadata"]["mspercury_customer_id"]
+    digest = sent_hash(payload, tax_ids)
     client = ctx.client
+    expand = {"expand": ["tax_ids"]}
     lock_name = f"customer:{ctx.connection.account_ref}:{ctx.connection.mode}:{customer_ref}"
     with advisory_lock(lock_name):
         mapping = _map(ctx, StripeObjectMap.Kind.CUSTOMER, customer_ref)
@@ -399,7 +426,14 @@ def run_customer(ctx: Context, op: Operation):
         recreate_after = ""
         if mapping:
             try:
-                customer = ctx.call(lambda: client.v1.customers.retrieve(mapping.stripe_id))
+                if mapping.sent_hash == digest:
+                    customer = ctx.call(
+                        lambda: client.v1.customers.retrieve(mapping.stripe_id, expand)
+                    )
+                else:
+                    customer = ctx.call(
+                        lambda: client.v1.customers.update(mapping.stripe_id, {**payload, **expand})
+                    )
             except StripeFailure as failure:
                 if not failure.is_missing:
                     raise
@@ -407,15 +441,18 @@ def run_customer(ctx: Context, op: Operation):
                 customer = None
             if customer is None:
                 recreate_after = mapping.stripe_id
-        if customer is None and not recreate_after:
+        elif not recreate_after:
             query = f"metadata['mspercury_customer_id']:'{customer_ref}'"
             found = ctx.call(lambda: client.v1.customers.search({"query": query, "limit": 1}))
-            customer = found.data[0] if found.data else None
+            if found.data:
+                customer = ctx.call(
+                    lambda: client.v1.customers.update(found.data[0].id, {**payload, **expand})
+                )
         if customer is None:
             suffix = f"customer:{customer_ref}" + (
                 f":after:{recreate_after}" if recreate_after else ""
             )
-            params = {**payload}
+            params = {**payload, **expand}
             if tax_ids:
                 params["tax_id_data"] = tax_ids
             customer = ctx.call(
@@ -423,14 +460,7 @@ def run_customer(ctx: Context, op: Operation):
                     params, {"idempotency_key": ctx.object_key("create", suffix)}
                 )
             )
-            _remember(
-                ctx,
-                StripeObjectMap.Kind.CUSTOMER,
-                customer_ref,
-                customer.id,
-                getattr(customer, "currency", None) or "",
-            )
-            for tax_id in _list_tax_ids(ctx, customer.id):
+            for tax_id in _expanded_tax_ids(customer):
                 _remember(
                     ctx,
                     StripeObjectMap.Kind.TAX_ID,
@@ -438,15 +468,15 @@ def run_customer(ctx: Context, op: Operation):
                     tax_id.id,
                 )
         else:
-            customer = ctx.call(lambda: client.v1.customers.update(customer.id, payload))
-            _remember(
-                ctx,
-                StripeObjectMap.Kind.CUSTOMER,
-                customer_ref,
-                customer.id,
-                getattr(customer, "currency", None) or "",
-            )
-            _sync_tax_ids(ctx, customer.id, customer_ref, tax_ids)
+            _sync_tax_ids(ctx, customer, customer_ref, tax_ids)
+        _remember(
+            ctx,
+            StripeObjectMap.Kind.CUSTOMER,
+            customer_ref,
+            customer.id,
+            getattr(customer, "currency", None) or "",
+            sent_hash=digest,
+        )
     currency = (getattr(customer, "currency", None) or "").upper()
     if currency and currency != ctx.plan.currency:
         raise StripeFailure(
@@ -457,13 +487,15 @@ def run_customer(ctx: Context, op: Operation):
     return customer.id, {}
 
 
-def _list_tax_ids(ctx: Context, customer_id: str):
-    return ctx.call(lambda: ctx.client.v1.customers.tax_ids.list(customer_id, {"limit": 100})).data
+def _expanded_tax_ids(customer) -> list:
+    listing = getattr(customer, "tax_ids", None)
+    return list(getattr(listing, "data", None) or [])
 
 
-def _sync_tax_ids(ctx: Context, customer_id: str, customer_ref: str, wanted: list[dict]) -> None:
+def _sync_tax_ids(ctx: Context, customer, customer_ref: str, wanted: list[dict]) -> None:
     """Add the current tax ID; remove stale ones that we created (never others')."""
-    existing = _list_tax_ids(ctx, customer_id)
+    customer_id = customer.id
+    existing = _expanded_tax_ids(customer)
     wanted_pairs = {(t["type"], t["value"]) for t in wanted}
     have = {(t.type, t.value): t for t in existing}
     ours = {
@@ -546,18 +578,11 @@ def run_subscription(ctx: Context, op: Operation):
     ) or ctx.call(
         lambda: ctx.client.v1.subscriptions.create(params, {"idempotency_key": ctx.key(op.key)})
     )
+    # No follow-up write on the first invoice: Stripe carries the subscription's metadata to
+    # its invoices as parent.subscription_details.metadata, which the mirror and the ownership
+    # rule read.
     latest = getattr(subscription, "latest_invoice", None)
     latest_id = latest if isinstance(latest, str) else getattr(latest, "id", None)
-    if latest_id:
-        # Stripe keeps subscription metadata under the invoice's parent; put it on the first
-        # invoice itself too, so the invoice alone leads back to the quote.
-        ctx.call(
-            lambda: ctx.client.v1.invoices.update(
-                latest_id,
-                {"metadata": params["metadata"]},
-                {"idempotency_key": ctx.key(f"{op.key}:invoice-metadata")},
-            )
-        )
     return subscription.id, {"latest_invoice": latest_id}
 
 

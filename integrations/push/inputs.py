@@ -101,20 +101,20 @@ def plan_settings(workspace, customer, *, send_now: bool, today: date) -> PlanSe
     )
 
 
-def known_stripe(connection: StripeConnection, quote, plan_lines, tax_rate_id=None) -> KnownStripe:
+def known_stripe(
+    connection: StripeConnection, quote, product_keys, tax_rate_id=None
+) -> KnownStripe:
+    """The Stripe ids we already hold for this quote's customer and for these product keys."""
     maps = StripeObjectMap.objects.filter(
         account_ref=connection.account_ref, mode=connection.mode, workspace=connection.workspace
     )
     customer_map = maps.filter(
         kind=StripeObjectMap.Kind.CUSTOMER, local_ref=str(quote.customer.public_id)
     ).first()
-    from integrations.push.planner import product_key
-
-    keys = {product_key(line) for line in plan_lines}
     products = dict(
-        maps.filter(kind=StripeObjectMap.Kind.PRODUCT, local_ref__in=keys).values_list(
-            "local_ref", "stripe_id"
-        )
+        maps.filter(
+            kind=StripeObjectMap.Kind.PRODUCT, local_ref__in=sorted(product_keys)
+        ).values_list("local_ref", "stripe_id")
     )
     return KnownStripe(
         customer_id=customer_map.stripe_id if customer_map else None,

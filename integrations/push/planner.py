@@ -20,6 +20,7 @@ quantity and unit price in the description. ``round`` reproduces the old behavio
 half up, unit price kept) and the preview lists the changed amounts.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -159,6 +160,18 @@ class Operation:
     one_time_lines: tuple[StripeLine, ...] = ()
 
 
+@dataclass(frozen=True)
+class Count:
+    """How many Stripe objects of one kind a push creates, and how many it reuses."""
+
+    create: int = 0
+    reuse: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.create + self.reuse
+
+
 @dataclass
 class Plan:
     operations: list[Operation] = field(default_factory=list)
@@ -181,6 +194,28 @@ class Plan:
         return [op for op in self.operations if op.kind == kind]
 
     @property
+    def counts(self) -> dict[str, Count]:
+        """What the push will create or reuse, per kind, as the preview shows it.
+
+        Every inline ``price_data`` is a new (inactive) price at Stripe, and every subscription
+        opens with its own first invoice."""
+        customers = self.of_kind("customer")
+        known_customers = sum(1 for op in customers if op.params.get("known_id"))
+        products = self.of_kind("product")
+        known_products = sum(1 for op in products if op.params.get("known_id"))
+        subscriptions = self.of_kind("subscription")
+        invoices = self.of_kind("invoice")
+        prices = sum(len(op.lines) + len(op.one_time_lines) for op in subscriptions)
+        prices += len(self.of_kind("invoice_item"))
+        return {
+            "customers": Count(len(customers) - known_customers, known_customers),
+            "products": Count(len(products) - known_products, known_products),
+            "prices": Count(prices),
+            "subscriptions": Count(len(subscriptions)),
+            "invoices": Count(len(subscriptions) + len(invoices)),
+        }
+
+    @property
     def stripe_total(self) -> int:
         """Everything the plan bills once (first invoices + one-time invoices), minor units."""
         total = 0
@@ -196,6 +231,11 @@ class Plan:
 
 def product_key(line: PlanLine) -> str:
     return f"service:{line.service_ref}" if line.service_ref else f"line:{line.ref}"
+
+
+def named_product_key(name: str) -> str:
+    """A product that only carries a line's wording: the same wording reuses it."""
+    return "named:" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 def _fmt_qty(quantity: Decimal) -> str:
@@ -273,11 +313,12 @@ def stripe_line(
             % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
         )
     )
+    name = f"{line.description} ({detail})"
     return (
         StripeLine(
             line.ref,
-            f"line:{line.ref}",
-            f"{line.description} ({detail})",
+            named_product_key(name),
+            name,
             1,
             net_minor,
             line.billing_period,
@@ -481,7 +522,7 @@ def plan_push(
     product_names: dict[str, str] = {}
     for sl in all_lines:
         if sl.product_key not in product_names:
-            own = sl.product_key.startswith("line:")
+            own = sl.product_key.startswith(("line:", "named:"))
             product_names[sl.product_key] = (
                 sl.description if own else service_names.get(sl.product_key, sl.description)
             )
