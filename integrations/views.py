@@ -1,4 +1,3 @@
-import json
 import logging
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from integrations import actions
 from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretForm
+from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
 from integrations.stripe.account import REQUIRED_SCOPES
 from integrations.stripe.client import WebhookSignatureError, construct_event
@@ -210,6 +210,10 @@ def _receive(request, connection: StripeConnection):
     secret = connection.webhook_secret
     if not secret:
         return HttpResponseBadRequest("No webhook signing secret is configured.")
+    # Parsed before verification so that no body shape can make the SDK or the database fail.
+    payload = parse_event_body(request.body)
+    if payload is None:
+        return HttpResponseBadRequest("The body is not a Stripe event object.")
     try:
         event = construct_event(request.body, request.headers.get("Stripe-Signature", ""), secret)
     except WebhookSignatureError:
@@ -219,7 +223,6 @@ def _receive(request, connection: StripeConnection):
         )
         return HttpResponseBadRequest("Invalid signature.")
     del event  # verified; store the raw JSON exactly as Stripe sent it
-    payload = json.loads(request.body)
     if bool(payload.get("livemode")) != connection.is_live:
         return HttpResponseBadRequest("Event mode does not match the connected key.")
     row, created = actions.store_event(connection, payload)
