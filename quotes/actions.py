@@ -1,9 +1,12 @@
 """Every write to quotes, their lines and the catalog. Views validate, then call these.
 
-Quotes: each change to a quote's content (header or lines) locks the quote row, checks that the
-quote may still be edited and bumps ``Quote.revision`` with F() + 1 in the same transaction, so
-the revision always identifies what a customer saw. A status change is not a content change and
-leaves the revision alone: accepting revision 7 must not turn the quote into revision 8.
+Quotes: each change to a quote's content (header or lines) locks the quote row and checks that
+the quote may still be edited. A revision is what someone outside the editor saw: once a document
+of the current revision exists (a PDF prepared for download or sharing, the share page, an
+acceptance), the next content change starts a new revision (F() + 1, same transaction); until
+then edits refine the revision in place, so twenty keystrokes in a draft stay revision 1. A status
+change is not a content change and leaves the revision alone: accepting revision 7 must not turn
+the quote into revision 8.
 
 Quotes are never deleted: a number, once handed out, stays used, which keeps the numbering
 gapless. A quote that is no longer wanted is marked declined or expired.
@@ -13,7 +16,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max, ProtectedError
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    PositiveIntegerField,
+    ProtectedError,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +43,7 @@ from quotes.models import (
     Service,
     ShareLink,
 )
+from quotes.pdf_models import QuoteDocument
 
 VALIDITY_DAYS = 30
 MAX_QUANTITY = Decimal("9999999999.99")  # what QuoteLine.quantity can hold
@@ -172,7 +185,17 @@ def _lock(quote: Quote) -> Quote:
 
 
 def _bump(quote: Quote) -> None:
-    Quote.objects.filter(pk=quote.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    """Record a content change: a new revision if the current one was seen, else in place."""
+    rows = Quote.objects.filter(pk=quote.pk)
+    seen = QuoteDocument.objects.filter(quote_id=quote.pk, revision=OuterRef("revision"))
+    rows.update(
+        revision=Case(
+            When(Exists(seen), then=F("revision") + 1),
+            default=F("revision"),
+            output_field=PositiveIntegerField(),
+        ),
+        updated_at=timezone.now(),
+    )
     quote.refresh_from_db(fields=["revision", "updated_at"])
 
 

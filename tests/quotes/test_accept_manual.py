@@ -62,7 +62,12 @@ def test_it_lets_members_mark_accepted(client_for, bob, priced):
 
 def test_it_refuses_a_stale_revision(client_for, alice, priced):
     """A page showing an older revision cannot accept the newer quote."""
-    response = _accept(client_for(alice), priced, revision=priced.revision - 1)
+    from quotes.stored_documents import do_request_quote_pdf
+
+    do_request_quote_pdf(priced, queue=False)  # revision 1 was shown
+    actions.do_update_quote(priced, title="Changed after it was shown")
+    assert priced.revision == 2
+    response = _accept(client_for(alice), priced, revision=1)
     assert response.status_code == 302
     assert not QuoteAcceptance.objects.exists()
     messages = client_for(alice).get(response["Location"]).content.decode()

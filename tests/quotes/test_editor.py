@@ -22,6 +22,14 @@ def _revision(quote):
     return quote.revision
 
 
+def _seen(quote):
+    """Someone saw the current revision: its PDF was prepared (downloaded, shared)."""
+    from quotes.stored_documents import do_request_quote_pdf
+
+    quote.refresh_from_db()
+    do_request_quote_pdf(quote, queue=False)
+
+
 def _lines(quote):
     return list(QuoteLine.objects.filter(quote=quote).values_list("description", flat=True))
 
@@ -116,6 +124,8 @@ def test_it_asks_for_a_customer_first(client_for, alice):
 
 
 def test_it_saves_the_header_and_bumps_the_revision(client_for, alice, quote, office):
+    """A header change after revision 1 was seen starts revision 2."""
+    _seen(quote)
     r = client_for(alice).post(
         f"/quotes/{quote.public_id}/details/",
         {
@@ -140,6 +150,7 @@ def test_it_saves_the_header_and_bumps_the_revision(client_for, alice, quote, of
 
 
 def test_it_does_not_bump_the_revision_for_an_unchanged_header(quote):
+    _seen(quote)
     assert not actions.do_update_quote(quote, title=quote.title, intro=quote.intro)
     assert _revision(quote) == 1
 
@@ -172,7 +183,7 @@ def test_it_adds_an_ad_hoc_line_with_htmx(client_for, alice, quote):
     line = QuoteLine.objects.get(quote=quote)
     assert (line.quantity, line.unit, line.discount_percent) == (D("2.5"), "hour", D("10"))
     assert line.service is None
-    assert _revision(quote) == 2
+    assert _revision(quote) == 1  # nobody saw revision 1 yet
 
 
 def test_it_adds_a_line_without_javascript(client_for, alice, quote):
@@ -316,7 +327,7 @@ def test_it_saves_an_edited_line_with_htmx(client_for, alice, quote, three_lines
     assert 'id="totals"' in html
     line.refresh_from_db()
     assert (line.description, line.quantity, line.cost_price) == ("Bravo plus", D("3"), D("4"))
-    assert _revision(quote) == 5  # three adds, one edit
+    assert _revision(quote) == 1  # a draft nobody saw: edits in place
 
 
 def test_it_saves_an_edited_line_without_javascript(client_for, alice, quote, three_lines):
@@ -329,6 +340,7 @@ def test_it_saves_an_edited_line_without_javascript(client_for, alice, quote, th
 
 
 def test_it_shows_edit_errors_in_the_row(client_for, alice, quote, three_lines):
+    _seen(quote)
     line = three_lines[0]
     r = client_for(alice).post(
         line_url(quote, line, "edit"), edit_data(line, discount_percent="120"), headers=HX
@@ -337,13 +349,14 @@ def test_it_shows_edit_errors_in_the_row(client_for, alice, quote, three_lines):
     assert "less than or equal to 100" in r.content.decode()
     line.refresh_from_db()
     assert line.discount_percent is None
-    assert _revision(quote) == 4
+    assert _revision(quote) == 1
 
 
 def test_it_does_not_bump_the_revision_for_an_unchanged_line(client_for, alice, quote, three_lines):
+    _seen(quote)
     line = three_lines[0]
     client_for(alice).post(line_url(quote, line, "edit"), edit_data(line), headers=HX)
-    assert _revision(quote) == 4
+    assert _revision(quote) == 1
 
 
 # Moving and removing
@@ -361,7 +374,7 @@ def test_it_moves_lines_up_and_down_with_htmx(client_for, alice, quote, three_li
     assert _lines(quote) == ["Alpha", "Charlie", "Bravo"]
     client.post(line_url(quote, alpha_line, "move"), {"direction": "down"}, headers=HX)
     assert _lines(quote) == ["Charlie", "Alpha", "Bravo"]
-    assert _revision(quote) == 6
+    assert _revision(quote) == 1
 
 
 def test_it_moves_lines_without_javascript(client_for, alice, quote, three_lines):
@@ -372,11 +385,12 @@ def test_it_moves_lines_without_javascript(client_for, alice, quote, three_lines
 
 def test_it_leaves_the_ends_in_place(client_for, alice, quote, three_lines):
     """Up on the first line and down on the last change nothing and keep the revision."""
+    _seen(quote)
     client = client_for(alice)
     client.post(line_url(quote, three_lines[0], "move"), {"direction": "up"}, headers=HX)
     client.post(line_url(quote, three_lines[2], "move"), {"direction": "down"}, headers=HX)
     assert _lines(quote) == ["Alpha", "Bravo", "Charlie"]
-    assert _revision(quote) == 4
+    assert _revision(quote) == 1
 
 
 def test_it_orders_lines_with_equal_positions_consistently(quote, three_lines):
@@ -398,7 +412,7 @@ def test_it_removes_a_line_with_htmx(client_for, alice, quote, three_lines):
     assert "Bravo" not in html.split('id="editor-status"')[0]
     assert "Line “Bravo” removed." in html
     assert _lines(quote) == ["Alpha", "Charlie"]
-    assert _revision(quote) == 5
+    assert _revision(quote) == 1
 
 
 def test_it_asks_before_removing_a_line(client_for, alice, quote, three_lines):
@@ -482,6 +496,7 @@ def test_it_keeps_declined_and_expired_quotes_read_only(
     client_for, alice, quote, three_lines, rmm, status
 ):
     """No edit controls on the page; every write is refused and changes nothing."""
+    _seen(quote)
     actions.do_set_status(quote, status)
     client = client_for(alice)
     html = client.get(detail_url(quote)).content.decode()
@@ -514,20 +529,41 @@ def test_it_keeps_declined_and_expired_quotes_read_only(
     assert client.get(line_url(quote, line, "edit"), headers=HX)["HX-Refresh"] == "true"
     assert _lines(quote) == ["Alpha", "Bravo", "Charlie"]
     quote.refresh_from_db()
-    assert quote.title == "" and quote.revision == 4
+    assert quote.title == "" and quote.revision == 1
 
 
 def test_it_lets_sent_and_accepted_quotes_be_edited(quote, three_lines):
-    """Sent and accepted quotes stay editable (through the actions, so the revision moves)."""
+    """Sent and accepted quotes stay editable; an edit after acceptance starts a new revision,
+    so the accepted one stays what the customer accepted."""
+    _seen(quote)
     actions.do_set_status(quote, QuoteStatus.SENT)
     actions.do_update_line(three_lines[0], unit_price=D("12"))
+    assert _revision(quote) == 2
     _accept(quote)
     actions.do_delete_line(three_lines[1])
-    assert _revision(quote) == 6
+    assert _revision(quote) == 3
+    actions.do_update_line(three_lines[2], unit_price=D("31"))
+    assert _revision(quote) == 3  # revision 3 is not seen yet
 
 
-def test_it_bumps_the_revision_on_every_content_change(quote, rmm, office):
-    """Header, add, edit, move, delete and package each add exactly one."""
+def test_it_edits_an_unseen_revision_in_place(quote, rmm, office):
+    """Nobody saw the draft: header, add, edit, package, move and delete keep revision 1."""
+    package = actions.do_create_package(quote.workspace, name="P")
+    actions.do_add_package_item(package, service=rmm, rule="fixed", quantity=D("1"))
+    before = quote.updated_at
+    actions.do_update_quote(quote, title="New")
+    actions.do_add_line(quote, **actions.line_fields_from_service(rmm), quantity=1)
+    actions.do_update_line(QuoteLine.objects.get(quote=quote), quantity=D("2"))
+    actions.do_apply_package(quote, package, office)
+    actions.do_move_line(QuoteLine.objects.filter(quote=quote).last(), "up")
+    actions.do_delete_line(QuoteLine.objects.filter(quote=quote).first())
+    quote.refresh_from_db()
+    assert quote.revision == 1 and quote.updated_at > before
+
+
+def test_it_starts_one_new_revision_per_seen_revision(quote, rmm, office):
+    """Header, add, edit, move, delete and package each start a new revision when the current
+    one was seen, and only the first change after it was seen does."""
     package = actions.do_create_package(quote.workspace, name="P")
     actions.do_add_package_item(package, service=rmm, rule="fixed", quantity=D("1"))
     steps = [
@@ -539,7 +575,10 @@ def test_it_bumps_the_revision_on_every_content_change(quote, rmm, office):
         lambda: actions.do_delete_line(QuoteLine.objects.filter(quote=quote).first()),
     ]
     for expected, step in enumerate(steps, start=2):
+        _seen(quote)
         step()
+        assert _revision(quote) == expected
+        actions.do_update_quote(quote, title=f"Refined {expected}")
         assert _revision(quote) == expected
 
 

@@ -41,6 +41,9 @@ def _lines(quote):
 
 def test_it_applies_a_package_to_a_project(client_for, alice, quote, managed, office):
     """12 workstations, 2 servers, 15 users → 12 RMM, 2 backups, 4 h, 30 × 365 support."""
+    from quotes.stored_documents import do_request_quote_pdf
+
+    do_request_quote_pdf(quote, queue=False)  # revision 1 was seen
     r = client_for(alice).post(
         f"/quotes/{quote.public_id}/package/",
         {"pkg-package": str(managed.public_id), "pkg-project": str(office.public_id)},
