@@ -27,6 +27,16 @@ def _context(request, quote, *, send_now=False):
         )
         if push is None and quote.status == QuoteStatus.ACCEPTED:
             plan = build_plan(quote, connection, send_now=send_now)
+    counts = []
+    if plan is not None:
+        labels = {
+            "customers": _("Customers"),
+            "products": _("Products"),
+            "prices": _("Prices"),
+            "subscriptions": _("Subscriptions"),
+            "invoices": _("Invoices"),
+        }
+        counts = [(labels[kind], count) for kind, count in plan.counts.items()]
     one_time_only = (
         bool(plan) and not plan.of_kind("subscription") and bool(plan.of_kind("invoice"))
     )
@@ -35,6 +45,7 @@ def _context(request, quote, *, send_now=False):
         "connection": connection,
         "push": push,
         "plan": plan,
+        "counts": counts,
         "one_time_only": one_time_only,
         "send_now": send_now,
         "can_push": request.membership.is_admin,

@@ -35,6 +35,10 @@ class ControlClient:
         return stripe.StripeClient(key, base_addresses={"api": self.base_url}, **options)
 
     # -- controls ------------------------------------------------------------------------------
+    def object_ids(self) -> dict[str, set[str]]:
+        """Every stored object's id by kind ("customer", "price", ...), to count what a run made."""
+        return {kind: {obj["id"] for obj in objs} for kind, objs in self.state()["objects"].items()}
+
     def reset(self) -> dict:
         return self._call("POST", "reset")
 
