@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from billing.models import Notification, Ownership, StripeInvoice
 from customers.models import Customer
-from mspercury.access import get_for_workspace, workspace_required
+from mspercury.access import admin_required, get_for_workspace, workspace_required
 
 PAGE_SIZE = 50
 
@@ -59,8 +59,26 @@ def invoices(request):
             "customers": customers,
             "period": request.GET.get("period", "") if period else "",
             "q": q,
+            "unlinked": (
+                StripeInvoice.objects.filter(
+                    workspace=request.workspace, ownership=Ownership.UNLINKED
+                ).count()
+                if request.membership.is_admin
+                else 0
+            ),
         },
     )
+
+
+@admin_required
+def unlinked_invoices(request):
+    """Invoices of the Stripe account that no workspace's push made (Dashboard-made, for a
+    customer nobody here knows): shown to admins apart, never another workspace's."""
+    queryset = StripeInvoice.objects.filter(
+        workspace=request.workspace, ownership=Ownership.UNLINKED
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/unlinked_invoices.html", {"page": page})
 
 
 @workspace_required

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +25,11 @@ from integrations.stripe.account import (
     verify_key,
 )
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.stripe.webhooks import delete_endpoint, register_endpoint
+from integrations.stripe.webhooks import (
+    delete_endpoint,
+    list_endpoint_workspaces,
+    register_endpoint,
+)
 from mspercury import audit
 from mspercury.tenancy import system_context
 
@@ -359,17 +364,51 @@ def event_ownership(connection: StripeConnection, event: dict) -> str:
 
 
 def other_workspaces_on_account(connection: StripeConnection) -> int:
-    """How many other workspaces use the same Stripe account and mode (a count, no names)."""
+    """How many other workspaces use the same Stripe account and mode (a count, no names).
+
+    Known account ids decide; a key that may not read the account still sees the webhook
+    endpoints other workspaces registered there (their metadata names their workspace)."""
     keys = {connection.account_ref}
     if connection.account_id:
         keys.add(connection.account_id)
+    endpoint_marks = _other_endpoint_marks(connection)
     # The only cross-tenant read here: how many, never which.
     with system_context():
-        return (
+        by_account = set(
             StripeConnection.objects.filter(mode=connection.mode)
             .filter(Q(account_identity__in=keys) | Q(account_id__in=keys))
             .exclude(workspace_id=connection.workspace_id)
-            .values("workspace_id")
-            .distinct()
-            .count()
+            .values_list("workspace__public_id", flat=True)
         )
+        by_endpoint = set(
+            StripeConnection.objects.filter(
+                mode=connection.mode, workspace__public_id__in=endpoint_marks
+            )
+            .exclude(workspace_id=connection.workspace_id)
+            .values_list("workspace__public_id", flat=True)
+        )
+    return len(by_account | by_endpoint)
+
+
+def _other_endpoint_marks(connection: StripeConnection) -> set[str]:
+    """Workspace ids on the account's webhook endpoints (cached briefly; none if unreadable)."""
+    if connection.account_id:
+        return set()
+    cache_key = f"stripe-endpoint-marks:{connection.public_id}:{connection.key_last4}"
+    marks = cache.get(cache_key)
+    if marks is None:
+        try:
+            marks = sorted(list_endpoint_workspaces(connection.api_key))
+        except StripeFailure:
+            marks = []
+        cache.set(cache_key, marks, 300)
+    ours = str(connection.workspace.public_id)
+    return {mark for mark in marks if mark != ours and _is_uuid(mark)}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

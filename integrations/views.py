@@ -57,6 +57,7 @@ def _page(
     ]
     context = {
         "connection": connection,
+        "shared_with": actions.other_workspaces_on_account(connection) if connection else 0,
         "scopes": scopes,
         "events": HANDLED_EVENTS,
         "can_manage": request.membership.is_admin,

@@ -55,6 +55,20 @@ def register_endpoint(api_key: str, url: str, workspace_ref: str) -> RegisteredE
     )
 
 
+def list_endpoint_workspaces(api_key: str) -> set[str]:
+    """The MSPercury workspace ids named on the account's webhook endpoints."""
+    client = make_client(api_key)
+    marks = set()
+    listing = call(lambda: client.v1.webhook_endpoints.list({"limit": 100}))
+    for endpoint in listing.data:
+        metadata = getattr(endpoint, "metadata", None) or {}
+        metadata = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+        mark = metadata.get("mspercury_workspace")
+        if mark:
+            marks.add(str(mark))
+    return marks
+
+
 def delete_endpoint(api_key: str, endpoint_id: str) -> None:
     """Delete our own endpoint; one that is already gone is fine."""
     client = make_client(api_key)
