@@ -209,3 +209,24 @@ def test_disconnecting_one_workspace_keeps_the_other_s_endpoint(
     stripe_api.flush_webhooks()
     charlie_sub.refresh_from_db()
     assert charlie_sub.cancel_at_period_end
+
+
+def test_reconciliation_sorts_out_rows_stored_before_the_rule(two_brands, alpha, charlie_ws):
+    """Rows the migration could not attribute are re-read: ours come back, theirs go."""
+    connection = StripeConnection.objects.get(workspace=alpha)
+    StripeInvoice.objects.filter(workspace=alpha).update(ownership="unverified")
+    theirs = StripeInvoice.objects.filter(workspace=charlie_ws).first()
+    StripeInvoice.objects.create(
+        workspace=alpha,
+        account_ref=connection.account_ref,
+        stripe_id=theirs.stripe_id,
+        status="open",
+        currency="EUR",
+        ownership="unverified",
+    )
+    ours_before = _stripe_ids(alpha) - {theirs.stripe_id}
+    reconcile(connection)
+    assert set(
+        StripeInvoice.objects.filter(workspace=alpha).values_list("ownership", flat=True)
+    ) == {"ours"}
+    assert _stripe_ids(alpha) == ours_before
