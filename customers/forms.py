@@ -176,11 +176,8 @@ class CustomerForm(forms.ModelForm):
         if "country_was" in self.data and not cleaned["tax_id"] and country != country_was:
             # The country changed without a refresh: the old type was chosen for another country.
             tax_id_type = cleaned["tax_id_type"] = default_type_for_country(country)
-        try:
-            cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
-        except TaxIdError as exc:
-            self.add_error("tax_id", str(exc))
-            return
+        # The type first: a Swiss number on a French customer is the wrong type, whatever its
+        # digits look like.
         allowed = TYPE_COUNTRIES.get(tax_id_type)
         if cleaned["tax_id"] and country and allowed and country not in allowed:
             self.add_error(
@@ -188,6 +185,11 @@ class CustomerForm(forms.ModelForm):
                 _("A %(type)s number does not belong to %(country)s; choose the type that does.")
                 % {"type": tax_id_type, "country": countries.name(country)},
             )
+            return
+        try:
+            cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
+        except TaxIdError as exc:
+            self.add_error("tax_id", str(exc))
 
     def _clean_days_until_due(self, cleaned):
         days = cleaned.get("days_until_due")

@@ -10,7 +10,7 @@ class StripeKeyForm(forms.Form):
             render_value=False,
             attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "rk_test_…"},
         ),
-        help_text=_("A restricted key (rk_test_… or rk_live_…) with the permissions listed below."),
+        help_text=_("A restricted key (rk_test_… or rk_live_…) with the permissions listed above."),
     )
 
 

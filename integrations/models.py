@@ -166,6 +166,9 @@ class PushSettings(models.Model):
     show_zero_quantity_lines = models.BooleanField(
         _("send lines with quantity 0 to Stripe"), default=False
     )
+    # A workspace in a country without national VAT (US, CA) whose Stripe Tax is off charges no
+    # sales tax; the pages warn until Stripe Tax is on or the MSP confirms this here.
+    no_sales_tax_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Push settings of {self.workspace}"

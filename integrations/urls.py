@@ -26,6 +26,11 @@ urlpatterns = [
     ),
     path("webhooks/stripe/<str:token>/", views.stripe_webhook, name="stripe_webhook"),
     path("settings/integrations/push/", views.push_settings, name="push_settings"),
+    path(
+        "settings/integrations/push/no-sales-tax/",
+        views.confirm_no_sales_tax,
+        name="confirm_no_sales_tax",
+    ),
     path("settings/integrations/events/", views.stripe_events, name="stripe_events"),
     path(
         "settings/integrations/events/<uuid:event_id>/replay/",

@@ -2,15 +2,18 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from integrations.models import Push, StripeConnection
+from integrations.models import Push, PushSettings, StripeConnection
 from integrations.push.actions import PushRefused, do_retry_push, do_start_push
 from integrations.push.executor import build_plan
+from integrations.sales_tax import needs_sales_tax_warning
 from mspercury.access import admin_required, workspace_required
 from quotes.access import access_quote
 from quotes.models import QuoteStatus
+from quotes.sharing import latest_acceptance
 
 
 def _context(request, quote, *, send_now=False):
@@ -37,6 +40,8 @@ def _context(request, quote, *, send_now=False):
             "invoices": _("Invoices"),
         }
         counts = [(labels[kind], count) for kind, count in plan.counts.items()]
+    accepted = latest_acceptance(quote) if quote.status == QuoteStatus.ACCEPTED else None
+    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
     one_time_only = (
         bool(plan) and not plan.of_kind("subscription") and bool(plan.of_kind("invoice"))
     )
@@ -50,6 +55,11 @@ def _context(request, quote, *, send_now=False):
         "send_now": send_now,
         "can_push": request.membership.is_admin,
         "steps": list(push.steps.all()) if push else [],
+        # The push bills the live quote; say so when it moved on since the customer accepted.
+        "accepted_revision": accepted.revision if accepted else None,
+        "sales_tax_warning": needs_sales_tax_warning(
+            request.workspace, prefs, timezone.localdate()
+        ),
     }
 
 

@@ -8,11 +8,14 @@ from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 SESSION_2FA_AT = "mspercury_2fa_verified_at"
 
@@ -76,7 +79,17 @@ def recent_2fa_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not has_recent_2fa(request):
-            target = "security" if not request.user.has_two_factor() else "verify_2fa"
+            enrolled = request.user.has_two_factor()
+            target = "verify_2fa" if enrolled else "security"
+            if enrolled:
+                why = _(
+                    "This needs a recent two-factor check: verify, then repeat what you were doing."
+                )
+            else:
+                why = _(
+                    "This needs two-factor authentication: set up your authenticator app first."
+                )
+            messages.info(request, why)
             back = request.get_full_path() if request.method == "GET" else _referer_path(request)
             return redirect(f"{reverse(target)}?{urlencode({'next': back})}")
         return view(request, *args, **kwargs)
@@ -94,8 +107,12 @@ def _referer_path(request) -> str:
 
 
 def get_for_workspace(request, queryset, **lookup):
-    """Fetch one object of the active workspace, or 404 (also for other workspaces' objects)."""
-    return get_object_or_404(queryset, workspace=request.workspace, **lookup)
+    """Fetch one object of the active workspace, or 404 (also for other workspaces' objects and
+    for ids that are not even well-formed, as when one comes from a query string)."""
+    try:
+        return get_object_or_404(queryset, workspace=request.workspace, **lookup)
+    except ValidationError as exc:
+        raise Http404 from exc
 
 
 def _needs_enrolment(request) -> bool:

@@ -1,6 +1,6 @@
 import os
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mspercury.settings")
 
@@ -19,3 +19,14 @@ class TenantTask(Task):
 app = Celery("mspercury", task_cls=TenantTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _redact_worker_logs(logger, **kwargs):
+    """A worker replaces the root logger's handlers with its own: they get the redact filter."""
+    from mspercury.logging import RedactSecretsFilter
+
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
+            handler.addFilter(RedactSecretsFilter())

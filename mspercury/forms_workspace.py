@@ -41,6 +41,41 @@ TYPE_COUNTRIES = {
 }
 
 
+# The currency a workspace in the country bills in, among those MSPercury offers; the euro
+# area and every other country default to EUR.
+EURO_AREA = {
+    "AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PT", "SI", "SK",
+}  # fmt: skip
+COUNTRY_CURRENCIES = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "CH": "CHF",
+    "LI": "CHF",
+    "AU": "AUD",
+    "SE": "SEK",
+    "DK": "DKK",
+    "NO": "NOK",
+    "PL": "PLN",
+    "CZ": "CZK",
+}
+
+
+def currency_for_country(country: str) -> str:
+    return COUNTRY_CURRENCIES.get((country or "").upper(), "EUR")
+
+
+def currency_after_country_change(
+    country_was: str, country: str, currency_was: str, submitted_currency: str
+) -> str:
+    """The default currency follows a new country unless the MSP chose one: they changed it in
+    this very form, or the saved one is not the previous country's own."""
+    moved = (country or "").upper() != (country_was or "").upper()
+    chosen = submitted_currency != currency_was or currency_was != currency_for_country(country_was)
+    return currency_for_country(country) if moved and not chosen else submitted_currency
+
+
 def tax_id_type_for(country: str, country_was: str, submitted_type: str) -> str:
     """The country's default type when the country changed; otherwise the user's own choice."""
     country = (country or "").upper()
@@ -67,6 +102,9 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, can_set_2fa_policy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # As saved, before this form changes the instance.
+        self.initial_country = self.instance.country.code or ""
+        self.initial_currency = self.instance.default_currency
         if not self.is_bound and "country_was" not in self.initial:
             self.initial["country_was"] = self.instance.country.code or ""
         policy = self.fields["require_2fa_for_admins"]
@@ -124,6 +162,13 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "default_currency" in cleaned and "country" in cleaned:
+            cleaned["default_currency"] = currency_after_country_change(
+                self.initial_country,
+                str(cleaned["country"] or ""),
+                self.initial_currency,
+                cleaned["default_currency"],
+            )
         tax_id_type = cleaned.get("tax_id_type")
         if tax_id_type is None or "tax_id" not in cleaned:
             return cleaned
@@ -132,11 +177,8 @@ class WorkspaceSettingsForm(forms.ModelForm):
         if "country_was" in self.data and not cleaned["tax_id"] and country != country_was:
             # The country changed without a refresh: the old type was chosen for another country.
             tax_id_type = cleaned["tax_id_type"] = default_type_for_country(country)
-        try:
-            cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
-        except TaxIdError as exc:
-            self.add_error("tax_id", str(exc))
-            return cleaned
+        # The type first: a Swiss number on a French customer is the wrong type, whatever its
+        # digits look like.
         allowed = TYPE_COUNTRIES.get(tax_id_type)
         if cleaned["tax_id"] and country and allowed and country not in allowed:
             self.add_error(
@@ -144,6 +186,11 @@ class WorkspaceSettingsForm(forms.ModelForm):
                 _("A %(type)s number does not belong to %(country)s; choose the type that does.")
                 % {"type": tax_id_type, "country": countries.name(country)},
             )
+            return cleaned
+        try:
+            cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
+        except TaxIdError as exc:
+            self.add_error("tax_id", str(exc))
         return cleaned
 
 

@@ -1,11 +1,20 @@
-"""Gunicorn's access log without bearer tokens (share links, invites, webhook paths) or keys."""
+"""Gunicorn's access and error logs without bearer tokens (share links, invites, webhook paths)
+or keys."""
 
 from gunicorn.glogging import Logger
 
-from mspercury.logging import redact
+from mspercury.logging import RedactSecretsFilter, redact
 
 
 class RedactingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        # The error log names the request URI when a worker fails ("Error handling request ...").
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
+                    handler.addFilter(RedactSecretsFilter())
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mspercury.csp.ContentSecurityPolicyMiddleware",
+    "mspercury.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,6 +181,7 @@ LANGUAGES = [("en", _("English")), ("de", _("German"))]
 # these; the staff interface negotiates only LANGUAGES. Others fall back to English.
 MSPERCURY_DOCUMENT_LANGUAGES = ["de", "en", "fr", "it", "es", "nl", "pl"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["mspercury.formats"]  # one date format per language
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -231,13 +234,39 @@ if not DEBUG:
     if MSPERCURY_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every handler carries the redact filter. Django's own defaults (runserver's request log, the
+# DEBUG console, mail to ADMINS) are replaced here: theirs print paths with tokens unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "mspercury.logging.RedactSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "mspercury.logging.RedactSecretsFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "mspercury.logging.RedactingAdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},  # console via the root
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "stripe": {"level": env_str("STRIPE_LOG_LEVEL", "WARNING")},
         # WeasyPrint narrates every rendering step at INFO.

@@ -14,7 +14,9 @@ gapless. A quote that is no longer wanted is marked declined or expired.
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -26,7 +28,7 @@ from django.db.models import (
     ProtectedError,
     When,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Project
@@ -107,6 +109,30 @@ def default_intro() -> str:
 
 def default_closing() -> str:
     return _("We look forward to working with you.")
+
+
+STANDARD_TEXTS = (default_intro, default_closing)
+
+
+@cache
+def _standard_texts(make) -> frozenset[str]:
+    texts = set()
+    for language in settings.MSPERCURY_DOCUMENT_LANGUAGES:
+        with translation.override(language):
+            texts.add(make())
+    return frozenset(texts)
+
+
+def standard_text_in(text: str, language: str) -> str:
+    """``text`` as a reader of ``language`` sees it: a standard intro or closing that the MSP
+    left untouched (in whichever language it was written) reads in ``language``; text the MSP
+    wrote stays as written."""
+    stripped = text.strip()
+    for make in STANDARD_TEXTS:
+        if stripped in _standard_texts(make):
+            with translation.override(language):
+                return make()
+    return text
 
 
 # Numbering

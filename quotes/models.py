@@ -246,6 +246,39 @@ class QuoteAcceptance(models.Model):
         return f"Acceptance of {self.quote}"
 
 
+class RevisionAcceptance(models.Model):
+    """A later revision of an accepted quote, accepted again on a re-acceptance link.
+
+    The first ``QuoteAcceptance`` stays the original record; each re-acceptance freezes the
+    document of its own revision the same way."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="reacceptances")
+    link = models.ForeignKey(
+        "ShareLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    previous_revision = models.PositiveIntegerField()
+    revision = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    document_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "revision"], name="one_reacceptance_per_revision"
+            )
+        ]
+
+    def __str__(self):
+        return f"Re-acceptance of {self.quote} revision {self.revision}"
+
+
 class ShareLink(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -258,6 +291,9 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
+    # A link asking the customer to accept an edited revision of an accepted quote: the revision
+    # they last accepted, which the page shows the changes since.
+    reaccept_since = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -27,6 +27,7 @@ from weasyprint.urls import URLFetcher
 
 from billing import wording
 from billing.tax import TaxTreatment
+from customers.addresses import address_lines
 from quotes.assessments import report
 from quotes.documents import document_language
 from quotes.domain import MONTHLY, ONE_TIME, YEARLY
@@ -138,17 +139,19 @@ def _date(value) -> date | None:
 def party(data: dict, *, name_key: str = "name") -> dict:
     """Name, address lines and tax-ID line of a workspace or customer snapshot."""
     country = data.get("country") or ""
-    city = " ".join(p for p in (data.get("postal_code"), data.get("city")) if p)
-    lines = [
-        data.get("street"),
-        data.get("street2"),
-        ", ".join(p for p in (city, data.get("region")) if p),
-        str(countries.name(country)) if country else "",
-    ]
+    lines = address_lines(
+        street=data.get("street") or "",
+        street2=data.get("street2") or "",
+        postal_code=data.get("postal_code") or "",
+        city=data.get("city") or "",
+        region=data.get("region") or "",
+        country=country,
+        country_name=str(countries.name(country)) if country else "",
+    )
     return {
         "name": data.get(name_key, ""),
         "contact": data.get("contact", ""),
-        "lines": [line for line in lines if line],
+        "lines": lines,
         "tax_id": wording.tax_id_line(country, data.get("tax_id_type", ""), data.get("tax_id")),
     }
 
@@ -257,14 +260,20 @@ def quote_context(snapshot: dict) -> dict:
 
 
 def pdf_language(language: str) -> str:
-    """Whole documents exist in the UI's languages (en, de); others read English, with the
-    reverse-charge banner still in their own language. Never half one, half the other."""
+    """The assessment report exists whole in the UI's languages (en, de) only; others read it
+    in English. Never half one, half the other."""
     return language if language in dict(settings.LANGUAGES) else "en"
+
+
+def quote_language(snapshot: dict) -> str:
+    """Quotes, agreements and certificates are translated whole into every document language
+    (``MSPERCURY_DOCUMENT_LANGUAGES``): the customer reads them in their own."""
+    return document_language(snapshot["language"])
 
 
 def render_quote(snapshot: dict) -> bytes:
     """The quote PDF of a snapshot (see ``quotes.documents.quote_snapshot``)."""
-    language = pdf_language(snapshot["language"])
+    language = quote_language(snapshot)
     # The context holds translated text (tax line, country names): build it in the document's
     # language, not in whatever language the request or the worker happens to speak.
     with translation.override(language):
@@ -272,22 +281,29 @@ def render_quote(snapshot: dict) -> bytes:
     return render_pdf("pdf/quote.html", context, language=language)
 
 
-def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
-    """The service agreement that follows the acceptance of the quote in ``snapshot``.
+def acceptance_context(acceptance: dict) -> dict:
+    """The acceptance facts as the agreement's certificate page shows them.
 
-    ``acceptance`` holds name, accepted_at (ISO), via, revision and document_sha256.
+    ``acceptance`` holds name, email, accepted_at (ISO, UTC), via, staff (name and email of the
+    staff member who marked it accepted, if so), ip_address, user_agent, revision and
+    document_sha256; records made before some of these existed simply lack them.
     """
-    language = pdf_language(snapshot["language"])
+    via = dict(QuoteAcceptance.Via.choices)
+    return {
+        "acceptance": {**acceptance, "via_label": via.get(acceptance.get("via"), "")},
+        "accepted_at": parse_datetime(acceptance["accepted_at"]),
+        "accepted_at_iso": _iso(acceptance["accepted_at"]),
+        "created": _iso(acceptance["accepted_at"]),
+    }
+
+
+def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
+    """The service agreement that follows the acceptance of the quote in ``snapshot``, with the
+    acceptance certificate as its last page (see ``acceptance_context``)."""
+    language = quote_language(snapshot)
     with translation.override(language):
         context = quote_context(snapshot)
-    via = dict(QuoteAcceptance.Via.choices)
-    context.update(
-        {
-            "acceptance": {**acceptance, "via_label": via.get(acceptance.get("via"), "")},
-            "accepted_at": parse_datetime(acceptance["accepted_at"]),
-            "created": _iso(acceptance["accepted_at"]),
-        }
-    )
+        context.update(acceptance_context(acceptance))
     return render_pdf("pdf/agreement.html", context, language=language)
 
 

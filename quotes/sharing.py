@@ -14,7 +14,7 @@ from django.utils import timezone
 from mspercury import audit
 from mspercury.models import User, hash_token, new_token
 from quotes.documents import fingerprint, render_document
-from quotes.models import Quote, QuoteAcceptance, QuoteStatus, ShareLink
+from quotes.models import Quote, QuoteAcceptance, QuoteStatus, RevisionAcceptance, ShareLink
 from quotes.stored_documents import do_request_agreement
 
 OPEN_STATUSES = frozenset({QuoteStatus.DRAFT, QuoteStatus.SENT})
@@ -51,6 +51,25 @@ def is_past_validity(quote: Quote, today: date) -> bool:
     return quote.valid_until is not None and quote.valid_until < today
 
 
+def latest_acceptance(quote: Quote) -> QuoteAcceptance | RevisionAcceptance | None:
+    """The last accepted revision's record: a re-acceptance, else the original acceptance."""
+    latest = RevisionAcceptance.objects.filter(quote=quote).order_by("-revision").first()
+    return latest or QuoteAcceptance.objects.filter(quote=quote).first()
+
+
+def needs_reacceptance(quote: Quote, latest=None) -> bool:
+    """An accepted quote edited since the customer last accepted it."""
+    if quote.status != QuoteStatus.ACCEPTED:
+        return False
+    latest = latest or latest_acceptance(quote)
+    return latest is not None and quote.revision > latest.revision
+
+
+def is_reacceptance_open(link: ShareLink) -> bool:
+    """This link asks for re-acceptance, and the live revision still awaits it."""
+    return link.reaccept_since is not None and needs_reacceptance(link.quote)
+
+
 def find_link(token: str) -> ShareLink | None:
     """The link a token opens, or None. Only the token's hash is ever stored or looked up."""
     return (
@@ -80,10 +99,17 @@ def do_share_quote(
     """A new link to the quote; returns it with its token, which is shown once and not kept.
 
     A draft becomes "sent": it has left the house. A quote past its validity date is refused:
-    its first view on the share page would expire it for good.
+    its first view on the share page would expire it for good. An accepted quote edited since
+    its last acceptance gets a re-acceptance link: the page shows the changes since then.
     """
     locked = _lock(quote)
-    if locked.status not in SHAREABLE_STATUSES:
+    reaccept_since = None
+    if locked.status == QuoteStatus.ACCEPTED:
+        latest = latest_acceptance(locked)
+        if not needs_reacceptance(locked, latest):
+            raise ShareError(ShareError.CLOSED)
+        reaccept_since = latest.revision
+    elif locked.status not in SHAREABLE_STATUSES:
         raise ShareError(ShareError.CLOSED)
     if is_past_validity(locked, timezone.localdate()):
         _copy_status(locked, quote)
@@ -95,6 +121,7 @@ def do_share_quote(
         token_hash=hash_token(token),
         created_by=user,
         expires_at=expires_at,
+        reaccept_since=reaccept_since,
     )
     if locked.status == QuoteStatus.DRAFT:
         locked.status = QuoteStatus.SENT
@@ -111,6 +138,7 @@ def do_share_quote(
         number=locked.number,
         link=str(link.public_id),
         expires_at=expires_at.isoformat() if expires_at else None,
+        reaccept_since=reaccept_since,
     )
     return link, token
 
@@ -248,6 +276,65 @@ def do_accept_quote(
         link=str(link.public_id) if link else None,
     )
     return acceptance
+
+
+@transaction.atomic
+def do_reaccept_quote(
+    quote: Quote,
+    *,
+    link: ShareLink,
+    name: str,
+    revision: int,
+    sha256: str,
+    request=None,
+    today: date | None = None,
+) -> RevisionAcceptance:
+    """The customer accepts the edited revision on a re-acceptance link, as it was shown.
+
+    The original acceptance and its document stay as they were; this records the new one."""
+    today = today or timezone.localdate()
+    locked = _lock(quote)
+    if locked.status != QuoteStatus.ACCEPTED or link.reaccept_since is None:
+        raise ShareError(ShareError.CLOSED)
+    latest = latest_acceptance(locked)
+    if not needs_reacceptance(locked, latest):
+        raise ShareError(ShareError.ACCEPTED)
+    if is_past_validity(locked, today):
+        raise ShareError(ShareError.EXPIRED)
+    document = render_document(locked, today=today)
+    if revision != locked.revision or sha256 != document.sha256:
+        raise ShareError(ShareError.CHANGED)
+    try:
+        with transaction.atomic():
+            record = RevisionAcceptance.objects.create(
+                workspace_id=locked.workspace_id,
+                quote=locked,
+                link=link,
+                name=name.strip()[:MAX_NAME_LENGTH],
+                accepted_at=timezone.now(),
+                ip_address=audit.client_ip(request) if request is not None else None,
+                user_agent=_user_agent(request),
+                previous_revision=latest.revision,
+                revision=locked.revision,
+                snapshot=document.snapshot,
+                document_sha256=document.sha256,
+            )
+    except IntegrityError:
+        raise ShareError(ShareError.ACCEPTED) from None
+    audit.record(
+        request,
+        locked.workspace,
+        "quote.reaccepted",
+        f"Quote {locked.number} revision {record.revision} re-accepted by {record.name}",
+        quote=str(locked.public_id),
+        number=locked.number,
+        name=record.name,
+        revision=record.revision,
+        previous_revision=record.previous_revision,
+        document=fingerprint(record.document_sha256),
+        link=str(link.public_id),
+    )
+    return record
 
 
 @transaction.atomic

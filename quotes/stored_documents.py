@@ -135,10 +135,20 @@ def agreement_document(acceptance: QuoteAcceptance) -> QuoteDocument | None:
 
 
 def _acceptance_record(acceptance: QuoteAcceptance) -> dict:
+    """The facts of the acceptance certificate, frozen into the agreement's snapshot."""
+    staff = acceptance.accepted_by_user
+    manual = acceptance.via == QuoteAcceptance.Via.MANUAL
     return {
         "name": acceptance.name,
+        # Only staff accounts carry a known address; the share page asks for a name only.
+        "email": staff.email if manual and staff else "",
         "accepted_at": acceptance.accepted_at.astimezone(UTC).isoformat(),
         "via": acceptance.via,
+        "staff": (
+            {"name": staff.get_full_name() or staff.email, "email": staff.email} if staff else None
+        ),
+        "ip_address": acceptance.ip_address or "",
+        "user_agent": acceptance.user_agent,
         "revision": acceptance.revision,
         "document_sha256": acceptance.document_sha256,
     }

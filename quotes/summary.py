@@ -26,6 +26,13 @@ TREATMENT_NOTES = {
     ),
     TaxTreatment.EXPORT: _("0 %: the place of supply is outside the supplier's VAT area."),
 }
+SALES_TAX_NOT_CALCULATED = _("Sales tax: not calculated")
+
+
+def sales_tax_country(decision: TaxDecision) -> bool:
+    return decision.treatment == TaxTreatment.NOT_CALCULATED and "no_national_vat" in decision.hints
+
+
 HINT_MESSAGES = {
     "oss_may_apply": _(
         "EU customer without a VAT ID: taxed like a consumer at your domestic rate. For "
@@ -40,7 +47,10 @@ HINT_MESSAGES = {
         "The customer has no country: the tax treatment assumes your own country."
     ),
     "supplier_country_missing": _("Your workspace has no country: set it to calculate VAT."),
-    "no_national_vat": _("Your country has no national VAT; tax is left to Stripe Tax."),
+    "no_national_vat": _(
+        "Your country has no national VAT: MSPercury calculates no sales tax. Only Stripe Tax, "
+        "when it is on, adds sales tax to the invoices in Stripe."
+    ),
 }
 
 
@@ -61,7 +71,14 @@ class QuoteSummary:
         return self.tax.decision
 
     @property
+    def sales_tax_not_calculated(self) -> bool:
+        """A country without national VAT (US, CA): there is sales tax, not VAT, and we leave it."""
+        return sales_tax_country(self.decision)
+
+    @property
     def treatment_label(self):
+        if self.sales_tax_not_calculated:
+            return SALES_TAX_NOT_CALCULATED
         return TREATMENT_LABELS[self.decision.treatment]
 
     @property

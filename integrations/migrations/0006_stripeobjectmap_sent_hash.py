@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0005_workspace_constraints'),
+        ("integrations", "0005_workspace_constraints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stripeobjectmap',
-            name='sent_hash',
+            model_name="stripeobjectmap",
+            name="sent_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,19 +189,25 @@ def _run(push: Push) -> str:
 
     existing = {step.key: step for step in push.steps.all()}
     label_size = PushStep._meta.get_field("label").max_length
+    new_steps = []
     for position, op in enumerate(plan.operations):
         label = op.label if len(op.label) <= label_size else op.label[: label_size - 1] + "…"
         if op.key not in existing:
-            existing[op.key] = PushStep.objects.create(
-                workspace=push.workspace,
-                push=push,
-                key=op.key,
-                kind=op.kind,
-                label=label,
-                position=position,
+            new_steps.append(
+                PushStep(
+                    workspace=push.workspace,
+                    push=push,
+                    key=op.key,
+                    kind=op.kind,
+                    label=label,
+                    position=position,
+                )
             )
         elif existing[op.key].position != position or existing[op.key].label != label:
             PushStep.objects.filter(pk=existing[op.key].pk).update(position=position, label=label)
+    # One insert for every new step (the push's advisory lock keeps other runs out).
+    for step in PushStep.objects.bulk_create(new_steps):
+        existing[step.key] = step
     ctx = Context(
         push=push,
         connection=connection,
@@ -269,14 +275,36 @@ class StaleProducts(Exception):
         self.failure = failure
 
 
+def _reuse_known_products(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> None:
+    """Products the plan already knows need no call and no lock: record them in one write."""
+    now = timezone.now()
+    done = []
+    for op in plan.of_kind("product"):
+        known = op.params.get("known_id")
+        if op.key in ctx.results or not known:
+            continue
+        if op.key.removeprefix("product:") in ctx.recreate_after:
+            continue  # it vanished at Stripe; run_product creates it again
+        step = existing[op.key]
+        step.status, step.stripe_id = PushStep.Status.SUCCEEDED, known
+        step.finished_at, step.error = now, ""
+        done.append(step)
+        ctx.results[op.key] = known
+    if done:
+        PushStep.objects.filter(pk__in=[step.pk for step in done]).update(
+            status=PushStep.Status.SUCCEEDED,
+            finished_at=now,
+            error="",
+            stripe_id=Case(*(When(pk=step.pk, then=Value(step.stripe_id)) for step in done)),
+        )
+
+
 def _run_steps(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> str | None:
+    _reuse_known_products(ctx, plan, existing)
     for op in plan.operations:
         if op.key in ctx.results:
             continue
         step = existing[op.key]
-        PushStep.objects.filter(pk=step.pk).update(
-            status=PushStep.Status.RUNNING, started_at=timezone.now(), error=""
-        )
         try:
             stripe_id, extra = _with_retries(ctx, op, step)
         except StripeFailure as failure:
@@ -324,7 +352,15 @@ def _with_retries(ctx: Context, op: Operation, step: PushStep):
     attempt = 0
     while True:
         attempt += 1
-        PushStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
+        if attempt == 1:
+            PushStep.objects.filter(pk=step.pk).update(
+                status=PushStep.Status.RUNNING,
+                started_at=timezone.now(),
+                error="",
+                attempts=F("attempts") + 1,
+            )
+        else:
+            PushStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
         try:
             return STEP_RUNNERS[op.kind](ctx, op)
         except StripeFailure as failure:

@@ -1,18 +1,68 @@
-"""Turn the database's view of a push (accepted snapshot, customer, settings, known Stripe ids)
-into the planner's plain inputs."""
+"""Turn the database's view of a push (the live accepted quote, customer, settings, known Stripe
+ids) into the planner's plain inputs."""
 
 from datetime import date
 from decimal import Decimal
 
 from billing.tax import Party, decide_tax
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
-from integrations.push.planner import KnownStripe, PlanCustomer, PlanLine, PlanQuote, PlanSettings
+from integrations.push.planner import (
+    KnownStripe,
+    PlanCustomer,
+    PlanLine,
+    PlanQuote,
+    PlanSettings,
+    stripe_limit_problems,
+)
+from quotes.documents import quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
 
 
-def accepted_snapshot(quote) -> dict | None:
-    acceptance = getattr(quote, "acceptance", None)
-    return acceptance.snapshot if acceptance else None
+def push_snapshot(quote) -> dict | None:
+    """What a push bills: the live quote once it is accepted, or None before.
+
+    The MSP may edit an accepted quote; billing and MRR follow the live quote, while the
+    acceptance keeps the frozen document the customer accepted as the audit record.
+    """
+    if quote.status != QuoteStatus.ACCEPTED or getattr(quote, "acceptance", None) is None:
+        return None
+    return quote_snapshot(quote)
+
+
+# The executor's name for it.
+accepted_snapshot = push_snapshot
+
+
+def limit_problems(quote, lines=None, *, quantity_mode: str | None = None) -> list:
+    """Stripe's hard limits the live quote breaks, as the push planner would report them.
+
+    ``lines``: the quote's lines if already loaded. Only amounts and periods matter here."""
+    if lines is None:
+        lines = QuoteLine.objects.filter(quote=quote).order_by("position", "id")
+    if quantity_mode is None:
+        prefs = PushSettings.objects.filter(workspace_id=quote.workspace_id).first()
+        quantity_mode = prefs.quantity_mode if prefs else PushSettings.QuantityMode.EXACT
+    quantity_mode = quantity_mode or PushSettings.QuantityMode.EXACT
+    plan_lines = tuple(
+        PlanLine(
+            ref=str(line.public_id),
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            billing_period=line.billing_period,
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    )
+    pq = PlanQuote(
+        ref=str(quote.public_id),
+        number=quote.number,
+        currency=quote.currency,
+        customer_name="",
+        lines=plan_lines,
+    )
+    return stripe_limit_problems(pq, quantity_mode)
 
 
 def plan_quote(quote, snapshot: dict) -> PlanQuote:

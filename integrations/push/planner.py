@@ -24,6 +24,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -390,8 +391,10 @@ def _metadata(quote: PlanQuote, settings: PlanSettings) -> dict:
     }
 
 
-def footer(quote: PlanQuote) -> str:
-    return f"MSPercury reference: {quote.number}"
+def footer(quote: PlanQuote, language: str = "en") -> str:
+    """The invoice footer in the customer's language (their invoices and Stripe's emails)."""
+    with translation.override(language):
+        return _("MSPercury reference: %(number)s") % {"number": quote.number}
 
 
 def plan_push(
@@ -609,7 +612,7 @@ def plan_push(
                 "customer": "@customer",
                 "items": items,
                 "description": _subscription_description(quote, period, n, len(chunks)),
-                "invoice_settings": {"footer": footer(quote)},
+                "invoice_settings": {"footer": footer(quote, customer.language)},
                 **common,
             }
             if add_items:
@@ -644,7 +647,9 @@ def plan_push(
             )
         )
     if leftovers:
-        _plan_invoice(plan, quote, settings, common, leftovers, tax_behavior)
+        _plan_invoice(
+            plan, quote, settings, common, leftovers, tax_behavior, language=customer.language
+        )
 
     # Maximum charge: each invoice is paid at once, so its total must stay within the maximum.
     too_large = {p.message for p in plan.problems if p.code == "amount_too_large"}
@@ -693,7 +698,7 @@ def plan_push(
     return plan
 
 
-def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
+def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="en") -> None:
     if len(lines) > MAX_INVOICE_LINES:
         plan.problems.append(
             Problem(
@@ -740,7 +745,7 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior) -> None:
         # with whatever items it has by then. "Send now" finalizes it once complete.
         "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
-        "footer": footer(quote),
+        "footer": footer(quote, language),
         "description": f"{quote.number} · {quote.customer_name}",
         "currency": currency.lower(),
         **common,
@@ -820,6 +825,22 @@ def _subscription_label(period: str, lines: list, riders: list) -> str:
     if riders:
         text += " + " + _("%(count)s× one-time on first invoice") % {"count": len(riders)}
     return text
+
+
+# Problems no setting or customer data can fix: the quote itself must change.
+LIMIT_CODES = frozenset({"amount_too_large", "too_many_lines"})
+
+
+def stripe_limit_problems(quote: PlanQuote, quantity_mode: str = QUANTITY_EXACT) -> list[Problem]:
+    """The Stripe limits (per amount, per invoice, lines per invoice) a quote's lines break.
+
+    The same plan the push makes, so the editor and the share page warn by the preview's rule."""
+    plan = plan_push(
+        quote,
+        PlanCustomer(ref="", name=quote.customer_name, email="limits@example.invalid"),
+        PlanSettings(workspace_ref="", quantity_mode=quantity_mode),
+    )
+    return [p for p in plan.problems if p.code in LIMIT_CODES]
 
 
 def resolve(value, results: dict[str, str]):

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from customers.models import Customer
 from mspercury.access import workspace_required
+from mspercury.charts import mrr_charts
 from quotes.reporting import workspace_report
 
 
@@ -13,6 +14,7 @@ def dashboard(request):
     report = workspace_report(request.workspace)
     context = {
         "report": report,
+        "mrr_charts": mrr_charts(report.history),
         "has_customers": report.quote_count > 0
         or Customer.objects.filter(workspace=request.workspace).exists(),
     }

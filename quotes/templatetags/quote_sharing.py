@@ -8,14 +8,15 @@ extra context. The filters label the plain values of a quote snapshot in the act
 from datetime import date
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_countries import countries
 
 from billing.tax import TaxTreatment
 from quotes import reporting
+from quotes.actions import standard_text_in
 from quotes.documents import fingerprint as short_fingerprint
-from quotes.models import BillingPeriod, QuoteAcceptance, ShareLink, Unit
-from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state
+from quotes.models import BillingPeriod, QuoteAcceptance, RevisionAcceptance, ShareLink, Unit
+from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state, needs_reacceptance
 from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
 from quotes.views.share import ShareForm
@@ -23,16 +24,26 @@ from quotes.views.share import ShareForm
 register = template.Library()
 
 
+@register.filter
+def standard_text(text):
+    """A standard intro or closing in the active language (see quotes.actions)."""
+    return standard_text_in(text or "", translation.get_language() or "en")
+
+
 @register.simple_tag
 def share_panel(quote):
-    """The quote's share links with their state, and whether a new one may be made."""
+    """The quote's share links with their state, and whether a new one may be made.
+
+    An accepted quote edited since its last acceptance may go out again for re-acceptance."""
     now = timezone.now()
     links = list(ShareLink.objects.filter(quote=quote).select_related("created_by"))
     for link in links:
         link.state = link_state(link, now)
+    reaccept = needs_reacceptance(quote)
     return {
         "links": links,
-        "can_share": quote.status in SHAREABLE_STATUSES,
+        "can_share": quote.status in SHAREABLE_STATUSES or reaccept,
+        "reaccept": reaccept,
         "form": ShareForm(),
     }
 
@@ -42,9 +53,15 @@ def acceptance_panel(quote):
     """The acceptance of the quote (or None) and how far the quote moved on since."""
     acceptance = QuoteAcceptance.objects.filter(quote=quote).select_related("accepted_by_user")
     acceptance = acceptance.first()
+    reacceptances = list(RevisionAcceptance.objects.filter(quote=quote)) if acceptance else []
+    last_revision = max([a.revision for a in reacceptances], default=0) or (
+        acceptance.revision if acceptance else 0
+    )
     return {
         "acceptance": acceptance,
-        "edited_since": acceptance is not None and quote.revision > acceptance.revision,
+        "reacceptances": reacceptances,
+        "last_accepted_revision": last_revision,
+        "edited_since": acceptance is not None and quote.revision > last_revision,
         "can_accept": quote.status in OPEN_STATUSES and acceptance is None,
         "accepted_pdf": accepted_quote_document(acceptance) if acceptance else None,
         "agreement": ready_for_view(agreement_document(acceptance)) if acceptance else None,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations.push.inputs import limit_problems
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
 from quotes import sharing
@@ -178,6 +179,8 @@ def _quote_state_page(request, link):
     quote = link.quote
     sharing.do_expire_if_due(quote)
     if quote.status == QuoteStatus.ACCEPTED:
+        if sharing.is_reacceptance_open(link):
+            return None
         return _accepted_page(request, link)
     if quote.status == QuoteStatus.DECLINED:
         return _message_page(request, "declined", status=200, link=link)
@@ -192,14 +195,20 @@ def _accepted_page(request, link, *, just_accepted=False):
     acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
     if acceptance is None:  # marked accepted some other way than recorded here
         return _message_page(request, "closed", status=200, link=link)
+    # A re-acceptance link shows the revision accepted last; older links the original one.
+    shown = sharing.latest_acceptance(link.quote) if link.reaccept_since else acceptance
     context = {
         "link": link,
-        "acceptance": acceptance,
-        "doc": acceptance.snapshot,
-        "sha256": acceptance.document_sha256,
+        "acceptance": shown,
+        "doc": shown.snapshot,
+        "sha256": shown.document_sha256,
         "just_accepted": just_accepted,
-        "accepted_pdf": accepted_quote_document(acceptance),
-        "agreement": ready_for_view(agreement_document(acceptance)),
+        # The stored PDFs belong to the original acceptance; a re-accepted revision has its
+        # frozen snapshot and hash, shown on this page.
+        "accepted_pdf": accepted_quote_document(acceptance) if shown is acceptance else None,
+        "agreement": ready_for_view(agreement_document(acceptance))
+        if shown is acceptance
+        else None,
     }
     return render(request, "quotes/share_accepted.html", context)
 
@@ -213,10 +222,17 @@ def _share_page(request, link, *, accept_form=None, decline_form=None, error="",
         accept_form = AcceptForm(initial=shown)
     else:  # keep what was typed, but carry the version this page shows
         accept_form = AcceptForm({**accept_form.data.dict(), **shown})
+    reaccept = None
+    if sharing.is_reacceptance_open(link):
+        since = sharing.latest_acceptance(link.quote)
+        reaccept = {"since": since, "diff": diff_snapshots(since.snapshot, document.snapshot)}
     context = {
         "link": link,
         "doc": document.snapshot,
         "sha256": document.sha256,
+        "reaccept": reaccept,
+        # Stripe's hard limits, so nobody accepts a quote that can never be billed.
+        "limits": limit_problems(link.quote),
         "accept_form": accept_form,
         "decline_form": decline_form or DeclineForm(),
         "error": error,
@@ -240,6 +256,16 @@ def share_accept(request, link):
         return _share_page(request, link, accept_form=form, status=400)
     data = form.cleaned_data
     try:
+        if sharing.is_reacceptance_open(link):
+            sharing.do_reaccept_quote(
+                link.quote,
+                link=link,
+                name=data["name"],
+                revision=data["revision"],
+                sha256=data["document"],
+                request=request,
+            )
+            return redirect(_share_url(link.token, "quotes:share_accepted"))
         sharing.do_accept_quote(
             link.quote,
             via=QuoteAcceptance.Via.SHARE_PAGE,
@@ -275,7 +301,7 @@ def share_decline(request, link):
 
 @public_link("GET", "HEAD")
 def share_accepted(request, link):
-    if link.quote.status != QuoteStatus.ACCEPTED:
+    if link.quote.status != QuoteStatus.ACCEPTED or sharing.is_reacceptance_open(link):
         return redirect(_share_url(link.token))
     return _accepted_page(request, link, just_accepted=True)
 
@@ -284,7 +310,7 @@ def share_accepted(request, link):
 def share_pdf(request, link):
     """The quote as PDF: the accepted one once accepted, else the current revision's."""
     acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
-    if acceptance is not None:
+    if acceptance is not None and not sharing.is_reacceptance_open(link):
         stored = accepted_quote_document(acceptance)
     elif _quote_state_page(request, link) is not None:
         return redirect(_share_url(link.token))

@@ -60,10 +60,21 @@ def _new_page(browser, live_server, **context_options):
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
-    """A fresh browser tab (own cookies) whose relative URLs go to the live server."""
+    """A fresh browser tab (own cookies) whose relative URLs go to the live server.
+
+    Chromium enforces the Content-Security-Policy: anything it refuses (an inline script,
+    style or handler) fails the test that loaded it."""
     context, page = _new_page(browser, live_server)
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -72,6 +72,10 @@ def test_accept_preview_push_and_see_the_subscriptions(
         "[Subscription]  1× monthly recurring + 1× one-time on first invoice"
     )
     expect(page.locator("pre.tree")).to_contain_text("[Subscription]  1× yearly recurring")
+    counts = page.locator("#push-counts")
+    expect(counts.locator("tr", has_text="Products")).to_contain_text("3")
+    expect(counts.locator("tr", has_text="Subscriptions")).to_contain_text("2")
+    page.screenshot(path="/tmp/push_preview.png", full_page=True)
     page.get_by_role("button", name="Create in Stripe").click()
 
     expect(page.get_by_test_id("push-status")).to_have_text("Succeeded", timeout=20_000)

@@ -168,6 +168,18 @@ def test_it_rejects_a_tax_id_type_of_another_country(client_for, alice):
     assert not Customer.objects.exists()
 
 
+def test_it_says_the_type_does_not_fit_the_country_before_the_format(client_for, alice):
+    """ch_vat with a French VAT number on a French customer: the complaint is the type's
+    country, not that the number does not look Swiss."""
+    data = customer_data(
+        company_name="Dupont", country="FR", tax_id_type="ch_vat", tax_id="FR40303265045"
+    )
+    r = client_for(alice).post(NEW, data)
+    assert any("ch_vat number does not belong to France" in e for e in errors(r, "tax_id_type"))
+    assert errors(r, "tax_id") == []
+    assert not Customer.objects.exists()
+
+
 def test_it_lets_a_private_person_have_no_tax_id(client_for, alice):
     """'none' overrides the country's default type for a private person."""
     r = client_for(alice).post(NEW, customer_data(company_name="Erika Muster", tax_id_type="none"))

@@ -14,7 +14,6 @@ from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, 
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.reconcile import reconcile
-from mspercury.access import SESSION_2FA_AT
 from quotes.actions import do_create_quote
 from quotes.reporting import workspace_report
 from tests.integrations.push.conftest import accept, add, service
@@ -24,19 +23,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ACCOUNT = "acct_1EmulatorSeedAcct"
 
 
-def _sign_in_with_recent_2fa(client, user):
-    """Stripe settings are behind a recent two-factor check."""
-    client.force_login(user)
-    session = client.session
-    session[SESSION_2FA_AT] = time.time()
-    session.save()
-
-
 def _connect(client, user, workspace, stripe_api, tax_id):
     workspace.tax_id_type, workspace.tax_id = "eu_vat", tax_id
     workspace.save()
     key = stripe_api.add_key(permissions=WEBHOOK_PERMISSIONS, account=ACCOUNT)
-    _sign_in_with_recent_2fa(client, user)
+    client.force_login(user)
+    session = client.session
+    session["mspercury_2fa_verified_at"] = time.time()
+    session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
     connection = StripeConnection.objects.get(workspace=workspace)
     assert connection.webhook_status == WebhookStatus.REGISTERED
@@ -201,7 +195,10 @@ def test_disconnecting_one_workspace_keeps_the_other_s_endpoint(
     two_brands, stripe_api, client, alice, charlie_ws
 ):
     charlie_endpoint = StripeConnection.objects.get(workspace=charlie_ws).webhook_endpoint_id
-    _sign_in_with_recent_2fa(client, alice)
+    client.force_login(alice)
+    session = client.session
+    session["mspercury_2fa_verified_at"] = time.time()
+    session.save()
     client.post("/settings/integrations/stripe/disconnect/")
     endpoints = {e.id for e in stripe_api.client().v1.webhook_endpoints.list().data}
     assert charlie_endpoint in endpoints

@@ -6,6 +6,7 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.db import connection as db_connection
+from django.urls import reverse
 
 from integrations.models import StripeConnection, WebhookStatus
 from integrations.stripe.client import API_VERSION
@@ -29,7 +30,7 @@ def test_it_connects_a_restricted_key_without_account_access(client_for, alice, 
     assert conn.mode == "test" and conn.key_kind == "restricted"
     assert conn.account_details_available is False
     assert conn.api_key == "rk_test_emulator"
-    assert "🟡" in html and "TEST" in html
+    assert 'data-icon="dot"' in html and "TEST" in html and "🟡" not in html
     assert "Account details unavailable" in html
     assert conn.permissions["customers"] == "readable"
     assert conn.permissions["tax_rates"] == "granted"
@@ -61,7 +62,7 @@ def test_it_shows_the_live_badge_for_a_live_key(client_for, alice, stripe_api):
     html = _connect(client_for(alice), key).content.decode()
     conn = StripeConnection.objects.get()
     assert conn.mode == "live" and conn.is_live
-    assert "🟢" in html and "LIVE" in html
+    assert 'data-icon="dot"' in html and "LIVE" in html and "🟢" not in html
 
 
 @pytest.mark.parametrize(
@@ -222,8 +223,33 @@ def test_an_admin_without_recent_2fa_is_sent_through_it(client_for, dana, stripe
     assert r.status_code == 302
     assert r["Location"].startswith("/settings/security/")  # no device yet: enrol first
     assert not StripeConnection.objects.exists()
+    html = client.get(r["Location"]).content.decode()
+    assert "This needs two-factor authentication: set up your authenticator app first." in html
     html = client.get(PAGE).content.decode()
-    assert "needs a fresh two-factor check" in html
+    assert 'data-testid="needs-2fa"' in html
+    assert "only users with two-factor authentication can connect one" in html
+
+
+def test_it_asks_for_2fa_before_showing_the_key_form(client_for, alice, dana, stripe_api):
+    """No key form to paste into until the check is done, so no pasted key is ever lost;
+    with a device the page asks for a code, without one it asks to set one up."""
+    html = client_for(dana, recent_2fa=False).get(PAGE).content.decode()
+    assert 'name="key"' not in html and "/settings/security/?next=" in html
+    assert client_for(dana).get(PAGE).content.decode().count('name="key"') == 1
+
+
+def test_it_says_why_a_verified_user_must_verify_again(client_for, alice, stripe_api):
+    """A device but no recent check: to the code page, with the reason as a message."""
+    from tests.mspercury.test_two_factor import enrol
+
+    enrol(alice)
+    client = client_for(alice, recent_2fa=False)
+    r = client.post(CONNECT, {"key": "rk_test_emulator"})
+    assert r["Location"].startswith(reverse("verify_2fa"))
+    html = client.get(r["Location"]).content.decode()
+    assert "This needs a recent two-factor check" in html
+    html = client.get(PAGE).content.decode()
+    assert 'name="key"' not in html and "Verify now" in html
 
 
 def test_an_outsider_cannot_touch_another_workspaces_connection(

@@ -1,5 +1,7 @@
 """The demo seed leaves a newcomer one click away from a push."""
 
+from pathlib import Path
+
 from django.core.management import call_command
 
 from integrations.models import StripeConnection
@@ -30,3 +32,14 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
     ]
     call_command("seed_demo")  # idempotent
     assert User.objects.filter(email="demo@mspercury.test").count() == 1
+
+
+def test_seed_demo_prints_the_address_the_app_listens_on(db, settings, stripe_emulator, capsys):
+    """PORT=8123 → scripts/demo.sh sets the public URL, and the seed prints that address."""
+    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
+    settings.MSPERCURY_PUBLIC_URL = "http://127.0.0.1:8123"
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Demo ready: http://127.0.0.1:8123/" in out and ":8000" not in out
+    demo = (Path(settings.BASE_DIR) / "scripts/demo.sh").read_text()
+    assert 'MSPERCURY_PUBLIC_URL="http://127.0.0.1:${PORT:-8000}"' in demo

@@ -129,3 +129,138 @@ def test_gunicorn_access_log_is_redacted():
         SimpleNamespace(status="200 OK", sent=10, headers=[]), {}, environ, timedelta(seconds=0)
     )
     assert token not in atoms["r"] and token not in atoms["U"]
+
+
+TOKEN = "pQ3x_Vd9Kk2mZt0aL7bN5cR8sW1yE4uH6jF0gT2iO9"
+
+
+def _project_handlers():
+    """Every handler on every logger, except the ones pytest itself installs."""
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    seen = {}
+    for lg in loggers:
+        for handler in lg.handlers:
+            if not type(handler).__module__.startswith("_pytest"):
+                seen[id(handler)] = (lg.name, handler)
+    return list(seen.values())
+
+
+@pytest.fixture
+def all_output():
+    """What every configured stream handler writes (Django's defaults included, if present)."""
+    buffer = io.StringIO()
+    streams = [
+        (handler, handler.setStream(buffer))
+        for _name, handler in _project_handlers()
+        if isinstance(handler, logging.StreamHandler)
+    ]
+    try:
+        yield buffer
+    finally:
+        for handler, old in streams:
+            handler.setStream(old)
+
+
+def test_every_configured_handler_masks_secrets_and_tokens():
+    """No logger the project configures (root, django, django.server, ...) has an unfiltered
+    handler: Django's default console and runserver handlers are replaced."""
+    handlers = _project_handlers()
+    assert {"root", "django", "django.server"} <= {name for name, _h in handlers}
+    unfiltered = [
+        (name, type(h).__name__)
+        for name, h in handlers
+        if not isinstance(h, logging.NullHandler)  # writes nothing
+        and not any(isinstance(f, RedactSecretsFilter) for f in h.filters)
+    ]
+    assert not unfiltered
+
+
+def test_runserver_request_log_masks_tokens(all_output):
+    """The development server's request line for a share page shows no token."""
+    from django.core.servers.basehttp import WSGIRequestHandler
+
+    handler = WSGIRequestHandler.__new__(WSGIRequestHandler)
+    handler.request = None
+    handler.client_address = ("127.0.0.1", 50000)
+    for path, status in ((f"/q/{TOKEN}/", "200"), (f"/webhooks/stripe/{TOKEN}/", "500")):
+        handler.log_message('"%s" %s %s', f"GET {path} HTTP/1.1", status, "512")
+    output = all_output.getvalue()
+    assert "/q/***" in output and "/webhooks/stripe/***" in output
+    assert TOKEN not in output
+
+
+@pytest.fixture
+def broken_webhook_url(alpha):
+    """A webhook address whose secret no longer decrypts (its key left the ring): a real 500."""
+    from integrations.models import StripeConnection
+
+    conn = StripeConnection(
+        workspace=alpha, key_prefix="rk_test_", key_last4="abcd", mode="test", account_id="acct_1"
+    )
+    conn.api_key = "rk_test_logging_abcd"
+    conn.webhook_secret = "whsec_logging_0123456789"
+    conn.webhook_token = TOKEN
+    conn.save()
+    StripeConnection.objects.filter(pk=conn.pk).update(webhook_secret_encrypted="v9:AAAA")
+    return f"/webhooks/stripe/{TOKEN}/"
+
+
+def test_internal_server_error_log_masks_the_webhook_token(
+    broken_webhook_url, all_output, client, settings
+):
+    """Django's "Internal Server Error: <path>" line and its traceback carry no token, with
+    DEBUG on (the console Django adds for runserver) as well as off."""
+    client.raise_request_exception = False
+    for debug in (True, False):
+        settings.DEBUG = debug
+        assert (
+            client.post(broken_webhook_url, data="{}", content_type="application/json").status_code
+            == 500
+        )
+    output = all_output.getvalue()
+    assert output.count("Internal Server Error: /webhooks/stripe/***") >= 2
+    assert TOKEN not in output
+
+
+def test_error_mail_to_admins_masks_the_webhook_token(broken_webhook_url, client, settings):
+    """The error report mailed to ADMINS (path, URL, headers) shows no token."""
+    from django.core import mail
+
+    settings.DEBUG = False
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    client.raise_request_exception = False
+    client.post(broken_webhook_url, data="{}", content_type="application/json")
+    assert len(mail.outbox) == 1
+    report = mail.outbox[0]
+    assert "/webhooks/stripe/***" in report.subject
+    assert TOKEN not in report.subject and TOKEN not in report.body
+    assert all(TOKEN not in str(content) for content, _type in report.alternatives)
+
+
+def test_gunicorn_error_log_is_redacted():
+    """gunicorn's error log ("Error handling request <uri>") masks the token too."""
+    from gunicorn.config import Config
+
+    from mspercury.gunicorn_logging import RedactingLogger
+
+    logger = RedactingLogger(Config())
+    buffer = io.StringIO()
+    for handler in logger.error_log.handlers:
+        handler.setStream(buffer)
+    logger.error("Error handling request %s", f"/q/{TOKEN}/accept/")
+    assert "/q/***" in buffer.getvalue() and TOKEN not in buffer.getvalue()
+
+
+def test_celery_worker_logs_are_redacted():
+    """A worker's own handlers (it replaces the root logger's) get the redact filter."""
+    from celery import signals
+
+    target = logging.getLogger("tests.celery.worker")
+    target.propagate = False
+    buffer = io.StringIO()
+    target.addHandler(logging.StreamHandler(buffer))
+    signals.after_setup_logger.send(sender=None, logger=target, loglevel=logging.INFO)
+    target.warning("task failed for /invite/%s/", TOKEN)
+    assert "/invite/***" in buffer.getvalue() and TOKEN not in buffer.getvalue()

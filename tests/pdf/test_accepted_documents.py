@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from quotes import actions
 from quotes.models import DocumentKind, QuoteAcceptance, QuoteDocument, QuoteLine
 from quotes.stored_documents import INLINE_MAX_LINES
-from tests.pdf.helpers import pdf_text
+from tests.pdf.helpers import pages_text, pdf_text
 from tests.quotes.share_helpers import accept_data, page_url, share, shown_document
 
 
@@ -68,11 +68,14 @@ def test_it_records_the_hash_of_the_accepted_pdf(shared, django_capture_on_commi
 def test_it_generates_the_agreement_with_the_acceptance_record(
     shared, django_capture_on_commit_callbacks
 ):
-    """On acceptance the agreement PDF is made: parties, services, name, time, document hash."""
+    """On acceptance the agreement PDF is made in the customer's language (French here):
+    parties, services, and a last page certifying name, time, address, browser and the hash
+    of the exact PDF bytes the customer was served and accepted."""
     quote, token = shared
-    client = Client()
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605.1.15")
     _accept(client, token, django_capture_on_commit_callbacks, name="Carla Customer")
     acceptance = QuoteAcceptance.objects.get(quote=quote)
+    accepted_pdf = client.get(page_url(token, "pdf")).content
     agreement = QuoteDocument.objects.get(quote=quote, kind=DocumentKind.AGREEMENT)
     assert agreement.is_ready
     page = client.get(page_url(token, "accepted")).content.decode()
@@ -80,16 +83,39 @@ def test_it_generates_the_agreement_with_the_acceptance_record(
     content = client.get(page_url(token, "agreement")).content
     assert content == bytes(agreement.pdf)
     text = pdf_text(content)
-    assert "Service agreement" in text
-    assert "Accepted by Carla Customer" in text
-    assert acceptance.document_sha256 in text.replace(" ", "")
-    # French customers read whole English documents (only de and en are translated throughout).
-    with translation.override("en"), timezone.override(UTC):
-        when = date_format(timezone.localtime(acceptance.accepted_at), "DATETIME_FORMAT")
-    assert f"Accepted at {when} UTC" in text
+    assert "Contrat de services" in text
     assert "Onboarding" in text and "RMM agent" in text
     assert "USt-IdNr.: DE136695976" in text
     assert "Autoliquidation" in text
+    certificate = pages_text(content)[-1]
+    assert "Certificat d'acceptation" in certificate
+    assert "Accepté par Carla Customer" in certificate
+    with translation.override("fr"), timezone.override(UTC):
+        when = date_format(timezone.localtime(acceptance.accepted_at), "DATETIME_FORMAT")
+    when = " ".join(when.split())  # pages_text collapses no-break spaces
+    assert f"Accepté le {when} UTC" in certificate
+    assert f"Adresse IP {acceptance.ip_address}" in certificate
+    assert "Safari/605.1.15" in certificate
+    assert "Accepté via Page de partage" in certificate
+    assert hashlib.sha256(accepted_pdf).hexdigest() in certificate.replace(" ", "")
+
+
+def test_it_certifies_a_staff_acceptance_with_the_staff_member(
+    client_for, alice, alpha, make_customer, make_quote, django_capture_on_commit_callbacks
+):
+    """Marked accepted by staff: the certificate names that staff member and their email."""
+    quote = make_quote(alpha, make_customer(alpha, "PL", language="pl"))
+    staff = client_for(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/quotes/{quote.public_id}/accept/", {"revision": quote.revision})
+    assert response.status_code == 302
+    acceptance = QuoteAcceptance.objects.get(quote=quote)
+    agreement = QuoteDocument.objects.get(quote=quote, kind=DocumentKind.AGREEMENT)
+    certificate = pages_text(bytes(agreement.pdf))[-1]
+    assert "Certyfikat akceptacji" in certificate
+    assert "Oznaczone jako zaakceptowane przez pracownika" in certificate
+    assert alice.email in certificate
+    assert acceptance.document_sha256 in certificate.replace(" ", "")
 
 
 def test_it_serves_the_accepted_documents_byte_identical_forever(

@@ -14,6 +14,15 @@ TERMS = {
     "nl": "Btw verlegd",
     "pl": "Odwrotne obciążenie",
 }
+TAX_LINES = {
+    "de": "MwSt. 0 % (Steuerschuldnerschaft",
+    "en": "VAT 0 % (reverse charge)",
+    "fr": "TVA 0 % (autoliquidation)",
+    "it": "IVA 0 % (inversione contabile)",
+    "es": "IVA 0 % (inversión del sujeto pasivo)",
+    "nl": "Btw 0 % (btw verlegd)",
+    "pl": "VAT 0 % (odwrotne obciążenie)",
+}
 ALL_TERMS = [*TERMS.values(), "Art. 196"]
 
 
@@ -39,8 +48,8 @@ def test_it_shows_the_banner_in_the_customers_language(language, render_case):
     assert "DE136695976" in text[banner_at:]
     assert "FR40303265045" in text[banner_at:]
     assert banner_at < text.index("Onboarding"), "the banner stands above the line items"
-    # The rest of the document speaks German or (for the other languages) English.
-    tax_line = {"de": "MwSt. 0 % (Steuerschuldnerschaft"}.get(language, "VAT 0 % (reverse charge)")
+    # The whole document speaks the customer's language, the tax row included.
+    tax_line = TAX_LINES[language]
     assert tax_line in text
 
 

@@ -15,12 +15,13 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation.template import templatize
+from django_countries import countries
 
 from customers.models import Customer
 from mspercury.models import DOCUMENT_LANGUAGES
-from quotes import actions, sharing
+from quotes import actions, pdf, sharing
 from quotes.documents import document_language, quote_snapshot
-from quotes.models import BillingPeriod, QuoteStatus, Unit
+from quotes.models import BillingPeriod, QuoteAcceptance, QuoteStatus, Unit
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
 from quotes.views import share as share_views
 from tests.mspercury.test_i18n import parse_po, placeholders
@@ -189,7 +190,7 @@ def test_it_accepts_in_the_customers_language_and_renders_the_pdfs(
     anonymous, quote_for, language, django_capture_on_commit_callbacks
 ):
     """Accepting: the thank-you page in the customer's language; the quote PDF and the agreement
-    are whole English documents (no half-translated PDFs), rendered and downloadable."""
+    are whole documents in that language too, rendered and downloadable."""
     quote = quote_for(language)
     _, token = share(quote)
     html = _page(anonymous.get(page_url(token)))
@@ -203,7 +204,9 @@ def test_it_accepts_in_the_customers_language_and_renders_the_pdfs(
         response = anonymous.get(page_url(token, action))
         assert response["Content-Type"] == "application/pdf", action
         text = pdf_text(response.content)
-        assert quote.number in text and "Germany" in text
+        with translation.override(language):
+            germany = str(countries.name("DE"))
+        assert quote.number in text and germany in text
 
 
 def test_it_shows_revoked_declined_and_rate_limited_pages_in_the_customers_language(
@@ -272,10 +275,21 @@ def _template_msgids(path: Path, seen: set) -> set:
     return found
 
 
+# quotes.pdf.tax_line_label
+PDF_TAX_LINES = (
+    "VAT 0 % (reverse charge)",
+    "VAT 0 % (not taxable here: place of supply abroad)",
+    "Sales tax not included",
+    "VAT %(rate)s %%",
+)
+
+
 def share_flow_msgids() -> set:
     """Every string a customer can meet on the share flow: its templates, its forms and
     messages, and the labels of the snapshot's units, periods and tax treatments."""
     pages = set(TEMPLATES.glob("quotes/share_*.html")) - {TEMPLATES / "quotes/share_created.html"}
+    # The PDFs the customer downloads: quote, agreement and its acceptance certificate.
+    pages |= {TEMPLATES / "pdf/quote.html", TEMPLATES / "pdf/agreement.html"}
     seen = set()
     msgids = set().union(*(_template_msgids(page, seen) for page in pages))
     accept, decline = share_views.AcceptForm.base_fields, share_views.DeclineForm.base_fields
@@ -287,10 +301,18 @@ def share_flow_msgids() -> set:
             "Type your full name.",  # AcceptForm.clean_name
             decline["reason"].label,
             share_views.CHANGED_MESSAGE,
+            *(make() for make in actions.STANDARD_TEXTS),  # a quote's untouched intro, closing
             *Unit.labels,
             *BillingPeriod.labels,
             *TREATMENT_LABELS.values(),
             *TREATMENT_NOTES.values(),
+            *pdf.PERIOD_HEADINGS.values(),
+            *pdf.PERIOD_TOTALS.values(),
+            *pdf.PERIOD_SUBTOTALS.values(),
+            *QuoteAcceptance.Via.labels,
+            "Page %(page)s of %(pages)s",  # quotes.pdf.page_counter_css
+            "MSPercury reference: %(number)s",  # the Stripe invoice footer (push planner)
+            *PDF_TAX_LINES,
         ]
         msgids |= {str(text) for text in python}
     return msgids
@@ -330,3 +352,57 @@ def test_it_loads_the_compiled_catalog(language):
     """The session fixture compiled the catalog, so gettext finds the accept button's text."""
     with translation.override(language):
         assert translation.gettext("Accept quote") == EXPECTED[language]["accept"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_shows_the_standard_intro_and_closing_in_the_customers_language(
+    anonymous, quote_for, language
+):
+    """An intro and closing the MSP left as they were (written in English) read in the
+    customer's language; text the MSP wrote stays as written."""
+    quote = quote_for(language)
+    _, token = share(quote)
+    html = _page(anonymous.get(page_url(token)))
+    with translation.override(language):
+        assert actions.default_intro() in html and actions.default_closing() in html
+    assert actions.default_intro() not in html and actions.default_closing() not in html
+
+    custom = quote_for(language)
+    actions.do_update_quote(custom, intro="Hello Carla, as discussed:")
+    _, token = share(custom)
+    assert "Hello Carla, as discussed:" in _page(anonymous.get(page_url(token)))
+
+
+def test_it_translates_a_standard_text_written_in_any_language():
+    """The German standard intro of a German MSP reads in French for a French customer."""
+    with translation.override("de"):
+        german = actions.default_intro()
+    with translation.override("fr"):
+        french = actions.default_intro()
+    assert actions.standard_text_in(f"{german}\n", "fr") == french
+    assert actions.standard_text_in("Our own words.", "fr") == "Our own words."
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_leaves_validation_to_the_server_in_the_customers_language(
+    anonymous, quote_for, language
+):
+    """No browser-native (English) validation bubbles: the forms are novalidate, and an empty
+    name comes back with the error in the customer's language."""
+    _, token = share(quote_for(language))
+    html = _page(anonymous.get(page_url(token)))
+    forms = re.findall(r"<form [^>]*>", html)
+    assert len(forms) == 2 and all("novalidate" in form for form in forms)
+    response = anonymous.post(page_url(token, "accept"), accept_data(html, name=""))
+    assert response.status_code == 400
+    with translation.override(language):
+        required = translation.gettext("This field is required.")
+    assert required != "This field is required."
+    assert required in _page(response)
+
+
+def test_it_prints_the_standard_intro_in_the_pdfs_language(anonymous, quote_for):
+    """The quote PDF of a French customer opens with the French standard intro."""
+    _, token = share(quote_for("fr"))
+    text = " ".join(pdf_text(anonymous.get(page_url(token, "pdf")).content).split())
+    assert "Merci de votre intérêt." in text and "Thank you for your interest" not in text

@@ -289,6 +289,7 @@ class Emulator:
             "path": path,
             "query": query,
             "time": self.store.now(),
+            "received": self.store.precise_now(),  # sub-second, to measure request rates
             "key": None,
             "idempotency_key": headers.get("idempotency-key"),
             "stripe_version": headers.get("stripe-version"),

@@ -3,6 +3,8 @@
 GET  /_emulator/                                        the page (no API key, like the hosted pages)
 POST /_emulator/dashboard/clock                         span=hour|day|month: advance the clock
 POST /_emulator/dashboard/customers/{id}/payment_behavior  behavior=succeed|fail
+POST /_emulator/dashboard/accounts/{id}/webhook_endpoints    url=…&events=…: add an endpoint,
+     as a restricted key's manual set-up does in Stripe's Dashboard (its signing secret shows)
 
 The buttons post plain HTML forms carrying a per-process token (cross-site forms can't know it)
 and redirect back to the page. Every value shown is escaped; the page needs no JavaScript and
@@ -101,6 +103,8 @@ def handle_dashboard(emu, method, path, query, headers, body):
     parts = path.split("/")
     if path == "/_emulator/dashboard/clock":
         return _advance(emu, form.get("span"))
+    if len(parts) == 6 and parts[3] == "accounts" and parts[5] == "webhook_endpoints":
+        return _add_endpoint(emu, parts[4], form)
     if len(parts) == 6 and parts[3] == "customers" and parts[5] == "payment_behavior":
         try:
             found = set_payment_behavior(emu, parts[4], form.get("behavior"))
@@ -110,6 +114,25 @@ def handle_dashboard(emu, method, path, query, headers, body):
             return _page("Not found", "<h1>Stripe emulator</h1>", "<p>No such customer.</p>", 404)
         return _redirect()
     return _page("Not found", "<h1>Stripe emulator</h1>", "<p>Not found.</p>", 404)
+
+
+def _add_endpoint(emu, account_id, form):
+    """Create an endpoint the way POST /v1/webhook_endpoints does (same checks, same shape)."""
+    from .errors import StripeError
+    from .resources.platform import create_webhook_endpoint
+    from .router import Context
+
+    if account_id not in emu.keys.accounts:
+        return _page("Not found", "<h1>Stripe emulator</h1>", "<p>No such account.</p>", 404)
+    events = [e for e in form.get("events", "").replace(",", " ").split() if e]
+    params = {"url": form.get("url", "").strip(), "enabled_events": events}
+    owner = (account_id, form.get("mode") == "live")
+    try:
+        with emu.store.lock:
+            create_webhook_endpoint(Context(emu, None, owner, params, {}))
+    except StripeError as exc:
+        return _page("Bad request", "<h1>Stripe emulator</h1>", f"<p>{_e(exc.message)}</p>", 400)
+    return _redirect()
 
 
 def _advance(emu, span):
@@ -181,7 +204,9 @@ def _dashboard(emu):
         deliveries: dict[str, list[dict]] = {}
         for delivery in emu.webhooks.deliveries():
             deliveries.setdefault(delivery["endpoint_id"], []).append(delivery)
-        body = "".join(_account(emu, owner, deliveries) for owner in _owners(emu))
+        body = "".join(
+            _account(emu, owner, deliveries, emu.dashboard_token) for owner in _owners(emu)
+        )
         ahead = store.clock_offset / 86400
     token = _e(emu.dashboard_token)
     buttons = "".join(
@@ -209,7 +234,7 @@ def _owners(emu) -> list[tuple]:
     return sorted(found, key=lambda o: (o != (DEFAULT_ACCOUNT, False), o[0], o[1]))
 
 
-def _account(emu, owner, deliveries: dict) -> str:
+def _account(emu, owner, deliveries: dict, token: str) -> str:
     account_id, livemode = owner
     account = emu.keys.accounts.get(account_id) or {}
     name = (account.get("settings") or {}).get("dashboard", {}).get("display_name")
@@ -217,7 +242,7 @@ def _account(emu, owner, deliveries: dict) -> str:
     return (
         f'<section class="account"><h2>{_e(name or account_id)} {_id(account_id)} {mode}</h2>'
         f"{_customers(emu, owner)}{_products(emu, owner)}{_subscriptions(emu, owner)}"
-        f"{_invoices(emu, owner)}{_events(emu, owner)}{_endpoints(emu, owner, deliveries)}"
+        f"{_invoices(emu, owner)}{_events(emu, owner)}{_endpoints(emu, owner, deliveries, token)}"
         "</section>"
     )
 
@@ -378,20 +403,38 @@ def _events(emu, owner) -> str:
     )
 
 
-def _endpoints(emu, owner, deliveries: dict) -> str:
+def _endpoints(emu, owner, deliveries: dict, token: str) -> str:
     endpoints = emu.store.all("webhook_endpoint", owner)
     rows = [
         f"<tr><td>{_e(endpoint.get('url'))}<br>{_id(endpoint['id'])}</td>"
-        f"<td>{_pill(endpoint.get('status'))}</td>"
+        f"<td>{_pill(endpoint.get('status'))}<br>"
+        f"<code data-secret>{_e(emu.store.internal.get(endpoint['id'], {}).get('secret'))}</code>"
+        "</td>"
         f"<td>{_e(', '.join(endpoint.get('enabled_events') or []))}</td>"
         f"<td>{_deliveries(deliveries.get(endpoint['id'], []))}</td></tr>"
         for endpoint in _newest(endpoints)
     ]
-    return "<h3>Webhook endpoints</h3>" + _table(
-        ["Endpoint", "Status", "Events", "Last deliveries"],
-        rows,
-        len(endpoints),
-        "No webhook endpoints.",
+    account_id, livemode = owner
+    form = (
+        f'<form method="post" class="add-endpoint" action="/_emulator/dashboard/accounts/'
+        f'{_e(account_id)}/webhook_endpoints">'
+        f'<input type="hidden" name="token" value="{_e(token)}">'
+        f'<input type="hidden" name="mode" value="{"live" if livemode else "test"}">'
+        '<label>Endpoint URL <input name="url" type="url" size="50" required '
+        'placeholder="https://…/webhooks/stripe/…/"></label> '
+        '<label>Events <input name="events" size="60" required '
+        'placeholder="invoice.paid, customer.subscription.created"></label> '
+        '<button type="submit">Add endpoint</button></form>'
+    )
+    return (
+        "<h3>Webhook endpoints</h3>"
+        + _table(
+            ["Endpoint", "Status · signing secret", "Events", "Last deliveries"],
+            rows,
+            len(endpoints),
+            "No webhook endpoints.",
+        )
+        + form
     )
 
 

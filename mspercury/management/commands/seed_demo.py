@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -35,5 +36,7 @@ class Command(BaseCommand):
 
             with tenancy.workspace_context(workspace, user):
                 seed_workspace(workspace, user)
-        self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/"))
+        # Where the app really listens: scripts/demo.sh derives the public URL from PORT.
+        url = settings.MSPERCURY_PUBLIC_URL.rstrip("/") + "/"
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: {url}"))
         self.stdout.write(f"  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -151,3 +151,24 @@ def test_it_lists_the_accounts_tax_ids(stripe_emulator):
     sk.v1.customers.tax_ids.create(customer.id, {"type": "eu_vat", "value": "DE136695976"})
     listing = stripe_emulator.client("rk_test_emulator_readonly").v1.tax_ids.list({"limit": 1})
     assert [t.value for t in listing.data] == ["DE136695976"]
+
+
+def test_retrieve_and_update_expand_tax_ids_and_a_deleted_customer_is_missing(stripe_emulator):
+    """The push reads tax IDs from one retrieve or update (expand[]=tax_ids); updating a
+    deleted customer answers resource_missing, as Stripe does."""
+    client = stripe_emulator.client()
+    customer = client.v1.customers.create(
+        {"name": "Expand", "tax_id_data": [{"type": "eu_vat", "value": "DE123456789"}]}
+    )
+    fetched = client.v1.customers.retrieve(customer.id, {"expand": ["tax_ids"]})
+    assert [t.value for t in fetched.tax_ids.data] == ["DE123456789"]
+    updated = client.v1.customers.update(customer.id, {"name": "Renamed", "expand": ["tax_ids"]})
+    assert updated.name == "Renamed" and updated.tax_ids.data[0].type == "eu_vat"
+    client.v1.customers.delete(customer.id)
+    assert client.v1.customers.retrieve(customer.id).deleted is True
+    try:
+        client.v1.customers.update(customer.id, {"name": "Ghost"})
+    except stripe.InvalidRequestError as exc:
+        assert exc.code == "resource_missing"
+    else:
+        raise AssertionError("updating a deleted customer must fail")

@@ -189,3 +189,42 @@ def test_the_payment_toggle_makes_a_customers_payments_fail_and_succeed(stripe_e
     assert client.v1.invoices.pay(invoice.id).status == "paid"
     unknown = "/_emulator/dashboard/customers/cus_missing/payment_behavior"
     assert _post(stripe_emulator, unknown, token=_token(page), behavior="fail")[0] == 404
+
+
+def test_it_adds_a_webhook_endpoint_from_the_dashboard(stripe_emulator, webhook_receiver):
+    """The manual set-up of a restricted key: an endpoint added on the dashboard (URL and
+    events) receives events signed with the secret the dashboard shows."""
+    page = _get(stripe_emulator)
+    assert 'action="/_emulator/dashboard/accounts/' in page and "Add endpoint" in page
+    action = re.search(r'action="(/_emulator/dashboard/accounts/[^"]+/webhook_endpoints)"', page)
+    status, headers = _post(
+        stripe_emulator,
+        action.group(1),
+        token=_token(page),
+        mode="test",
+        url=webhook_receiver.url,
+        events="customer.created, invoice.paid",
+    )
+    assert (status, headers["Location"]) == (303, "/_emulator/")
+    client = stripe_emulator.client()
+    (endpoint,) = client.v1.webhook_endpoints.list().data
+    assert endpoint.url == webhook_receiver.url
+    assert endpoint.enabled_events == ["customer.created", "invoice.paid"]
+    secret = re.search(r"<code data-secret>(whsec_[^<]+)</code>", _get(stripe_emulator)).group(1)
+
+    client.v1.customers.create({"name": "Hooked"})
+    stripe_emulator.flush_webhooks()
+    (delivery,) = webhook_receiver.received
+    event = stripe.Webhook.construct_event(delivery["body"], delivery["signature"], secret)
+    assert event.type == "customer.created"
+
+
+def test_it_refuses_an_endpoint_stripe_would_refuse(stripe_emulator):
+    """A URL without a host or no events: 400 with Stripe's message; nothing created."""
+    page = _get(stripe_emulator)
+    action = re.search(r'action="(/_emulator/dashboard/accounts/[^"]+/webhook_endpoints)"', page)
+    token = _token(page)
+    for form in ({"url": "not a url", "events": "*"}, {"url": "https://x.test/h", "events": ""}):
+        assert _post(stripe_emulator, action.group(1), token=token, **form)[0] == 400
+    assert _post(stripe_emulator, action.group(1), url="https://x.test/h", events="*")[0] == 403
+    assert stripe_emulator.client().v1.webhook_endpoints.list().data == []

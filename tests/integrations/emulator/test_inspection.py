@@ -186,3 +186,16 @@ def test_ids_are_fresh_after_a_reset_unless_seeded():
     finally:
         random_server.stop()
         seeded_server.stop()
+
+
+def test_requests_carry_a_precise_receive_time_and_ids_list_by_kind(stripe_emulator):
+    """Benchmarks measure request rates from `received`; `object_ids` counts what a run made."""
+    client = stripe_emulator.client()
+    stripe_emulator.clear_requests()
+    before = time.time()
+    first = client.v1.customers.create({"name": "One"})
+    second = client.v1.customers.create({"name": "Two"})
+    received = [r["received"] for r in stripe_emulator.requests(path="/v1/customers")]
+    assert len(received) == 2 and before - 1 <= received[0] <= received[1] <= time.time() + 1
+    assert isinstance(received[0], float)
+    assert stripe_emulator.object_ids()["customer"] == {first.id, second.id}

@@ -102,7 +102,9 @@ def test_it_plans_the_seeds_mixed_quote():
 def test_every_subscription_and_invoice_carries_footer_and_metadata():
     plan = plan_push(mixed_quote(), CUSTOMER, SETTINGS)
     for op in plan.of_kind("subscription"):
-        assert op.params["invoice_settings"]["footer"] == "MSPercury reference: Q-2026-0007"
+        assert (
+            op.params["invoice_settings"]["footer"] == "MSPercury-Referenz: Q-2026-0007"
+        )  # CUSTOMER reads German
         assert op.params["metadata"] == {
             "mspercury_quote_id": "q-1",
             "mspercury_quote_number": "Q-2026-0007",
@@ -171,7 +173,7 @@ def test_a_one_time_quote_becomes_an_invoice(send_now, collection, expected):
     if send_now:
         assert plan.step("finalize:1").params["auto_advance"] is True
     assert invoice.params["pending_invoice_items_behavior"] == "exclude"
-    assert invoice.params["footer"] == "MSPercury reference: Q-2026-0007"
+    assert invoice.params["footer"] == "MSPercury-Referenz: Q-2026-0007"  # CUSTOMER reads German
     item = plan.step("invoice_item:1:1")
     assert item.params["invoice"] == "@invoice:1"
     assert item.params["price_data"]["product"] == "@product:service:svc-x"
@@ -423,3 +425,74 @@ def test_property_stripe_bills_exactly_the_quoted_amounts(rows):
     for op in plan.operations:
         for x in (*op.lines, *op.one_time_lines):
             assert isinstance(x.quantity, int) and x.quantity >= 0
+
+
+# -- counts: what the preview says the push creates or reuses -------------------------------
+
+
+def test_counts_a_first_push_as_all_new():
+    plan = plan_push(
+        quote(line("a", "monthly"), line("b", "yearly"), line("c", "one_time")), CUSTOMER, SETTINGS
+    )
+    counts = {kind: (c.create, c.reuse) for kind, c in plan.counts.items()}
+    assert counts == {
+        "customers": (1, 0),
+        "products": (3, 0),
+        "prices": (3, 0),  # every inline price_data is a new price
+        "subscriptions": (2, 0),
+        "invoices": (2, 0),  # each subscription's first invoice; the one-time line rides on it
+    }
+
+
+def test_counts_known_customer_and_products_as_reused():
+    q = quote(line("a", "monthly"), line("b", "monthly"))
+    known = KnownStripe(customer_id="cus_1", product_ids={"service:svc-a": "prod_1"})
+    counts = plan_push(q, CUSTOMER, SETTINGS, known).counts
+    assert (counts["customers"].create, counts["customers"].reuse) == (0, 1)
+    assert (counts["products"].create, counts["products"].reuse) == (1, 1)
+    assert counts["products"].total == 2
+
+
+def test_counts_a_one_time_invoice_and_its_items():
+    plan = plan_push(quote(line("a", "one_time"), line("b", "one_time")), CUSTOMER, SETTINGS)
+    assert plan.counts["invoices"].create == 1
+    assert plan.counts["subscriptions"].create == 0
+    assert plan.counts["prices"].create == 2
+
+
+def test_counts_split_subscriptions_and_leftover_one_time_lines():
+    monthly = [line(f"m{i}", "monthly") for i in range(25)]
+    one_time = [line(f"o{i}", "one_time") for i in range(45)]
+    counts = plan_push(quote(*monthly, *one_time), CUSTOMER, SETTINGS).counts
+    assert counts["subscriptions"].create == 2
+    assert counts["invoices"].create == 3  # two first invoices and one for the 5 left over
+    assert counts["prices"].create == 70
+
+
+def test_a_fractional_line_reuses_the_product_named_after_its_wording():
+    first = plan_push(quote(line("a", "one_time", qty="1.5")), CUSTOMER, SETTINGS)
+    second = plan_push(quote(line("b", "one_time", qty="1.5", desc="Line a")), CUSTOMER, SETTINGS)
+    other = plan_push(quote(line("c", "one_time", qty="2.5", desc="Line a")), CUSTOMER, SETTINGS)
+    key = first.of_kind("product")[0].key
+    assert key.startswith("product:named:")
+    assert second.of_kind("product")[0].key == key
+    assert other.of_kind("product")[0].key != key
+    assert first.of_kind("product")[0].params["name"] == "Line a (1.5 × unit à 10.00 EUR)"
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "MSPercury reference: Q-2026-0007"),
+        ("de", "MSPercury-Referenz: Q-2026-0007"),
+        ("fr", "Référence MSPercury : Q-2026-0007"),
+        ("pl", "Numer referencyjny MSPercury: Q-2026-0007"),
+    ],
+)
+def test_the_footer_speaks_the_customers_language(language, expected):
+    """Subscriptions' invoice settings and the one-time invoice: the customer's language."""
+    customer = PlanCustomer(**{**CUSTOMER.__dict__, "language": language})
+    plan = plan_push(mixed_quote(), customer, SETTINGS)
+    footers = [op.params["invoice_settings"]["footer"] for op in plan.of_kind("subscription")]
+    footers += [op.params["footer"] for op in plan.of_kind("invoice")]
+    assert footers and set(footers) == {expected}

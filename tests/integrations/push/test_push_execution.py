@@ -12,6 +12,7 @@ from integrations.push.actions import do_retry_push, do_start_push
 from integrations.push.executor import execute_push
 from mspercury import tenancy
 from quotes.actions import do_create_quote
+from quotes.models import QuoteLine
 from tests.integrations.push.conftest import accept, add, service
 
 
@@ -76,12 +77,12 @@ def test_the_seeds_mixed_quote_becomes_two_subscriptions(
     for sub in subs:
         assert sub.metadata["mspercury_quote_number"] == mixed_quote.number
         assert sub.metadata["mspercury_quote_id"] == str(mixed_quote.public_id)
-        assert sub.invoice_settings.footer == f"MSPercury reference: {mixed_quote.number}"
+        assert sub.invoice_settings.footer == f"Référence MSPercury : {mixed_quote.number}"  # fr
 
     invoices = sk.v1.invoices.list({"customer": customer.id}).data
     assert len(invoices) == 2
     for invoice in invoices:
-        assert invoice.footer == f"MSPercury reference: {mixed_quote.number}"
+        assert invoice.footer == f"Référence MSPercury : {mixed_quote.number}"
         # The quote travels with the subscription (no extra write on each first invoice).
         parent = invoice.parent.subscription_details
         assert parent.metadata["mspercury_quote_id"] == str(mixed_quote.public_id)
@@ -120,7 +121,9 @@ def test_a_one_time_quote_is_an_invoice_left_as_draft_or_sent(
         assert invoice.status == expected
         assert invoice.auto_advance is send_now
         assert invoice.total == 50000
-        assert invoice.footer == f"MSPercury reference: {quote.number}"
+        assert (
+            invoice.footer == f"Référence MSPercury : {quote.number}"
+        )  # the customer reads French
         assert invoice.metadata["mspercury_quote_id"] == str(quote.public_id)
 
 
@@ -343,16 +346,15 @@ def test_an_unexpected_error_fails_the_push_so_it_can_be_retried(
     connection, mixed_quote, alice, stripe_api
 ):
     """Whatever breaks inside the executor, the push never stays "running" with no way out."""
-    acceptance = mixed_quote.acceptance
-    good = acceptance.snapshot
-    acceptance.snapshot = {**good, "lines": [{**good["lines"][0], "quantity": "n/a"}]}
-    acceptance.save()
+    # The push bills the live quote: a quantity no amount can come from breaks the planning.
+    line = mixed_quote.lines.first()
+    with db_connection.cursor() as cursor:  # Django itself refuses to write a NaN
+        cursor.execute("UPDATE quotes_quoteline SET quantity = 'NaN' WHERE id = %s", [line.pk])
     push = _start(mixed_quote, alice)
     with pytest.raises(Exception):  # noqa: B017  (still raised, for the task's log)
         execute_push(push.pk)
     push.refresh_from_db()
     assert push.status == Push.Status.FAILED and push.error_retryable
-    acceptance.snapshot = good
-    acceptance.save()
+    QuoteLine.objects.filter(pk=line.pk).update(quantity=line.quantity)
     assert do_retry_push(None, push)
     assert _run(push) == "succeeded", push.error
