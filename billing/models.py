@@ -176,6 +176,7 @@ class Notification(models.Model):
         PUSH_FAILED = "push_failed", _("Push failed")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
+        EVENTS_STUCK = "events_stuck", _("Stripe events not processed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

@@ -1,10 +1,20 @@
-"""Processing stored Stripe events: idempotent, order-independent (objects are re-read)."""
+"""Processing stored Stripe events: idempotent, order-independent (objects are re-read).
 
+Whatever goes wrong while an event is processed is written on its row (the error, the attempt
+count and when it is tried again); `retry_due_events` retries it with backoff, in the beat or
+in the demo's in-process schedule, so that no stored event stays unprocessed unnoticed.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.models import Notification, Ownership
 from billing.money import from_minor_units
@@ -13,8 +23,26 @@ from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
 from integrations.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
+from mspercury import tenancy
+from mspercury.logging import redact
+from mspercury.models import Workspace
+
+logger = logging.getLogger(__name__)
 
 FOREIGN = "foreign"
+MAX_ATTEMPTS = 8  # then the event waits for a replay, and the alert says so
+FIRST_RETRY_SECONDS = 30
+LONGEST_RETRY_SECONDS = 3600
+# An event still "Received" this long after it arrived lost its processing (worker restarted,
+# queue unreachable): the retry task picks it up as if it had failed.
+LOST_AFTER = timedelta(minutes=2)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the given number of failed attempts: 30 s, 1, 2, 4 … minutes, at most 1 h."""
+    return timedelta(
+        seconds=min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+    )
 
 
 def _invoice(event: StripeEvent, connection: StripeConnection, client):
@@ -90,16 +118,122 @@ def process_event(event_pk: int) -> str:
         StripeEvent.objects.filter(pk=event.pk).delete()
         return FOREIGN
     except StripeFailure as failure:
-        _failed(event, failure.message)
+        _failed(event, failure.message, retry=failure.retryable)
         if failure.retryable:
             raise
         return StripeEvent.Status.FAILED
+    except Exception as exc:  # anything else (a locked database, a bug): on the row, retried
+        logger.exception("processing Stripe event %s failed", event.event_id)
+        return _failed(event, _describe(exc), retry=True)
     StripeEvent.objects.filter(pk=event.pk).update(
-        status=StripeEvent.Status.PROCESSED, processed_at=timezone.now(), error=""
+        status=StripeEvent.Status.PROCESSED,
+        processed_at=timezone.now(),
+        error="",
+        next_attempt_at=None,
     )
     return StripeEvent.Status.PROCESSED
 
 
-def _failed(event: StripeEvent, message: str) -> str:
-    StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.FAILED, error=message)
+def _describe(exc: Exception) -> str:
+    return redact(f"{type(exc).__name__}: {exc}")[:500]
+
+
+def _failed(event: StripeEvent, message: str, *, retry: bool = False) -> str:
+    attempts = StripeEvent.objects.filter(pk=event.pk).values_list("attempts", flat=True).first()
+    next_attempt = None
+    if retry and attempts is not None and attempts < MAX_ATTEMPTS:
+        next_attempt = timezone.now() + retry_delay(attempts)
+    StripeEvent.objects.filter(pk=event.pk).update(
+        status=StripeEvent.Status.FAILED, error=message, next_attempt_at=next_attempt
+    )
     return StripeEvent.Status.FAILED
+
+
+UNPROCESSED = (StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED)
+
+
+def due_for_retry(now=None):
+    """Stored events the retry task should process now (in the current workspace)."""
+    now = now or timezone.now()
+    return StripeEvent.objects.filter(
+        Q(status__in=UNPROCESSED, next_attempt_at__lte=now)
+        | Q(status=StripeEvent.Status.RECEIVED, received_at__lte=now - LOST_AFTER)
+    )
+
+
+def unprocessed_summary(workspace) -> dict:
+    """How many of the workspace's stored events are not processed, and since when."""
+    queryset = StripeEvent.objects.filter(workspace=workspace, status__in=UNPROCESSED)
+    oldest = queryset.order_by("received_at").values_list("received_at", flat=True).first()
+    return {"count": queryset.count(), "oldest": oldest}
+
+
+def alert_after() -> timedelta:
+    return timedelta(minutes=settings.MSPERCURY_EVENT_ALERT_MINUTES)
+
+
+def alert_if_stuck(workspace, now=None) -> bool:
+    """Notify owners and admins once per oldest stuck event, when it has waited too long."""
+    now = now or timezone.now()
+    stuck = StripeEvent.objects.filter(
+        workspace=workspace, status__in=UNPROCESSED, received_at__lte=now - alert_after()
+    )
+    oldest = stuck.order_by("received_at", "id").first()
+    if oldest is None:
+        return False
+    count = stuck.count()
+    notify(
+        workspace,
+        Notification.Kind.EVENTS_STUCK,
+        f"events_stuck:{oldest.stripe_account}:{oldest.event_id}",
+        ngettext(
+            "%(count)s Stripe event not processed", "%(count)s Stripe events not processed", count
+        )
+        % {"count": count},
+        _(
+            "The oldest, %(type)s (%(event)s), arrived at %(when)s and is not processed yet: "
+            "%(error)s. MSPercury keeps retrying; invoices, subscriptions and MRR may be out "
+            "of date until then."
+        )
+        % {
+            "type": oldest.event_type,
+            "event": oldest.event_id,
+            "when": timezone.localtime(oldest.received_at).strftime("%Y-%m-%d %H:%M"),
+            "error": oldest.error or _("still waiting to be processed"),
+        },
+        reverse("integrations:stripe_events") + "?status=unprocessed",
+    )
+    return True
+
+
+def retry_all_due(now=None, batch: int = 200) -> dict:
+    """Retry due events workspace by workspace (each inside its own workspace alone) and alert
+    on events waiting longer than MSPERCURY_EVENT_ALERT_MINUTES. Returns counts per status."""
+    now = now or timezone.now()
+    with tenancy.system_context():  # which workspaces have work is the only cross-tenant read
+        workspace_ids = set(
+            StripeEvent.objects.filter(status__in=UNPROCESSED).values_list(
+                "workspace_id", flat=True
+            )
+        )
+    results: dict[str, int] = {}
+    for workspace_id in sorted(workspace_ids):
+        with tenancy.workspace_context(workspace_id):
+            for pk in (
+                due_for_retry(now)
+                .order_by("received_at", "id")
+                .values_list("pk", flat=True)[:batch]
+            ):
+                status = str(_retry_one(pk))
+                results[status] = results.get(status, 0) + 1
+            workspace = Workspace.objects.get(pk=workspace_id)
+            if alert_if_stuck(workspace, now):
+                results["alerted"] = results.get("alerted", 0) + 1
+    return results
+
+
+def _retry_one(pk: int) -> str:
+    try:
+        return process_event(pk)
+    except StripeFailure:  # retryable: already written on the row with its next attempt
+        return StripeEvent.Status.FAILED

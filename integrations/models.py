@@ -125,9 +125,12 @@ class StripeEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the retry task tries a failed event again (empty: not scheduled; gave up or done).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="event_retry_due")]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "stripe_account", "event_id"],

@@ -37,3 +37,11 @@ def reconcile_stripe() -> dict:
     from integrations.reconcile import reconcile_all
 
     return reconcile_all()
+
+
+@shared_task
+def retry_stripe_events() -> dict:
+    """Process again every stored event that is due (failed or lost), in every workspace."""
+    from integrations.events import retry_all_due
+
+    return retry_all_due()

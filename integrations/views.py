@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,6 +16,7 @@ from integrations import actions
 from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretForm
 from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
+from integrations.sales_tax import do_confirm_no_sales_tax, needs_sales_tax_warning
 from integrations.stripe.account import REQUIRED_SCOPES
 from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.stripe.webhooks import HANDLED_EVENTS
@@ -51,6 +54,7 @@ def _page(
     status=200,
 ):
     connection = _connection(request)
+    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
     scopes = [
         {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
         for scope in REQUIRED_SCOPES
@@ -65,9 +69,9 @@ def _page(
         "connect_form": connect_form or StripeKeyForm(),
         "replace_form": replace_form or StripeKeyForm(prefix="replace"),
         "secret_form": secret_form or WebhookSecretForm(),
-        "settings_form": settings_form
-        or PushSettingsForm(
-            instance=PushSettings.objects.filter(workspace=request.workspace).first()
+        "settings_form": settings_form or PushSettingsForm(instance=prefs),
+        "sales_tax_warning": needs_sales_tax_warning(
+            request.workspace, prefs, timezone.localdate()
         ),
     }
     return render(request, "integrations/stripe_settings.html", context, status=status)
@@ -236,18 +240,26 @@ def _receive(request, connection: StripeConnection):
 def stripe_events(request):
     from django.core.paginator import Paginator
 
+    from integrations.events import UNPROCESSED, alert_after, unprocessed_summary
+
     queryset = StripeEvent.objects.filter(workspace=request.workspace).defer("payload")
     status = request.GET.get("status", "")
-    if status in StripeEvent.Status.values:
+    if status == "unprocessed":
+        queryset = queryset.filter(status__in=UNPROCESSED)
+    elif status in StripeEvent.Status.values:
         queryset = queryset.filter(status=status)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    summary = unprocessed_summary(request.workspace)
     return render(
         request,
         "integrations/events.html",
         {
             "page": page,
             "status": status,
-            "statuses": StripeEvent.Status.choices,
+            "statuses": [("unprocessed", _("Not processed")), *StripeEvent.Status.choices],
+            "unprocessed": summary,
+            "overdue": bool(summary["oldest"])
+            and summary["oldest"] < timezone.now() - alert_after(),
         },
     )
 
@@ -256,7 +268,9 @@ def stripe_events(request):
 @admin_required
 def stripe_event_replay(request, event_id):
     event = get_for_workspace(request, StripeEvent.objects, public_id=event_id)
-    StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.RECEIVED, error="")
+    StripeEvent.objects.filter(pk=event.pk).update(
+        status=StripeEvent.Status.RECEIVED, error="", next_attempt_at=None
+    )
     audit.record(
         request,
         request.workspace,
@@ -286,3 +300,15 @@ def push_settings(request):
         )
     messages.success(request, _("Push settings saved."))
     return redirect("integrations:stripe_settings")
+
+
+@require_POST
+@admin_required
+def confirm_no_sales_tax(request):
+    """Stop the "sales tax not calculated" warnings: the MSP means to bill without it."""
+    if do_confirm_no_sales_tax(request, request.workspace):
+        messages.success(request, _("Confirmed: your invoices carry no sales tax."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False):
+        back = reverse("integrations:stripe_settings")
+    return redirect(back)

@@ -147,12 +147,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 600 else 10,
 }
 CELERY_BEAT_SCHEDULE = {
+    # Retry stored events whose processing failed or was lost; alert on ones waiting too long.
+    "retry-stripe-events": {
+        "task": "integrations.tasks.retry_stripe_events",
+        "schedule": env_int("MSPERCURY_EVENT_RETRY_SECONDS", 30),
+    },
     # Process whatever Stripe's webhooks missed (endpoint down, secret rotated).
     "reconcile-stripe": {
         "task": "integrations.tasks.reconcile_stripe",
         "schedule": env_int("MSPERCURY_RECONCILE_SECONDS", 600),
     },
 }
+# An owner/admin notification fires when a stored event is unprocessed for this long.
+MSPERCURY_EVENT_ALERT_MINUTES = env_int("MSPERCURY_EVENT_ALERT_MINUTES", 5)
 
 AUTH_USER_MODEL = "mspercury.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

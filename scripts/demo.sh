@@ -53,4 +53,9 @@ PY
 echo "Stripe emulator dashboard: $MSPERCURY_STRIPE_API_BASE/_emulator/"
 
 .venv/bin/python manage.py seed_demo
+# No beat without a broker: the periodic tasks (event retries, reconciliation) run in a process
+# of their own. SQLite serializes its writes with the web server's (mspercury/env.py).
+.venv/bin/python manage.py run_schedule &
+SCHEDULE_PID=$!
+trap 'kill "$SCHEDULE_PID" "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"
