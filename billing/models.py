@@ -88,6 +88,20 @@ class StripeInvoice(models.Model):
     def __str__(self):
         return self.number or self.stripe_id
 
+    @property
+    def shown_status(self) -> tuple[str, str]:
+        """One status for people (label, pill colour): Stripe's, unless a failed payment on an
+        open invoice says more."""
+        failed = ExternalStatus.PAYMENT_FAILED
+        if self.status == self.Status.OPEN and self.external_status == failed:
+            return failed.label, "red"
+        tone = {
+            self.Status.PAID: "green",
+            self.Status.OPEN: "yellow",
+            self.Status.UNCOLLECTIBLE: "red",
+        }.get(self.status, "")
+        return self.get_status_display(), tone
+
 
 class StripeSubscription(models.Model):
     class Status(models.TextChoices):

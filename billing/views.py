@@ -1,8 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.paginator import Paginator
+from django.db.models import Min
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from billing.models import Notification, Ownership, StripeInvoice
@@ -26,11 +28,26 @@ def _month(value: str):
     return start, end
 
 
+def _month_choices(queryset, today) -> list[tuple[str, str]]:
+    """("2026-11", "November 2026") for every month from the first invoice's to this one,
+    newest first (at most five years), labelled in the page's language."""
+    first = queryset.aggregate(first=Min("created"))["first"]
+    year, month = today.year, today.month
+    stop = (first.year, first.month) if first else (year, month)
+    choices = []
+    while (year, month) >= stop and len(choices) < 60:
+        day = date(year, month, 1)
+        choices.append((day.strftime("%Y-%m"), date_format(day, "YEAR_MONTH_FORMAT")))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return choices
+
+
 @workspace_required
 def invoices(request):
     queryset = StripeInvoice.objects.filter(
         workspace=request.workspace, ownership=Ownership.OURS
     ).select_related("customer", "quote")
+    months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
     if status in StripeInvoice.Status.values:
         queryset = queryset.filter(status=status)
@@ -58,6 +75,7 @@ def invoices(request):
             "customer": customer,
             "customers": customers,
             "period": request.GET.get("period", "") if period else "",
+            "months": months,
             "q": q,
             "unlinked": (
                 StripeInvoice.objects.filter(

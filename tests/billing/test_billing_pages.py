@@ -1,8 +1,10 @@
 """Invoices page, notifications page, Stripe events page: filters, access, query counts."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 
 from billing.models import Notification, StripeInvoice
 from billing.notify import notify
@@ -46,7 +48,36 @@ def test_invoices_page_filters_by_status_customer_and_month(client_for, alice, a
     assert "INV-0001" in html and "INV-0003" in html and "INV-0002" not in html
     html = client.get("/billing/invoices/?period=2026-10").content.decode()
     assert "INV-0003" in html and "INV-0001" not in html
-    assert "PAYMENT_FAILED" in client.get("/billing/invoices/?status=open").content.decode()
+    # The month filter is a styled select of the months that have invoices, up to today.
+    assert 'type="month"' not in html
+    assert '<option value="2026-10" selected>October 2026</option>' in html
+    assert '<option value="2026-09"' not in html
+    assert "Payment failed</span>" in client.get("/billing/invoices/?status=open").content.decode()
+
+
+def test_invoices_page_shows_one_status_each_and_no_stripe_ids_as_numbers(client_for, alice, alpha):
+    _invoice(alpha, 1, status="paid", external="PAID")
+    _invoice(alpha, 2, status="open", external="FINALIZED")
+    _invoice(alpha, 3, status="open", external="PAYMENT_FAILED")
+    draft = _invoice(alpha, 4, status="draft")
+    StripeInvoice.objects.filter(pk=draft.pk).update(number="")
+    client = client_for(alice)
+    html = client.get("/billing/invoices/").content.decode()
+    pills = re.findall(r'<span class="pill ([a-z]*)" data-status="(\w+)">([^<]+)</span>', html)
+    assert sorted(pills) == [
+        ("", "draft", "Draft"),
+        ("green", "paid", "Paid"),
+        ("red", "open", "Payment failed"),
+        ("yellow", "open", "Open"),
+    ]
+    for raw in ("PAID", "FINALIZED", "PAYMENT_FAILED"):
+        assert raw not in html
+    number_cell = re.search(r'<td class="nowrap">(<span class="muted"[^>]*>[^<]*</span>)', html)
+    assert "not numbered yet" in number_cell.group(1)
+    assert ">in_4<" not in html  # the Stripe id is not shown as if it were a number
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    german = client.get("/billing/invoices/").content.decode()
+    assert "noch nicht nummeriert" in german and ">Zahlung fehlgeschlagen</span>" in german
 
 
 def test_invoices_page_query_count_is_flat(
