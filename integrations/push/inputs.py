@@ -4,6 +4,8 @@ ids) into the planner's plain inputs."""
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from billing.tax import Party, decide_tax
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.planner import (
@@ -33,16 +35,24 @@ def push_snapshot(quote) -> dict | None:
 accepted_snapshot = push_snapshot
 
 
-def limit_problems(quote, lines=None, *, quantity_mode: str | None = None) -> list:
-    """Stripe's hard limits the live quote breaks, as the push planner would report them.
+def limit_problems(quote, lines=None, *, prefs=None, today: date | None = None) -> list:
+    """Stripe's hard limits the live quote breaks, as the push planner would report them
+    (invoice totals with the VAT our tax rates add).
 
-    ``lines``: the quote's lines if already loaded. Only amounts and periods matter here."""
+    ``lines``: the quote's lines if already loaded; ``prefs``: the workspace's PushSettings."""
     if lines is None:
         lines = QuoteLine.objects.filter(quote=quote).order_by("position", "id")
-    if quantity_mode is None:
+    if prefs is None:
         prefs = PushSettings.objects.filter(workspace_id=quote.workspace_id).first()
-        quantity_mode = prefs.quantity_mode if prefs else PushSettings.QuantityMode.EXACT
-    quantity_mode = quantity_mode or PushSettings.QuantityMode.EXACT
+    quantity_mode = (prefs.quantity_mode if prefs else "") or PushSettings.QuantityMode.EXACT
+    vat = Decimal(0)
+    if not (prefs and prefs.stripe_tax) and quote.customer_id:
+        workspace, customer = quote.workspace, quote.customer
+        vat = decide_tax(
+            Party(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
+            Party(customer.country.code or "", customer.tax_id_type, customer.tax_id),
+            today or timezone.localdate(),
+        ).rate
     plan_lines = tuple(
         PlanLine(
             ref=str(line.public_id),
@@ -62,7 +72,7 @@ def limit_problems(quote, lines=None, *, quantity_mode: str | None = None) -> li
         customer_name="",
         lines=plan_lines,
     )
-    return stripe_limit_problems(pq, quantity_mode)
+    return stripe_limit_problems(pq, quantity_mode, vat)
 
 
 def plan_quote(quote, snapshot: dict) -> PlanQuote:

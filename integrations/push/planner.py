@@ -334,6 +334,16 @@ def _money(minor: int, currency: str) -> str:
     return f"{from_minor_units(minor, currency)} {currency}"
 
 
+def _gross(lines, vat_percent: Decimal) -> int:
+    """Minor units the lines come to with an exclusive tax rate applied line by line (as
+    Stripe's tax rates round each line's tax)."""
+    total = 0
+    for line in lines:
+        tax = (Decimal(line.amount) * vat_percent / 100).quantize(Decimal(1), ROUND_HALF_UP)
+        total += line.amount + int(tax)
+    return total
+
+
 def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -651,10 +661,12 @@ def plan_push(
             plan, quote, settings, common, leftovers, tax_behavior, language=customer.language
         )
 
-    # Maximum charge: each invoice is paid at once, so its total must stay within the maximum.
+    # Maximum charge: each invoice is paid at once, so its total (with the VAT our tax rates
+    # add to every line) must stay within the maximum.
     too_large = {p.message for p in plan.problems if p.code == "amount_too_large"}
+    vat = settings.tax_rate_percent if not settings.stripe_tax else Decimal(0)
     for op in plan.of_kind("subscription") + plan.of_kind("invoice"):
-        first = sum(x.amount for x in op.lines) + sum(x.amount for x in op.one_time_lines)
+        first = _gross(op.lines, vat) + _gross(op.one_time_lines, vat)
         if first > MAXIMUM_MINOR_UNITS and not too_large:
             plan.problems.append(
                 Problem(
@@ -831,14 +843,18 @@ def _subscription_label(period: str, lines: list, riders: list) -> str:
 LIMIT_CODES = frozenset({"amount_too_large", "too_many_lines"})
 
 
-def stripe_limit_problems(quote: PlanQuote, quantity_mode: str = QUANTITY_EXACT) -> list[Problem]:
-    """The Stripe limits (per amount, per invoice, lines per invoice) a quote's lines break.
-
-    The same plan the push makes, so the editor and the share page warn by the preview's rule."""
+def stripe_limit_problems(
+    quote: PlanQuote, quantity_mode: str = QUANTITY_EXACT, tax_rate_percent: Decimal = Decimal(0)
+) -> list[Problem]:
+    """The Stripe limits (per amount, per invoice with its VAT, lines per invoice) a quote's
+    lines break. The same plan the push makes, so the editor and the share page warn by the
+    preview's rule."""
     plan = plan_push(
         quote,
         PlanCustomer(ref="", name=quote.customer_name, email="limits@example.invalid"),
-        PlanSettings(workspace_ref="", quantity_mode=quantity_mode),
+        PlanSettings(
+            workspace_ref="", quantity_mode=quantity_mode, tax_rate_percent=tax_rate_percent
+        ),
     )
     return [p for p in plan.problems if p.code in LIMIT_CODES]
 

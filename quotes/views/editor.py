@@ -169,9 +169,7 @@ def _lines_context(request, quote, *, edit_line=None, edit_form=None, focus=""):
         "colspan": 10 if summary.totals.has_cost else 8,
         "focus": focus,
         # Stripe's hard limits, checked as the push would: better now than after acceptance.
-        "limits": limit_problems(
-            quote, lines, quantity_mode=prefs.quantity_mode if prefs else None
-        ),
+        "limits": limit_problems(quote, lines, prefs=prefs, today=today),
         "sales_tax_warning": needs_sales_tax_warning(request.workspace, prefs, today),
     }
 

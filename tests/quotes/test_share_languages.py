@@ -313,9 +313,22 @@ def share_flow_msgids() -> set:
             "Page %(page)s of %(pages)s",  # quotes.pdf.page_counter_css
             "MSPercury reference: %(number)s",  # the Stripe invoice footer (push planner)
             *PDF_TAX_LINES,
+            *STRIPE_LIMIT_MESSAGES,  # the share page warns before acceptance (push planner)
         ]
         msgids |= {str(text) for text in python}
     return msgids
+
+
+# What the planner says about Stripe's hard limits, and the labels of invoices it names.
+STRIPE_LIMIT_MESSAGES = [
+    "“%(line)s”: %(amount)s is above Stripe's maximum of %(maximum)s per amount.",
+    "%(label)s: the invoice totals %(amount)s, above Stripe's maximum of %(maximum)s per payment.",
+    "%(count)s lines on one invoice: Stripe allows at most %(max)s.",
+    "%(count)s× monthly recurring",
+    "%(count)s× yearly recurring",
+    "%(count)s× one-time on first invoice",
+    "Invoice with %(count)s one-time line",
+]
 
 
 def _catalog(language: str) -> tuple[dict, list[dict]]:
@@ -344,7 +357,10 @@ def test_it_has_a_complete_catalog_of_the_share_flow(language):
         if placeholders(e["msgid"]) != placeholders(e["msgstr"][0])
     ]
     assert mismatched == []
-    assert all(e["msgid_plural"] is None for e in entries)
+    plurals = [e for e in entries if e["msgid_plural"] is not None]
+    assert [e["msgid"] for e in plurals] == ["Invoice with %(count)s one-time line"]
+    forms = int(re.search(r"nplurals=(\d+)", PLURAL_FORMS[language]).group(1))
+    assert all(len(e["msgstr"]) == forms for e in plurals)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -108,3 +108,61 @@ def test_the_share_page_has_no_warning_within_the_limits(quote, rmm):
     actions.do_add_line(quote, quantity=D("12"), **actions.line_fields_from_service(rmm))
     _, token = share(quote)
     assert 'id="share-limits"' not in Client().get(page_url(token)).content.decode()
+
+
+def test_it_counts_the_vat_our_tax_rates_add_to_an_invoice():
+    """900,000.00 net is within the limit; with 19 % VAT the invoice is 1,071,000.00."""
+    quote = _quote(_line("a", "900000.00", "monthly"))
+    assert stripe_limit_problems(quote) == []
+    (problem,) = stripe_limit_problems(quote, tax_rate_percent=D("19"))
+    assert problem.code == "amount_too_large"
+    assert "the invoice totals 1071000.00 EUR" in problem.message
+    # 840,336.13 + 19 % = 999,999.99 (tax rounded per line, as Stripe's tax rates do)
+    assert stripe_limit_problems(_quote(_line("a", "840336.13")), tax_rate_percent=D("19")) == []
+    assert stripe_limit_problems(_quote(_line("a", "840336.14")), tax_rate_percent=D("19"))
+
+
+def test_the_editor_counts_domestic_vat_towards_the_limit(client_for, alice, quote):
+    """A German customer of a German MSP pays 19 % VAT: 900,000.00 net cannot be charged."""
+    actions.do_add_line(
+        quote,
+        description="Managed data centre",
+        quantity=D("1"),
+        unit="month",
+        unit_price=D("900000.00"),
+        billing_period="monthly",
+    )
+    html = client_for(alice).get(f"/quotes/{quote.public_id}/").content.decode()
+    assert 'id="stripe-limits"' in html and "1071000.00 EUR" in html
+    quote.customer.tax_id_type, quote.customer.country, quote.customer.tax_id = "none", "US", ""
+    quote.customer.save()
+    # An export: no VAT on the invoice, so the same line is within the limit.
+    html = client_for(alice).get(f"/quotes/{quote.public_id}/").content.decode()
+    assert 'id="stripe-limits"' not in html
+
+
+def test_a_french_customer_reads_the_warning_in_french(quote):
+    quote.customer.language = "fr"
+    quote.customer.save()
+    actions.do_add_line(
+        quote,
+        description="Onboarding",
+        quantity=D("1"),
+        unit="unit",
+        unit_price=D("500000.00"),
+        billing_period="one_time",
+    )
+    actions.do_add_line(
+        quote,
+        description="Supervision",
+        quantity=D("1"),
+        unit="month",
+        unit_price=D("600000.00"),
+        billing_period="monthly",
+    )
+    _, token = share(quote)
+    html = Client().get(page_url(token)).content.decode()
+    warning = html[html.index('id="share-limits"') : html.index('id="accept"')]
+    assert "au-delà du maximum de Stripe de 999999.99 EUR par paiement" in warning
+    assert "1× récurrent mensuel + 1× unique sur la première facture : la facture" in warning
+    assert "Stripe&#x27;s maximum" not in warning and "recurring" not in warning
