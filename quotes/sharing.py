@@ -321,6 +321,7 @@ def do_reaccept_quote(
             )
     except IntegrityError:
         raise ShareError(ShareError.ACCEPTED) from None
+    do_request_agreement(record)  # the agreement of this revision, with its certificate
     audit.record(
         request,
         locked.workspace,

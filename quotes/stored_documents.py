@@ -16,7 +16,14 @@ from django.utils import timezone
 from mspercury.models import User
 from quotes import documents, pdf
 from quotes.assessments.models import Assessment, AssessmentReport
-from quotes.models import DocumentKind, DocumentStatus, Quote, QuoteAcceptance, QuoteDocument
+from quotes.models import (
+    DocumentKind,
+    DocumentStatus,
+    Quote,
+    QuoteAcceptance,
+    QuoteDocument,
+    RevisionAcceptance,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +79,13 @@ def _comparable(snapshot: dict) -> bytes:
 
 
 def _is_accepted(document: QuoteDocument) -> bool:
-    return bool(document.sha256) and (
-        QuoteAcceptance.objects.filter(
-            quote_id=document.quote_id, document_sha256=document.sha256
-        ).exists()
+    """Accepted documents (first acceptance or a re-accepted revision) are never replaced."""
+    if not document.sha256:
+        return False
+    same = {"quote_id": document.quote_id, "document_sha256": document.sha256}
+    return (
+        QuoteAcceptance.objects.filter(**same).exists()
+        or RevisionAcceptance.objects.filter(**same).exists()
     )
 
 
@@ -118,7 +128,9 @@ def do_request_quote_pdf(
     return document
 
 
-def accepted_quote_document(acceptance: QuoteAcceptance) -> QuoteDocument | None:
+def accepted_quote_document(
+    acceptance: QuoteAcceptance | RevisionAcceptance,
+) -> QuoteDocument | None:
     """The stored PDF the customer accepted (its hash is the acceptance's)."""
     return QuoteDocument.objects.filter(
         quote_id=acceptance.quote_id,
@@ -128,22 +140,24 @@ def accepted_quote_document(acceptance: QuoteAcceptance) -> QuoteDocument | None
     ).first()
 
 
-def agreement_document(acceptance: QuoteAcceptance) -> QuoteDocument | None:
+def agreement_document(acceptance: QuoteAcceptance | RevisionAcceptance) -> QuoteDocument | None:
     return QuoteDocument.objects.filter(
         quote_id=acceptance.quote_id, kind=DocumentKind.AGREEMENT, revision=acceptance.revision
     ).first()
 
 
-def _acceptance_record(acceptance: QuoteAcceptance) -> dict:
-    """The facts of the acceptance certificate, frozen into the agreement's snapshot."""
-    staff = acceptance.accepted_by_user
-    manual = acceptance.via == QuoteAcceptance.Via.MANUAL
+def _acceptance_record(acceptance: QuoteAcceptance | RevisionAcceptance) -> dict:
+    """The facts of the acceptance certificate, frozen into the agreement's snapshot. A
+    re-accepted revision is always accepted on a share page, never by staff."""
+    staff = getattr(acceptance, "accepted_by_user", None)
+    via = getattr(acceptance, "via", QuoteAcceptance.Via.SHARE_PAGE)
+    manual = via == QuoteAcceptance.Via.MANUAL
     return {
         "name": acceptance.name,
         # Only staff accounts carry a known address; the share page asks for a name only.
         "email": staff.email if manual and staff else "",
         "accepted_at": acceptance.accepted_at.astimezone(UTC).isoformat(),
-        "via": acceptance.via,
+        "via": via,
         "staff": (
             {"name": staff.get_full_name() or staff.email, "email": staff.email} if staff else None
         ),
@@ -155,9 +169,9 @@ def _acceptance_record(acceptance: QuoteAcceptance) -> dict:
 
 
 @transaction.atomic
-def do_request_agreement(acceptance: QuoteAcceptance) -> QuoteDocument:
-    """The service agreement of an acceptance: the accepted quote plus the acceptance record
-    (name, time, the accepted PDF's hash), queued for rendering."""
+def do_request_agreement(acceptance: QuoteAcceptance | RevisionAcceptance) -> QuoteDocument:
+    """The service agreement of an acceptance (or of a re-accepted revision): the accepted
+    quote plus the acceptance record (name, time, the accepted PDF's hash), queued."""
     document, created = QuoteDocument.objects.get_or_create(
         quote_id=acceptance.quote_id,
         revision=acceptance.revision,
@@ -168,7 +182,7 @@ def do_request_agreement(acceptance: QuoteAcceptance) -> QuoteDocument:
                 "quote": acceptance.snapshot,
                 "acceptance": _acceptance_record(acceptance),
             },
-            "requested_by": acceptance.accepted_by_user,
+            "requested_by": getattr(acceptance, "accepted_by_user", None),
         },
     )
     if created:

@@ -203,12 +203,10 @@ def _accepted_page(request, link, *, just_accepted=False):
         "doc": shown.snapshot,
         "sha256": shown.document_sha256,
         "just_accepted": just_accepted,
-        # The stored PDFs belong to the original acceptance; a re-accepted revision has its
-        # frozen snapshot and hash, shown on this page.
-        "accepted_pdf": accepted_quote_document(acceptance) if shown is acceptance else None,
-        "agreement": ready_for_view(agreement_document(acceptance))
-        if shown is acceptance
-        else None,
+        # The exact PDF accepted (its hash is the record's) and the agreement with its
+        # certificate, of the revision this link was for.
+        "accepted_pdf": accepted_quote_document(shown),
+        "agreement": ready_for_view(agreement_document(shown)),
     }
     return render(request, "quotes/share_accepted.html", context)
 
@@ -306,10 +304,19 @@ def share_accepted(request, link):
     return _accepted_page(request, link, just_accepted=True)
 
 
+def _link_acceptance(link):
+    """The acceptance a link's accepted documents belong to: the original one, or on a
+    re-acceptance link the revision accepted last."""
+    if link.reaccept_since:
+        return sharing.latest_acceptance(link.quote)
+    return QuoteAcceptance.objects.filter(quote=link.quote).first()
+
+
 @public_link("GET", "HEAD")
 def share_pdf(request, link):
-    """The quote as PDF: the accepted one once accepted, else the current revision's."""
-    acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
+    """The quote as PDF: the accepted one once accepted (on a re-acceptance link, the revision
+    accepted last), else the current revision's."""
+    acceptance = _link_acceptance(link)
     if acceptance is not None and not sharing.is_reacceptance_open(link):
         stored = accepted_quote_document(acceptance)
     elif _quote_state_page(request, link) is not None:
@@ -325,8 +332,8 @@ def share_pdf(request, link):
 
 @public_link("GET", "HEAD")
 def share_agreement(request, link):
-    """The service agreement PDF that followed the acceptance."""
-    acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
+    """The service agreement PDF that followed the acceptance (of this link's revision)."""
+    acceptance = _link_acceptance(link)
     stored = ready_for_view(agreement_document(acceptance)) if acceptance else None
     if stored is None or not stored.is_ready:
         return redirect(_share_url(link.token))

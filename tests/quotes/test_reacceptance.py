@@ -1,5 +1,6 @@
 """An accepted quote edited afterwards goes out again for re-acceptance on a fresh link."""
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -7,6 +8,7 @@ from django.test import Client
 
 from quotes import actions, sharing
 from quotes.models import QuoteAcceptance, QuoteLine, RevisionAcceptance
+from tests.pdf.helpers import pages_text, pdf_text
 from tests.quotes.share_helpers import accept_data, add_priced_lines, page_url, share
 
 D = Decimal
@@ -136,3 +138,38 @@ def test_it_checks_ownership(client_for, charlie, edited):
     r = client_for(charlie).post(f"/quotes/{edited.public_id}/share/", {"expires_in": ""})
     assert r.status_code == 404
     assert not edited.share_links.filter(reaccept_since__isnull=False).exists()
+
+
+def test_the_re_accepted_revision_keeps_its_pdf_and_gets_its_own_certificate(
+    edited, django_capture_on_commit_callbacks
+):
+    """The exact PDF shown for the new revision is served for good (its hash is the record's),
+    and an agreement for that revision certifies who accepted it, when and the hash."""
+    original = QuoteAcceptance.objects.get(quote=edited)
+    _, token = share(edited)
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11) Firefox/140.0")
+    html = client.get(page_url(token)).content.decode()
+    shown_pdf = client.get(page_url(token, "pdf")).content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(token, "accept"), accept_data(html, name="Carla Again"))
+    record = RevisionAcceptance.objects.get(quote=edited)
+
+    served = client.get(page_url(token, "pdf")).content
+    assert served == shown_pdf
+    assert hashlib.sha256(served).hexdigest() == record.document_sha256
+    assert "Onboarding" not in pdf_text(served)
+
+    done = client.get(page_url(token, "accepted")).content.decode()
+    assert page_url(token, "agreement") in done
+    agreement = client.get(page_url(token, "agreement")).content
+    assert agreement[:5] == b"%PDF-"
+    certificate = pages_text(agreement)[-1]
+    assert "Accepted by Carla Again" in certificate
+    assert f"revision {record.revision}" in certificate
+    assert record.document_sha256 in certificate.replace(" ", "")
+    assert "Firefox/140.0" in certificate
+    # The first link's documents are still the first acceptance's.
+    first_pdf = client.get(page_url(edited.first_token, "pdf")).content
+    assert hashlib.sha256(first_pdf).hexdigest() == original.document_sha256
+    first_certificate = pages_text(client.get(page_url(edited.first_token, "agreement")).content)
+    assert original.document_sha256 in first_certificate[-1].replace(" ", "")
