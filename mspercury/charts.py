@@ -12,6 +12,38 @@ from itertools import groupby
 WIDTH, HEIGHT = 480, 240
 TOP, BOTTOM, LEFT, RIGHT = 20, 28, 8, 8  # room for the scale label above, months below
 BAR_SHARE = Decimal("0.6")  # of each month's slot
+MIN_MONTHS = 6  # a chart spans at least half a year, so one month is not one huge bar
+
+
+@dataclass(frozen=True)
+class QuietMonth:
+    """A month without movements, drawn as an empty slot."""
+
+    month: object
+    new: Decimal = Decimal(0)
+    churned: Decimal = Decimal(0)
+    net: Decimal = Decimal(0)
+
+
+def _previous(month):
+    return (
+        month.replace(year=month.year - 1, month=12)
+        if month.month == 1
+        else month.replace(month=month.month - 1)
+    )
+
+
+def contiguous_months(months: list, minimum: int = MIN_MONTHS) -> list:
+    """Every month from the first (or ``minimum`` months back) to the last, gaps filled."""
+    if not months:
+        return []
+    by_month = {m.month: m for m in months}
+    first, current = months[0].month, months[-1].month
+    filled = []
+    while current >= first or len(filled) < minimum:
+        filled.append(by_month.get(current) or QuietMonth(current))
+        current = _previous(current)
+    return filled[::-1]
 
 
 @dataclass(frozen=True)
@@ -34,6 +66,7 @@ class MonthColumn:
     net_y: float
     net_x1: float
     net_x2: float
+    quiet: bool = False  # no movements: a labelled, empty slot
 
 
 @dataclass(frozen=True)
@@ -56,7 +89,9 @@ def _r(value) -> float:
 
 
 def mrr_chart(currency: str, months: list) -> MrrChart:
-    """The chart of one currency's months (objects with month, new >= 0, churned <= 0)."""
+    """The chart of one currency's months (objects with month, new >= 0, churned <= 0),
+    sorted by month; months without movements are drawn as empty slots."""
+    months = contiguous_months(months)
     up = max((m.new for m in months), default=Decimal(0))
     down = max((-m.churned for m in months), default=Decimal(0))
     plot_height = Decimal(HEIGHT - TOP - BOTTOM)
@@ -82,6 +117,7 @@ def mrr_chart(currency: str, months: list) -> MrrChart:
                 net_y=_r(zero_y - m.net * scale),
                 net_x1=_r(x - bar_width * Decimal("0.1")),
                 net_x2=_r(x + bar_width * Decimal("1.1")),
+                quiet=isinstance(m, QuietMonth),
             )
         )
     return MrrChart(currency, columns, _r(zero_y), up, -down)

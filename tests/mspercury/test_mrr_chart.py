@@ -22,7 +22,8 @@ def test_it_scales_new_above_and_churn_below_the_zero_line():
     chart = mrr_chart("EUR", [_month(10, "300", "0"), _month(11, "150", "-100")])
     plot = HEIGHT - TOP - BOTTOM
     assert chart.zero_y == TOP + plot * 0.75
-    october, november = chart.columns
+    *quiet, october, november = chart.columns  # half a year at least: four empty months
+    assert [c.month.month for c in quiet] == [6, 7, 8, 9] and all(c.quiet for c in quiet)
     assert october.new.height == plot * 0.75 and october.new.y == TOP
     assert october.churn.height == 0
     assert november.new.height == plot * 0.375
@@ -40,7 +41,22 @@ def test_it_draws_a_flat_chart_without_movements_or_amounts():
 
 def test_it_draws_one_chart_per_currency():
     charts = mrr_charts([_month(1, "10", "0", "USD"), _month(1, "20", "0"), _month(2, "5", "0")])
-    assert [(c.currency, len(c.columns)) for c in charts] == [("EUR", 2), ("USD", 1)]
+    assert [(c.currency, len(c.columns)) for c in charts] == [("EUR", 6), ("USD", 6)]
+    assert [c.month for c in charts[1].columns][-1] == date(2026, 1, 1)
+
+
+def test_it_fills_months_without_movements_and_spans_half_a_year():
+    """A gap between movements is an empty slot; one month alone does not fill the chart."""
+    chart = mrr_chart("EUR", [_month(1, "10", "0"), _month(4, "20", "-5")])
+    months = [c.month for c in chart.columns]
+    assert months == [date(2025, 11, 1), date(2025, 12, 1)] + [
+        date(2026, m, 1) for m in (1, 2, 3, 4)
+    ]
+    assert [c.quiet for c in chart.columns] == [True, True, False, True, True, False]
+    one = mrr_chart("EUR", [_month(12, "423", "0")])
+    assert len(one.columns) == 6 and one.columns[-1].new.width < 60
+    long = mrr_chart("EUR", [_month(m, "1", "0") for m in range(1, 13)])
+    assert len(long.columns) == 12 and not any(c.quiet for c in long.columns)
 
 
 def _movement(workspace, n, kind, month, amount):
