@@ -32,5 +32,9 @@ def setup_django():
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        # A file, not Django's shared-cache in-memory test database: its table locks fail
+        # concurrent workers at once instead of waiting (the busy timeout applies to files).
+        connection.settings_dict["TEST"]["NAME"] = f"{old_name}.test"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     return lambda: connection.creation.destroy_test_db(old_name, verbosity=0)
