@@ -40,7 +40,10 @@ def route(method: str, template: str, params: type | None = None, perm=None):
 
 
 def match(method: str, path: str) -> tuple[Route, dict] | None:
-    for candidate in ROUTES:
+    """Literal templates win over placeholders (`/v1/invoices/create_preview` is not an
+    invoice id), then registration order."""
+    ordered = sorted(ROUTES, key=lambda r: "{" in r.template)
+    for candidate in ordered:
         if candidate.method != method:
             continue
         found = candidate.regex.match(path)

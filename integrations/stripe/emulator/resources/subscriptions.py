@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from stripe.params._invoice_create_preview_params import InvoiceCreatePreviewParams
 from stripe.params._subscription_cancel_params import SubscriptionCancelParams
 from stripe.params._subscription_create_params import SubscriptionCreateParams
 from stripe.params._subscription_list_params import SubscriptionListParams
@@ -46,6 +47,17 @@ from .invoices import (
     subscription_line,
 )
 from .payments import card_declined
+from .prorations import ITEM_SUPPORTED as UPDATE_ITEM_SUPPORTED
+from .prorations import (
+    Plan,
+    apply_plan,
+    attach_pending,
+    current_period,
+    pending_items,
+    plan_update,
+    proration_item,
+    record_debits,
+)
 
 CREATE_SUPPORTED = {
     "customer",
@@ -79,7 +91,14 @@ UPDATE_SUPPORTED = {
     "cancellation_details",
     "proration_behavior",
     "automatic_tax",
+    "items",
+    "proration_date",
+    "cancel_at",
+    "payment_behavior",
 }
+UPDATE_PAYMENT_BEHAVIORS = ("allow_incomplete", "error_if_incomplete")
+PREVIEW_SUPPORTED = {"subscription", "subscription_details", "customer"}
+PREVIEW_DETAILS_SUPPORTED = {"items", "proration_behavior", "proration_date"}
 ENDED = ("canceled", "incomplete_expired")
 INCOMPLETE_EXPIRY = 23 * 3600
 
@@ -366,7 +385,20 @@ def create_subscription(ctx):
     return ctx.render(subscription)
 
 
-def _subscription_invoice(ctx, subscription, reason, period, invoice_period, created) -> dict:
+def _subscription_invoice(
+    ctx,
+    subscription,
+    reason,
+    period,
+    invoice_period,
+    created,
+    *,
+    items=None,
+    pending=None,
+    preview=False,
+) -> dict:
+    """A subscription invoice with `pending` invoice items first, then one line per item
+    (`items`, default the subscription's) for `period`. A preview changes nothing else."""
     customer = ctx.emu.store.objects[subscription["customer"]]
     settings = subscription["invoice_settings"]
     invoice = new_invoice(
@@ -386,16 +418,19 @@ def _subscription_invoice(ctx, subscription, reason, period, invoice_period, cre
         period=invoice_period,
         created=created,
     )
-    if subscription["collection_method"] == "charge_automatically" and reason == (
-        "subscription_create"
-    ):
-        invoice["automatically_finalizes_at"] = None
-    else:
-        invoice["automatically_finalizes_at"] = created + FINALIZE_DELAY
-    for item in subscription["items"]["data"]:
+    at_once = reason == "subscription_update" or (
+        subscription["collection_method"] == "charge_automatically"
+        and reason == "subscription_create"
+    )
+    invoice["automatically_finalizes_at"] = None if at_once else created + FINALIZE_DELAY
+    if pending:
+        attach_pending(ctx, invoice, subscription, pending, preview=preview)
+    for item in subscription["items"]["data"] if items is None else items:
         subscription_line(ctx, invoice, subscription, item, period)
     recompute(ctx.emu, invoice)
-    subscription["latest_invoice"] = invoice["id"]
+    if not preview:
+        subscription["latest_invoice"] = invoice["id"]
+        record_debits(ctx, subscription, invoice)
     return invoice
 
 
@@ -427,28 +462,142 @@ def retrieve_subscription(ctx):
 
 @route("POST", "/v1/subscriptions/{id}", SubscriptionUpdateParams, perm=("subscriptions", "write"))
 def update_subscription(ctx):
+    """Everything is checked (and the prorations computed) before anything changes."""
     subscription = ctx.get("subscription", ctx.path["id"])
     reject_unsupported(ctx, UPDATE_SUPPORTED, "subscription updates")
+    reject_unsupported_in_list(ctx, "items", UPDATE_ITEM_SUPPORTED, "subscription updates")
     p = ctx.params
     if subscription["status"] in ENDED and set(p) - {"metadata", "cancellation_details", "expand"}:
         raise invalid(
             "A canceled subscription can only update its cancellation_details and metadata."
         )
+    _check_update(subscription, p)
+    plan = plan_update(ctx, subscription, p)
+    cancel_at = _cancel_at(ctx, subscription, p, plan)
+    _check_payment(ctx, subscription, p, plan)
     before = copy.deepcopy(subscription)
+    _apply_cancellation(ctx, subscription, p, cancel_at)
+    _apply_fields(ctx, subscription, p)
+    created = apply_plan(ctx, subscription, plan)
+    invoice = None
+    if plan.behavior == "always_invoice" and created:
+        now = ctx.now()
+        invoice = _subscription_invoice(
+            ctx,
+            subscription,
+            "subscription_update",
+            (now, now),
+            (now, now),
+            created=now,
+            items=[],
+            pending=pending_items(ctx, subscription),
+        )
+    previous = diff(before, subscription)
+    if "items" in previous:
+        previous["items"] = render_subscription(ctx.emu, before)["items"]
+    if previous:
+        ctx.emit("customer.subscription.updated", subscription, previous)
+    if invoice is not None:
+        _settle(ctx, invoice)
+    return ctx.render(subscription)
+
+
+def _check_update(subscription: dict, p: dict) -> None:
+    if "days_until_due" in p and subscription["collection_method"] != "send_invoice":
+        raise invalid(
+            "`days_until_due` is valid only for subscriptions with "
+            "`collection_method=send_invoice`.",
+            param="days_until_due",
+        )
+    if p.get("payment_behavior", "allow_incomplete") not in UPDATE_PAYMENT_BEHAVIORS:
+        raise invalid(
+            f"The Stripe emulator does not emulate `payment_behavior={p['payment_behavior']}` "
+            "on subscription updates; see docs/stripe-emulator.md.",
+            param="payment_behavior",
+        )
+    if p.get("cancel_at_period_end") and p.get("cancel_at") not in (None, ""):
+        raise invalid(
+            "You may only specify one of these parameters: cancel_at, cancel_at_period_end.",
+            param="cancel_at",
+            code="parameters_exclusive",
+        )
+
+
+def _check_payment(ctx, subscription: dict, p: dict, plan: Plan) -> None:
+    """`error_if_incomplete` refuses an always_invoice update whose charge would fail."""
+    if (
+        p.get("payment_behavior") == "error_if_incomplete"
+        and plan.behavior == "always_invoice"
+        and subscription["collection_method"] == "charge_automatically"
+        and payment_behavior(ctx.emu, subscription["customer"]) != "succeed"
+        and sum(s["amount"] for s in plan.prorations)
+        + sum(i["amount"] for i in pending_items(ctx, subscription))
+        > 0
+    ):
+        raise card_declined()
+
+
+_KEEP = object()
+
+
+def _cancel_at(ctx, subscription: dict, p: dict, plan: Plan):
+    """The validated new `cancel_at` (None clears it), or _KEEP when not given."""
+    if "cancel_at" not in p:
+        return _KEEP
+    value = p["cancel_at"]
+    if value == "":
+        return None
+    end = _period_end(subscription)
+    if value in ("max_period_end", "min_period_end"):
+        return end
+    if isinstance(value, str) and not value.isdigit():
+        raise invalid(
+            f"The Stripe emulator does not emulate `cancel_at={value}`; see "
+            "docs/stripe-emulator.md.",
+            param="cancel_at",
+        )
+    value = int(value)
+    if value <= ctx.now():
+        raise invalid("`cancel_at` must be in the future.", param="cancel_at")
+    if value > end:
+        raise invalid(
+            "The Stripe emulator does not emulate `cancel_at` after the current period ends "
+            "(Stripe prorates the last period); see docs/stripe-emulator.md.",
+            param="cancel_at",
+        )
+    if value < end and plan.behavior != "none":
+        raise invalid(
+            "The Stripe emulator does not emulate the prorations of a `cancel_at` before the "
+            "period ends; pass `proration_behavior=none`. See docs/stripe-emulator.md.",
+            param="cancel_at",
+        )
+    return value
+
+
+def _apply_cancellation(ctx, subscription: dict, p: dict, cancel_at) -> None:
+    requested = None
     if "cancel_at_period_end" in p:
         subscription["cancel_at_period_end"] = p["cancel_at_period_end"]
         subscription["cancel_at"] = _period_end(subscription) if p["cancel_at_period_end"] else None
-        if p["cancel_at_period_end"]:
-            subscription["canceled_at"] = ctx.now()
-            subscription["cancellation_details"]["reason"] = "cancellation_requested"
-        else:
-            subscription["canceled_at"] = None
-            subscription["cancellation_details"]["reason"] = None
+        requested = p["cancel_at_period_end"]
+    if cancel_at is not _KEEP:
+        subscription["cancel_at"] = cancel_at
+        subscription["cancel_at_period_end"] = False
+        requested = cancel_at is not None
+    if requested is True:
+        subscription["canceled_at"] = ctx.now()
+        subscription["cancellation_details"]["reason"] = "cancellation_requested"
+    elif requested is False:
+        subscription["canceled_at"] = None
+        subscription["cancellation_details"]["reason"] = None
     if "cancellation_details" in p:
         details = p["cancellation_details"]
         for name in ("comment", "feedback"):
             if name in details:
                 subscription["cancellation_details"][name] = unset(details[name])
+
+
+def _apply_fields(ctx, subscription: dict, p: dict) -> None:
     if "metadata" in p:
         subscription["metadata"] = merge_metadata(subscription["metadata"], p["metadata"])
     if "description" in p:
@@ -458,12 +607,6 @@ def update_subscription(ctx):
             ctx, unset(p["default_tax_rates"]), "default_tax_rates"
         )
     if "days_until_due" in p:
-        if subscription["collection_method"] != "send_invoice":
-            raise invalid(
-                "`days_until_due` is valid only for subscriptions with "
-                "`collection_method=send_invoice`.",
-                param="days_until_due",
-            )
         subscription["days_until_due"] = p["days_until_due"]
     if "invoice_settings" in p:
         merged = {**subscription["invoice_settings"], **p["invoice_settings"]}
@@ -473,10 +616,115 @@ def update_subscription(ctx):
         subscription["automatic_tax"].update(
             {"enabled": enabled, "liability": {"type": "self"} if enabled else None}
         )
-    previous = diff(before, subscription)
-    if previous:
-        ctx.emit("customer.subscription.updated", subscription, previous)
-    return ctx.render(subscription)
+
+
+def _settle(ctx, invoice: dict) -> None:
+    """An always_invoice invoice: finalized at once, charged when charge_automatically."""
+    ctx.emit("invoice.created", invoice)
+    finalize(ctx, invoice)
+    if invoice["status"] == "open" and invoice["collection_method"] == "charge_automatically":
+        attempt_payment(ctx, invoice)
+
+
+# -- previews ----------------------------------------------------------------------------------
+@route("POST", "/v1/invoices/create_preview", InvoiceCreatePreviewParams, perm=("invoices", "read"))
+def create_preview(ctx):
+    """The invoice an update would produce (always_invoice) or the next renewal invoice with
+    the update's prorations; nothing is saved."""
+    reject_unsupported(ctx, PREVIEW_SUPPORTED, "invoice previews")
+    p = ctx.params
+    if "subscription" not in p:
+        raise invalid(
+            "The Stripe emulator only previews invoices of an existing `subscription`; see "
+            "docs/stripe-emulator.md.",
+            param="subscription",
+        )
+    subscription = ctx.get("subscription", p["subscription"], "subscription")
+    if p.get("customer", subscription["customer"]) != subscription["customer"]:
+        raise invalid("The subscription belongs to a different customer.", param="customer")
+    details = p.get("subscription_details") or {}
+    _check_preview_details(details)
+    if subscription["status"] in ENDED:
+        raise invalid(
+            f"No upcoming invoices for subscription {subscription['id']}.",
+            code="invoice_upcoming_none",
+        )
+    plan = plan_update(ctx, subscription, details, "subscription_details")
+    invoice = _preview_invoice(ctx, subscription, plan)
+    out = ctx.render(invoice)
+    ctx.store.remove(invoice["id"])
+    for object_id in list(ctx.store.journal or []):
+        if ctx.store.kind_of(object_id) == "price":  # inline price_data of the preview
+            ctx.store.remove(object_id)
+    return _as_preview(out)
+
+
+def _check_preview_details(details: dict) -> None:
+    for key in details:
+        if key not in PREVIEW_DETAILS_SUPPORTED:
+            raise invalid(
+                f"The Stripe emulator does not emulate `subscription_details[{key}]` on invoice "
+                "previews; see docs/stripe-emulator.md.",
+                param=f"subscription_details[{key}]",
+            )
+    for index, entry in enumerate(details.get("items") or []):
+        for key in entry:
+            if key not in UPDATE_ITEM_SUPPORTED:
+                raise invalid(
+                    f"The Stripe emulator does not emulate `subscription_details[items][].{key}` "
+                    "on invoice previews; see docs/stripe-emulator.md.",
+                    param=f"subscription_details[items][{index}][{key}]",
+                )
+
+
+def _preview_invoice(ctx, subscription: dict, plan: Plan) -> dict:
+    unsaved = [proration_item(ctx, subscription, spec, stored=False) for spec in plan.prorations]
+    pending = pending_items(ctx, subscription) + unsaved
+    if plan.behavior == "always_invoice" and unsaved:
+        now = ctx.now()
+        return _subscription_invoice(
+            ctx,
+            subscription,
+            "subscription_update",
+            (now, now),
+            (now, now),
+            created=now,
+            items=[],
+            pending=pending,
+            preview=True,
+        )
+    end = _period_end(subscription)
+    if subscription["cancel_at"] is not None and subscription["cancel_at"] <= end:
+        raise invalid(
+            f"No upcoming invoices for subscription {subscription['id']}: it is canceled at "
+            "the end of its period.",
+            code="invoice_upcoming_none",
+        )
+    return _subscription_invoice(
+        ctx,
+        subscription,
+        "upcoming",
+        _next_period(ctx, subscription),
+        current_period(ctx, subscription),
+        created=end,
+        items=plan.entries,
+        pending=pending,
+        preview=True,
+    )
+
+
+def _as_preview(out: dict) -> dict:
+    """Stripe gives preview invoices an `upcoming_in_...` id; lines point at it."""
+    saved_id, preview_id = out["id"], f"upcoming_{out['id']}"
+    out["id"] = preview_id
+    out["lines"]["url"] = f"/v1/invoices/{preview_id}/lines"
+    for line in out["lines"]["data"]:
+        line["invoice"] = preview_id
+        details = line["parent"].get("subscription_item_details") or {}
+        credited = (details.get("proration_details") or {}).get("credited_items")
+        if credited and credited["invoice"] == saved_id:
+            credited["invoice"] = preview_id
+    return out
 
 
 def cancel(ctx, subscription: dict, reason: str = "cancellation_requested", at: int | None = None):
@@ -555,8 +803,19 @@ def due(emu) -> list:
                 (subscription["created"] + INCOMPLETE_EXPIRY, _expire(ctx, subscription))
             )
             continue
+        cancel_at = subscription["cancel_at"]
+        if cancel_at is not None and cancel_at < _period_end(subscription):
+            actions.append((cancel_at, _cancel_at_time(ctx, subscription)))
+            continue
         actions.append((_period_end(subscription), _period_over(ctx, subscription)))
     return actions
+
+
+def _cancel_at_time(ctx, subscription):
+    def run():
+        cancel(ctx, subscription, at=subscription["cancel_at"])
+
+    return run
 
 
 def _expire(ctx, subscription):
@@ -573,29 +832,40 @@ def _expire(ctx, subscription):
     return run
 
 
+def _next_period(ctx, subscription) -> tuple[int, int]:
+    """The period after the current one (periods count from the anchor, keeping its day)."""
+    internal = ctx.internal(subscription["id"])
+    recurring = subscription["items"]["data"][0]["price"]["recurring"]
+    new_end = add_interval(
+        internal["anchor"],
+        recurring["interval"],
+        recurring["interval_count"] * (internal["cycles"] + 2),
+        internal["anchor"],
+    )
+    return _period_end(subscription), new_end
+
+
 def _period_over(ctx, subscription):
     def run():
         end = _period_end(subscription)
-        if subscription["cancel_at_period_end"]:
+        cancel_at = subscription["cancel_at"]
+        if subscription["cancel_at_period_end"] or (cancel_at is not None and cancel_at <= end):
             cancel(ctx, subscription, at=end)
             return
-        internal = ctx.internal(subscription["id"])
-        internal["cycles"] += 1
         before = copy.deepcopy(subscription)
-        first_item = subscription["items"]["data"][0]
-        old_period = (first_item["current_period_start"], first_item["current_period_end"])
-        recurring = first_item["price"]["recurring"]
-        new_end = add_interval(
-            internal["anchor"],
-            recurring["interval"],
-            recurring["interval_count"] * (internal["cycles"] + 1),
-            internal["anchor"],
-        )
+        old_period = current_period(ctx, subscription)
+        new_period = _next_period(ctx, subscription)
+        ctx.internal(subscription["id"])["cycles"] += 1
         for item in subscription["items"]["data"]:
-            item["current_period_start"] = end
-            item["current_period_end"] = new_end
+            item["current_period_start"], item["current_period_end"] = new_period
         invoice = _subscription_invoice(
-            ctx, subscription, "subscription_cycle", (end, new_end), old_period, created=end
+            ctx,
+            subscription,
+            "subscription_cycle",
+            new_period,
+            old_period,
+            created=end,
+            pending=pending_items(ctx, subscription),
         )
         ctx.emit("customer.subscription.updated", subscription, diff(before, subscription))
         ctx.emit("invoice.created", invoice)
