@@ -23,3 +23,11 @@ def customer_and_product(client, **customer):
 
 def event_types(client, limit=100):
     return [e.type for e in reversed(client.v1.events.list({"limit": limit}).data)]
+
+
+def set_clock(stripe_emulator, iso):
+    """Move the emulator clock forward to an ISO UTC time (`2027-01-01T00:00:00`)."""
+    import datetime as dt
+
+    target = int(dt.datetime.fromisoformat(iso).replace(tzinfo=dt.UTC).timestamp())
+    return stripe_emulator.advance(target - stripe_emulator.now())
