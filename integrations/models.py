@@ -237,6 +237,13 @@ class Push(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What Stripe bills now, as MSPercury last wrote it (set by the push, moved on by each
+    # amendment): {subscription id: {line id: [unit amount, quantity]}}, the one-time lines
+    # already invoiced, and the quote revision they come from. Amendments diff against it and
+    # refuse subscriptions changed in Stripe meanwhile.
+    billed_items = models.JSONField(default=dict, blank=True)
+    billed_one_time = models.JSONField(default=list, blank=True)
+    billed_revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -281,3 +288,72 @@ class PushStep(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status})"
+
+
+class Amendment(models.Model):
+    """A newly accepted revision of a pushed quote, applied to the subscriptions it came from."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    class Timing(models.TextChoices):
+        NOW = "always_invoice", _("Prorate now: invoice the difference at once")
+        NEXT_INVOICE = "create_prorations", _("Prorate on the next invoice")
+        RENEWAL = "none", _("From the next period, without proration")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="amendments")
+    revision = models.PositiveIntegerField()  # the accepted revision it applies
+    from_revision = models.PositiveIntegerField()
+    timing = models.CharField(max_length=20, choices=Timing.choices)
+    proration_date = models.BigIntegerField()  # Unix seconds: the preview's and Stripe's instant
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # What the preview showed and the apply did: per subscription its changes and prorations.
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-revision", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["push", "revision"], name="one_amendment_per_revision")
+        ]
+
+    def __str__(self):
+        return f"Amendment of {self.push.quote} to revision {self.revision} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class AmendmentStep(models.Model):
+    """One Stripe write of an amendment, done once (deterministic idempotency key)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=120)
+    label = models.CharField(max_length=300)
+    done = models.BooleanField(default=False)
+    stripe_id = models.CharField(max_length=80, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "key"], name="one_amendment_step_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({'done' if self.done else 'pending'})"

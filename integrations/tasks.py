@@ -45,3 +45,12 @@ def retry_stripe_events() -> dict:
     from integrations.events import retry_all_due
 
     return retry_all_due()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_amendment(workspace_pk: int, amendment_pk: int) -> str:
+    """Apply (or resume) an amendment. Safe to deliver twice: it is exactly-once."""
+    from integrations.push.amend_executor import execute_amendment
+
+    with workspace_context(workspace_pk):
+        return execute_amendment(amendment_pk)

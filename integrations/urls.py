@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import views, views_push
+from integrations import views, views_amend, views_push
 
 app_name = "integrations"
 
@@ -40,6 +40,13 @@ urlpatterns = [
     path("quotes/<uuid:quote_id>/stripe/", views_push.push_page, name="push_page"),
     path("quotes/<uuid:quote_id>/stripe/push/", views_push.push_start, name="push_start"),
     path("quotes/<uuid:quote_id>/stripe/retry/", views_push.push_retry, name="push_retry"),
+    path("quotes/<uuid:quote_id>/stripe/amend/", views_amend.amend_page, name="amend_page"),
+    path("quotes/<uuid:quote_id>/stripe/amend/apply/", views_amend.amend_apply, name="amend_apply"),
+    path(
+        "quotes/<uuid:quote_id>/stripe/subscriptions/<str:subscription_id>/end/",
+        views_amend.end_subscription,
+        name="end_subscription",
+    ),
     path(
         "quotes/<uuid:quote_id>/stripe/progress/",
         views_push.push_progress,

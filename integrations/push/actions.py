@@ -77,3 +77,69 @@ def do_retry_push(request, push: Push) -> bool:
         )
         _enqueue(locked)
     return True
+
+
+# -- amendments --------------------------------------------------------------------------------
+
+PREVIEW_VALID_SECONDS = 3600  # a preview older than this is computed again before applying
+
+
+def amendable_revision(push: Push) -> int | None:
+    """The accepted revision an amendment would apply, if it is newer than what Stripe bills."""
+    from quotes.sharing import latest_acceptance, needs_reacceptance
+
+    quote = push.quote
+    if push.status != Push.Status.SUCCEEDED or needs_reacceptance(quote):
+        return None
+    latest = latest_acceptance(quote)
+    billed = push.billed_revision or push.quote_revision
+    return latest.revision if latest and latest.revision > billed else None
+
+
+def _enqueue_amendment(amendment) -> None:
+    from integrations.tasks import run_amendment
+
+    transaction.on_commit(lambda: run_amendment.delay(amendment.workspace_id, amendment.pk))
+
+
+def do_start_amendment(request, push: Push, *, timing: str, proration_date: int, actor=None):
+    """Queue the amendment of ``push`` to its newest accepted revision (once per revision:
+    a second click, or a second worker, finds the same row). Returns (amendment, created)."""
+    import time
+
+    from integrations.models import Amendment
+
+    revision = amendable_revision(push)
+    if revision is None:
+        raise PushRefused(_("Nothing to apply: Stripe already bills the accepted revision."))
+    if timing not in Amendment.Timing.values:
+        raise PushRefused(_("Choose when the change is billed."))
+    if not 0 <= time.time() - proration_date <= PREVIEW_VALID_SECONDS:
+        raise PushRefused(_("The preview is out of date: look at it again, then apply."))
+    actor = actor or (request.user if request is not None else None)
+    with transaction.atomic():
+        Push.objects.select_for_update().get(pk=push.pk)
+        amendment, created = Amendment.objects.get_or_create(
+            push=push,
+            revision=revision,
+            defaults={
+                "workspace": push.workspace,
+                "from_revision": push.billed_revision or push.quote_revision,
+                "timing": timing,
+                "proration_date": proration_date,
+                "created_by": actor,
+            },
+        )
+        if not created and amendment.status != Amendment.Status.FAILED:
+            return amendment, False
+        if not created:  # a failed one resumes as it was started (same keys, same instant)
+            Amendment.objects.filter(pk=amendment.pk).update(status=Amendment.Status.QUEUED)
+        audit.record(
+            request,
+            push.workspace,
+            "stripe.amend_started",
+            f"{push.quote.number} revision {revision} sent to Stripe ({timing})",
+            actor=actor,
+        )
+        _enqueue_amendment(amendment)
+    return amendment, True

@@ -196,21 +196,23 @@ def plan_amendment(
     proration_date: int,
     billed: dict[str, dict[str, tuple[int, int]]] | None = None,
     known_one_time: frozenset[str] = frozenset(),
+    names: dict[str, str] | None = None,
 ) -> AmendmentPlan:
     """The changes that make ``running`` bill ``lines`` (the new revision, as Stripe lines).
 
     ``billed``: per subscription id, what MSPercury last wrote (line → (unit, quantity));
-    ``known_one_time``: one-time lines already invoiced (by the push or earlier amendments)."""
+    ``known_one_time``: one-time lines already invoiced (by the push or earlier amendments);
+    ``names``: descriptions of lines earlier revisions had (for items the revision removes)."""
     plan = AmendmentPlan(currency.upper(), timing, proration_date)
     if timing not in TIMINGS:
         plan.problems.append(Problem("bad_timing", _("Choose when the change is billed.")))
         return plan
-    _check_running(plan, running, billed or {})
+    _check_running(plan, running, billed or {}, lines)
     live = [s for s in running if s.status not in ENDED]
     by_interval = {period: [x for x in lines if x.period == period] for period in INTERVALS}
     placed: set[str] = set()
     for subscription in live:
-        change = _subscription_change(plan, subscription, lines, placed)
+        change = _subscription_change(plan, subscription, lines, placed, names or {})
         plan.subscriptions.append(change)
     for period, interval in INTERVALS.items():
         waiting = [x for x in by_interval[period] if x.line_ref not in placed and x.quantity > 0]
@@ -226,7 +228,17 @@ def plan_amendment(
     return plan
 
 
-def _check_running(plan: AmendmentPlan, running, billed) -> None:
+def already_applied(subscription: RunningSubscription, lines: list[StripeLine]) -> bool:
+    """Stripe already bills what the revision wants for every item of this subscription (an
+    earlier apply whose answer was lost): not a change made by someone else."""
+    wanted = {x.line_ref: (x.unit_amount, x.quantity) for x in lines if x.quantity > 0}
+    return all(
+        item.line_ref and wanted.get(item.line_ref) == (item.unit_amount, item.quantity)
+        for item in subscription.items
+    )
+
+
+def _check_running(plan: AmendmentPlan, running, billed, lines) -> None:
     for subscription in running:
         if subscription.currency.upper() != plan.currency:
             plan.problems.append(
@@ -242,7 +254,7 @@ def _check_running(plan: AmendmentPlan, running, billed) -> None:
         if subscription.status in ENDED:
             continue
         drift = expected_drift(subscription, billed.get(subscription.id))
-        if drift:
+        if drift and not already_applied(subscription, lines):
             plan.problems.append(
                 Problem(
                     "changed_in_stripe",
@@ -256,7 +268,7 @@ def _check_running(plan: AmendmentPlan, running, billed) -> None:
             )
 
 
-def _subscription_change(plan, subscription, lines, placed) -> SubscriptionChange:
+def _subscription_change(plan, subscription, lines, placed, names) -> SubscriptionChange:
     interval = subscription.interval
     change = SubscriptionChange(interval, subscription)
     wanted = {
@@ -271,7 +283,7 @@ def _subscription_change(plan, subscription, lines, placed) -> SubscriptionChang
                 ItemChange(
                     "remove",
                     item.line_ref,
-                    moved.description if moved else item.line_ref,
+                    moved.description if moved else names.get(item.line_ref, item.line_ref),
                     old_quantity=item.quantity,
                     old_unit=item.unit_amount,
                     item_id=item.id,

@@ -238,7 +238,11 @@ def _run(push: Push) -> str:
         break
     with transaction.atomic():
         Push.objects.filter(pk=push.pk).update(
-            status=Push.Status.SUCCEEDED, finished_at=timezone.now(), error="", error_step=""
+            status=Push.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            error="",
+            error_step="",
+            **billed(ctx, plan, push.quote_revision or push.quote.revision),
         )
         subs = [ctx.results[op.key] for op in plan.of_kind("subscription")]
         invoices = [ctx.results[op.key] for op in plan.of_kind("invoice")]
@@ -262,6 +266,17 @@ def _run(push: Push) -> str:
             calls=ctx.calls,
         )
     return "succeeded"
+
+
+def billed(ctx: Context, plan: Plan, revision: int) -> dict:
+    """What Stripe bills after this push, for amendments to diff against."""
+    items, one_time = {}, []
+    for op in plan.of_kind("subscription"):
+        items[ctx.results[op.key]] = {x.line_ref: [x.unit_amount, x.quantity] for x in op.lines}
+        one_time += [x.line_ref for x in op.one_time_lines]
+    for op in plan.of_kind("invoice"):
+        one_time += [x.line_ref for x in op.lines]
+    return {"billed_items": items, "billed_one_time": one_time, "billed_revision": revision}
 
 
 class StaleProducts(Exception):

@@ -61,7 +61,8 @@ def test_edits_after_the_push_are_not_pushed_silently(
     do_update_line(line, quantity=line.quantity + 1)
     html = client.get(f"/quotes/{mixed_quote.public_id}/").content.decode()
     assert "edited after the push" in html
-    assert "changing running subscriptions is a later feature" in html
+    assert "Once the customer accepts the new revision, apply it" in html
+    assert f"/quotes/{mixed_quote.public_id}/stripe/amend/" in html
 
 
 def test_blocking_problems_disable_the_push(client_for, alice, connection, mixed_quote, stripe_api):

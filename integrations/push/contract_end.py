@@ -1,0 +1,63 @@
+"""Ending a pushed contract: a subscription stops at the end of its current period or on a
+date the MSP picks (Stripe's cancel_at_period_end / cancel_at); "keep" undoes either. MRR and
+the mirror follow the webhooks Stripe sends for it."""
+
+from datetime import UTC, date, datetime, time
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integrations.push.amend_executor import stripe_for, subscription_ids
+from mspercury import audit
+
+AT_PERIOD_END, ON_DATE, KEEP = "period_end", "date", "keep"
+
+
+class ContractEndRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def end_params(when: str, on: str, today: date) -> dict:
+    """Stripe's update parameters for the choice; refuses what Stripe would refuse."""
+    if when == AT_PERIOD_END:
+        return {"cancel_at_period_end": True}
+    if when == KEEP:
+        return {"cancel_at_period_end": False, "cancel_at": ""}
+    if when != ON_DATE:
+        raise ContractEndRefused(_("Choose when the contract ends."))
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise ContractEndRefused(_("Enter the end date as YYYY-MM-DD.")) from None
+    if day <= today:
+        raise ContractEndRefused(_("The end date must be after today."))
+    return {"cancel_at": int(datetime.combine(day, time.min, tzinfo=UTC).timestamp())}
+
+
+def do_end_subscription(request, push, subscription_id: str, when: str, on: str = "") -> None:
+    if subscription_id not in subscription_ids(push):
+        raise ContractEndRefused(_("This subscription does not belong to this quote."))
+    params = end_params(when, on, timezone.localdate())
+    stripe = stripe_for(push)
+    current = stripe(lambda: stripe.client.v1.subscriptions.retrieve(subscription_id))
+    if current.status in ("canceled", "incomplete_expired"):
+        raise ContractEndRefused(_("This subscription has ended already."))
+    # The key names the change and the state it starts from: a double click sends it once,
+    # ending again after an undo is a new request.
+    state = f"{current.cancel_at_period_end}:{current.cancel_at or ''}"
+    key = f"mspercury:end:{subscription_id}:{when}:{on}:from:{state}"
+    stripe(
+        lambda: stripe.client.v1.subscriptions.update(
+            subscription_id, params, {"idempotency_key": key}
+        )
+    )
+    audit.record(
+        request,
+        push.workspace,
+        "stripe.contract_end",
+        f"{push.quote.number}: subscription {subscription_id} "
+        + {AT_PERIOD_END: "ends at period end", ON_DATE: f"ends on {on}", KEEP: "continues"}[when],
+        subscription=subscription_id,
+    )

@@ -1,0 +1,120 @@
+"""Amendments of pushed quotes: the preview of what changes in Stripe, the apply, the end of a
+contract. Thin: the plan is ``integrations.push.amend``, the writes ``amend_executor``."""
+
+import time
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.models import StripeSubscription
+from integrations.models import Amendment, Push, StripeConnection
+from integrations.push.actions import PushRefused, amendable_revision, do_start_amendment
+from integrations.push.amend_executor import amendment_plan
+from integrations.push.contract_end import ContractEndRefused, do_end_subscription
+from integrations.stripe.errors import StripeFailure
+from mspercury.access import admin_required, workspace_required
+from quotes.access import access_quote
+
+
+def _push(request, quote) -> Push:
+    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    push = None
+    if connection is not None:
+        push = Push.objects.filter(
+            quote=quote, account_ref=connection.account_ref, mode=connection.mode
+        ).first()
+    if push is None or push.status != Push.Status.SUCCEEDED:
+        raise Http404
+    return push
+
+
+def _timing(value: str) -> str:
+    return value if value in Amendment.Timing.values else Amendment.Timing.NOW
+
+
+def _history(push: Push) -> list[Amendment]:
+    """Applied and attempted amendments, each with who accepted its revision."""
+    from quotes.models import RevisionAcceptance
+
+    accepted = dict(
+        RevisionAcceptance.objects.filter(quote=push.quote).values_list("revision", "name")
+    )
+    amendments = list(push.amendments.select_related("created_by"))
+    for amendment in amendments:
+        amendment.accepted_by = accepted.get(amendment.revision, "")
+    return amendments
+
+
+@workspace_required
+def amend_page(request, quote_id):
+    quote = access_quote(request, quote_id)
+    push = _push(request, quote)
+    timing = _timing(request.GET.get("timing", ""))
+    revision = amendable_revision(push)
+    context = {
+        "quote": quote,
+        "push": push,
+        "revision": revision,
+        "timing": timing,
+        "timings": Amendment.Timing.choices,
+        "can_apply": request.membership.is_admin,
+        "amendments": _history(push),
+        "subscriptions": StripeSubscription.objects.filter(
+            workspace=request.workspace, quote=quote, account_ref=push.account_ref
+        ).order_by("interval", "stripe_id"),
+    }
+    if revision is not None:
+        at = int(time.time())
+        try:
+            context["plan"] = amendment_plan(push, timing, at)
+        except StripeFailure as failure:
+            context["stripe_error"] = failure.message
+        context["proration_date"] = at
+    return render(request, "integrations/amend.html", context)
+
+
+@require_POST
+@admin_required
+def amend_apply(request, quote_id):
+    quote = access_quote(request, quote_id)
+    push = _push(request, quote)
+    try:
+        at = int(request.POST.get("proration_date", ""))
+        timing = request.POST.get("timing", "")
+        plan = amendment_plan(push, timing, at)
+        if plan.blocked:
+            raise PushRefused(_("Fix the problems listed below first; nothing was sent."))
+        _amendment, created = do_start_amendment(request, push, timing=timing, proration_date=at)
+    except ValueError:
+        messages.error(request, _("The preview is out of date: look at it again, then apply."))
+    except (PushRefused, StripeFailure) as exc:
+        messages.error(request, exc.message)
+    else:
+        if created:
+            messages.success(request, _("The change is being applied in Stripe."))
+        else:
+            messages.info(request, _("This revision is already being applied or was applied."))
+    return redirect("integrations:amend_page", quote_id=quote.public_id)
+
+
+@require_POST
+@admin_required
+def end_subscription(request, quote_id, subscription_id):
+    quote = access_quote(request, quote_id)
+    push = _push(request, quote)
+    try:
+        do_end_subscription(
+            request,
+            push,
+            subscription_id,
+            request.POST.get("when", ""),
+            request.POST.get("date", ""),
+        )
+    except (ContractEndRefused, StripeFailure) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Stripe ends the subscription as chosen."))
+    return redirect("integrations:amend_page", quote_id=quote.public_id)
