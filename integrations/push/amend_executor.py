@@ -95,8 +95,11 @@ def running(stripe: Stripe, ids: list[str]) -> list[RunningSubscription]:
             interval = _field(_field(price, "recurring", {}), "interval", interval)
             metadata = _field(item, "metadata", {}) or {}
             metadata = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
-            start = _field(item, "current_period_start", start)
-            end = _field(item, "current_period_end", end)
+            # Stripe prorates over the whole period from the anchor: an item added mid-period
+            # starts later, so the earliest start is the period's.
+            item_start = int(_field(item, "current_period_start", 0))
+            start = min(start, item_start) if start else item_start
+            end = max(end, int(_field(item, "current_period_end", 0)))
             items.append(
                 RunningItem(
                     _field(item, "id"),

@@ -33,7 +33,11 @@ def end_params(when: str, on: str, today: date) -> dict:
         raise ContractEndRefused(_("Enter the end date as YYYY-MM-DD.")) from None
     if day <= today:
         raise ContractEndRefused(_("The end date must be after today."))
-    return {"cancel_at": int(datetime.combine(day, time.min, tzinfo=UTC).timestamp())}
+    # Ends that day, 00:00 UTC; the period already invoiced is not credited back.
+    return {
+        "cancel_at": int(datetime.combine(day, time.min, tzinfo=UTC).timestamp()),
+        "proration_behavior": "none",
+    }
 
 
 def do_end_subscription(request, push, subscription_id: str, when: str, on: str = "") -> None:

@@ -137,6 +137,16 @@ def test_later_timings_invoice_nothing_now(
     assert sum(i.amount for i in pending) == expected.on_next_invoice
     assert (expected.on_next_invoice != 0) == (timing == "create_prorations")
 
+    # The next invoice is the new contract plus what the preview said it adds, to the cent.
+    (month,) = [c for c in expected.subscriptions if c.subscription and c.changes]
+    stripe_api.advance(month.subscription.period_end - stripe_api.now() + 3600 * 2)
+    renewal = next(
+        i
+        for i in sk.v1.invoices.list({"subscription": month.subscription.id}).data
+        if i.billing_reason == "subscription_cycle"
+    )
+    assert renewal.subtotal == month.new_period_amount + expected.on_next_invoice
+
 
 def test_a_change_made_in_the_stripe_dashboard_is_refused(
     client_for, alice, connection, mixed_quote, stripe_api, django_capture_on_commit_callbacks
@@ -220,7 +230,7 @@ def test_ending_the_contract_at_period_end_on_a_date_or_not(
     assert sk.v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
     client.post(url, {"when": "keep"})
     assert not sk.v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
-    day = date.today() + timedelta(days=45)
+    day = date.today() + timedelta(days=10)  # within the current period
     client.post(url, {"when": "date", "date": day.isoformat()})
     ends = sk.v1.subscriptions.retrieve(monthly.id).cancel_at
     assert ends == int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
