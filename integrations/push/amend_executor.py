@@ -458,7 +458,7 @@ def _create(amendment, stripe, push, change, products, plan) -> None:
             )
         ],
         "collection_method": source.collection_method,
-        "metadata": dict(source.metadata or {}),
+        "metadata": source.metadata.to_dict() if source.metadata else {},
         "description": source.description or "",
     }
     if source.collection_method == "send_invoice":

@@ -408,3 +408,49 @@ def test_an_update_replays_with_its_idempotency_key(stripe_emulator):
         client.v1.subscriptions.update(
             subscription.id, {"items": [{"id": item.id, "quantity": 6}]}, options
         )
+
+
+def test_an_invoice_item_for_a_subscription_waits_for_its_next_invoice(stripe_emulator):
+    """`subscription` on an invoice item: pending until that subscription's renewal, which
+    carries it; refused beside `invoice`, for another customer or an ended subscription."""
+    client = stripe_emulator.client()
+    customer, product, subscription, _item = _january_subscription(stripe_emulator, client)
+    item = client.v1.invoice_items.create(
+        {
+            "customer": customer.id,
+            "subscription": subscription.id,
+            "price_data": {"currency": "eur", "product": product.id, "unit_amount": 15000},
+            "quantity": 1,
+        }
+    )
+    assert item.invoice is None
+    assert item.parent.subscription_details.subscription == subscription.id
+    stripe_emulator.advance(days=32)
+    renewal = client.v1.invoices.list({"subscription": subscription.id}).data[0]
+    assert renewal.billing_reason == "subscription_cycle"
+    assert item.id in [
+        line.parent.invoice_item_details.invoice_item
+        for line in renewal.lines.data
+        if line.parent.type == "invoice_item_details"
+    ]
+    assert renewal.subtotal == 15000 + 3000
+
+    other, _ = customer_and_product(client)
+    for params, message in (
+        ({"customer": other.id}, "different customer"),
+        ({"customer": customer.id, "invoice": renewal.id}, "only specify one"),
+    ):
+        with pytest.raises(stripe.InvalidRequestError, match=message):
+            client.v1.invoice_items.create(
+                {**params, "subscription": subscription.id, "amount": 100, "currency": "eur"}
+            )
+    client.v1.subscriptions.cancel(subscription.id)
+    with pytest.raises(stripe.InvalidRequestError, match="canceled subscription"):
+        client.v1.invoice_items.create(
+            {
+                "customer": customer.id,
+                "subscription": subscription.id,
+                "amount": 100,
+                "currency": "eur",
+            }
+        )

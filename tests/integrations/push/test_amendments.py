@@ -258,3 +258,108 @@ def test_another_workspace_cannot_see_or_amend(
     )
     assert r.status_code == 404
     assert not stripe_api.client().v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
+
+
+AMEND_STEPS = [
+    ("GET", "/v1/subscriptions/*"),
+    ("POST", "/v1/products"),
+    ("POST", "/v1/invoiceitems"),
+    ("POST", "/v1/subscriptions/*"),
+    ("POST", "/v1/subscriptions"),
+]
+
+
+def _grow(quote):
+    """3 more seats, a new monthly line, the yearly line swapped for another (a new product)
+    and a one-time line: every kind of write an amendment makes on running subscriptions."""
+    from tests.integrations.push.conftest import add, service
+
+    do_update_line(QuoteLine.objects.get(quote=quote, description="RMM agent"), quantity=D("15"))
+    add(quote, service(quote.workspace, "SIEM seat", "monthly", "7.00"), "4")
+    add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
+    add(quote, service(quote.workspace, "Migration", "one_time", "150.00", "unit"), "1")
+    do_delete_line(QuoteLine.objects.get(quote=quote, description="Backup licence (annual)"))
+    _, token = share(quote)
+    client = Client()
+    html = client.get(page_url(token)).content.decode()
+    assert client.post(page_url(token, "accept"), accept_data(html)).status_code == 302
+    quote.refresh_from_db()
+
+
+@pytest.mark.parametrize("action", ["error", "drop"])
+@pytest.mark.parametrize(("method", "path"), AMEND_STEPS)
+def test_every_fault_resumes_to_one_change(
+    alice, connection, mixed_quote, stripe_api, method, path, action
+):
+    """Whatever fails, before or after its effect: after a retry Stripe holds the new revision
+    once (one item each, the yearly line swapped on the yearly subscription, one one-time item,
+    one proration invoice per changed subscription)."""
+    push = _pushed(mixed_quote, alice)
+    _grow(mixed_quote)
+    amendment, _ = do_start_amendment(
+        None, push, timing="always_invoice", proration_date=int(time.time()), actor=alice
+    )
+    stripe_api.fault(action, method=method, path=path, count=None, status=500)
+    first = execute_amendment(amendment.pk)
+    stripe_api.clear_faults()
+    if first == "failed":
+        push.refresh_from_db()
+        do_start_amendment(None, push, timing="always_invoice", proration_date=int(time.time()))
+        assert execute_amendment(amendment.pk) == "succeeded", Amendment.objects.get().error
+    sk = stripe_api.client()
+    subs = sk.v1.subscriptions.list({"status": "all"}).data
+    active = [s for s in subs if not s.cancel_at_period_end]
+    descriptions = sorted(
+        (s["items"].data[0].price.recurring.interval, len(s["items"].data)) for s in active
+    )
+    assert descriptions == [("month", 7), ("year", 1)]
+    assert len(subs) == 2
+    lines = {str(x.public_id): x for x in mixed_quote.lines.all()}
+    migration = [
+        i
+        for i in sk.v1.invoice_items.list({"limit": 100}).data
+        if i.metadata.to_dict().get("mspercury_line_id") in lines
+        and lines[i.metadata["mspercury_line_id"]].description == "Migration"
+    ]
+    assert len(migration) == 1
+    updates = [i for i in sk.v1.invoices.list().data if i.billing_reason == "subscription_update"]
+    assert sorted(i.parent.subscription_details.subscription for i in updates) == sorted(
+        s.id for s in subs
+    )  # each subscription's prorations, once
+    push.refresh_from_db()
+    assert push.billed_revision == mixed_quote.revision
+
+
+def test_a_line_of_a_new_interval_gets_a_subscription_of_its_own(
+    alice, connection, fr_customer, stripe_api
+):
+    from quotes.actions import do_create_quote
+    from tests.integrations.push.conftest import accept, add, service
+
+    quote = do_create_quote(connection.workspace, fr_customer, user=alice, currency="EUR")
+    add(quote, service(quote.workspace, "RMM agent", "monthly", "4.50"), "12")
+    accept(quote, alice)
+    quote.refresh_from_db()
+    push = _pushed(quote, alice)
+    add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
+    _, token = share(quote)
+    client = Client()
+    html = client.get(page_url(token)).content.decode()
+    assert client.post(page_url(token, "accept"), accept_data(html)).status_code == 302
+    plan = amendment_plan(push, "none", int(time.time()))
+    assert [s.key for s in plan.subscriptions] == [
+        f"update:{plan.subscriptions[0].subscription.id}",
+        "create:year",
+    ]
+    amendment, _ = do_start_amendment(None, push, timing="none", proration_date=int(time.time()))
+    assert execute_amendment(amendment.pk) == "succeeded"
+    sk = stripe_api.client()
+    subs = sk.v1.subscriptions.list().data
+    yearly = next(s for s in subs if s["items"].data[0].price.recurring.interval == "year")
+    monthly = next(s for s in subs if s.id != yearly.id)
+    assert yearly.customer == monthly.customer
+    assert (yearly.collection_method, yearly.days_until_due) == ("send_invoice", 14)
+    assert yearly.metadata.to_dict() == monthly.metadata.to_dict()
+    assert [i.price.unit_amount for i in yearly["items"].data] == [90000]
+    push.refresh_from_db()
+    assert set(push.billed_items) == {monthly.id, yearly.id}

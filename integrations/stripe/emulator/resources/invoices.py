@@ -882,6 +882,7 @@ ITEM_SUPPORTED = {
     "tax_behavior",
     "discountable",
     "metadata",
+    "subscription",
 }
 
 
@@ -1025,6 +1026,7 @@ def create_invoice_item(ctx):
             "Missing required param: customer.", code="parameter_missing", param="customer"
         )
     customer = live_customer(ctx, p["customer"])
+    subscription = _item_subscription(ctx, p, customer)
     invoice = None
     if "invoice" in p:
         invoice = ctx.get("invoice", p["invoice"], "invoice")
@@ -1041,10 +1043,33 @@ def create_invoice_item(ctx):
             )
         _check_room(ctx, invoice)
         before = copy.deepcopy(invoice)
-    item = new_invoice_item(ctx, customer, p, invoice=invoice)
+    item = new_invoice_item(ctx, customer, p, invoice=invoice, subscription=subscription)
     if invoice is not None:
         ctx.emit("invoice.updated", invoice, diff(before, invoice))
     return ctx.render(item)
+
+
+def _item_subscription(ctx, p: dict, customer: dict) -> dict | None:
+    """`subscription`: the item waits for that subscription's next invoice (Stripe refuses it
+    together with `invoice`, for another customer's or an ended subscription)."""
+    if "subscription" not in p:
+        return None
+    if "invoice" in p:
+        raise invalid(
+            "You may only specify one of these parameters: invoice, subscription.",
+            param="subscription",
+        )
+    subscription = ctx.get("subscription", p["subscription"], "subscription")
+    if subscription["customer"] != customer["id"]:
+        raise invalid(
+            "The subscription belongs to a different customer than the invoice item.",
+            param="subscription",
+        )
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        raise invalid(
+            "Invoice items cannot be added to a canceled subscription.", param="subscription"
+        )
+    return subscription
 
 
 def _editable_item(ctx, item: dict) -> dict | None:
