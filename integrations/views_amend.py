@@ -10,8 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.models import StripeSubscription
-from integrations.models import Amendment, Push, StripeConnection
-from integrations.push.actions import PushRefused, amendable_revision, do_start_amendment
+from integrations.models import Amendment, Push
+from integrations.push.actions import (
+    PushRefused,
+    amendable_revision,
+    connected_push,
+    do_start_amendment,
+)
 from integrations.push.amend_executor import amendment_plan
 from integrations.push.contract_end import ContractEndRefused, do_end_subscription
 from integrations.stripe.errors import StripeFailure
@@ -20,12 +25,7 @@ from quotes.access import access_quote
 
 
 def _push(request, quote) -> Push:
-    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
-    push = None
-    if connection is not None:
-        push = Push.objects.filter(
-            quote=quote, account_ref=connection.account_ref, mode=connection.mode
-        ).first()
+    push = connected_push(request.workspace, quote)
     if push is None or push.status != Push.Status.SUCCEEDED:
         raise Http404
     return push

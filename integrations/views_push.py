@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from integrations.models import Push, PushSettings, StripeConnection
-from integrations.push.actions import PushRefused, do_retry_push, do_start_push
+from integrations.push.actions import (
+    PushRefused,
+    connected_push,
+    do_retry_push,
+    do_start_push,
+)
 from integrations.push.executor import build_plan
 from integrations.sales_tax import needs_sales_tax_warning
 from mspercury.access import admin_required, workspace_required
@@ -104,12 +109,7 @@ def push_start(request, quote_id):
 @admin_required
 def push_retry(request, quote_id):
     quote = access_quote(request, quote_id)
-    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
-    push = None
-    if connection is not None:
-        push = Push.objects.filter(
-            quote=quote, account_ref=connection.account_ref, mode=connection.mode
-        ).first()
+    push = connected_push(request.workspace, quote)
     if push is None or not do_retry_push(request, push):
         messages.info(request, _("There is no failed push to retry."))
     return redirect("integrations:push_page", quote_id=quote.public_id)

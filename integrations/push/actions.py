@@ -13,6 +13,16 @@ class PushRefused(Exception):
         self.message = message
 
 
+def connected_push(workspace, quote) -> Push | None:
+    """The quote's push to the workspace's connected Stripe account and mode, if any."""
+    connection = StripeConnection.objects.filter(workspace=workspace).first()
+    if connection is None:
+        return None
+    return Push.objects.filter(
+        quote=quote, account_ref=connection.account_ref, mode=connection.mode
+    ).first()
+
+
 def _enqueue(push: Push) -> None:
     from integrations.tasks import run_push
 

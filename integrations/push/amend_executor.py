@@ -27,12 +27,12 @@ from integrations.push.amend import (
     items_param,
     plan_amendment,
 )
+from integrations.push.executor import throttled_call
 from integrations.push.inputs import plan_quote
 from integrations.push.locks import advisory_lock
 from integrations.push.planner import ONE_TIME, stripe_line
-from integrations.stripe.client import call, make_client
+from integrations.stripe.client import make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from quotes.sharing import latest_acceptance
@@ -50,14 +50,8 @@ class Stripe:
     calls: int = 0
 
     def __call__(self, fn):
-        wait_for_slot(self.connection.account_ref, self.connection.mode)
         self.calls += 1
-        try:
-            return call(fn)
-        except StripeFailure as failure:
-            if failure.kind == FailureKind.RATE_LIMIT:
-                rate_limited(self.connection.account_ref, self.connection.mode)
-            raise
+        return throttled_call(self.connection, fn)
 
 
 def stripe_for(push: Push) -> Stripe:

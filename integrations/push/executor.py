@@ -62,14 +62,8 @@ class Context:
     previously_attempted: set[str] = field(default_factory=set)
 
     def call(self, fn):
-        wait_for_slot(self.connection.account_ref, self.connection.mode)
         self.calls += 1
-        try:
-            return call(fn)
-        except StripeFailure as failure:
-            if failure.kind == FailureKind.RATE_LIMIT:
-                rate_limited(self.connection.account_ref, self.connection.mode)
-            raise
+        return throttled_call(self.connection, fn)
 
     def key(self, step: str) -> str:
         again = ":after-stale-products" if step in self.rekeyed else ""
@@ -77,6 +71,17 @@ class Context:
 
     def object_key(self, kind: str, ref: str) -> str:
         return f"mspercury:{self.connection.account_ref}:{self.connection.mode}:{kind}:{ref}"
+
+
+def throttled_call(connection: StripeConnection, fn):
+    """One Stripe call in the account's rate-limit slots; a 429 slows every worker down."""
+    wait_for_slot(connection.account_ref, connection.mode)
+    try:
+        return call(fn)
+    except StripeFailure as failure:
+        if failure.kind == FailureKind.RATE_LIMIT:
+            rate_limited(connection.account_ref, connection.mode)
+        raise
 
 
 def backoff_seconds(attempt: int) -> float:

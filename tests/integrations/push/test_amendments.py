@@ -27,14 +27,20 @@ def _pushed(quote, alice) -> Push:
     return push
 
 
-def _amend_and_reaccept(quote):
-    """3 more RMM agents, patch management removed; the customer accepts on the share page."""
-    do_update_line(QuoteLine.objects.get(quote=quote, description="RMM agent"), quantity=D("15"))
-    do_delete_line(QuoteLine.objects.get(quote=quote, description="Patch management"))
+def _reaccept(quote):
+    """The customer accepts the edited revision on a fresh share link."""
     _, token = share(quote)
     client = Client()
     html = client.get(page_url(token)).content.decode()
     assert client.post(page_url(token, "accept"), accept_data(html)).status_code == 302
+    quote.refresh_from_db()
+
+
+def _amend_and_reaccept(quote):
+    """3 more RMM agents, patch management removed; the customer accepts on the share page."""
+    do_update_line(QuoteLine.objects.get(quote=quote, description="RMM agent"), quantity=D("15"))
+    do_delete_line(QuoteLine.objects.get(quote=quote, description="Patch management"))
+    _reaccept(quote)
     quote.refresh_from_db()
 
 
@@ -279,10 +285,7 @@ def _grow(quote):
     add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
     add(quote, service(quote.workspace, "Migration", "one_time", "150.00", "unit"), "1")
     do_delete_line(QuoteLine.objects.get(quote=quote, description="Backup licence (annual)"))
-    _, token = share(quote)
-    client = Client()
-    html = client.get(page_url(token)).content.decode()
-    assert client.post(page_url(token, "accept"), accept_data(html)).status_code == 302
+    _reaccept(quote)
     quote.refresh_from_db()
 
 
@@ -342,10 +345,7 @@ def test_a_line_of_a_new_interval_gets_a_subscription_of_its_own(
     quote.refresh_from_db()
     push = _pushed(quote, alice)
     add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
-    _, token = share(quote)
-    client = Client()
-    html = client.get(page_url(token)).content.decode()
-    assert client.post(page_url(token, "accept"), accept_data(html)).status_code == 302
+    _reaccept(quote)
     plan = amendment_plan(push, "none", int(time.time()))
     assert [s.key for s in plan.subscriptions] == [
         f"update:{plan.subscriptions[0].subscription.id}",
