@@ -98,6 +98,18 @@ def _stripe_event(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _stripe_subscription(workspace: Workspace, owner: User):
+    from billing.models import StripeSubscription
+
+    return StripeSubscription.objects.create(
+        workspace=workspace,
+        account_ref=f"acct_{workspace.pk}",
+        stripe_id=f"sub_sweep_{workspace.pk}",
+        status="active",
+        quote=_quote(workspace, owner),
+    ).stripe_id
+
+
 def _quote_document(workspace: Workspace, owner: User):
     from quotes.stored_documents import do_request_quote_pdf
 
@@ -157,6 +169,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "category_id": lambda workspace, owner: _question(workspace, owner).category.public_id,
     "link_id": _share_link,
     "event_id": _stripe_event,
+    "subscription_id": _stripe_subscription,
 }
 
 # Full route → why its parameters are public tokens rather than workspace-scoped ids.
