@@ -32,6 +32,19 @@ class Ownership(models.TextChoices):
     UNVERIFIED = "unverified", _("Not verified yet")
 
 
+class PaymentStatus(models.TextChoices):
+    """What the customer still owes, derived by billing.payments.settle (Stripe's draft, void,
+    uncollectible and deleted stay visible as they are)."""
+
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+    UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+    DELETED = "deleted", _("Deleted")
+
+
 class StripeInvoice(models.Model):
     """Our mirror of an invoice in the workspace's Stripe account (amounts in minor units)."""
 
@@ -74,6 +87,12 @@ class StripeInvoice(models.Model):
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     invoice_pdf = models.URLField(max_length=500, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.OURS)
+    # Derived from our payments by billing.payments.settle, never written elsewhere.
+    payment_status = models.CharField(
+        max_length=14, choices=PaymentStatus.choices, blank=True, default=""
+    )
+    amount_settled = models.BigIntegerField(default=0)
+    amount_credited = models.BigIntegerField(default=0)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -101,6 +120,25 @@ class StripeInvoice(models.Model):
             self.Status.UNCOLLECTIBLE: "red",
         }.get(self.status, "")
         return self.get_status_display(), tone
+
+    @property
+    def balance_due(self) -> int:
+        """What the customer still owes by our ledger (total less credit notes and payments)."""
+        if self.status in (self.Status.VOID, self.Status.DELETED, self.Status.DRAFT):
+            return 0
+        return max(0, self.total - self.amount_credited - self.amount_settled)
+
+    @property
+    def payment_pill(self) -> tuple[str, str]:
+        """Paid / Partially paid / Open (or Stripe's other states) with its pill colour."""
+        status = self.payment_status or self.status
+        tone = {
+            PaymentStatus.PAID: "green",
+            PaymentStatus.PARTIALLY_PAID: "blue",
+            PaymentStatus.OPEN: "yellow",
+            PaymentStatus.UNCOLLECTIBLE: "red",
+        }.get(status, "")
+        return PaymentStatus(status).label if status in PaymentStatus.values else status, tone
 
 
 class StripeSubscription(models.Model):
@@ -211,3 +249,97 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Payment(models.Model):
+    """One movement of money against an invoice, recorded once (billing.payments.record_payment).
+
+    Amounts are minor units; refunds and credit notes are negative."""
+
+    class Source(models.TextChoices):
+        STRIPE = "stripe", _("Stripe")
+        MANUAL = "manual", _("Manual")
+        REFUND = "refund", _("Refund")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card")
+        SEPA_DEBIT = "sepa_debit", _("SEPA Direct Debit")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHEQUE = "cheque", _("Cheque")
+        CASH = "cash", _("Cash")
+        OTHER = "other", _("Other")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(StripeInvoice, on_delete=models.CASCADE, related_name="payments")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    # inpay_…, pi_…, re_…, cn_…, "manual:<uuid>": the same money is never recorded twice.
+    provider_id = models.CharField(max_length=120)
+    payment_intent = models.CharField(max_length=80, blank=True)
+    method = models.CharField(max_length=14, choices=Method.choices, blank=True)
+    reference = models.CharField(max_length=120, blank=True)
+    note = models.TextField(blank=True)
+    paid_at = models.DateTimeField()
+    recorded_in_stripe = models.BooleanField(default=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-paid_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider_id"], name="one_payment_per_provider_id"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.amount} {self.currency}"
+
+    @property
+    def counts(self) -> bool:
+        return self.voided_at is None
+
+
+LINK_LIFETIME_CHOICES = [24, 48, 72, 168, 336, 720]
+MAX_LINK_LIFETIME_HOURS = 720
+
+
+def validate_link_lifetime(value: int) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not 1 <= value <= MAX_LINK_LIFETIME_HOURS:
+        raise ValidationError(
+            _("A pay link lives between 1 and %(max)s hours.") % {"max": MAX_LINK_LIFETIME_HOURS}
+        )
+
+
+class PaymentSettings(models.Model):
+    """How a workspace's customers are asked to pay and told they did."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="payment_settings"
+    )
+    link_lifetime_hours = models.PositiveIntegerField(
+        default=168, validators=[validate_link_lifetime]
+    )
+    include_pay_links = models.BooleanField(default=True)
+    send_confirmations = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"payment settings of {self.workspace_id}"
+
+    @classmethod
+    def for_workspace(cls, workspace) -> "PaymentSettings":
+        """The stored settings, or the defaults (unsaved) when the workspace never chose."""
+        pk = getattr(workspace, "pk", workspace)
+        return cls.objects.filter(workspace_id=pk).first() or cls(workspace_id=pk)
