@@ -1,15 +1,18 @@
 """The hosted pages: Checkout (`/c/pay/cs_...`) and the hosted invoice page (`/i/in_...`).
 
-Each shows what is to be paid and two buttons: Pay (the payment succeeds) and Decline (the
-card is declined). No API key is needed, as on Stripe: the session or invoice id is the secret.
+Checkout shows two buttons: Pay (the payment succeeds) and Decline (the card is declined). The
+invoice page offers Pay in full, Pay part (an amount in major units) and Fail (declined card).
+No API key is needed, as on Stripe: the session or invoice id is the secret.
 """
 
 from __future__ import annotations
 
 import html
+from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs
 
 from .errors import StripeError
+from .resources.common import ZERO_DECIMAL
 from .router import Context
 
 PAGE = """<!doctype html>
@@ -72,7 +75,8 @@ def handle_page(emu, method, path, query, headers, body):
         if parts[0] == "c" and len(parts) >= 3:
             return _checkout(emu, method, parts[2], parts[3] if len(parts) > 3 else None, body)
         if parts[0] == "i" and len(parts) >= 2:
-            return _invoice(emu, method, parts[1], parts[2] if len(parts) > 2 else None)
+            action = parts[2] if len(parts) > 2 else None
+            return _invoice(emu, method, parts[1], action, body)
         if parts[0] == "receipts" and len(parts) == 2:
             return _receipt(emu, parts[1])
     return _page("Not found", "<h1>Not found</h1>", 404)
@@ -147,31 +151,18 @@ def _receipt(emu, payment_intent_id):
     )
 
 
-def _invoice(emu, method, invoice_id, action):
-    from .resources.invoices import attempt_payment, render_line
+def _invoice(emu, method, invoice_id, action, body):
+    from .resources.invoices import render_line
 
     invoice = emu.store.objects.get(invoice_id)
     if invoice is None or invoice.get("object") != "invoice" or invoice["status"] == "draft":
         return _page("Not found", "<h1>This invoice page does not exist.</h1>", 404)
     if action == "pdf":
         return _pdf(invoice)
-    ctx = _context(emu, invoice_id)
     base = f"/i/{invoice_id}"
-    message = ""
-    status = 200
-    if method == "POST" and action in ("pay", "decline") and invoice["status"] == "open":
-        customer_internal = emu.store.internal.get(invoice["customer"], {})
-        saved = customer_internal.get("payment_behavior")
-        customer_internal["payment_behavior"] = "succeed" if action == "pay" else "fail"
-        try:
-            paid = attempt_payment(ctx, invoice)
-        except StripeError:
-            paid = False
-        finally:
-            customer_internal["payment_behavior"] = saved
-        if not paid:
-            message = '<p class="notice error">Your card was declined.</p>'
-            status = 402
+    message, status = "", 200
+    if method == "POST" and action in INVOICE_ACTIONS and invoice["status"] == "open":
+        message, status = _invoice_action(emu, invoice, action, parse_qs(body.decode()))
     lines = emu.store.internal[invoice_id]["lines"]
     rows = "".join(
         f"<tr><td>{html.escape(line['description'] or '')}</td>"
@@ -180,17 +171,76 @@ def _invoice(emu, method, invoice_id, action):
     )
     currency = invoice["currency"]
     tax = invoice["total"] - invoice["total_excluding_tax"]
-    body = (
+    content = (
         f"<h1>Invoice {html.escape(invoice['number'] or '')}</h1>{message}"
         f"<p>Status: <strong>{invoice['status']}</strong></p><table>{rows}"
         f"<tr class=total><td>Tax</td><td class=n>{_money(tax, currency)}</td></tr>"
+        f"<tr class=total><td>Total</td><td class=n>{_money(invoice['total'], currency)}</td></tr>"
+        f"<tr><td>Paid</td><td class=n>{_money(invoice['amount_paid'], currency)}</td></tr>"
         f"<tr class=total><td>Amount due</td>"
         f"<td class=n>{_money(invoice['amount_remaining'], currency)}</td></tr></table><p></p>"
     )
     if invoice["status"] == "open":
-        body += _buttons(base)
-    body += f'<p><a href="{base}/pdf">Download PDF</a></p>'
-    return _page(f"Invoice {invoice['number']}", body, status)
+        content += _invoice_buttons(base, invoice)
+    content += f'<p><a href="{base}/pdf">Download PDF</a></p>'
+    return _page(f"Invoice {invoice['number']}", content, status)
+
+
+# `/pay` pays the remaining amount, `/pay_part` the form's `amount` (major units), `/decline`
+# (the "Fail" button) declines the card.
+INVOICE_ACTIONS = ("pay", "pay_part", "decline")
+
+
+def _invoice_buttons(base: str, invoice: dict) -> str:
+    step = "1" if invoice["currency"] in ZERO_DECIMAL else "0.01"
+    return (
+        f'<form method="post" action="{base}/pay" style="display:inline">'
+        '<button class="pay" type="submit" name="choice" value="pay">Pay in full</button></form>'
+        f'<form method="post" action="{base}/decline" style="display:inline">'
+        '<button class="decline" type="submit" name="choice" value="decline">Fail</button></form>'
+        f'<form method="post" action="{base}/pay_part"><p><label>Amount '
+        f'({html.escape(invoice["currency"].upper())}) <input name="amount" type="number" '
+        f'step="{step}" min="{step}" required></label> '
+        '<button class="pay" type="submit" name="choice" value="pay_part">Pay part</button></p>'
+        "</form>"
+    )
+
+
+def _minor_units(raw: str | None, currency: str) -> int | None:
+    """`12.50` EUR -> 1250; None when it is not a number with the currency's decimals."""
+    digits = 0 if currency in ZERO_DECIMAL else 2
+    try:
+        value = Decimal((raw or "").strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != round(value, digits):
+        return None
+    return int(value.scaleb(digits))
+
+
+def _invoice_action(emu, invoice: dict, action: str, form: dict) -> tuple[str, int]:
+    from .resources.invoices import attempt_payment
+
+    amount = invoice["amount_remaining"]
+    if action == "pay_part":
+        amount = _minor_units((form.get("amount") or [None])[0], invoice["currency"])
+        remaining = invoice["amount_remaining"]
+        if amount is None or not 0 < amount <= remaining:
+            limit = _money(remaining, invoice["currency"])
+            return (
+                f'<p class="notice error">Enter an amount greater than 0 and at most {limit}.</p>',
+                400,
+            )
+    try:
+        paid = attempt_payment(
+            _context(emu, invoice["id"]), invoice, amount, succeed=action != "decline"
+        )
+    except StripeError as error:
+        return f'<p class="notice error">{html.escape(error.message)}</p>', 400
+    if not paid:
+        return '<p class="notice error">Your card was declined.</p>', 402
+    paid_now = _money(amount, invoice["currency"])
+    return f'<p class="notice">Payment of {paid_now} received. Thank you!</p>', 200
 
 
 def _pdf(invoice):

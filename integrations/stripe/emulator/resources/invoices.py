@@ -438,23 +438,20 @@ def _mark_paid(ctx, invoice: dict, now: int) -> None:
     ctx.emit("invoice.paid", invoice)
 
 
-def _invoice_payment(ctx, invoice: dict, payment_intent: dict) -> dict:
+def new_invoice_payment(ctx, invoice: dict, amount: int, payment: dict) -> dict:
+    """An `invoice_payment` (status open) attached to the invoice; the first is the default."""
     internal = ctx.internal(invoice["id"])
-    for payment_id in internal["payments"]:
-        record = ctx.store.objects[payment_id]
-        if record["payment"].get("payment_intent") == payment_intent["id"]:
-            return record
     record = {
         "id": ctx.new_id("inpay"),
         "object": "invoice_payment",
         "amount_paid": None,
-        "amount_requested": invoice["amount_remaining"],
+        "amount_requested": amount,
         "created": ctx.now(),
         "currency": invoice["currency"],
         "invoice": invoice["id"],
-        "is_default": True,
+        "is_default": not internal["payments"],
         "livemode": ctx.livemode,
-        "payment": {"payment_intent": payment_intent["id"], "type": "payment_intent"},
+        "payment": payment,
         "status": "open",
         "status_transitions": {"canceled_at": None, "paid_at": None},
     }
@@ -463,45 +460,84 @@ def _invoice_payment(ctx, invoice: dict, payment_intent: dict) -> dict:
     return record
 
 
-def attempt_payment(ctx, invoice: dict) -> bool:
-    """Charge the customer for the invoice's remaining amount; True when it was paid."""
-    if invoice["status"] != "open":
-        raise invalid(f"You can only pay an open invoice. This invoice is {invoice['status']}.")
-    succeed = payment_behavior(ctx.emu, invoice["customer"]) == "succeed"
-    internal = ctx.internal(invoice["id"])
-    existing = None
-    for payment_id in internal["payments"]:
+def _open_intent(ctx, invoice: dict) -> tuple[dict | None, dict | None]:
+    """The invoice's unpaid payment intent (a failed attempt) and its invoice payment."""
+    for payment_id in ctx.internal(invoice["id"])["payments"]:
         record = ctx.store.objects[payment_id]
         pi = ctx.store.objects.get(record["payment"].get("payment_intent"))
-        if pi is not None and pi["status"] != "succeeded":
-            existing = pi
+        if pi is not None and pi["status"] != "succeeded" and record["status"] == "open":
+            return pi, record
+    return None, None
+
+
+def check_payable(invoice: dict, amount: int, param: str = "amount") -> None:
+    if invoice["status"] != "open":
+        raise invalid(f"You can only pay an open invoice. This invoice is {invoice['status']}.")
+    if amount <= 0 or amount > invoice["amount_remaining"]:
+        raise invalid(
+            f"The payment amount ({amount}) must be greater than 0 and at most the invoice's "
+            f"amount_remaining ({invoice['amount_remaining']}).",
+            param=param,
+        )
+
+
+def record_paid(ctx, invoice: dict, record: dict, amount: int) -> None:
+    """An invoice payment succeeded: move the invoice's amounts, pay it off when nothing is
+    left (invoice.paid, invoice.payment_succeeded), else emit invoice.updated."""
+    now = ctx.now()
+    before = copy.deepcopy(invoice)
+    record["status"] = "paid"
+    record["amount_paid"] = amount
+    record["status_transitions"]["paid_at"] = now
+    ctx.emit("invoice_payment.paid", record)
+    invoice["amount_paid"] += amount
+    invoice["amount_remaining"] = max(invoice["amount_due"] - invoice["amount_paid"], 0)
+    if invoice["amount_remaining"] > 0:
+        ctx.emit("invoice.updated", invoice, diff(before, invoice))
+        return
+    _mark_paid(ctx, invoice, now)
+    ctx.emit("invoice.payment_succeeded", invoice)
+    from .subscriptions import after_invoice_payment
+
+    after_invoice_payment(ctx, invoice, True)
+
+
+def attempt_payment(
+    ctx, invoice: dict, amount: int | None = None, succeed: bool | None = None
+) -> bool:
+    """Charge the customer `amount` (default: the invoice's remaining amount); True when paid.
+    `succeed` overrides the customer's payment behaviour (the hosted page's buttons)."""
+    amount = invoice["amount_remaining"] if amount is None else amount
+    check_payable(invoice, amount)
+    if succeed is None:
+        succeed = payment_behavior(ctx.emu, invoice["customer"]) == "succeed"
+    existing, record = _open_intent(ctx, invoice)
+    if existing is not None:
+        existing["amount"] = amount
+        record["amount_requested"] = amount
     payment_intent, charge_obj = charge(
         ctx,
-        amount=invoice["amount_remaining"],
+        amount=amount,
         currency=invoice["currency"],
         customer=invoice["customer"],
         succeed=succeed,
         description=f"Payment for Invoice {invoice['number']}",
         payment_intent=existing,
     )
-    record = _invoice_payment(ctx, invoice, payment_intent)
+    if record is None:
+        payment = {"payment_intent": payment_intent["id"], "type": "payment_intent"}
+        record = new_invoice_payment(ctx, invoice, amount, payment)
     invoice["attempt_count"] += 1
     invoice["attempted"] = True
-    now = ctx.now()
     if succeed:
-        record["status"] = "paid"
-        record["amount_paid"] = charge_obj["amount"]
-        record["status_transitions"]["paid_at"] = now
-        ctx.emit("invoice_payment.paid", record)
-        _mark_paid(ctx, invoice, now)
-        ctx.emit("invoice.payment_succeeded", invoice)
-    else:
-        invoice["next_payment_attempt"] = None
-        ctx.emit("invoice.payment_failed", invoice)
+        record_paid(ctx, invoice, record, charge_obj["amount"])
+        return True
+    invoice["next_payment_attempt"] = None
+    ctx.emit("invoice.payment_failed", invoice)
     from .subscriptions import after_invoice_payment
 
-    after_invoice_payment(ctx, invoice, succeed)
-    return succeed
+    after_invoice_payment(ctx, invoice, False)
+    return False
 
 
 def pay_out_of_band(ctx, invoice: dict) -> None:
