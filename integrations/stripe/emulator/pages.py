@@ -159,6 +159,8 @@ def _invoice(emu, method, invoice_id, action, body):
         return _page("Not found", "<h1>This invoice page does not exist.</h1>", 404)
     if action == "pdf":
         return _pdf(invoice)
+    if emu.store.now() >= link_expires_at(invoice):
+        return _expired_invoice(invoice)
     base = f"/i/{invoice_id}"
     message, status = "", 200
     if method == "POST" and action in INVOICE_ACTIONS and invoice["status"] == "open":
@@ -184,6 +186,25 @@ def _invoice(emu, method, invoice_id, action, body):
         content += _invoice_buttons(base, invoice)
     content += f'<p><a href="{base}/pdf">Download PDF</a></p>'
     return _page(f"Invoice {invoice['number']}", content, status)
+
+
+DAY = 86400
+
+
+def link_expires_at(invoice: dict) -> int:
+    """Stripe's hosted invoice page expires 30 days after the due date (or after finalization
+    without one), and never more than 120 days after finalization."""
+    finalized = invoice["status_transitions"]["finalized_at"] or invoice["created"]
+    return min((invoice["due_date"] or finalized) + 30 * DAY, finalized + 120 * DAY)
+
+
+def _expired_invoice(invoice: dict):
+    name = html.escape(invoice.get("account_name") or "the business")
+    return _page(
+        "Invoice link expired",
+        f'<h1>This invoice link has expired</h1><p class="notice">This invoice link has expired '
+        f"&mdash; contact {name} for a new link.</p>",
+    )
 
 
 # `/pay` pays the remaining amount, `/pay_part` the form's `amount` (major units), `/decline`

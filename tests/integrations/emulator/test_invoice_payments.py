@@ -90,3 +90,43 @@ def test_the_hosted_page_fail_button_declines_and_records_nothing_paid(stripe_em
     assert [(p.status, p.amount_requested, p.amount_paid) for p in payments] == [
         ("paid", 4000, 4000)
     ]
+
+
+DAY = 86400
+
+
+def test_the_hosted_invoice_link_expires_30_days_after_the_due_date(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000, days_until_due=14)
+    url = invoice.hosted_invoice_url
+    stripe_emulator.advance(44 * DAY - 10)
+    assert "Pay in full" in get_page(url)[1]
+    stripe_emulator.advance(10)
+    status, page = get_page(url)
+    assert status == 200
+    assert f"This invoice link has expired &mdash; contact {invoice.account_name}" in page
+    assert "Pay in full" not in page
+    status, page = post_form(url + "/pay")
+    assert status == 200 and "expired" in page
+    again = client.v1.invoices.retrieve(invoice.id)
+    assert (again.status, again.amount_paid, again.hosted_invoice_url) == ("open", 0, url)
+
+
+def test_the_hosted_invoice_link_without_due_date_or_far_due_date(stripe_emulator):
+    """No due date: 30 days after finalization; a far due date is capped at 120 days."""
+    client = stripe_emulator.client()
+    draft = client.v1.invoices.create({"customer": open_invoice(client).customer})
+    assert draft.hosted_invoice_url is None
+    client.v1.invoice_items.create(
+        {"customer": draft.customer, "invoice": draft.id, "amount": 500, "currency": "eur"}
+    )
+    automatic = client.v1.invoices.finalize_invoice(draft.id)
+    far = open_invoice(client, 10000, days_until_due=100)
+    stripe_emulator.advance(30 * DAY - 10)
+    assert "Pay in full" in get_page(automatic.hosted_invoice_url)[1]
+    stripe_emulator.advance(10)
+    assert "has expired" in get_page(automatic.hosted_invoice_url)[1]
+    stripe_emulator.advance(90 * DAY - 10)
+    assert "Pay in full" in get_page(far.hosted_invoice_url)[1]
+    stripe_emulator.advance(10)
+    assert "has expired" in get_page(far.hosted_invoice_url)[1]
