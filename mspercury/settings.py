@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "quotes",
     "billing",
     "integrations",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -51,4 +51,5 @@ urlpatterns = [
     path("", include("quotes.urls")),
     path("billing/", include("billing.urls")),
     path("", include("integrations.urls")),
+    path("", include("portal.urls")),
 ]

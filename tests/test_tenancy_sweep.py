@@ -110,6 +110,40 @@ def _stripe_subscription(workspace: Workspace, owner: User):
     ).stripe_id
 
 
+def _stripe_invoice(workspace: Workspace, owner: User):
+    from billing.models import StripeInvoice
+
+    customer = Customer.objects.create(workspace=workspace, company_name="Sweep invoices")
+    return StripeInvoice.objects.create(
+        workspace=workspace,
+        account_ref=f"acct_{workspace.pk}",
+        stripe_id=f"in_sweep_{workspace.pk}_{customer.pk}",
+        number="SWEEP-1",
+        status="open",
+        currency="EUR",
+        total=100,
+        amount_remaining=100,
+        customer=customer,
+    ).public_id
+
+
+def _acceptance(workspace: Workspace, owner: User):
+    from django.utils import timezone
+
+    from quotes.models import QuoteAcceptance
+
+    return QuoteAcceptance.objects.create(
+        workspace=workspace,
+        quote=_quote(workspace, owner),
+        via=QuoteAcceptance.Via.MANUAL,
+        name="Sweep",
+        accepted_at=timezone.now(),
+        revision=1,
+        snapshot={},
+        document_sha256="0" * 64,
+    ).public_id
+
+
 def _quote_document(workspace: Workspace, owner: User):
     from quotes.stored_documents import do_request_quote_pdf
 
@@ -170,6 +204,9 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "link_id": _share_link,
     "event_id": _stripe_event,
     "subscription_id": _stripe_subscription,
+    "invoice_id": _stripe_invoice,
+    "acceptance_id": _acceptance,
+    "kind": lambda workspace, owner: "quote",
 }
 
 # Full route → why its parameters are public tokens rather than workspace-scoped ids.
@@ -188,6 +225,11 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
         ],
         "the customer's share page: opened without an account, the link's token is the key",
     ),
+    "portal/login/<str:token>/": "the portal's emailed single-use sign-in link: the token is "
+    "the key",
+    "pay/<str:token>/": "the durable pay link in an invoice email: the token is the key",
+    "portal/w/<uuid:workspace_id>/": "the MSP's published portal address: it shows only a "
+    "sign-in form, and sends links only to its customers' own addresses",
 }
 
 

@@ -1,0 +1,130 @@
+"""Issuing and resolving the portal's tokens, and the Stripe payment page a pay link opens."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.models import Ownership, StripeInvoice
+from customers.models import Customer
+from mspercury.models import hash_token, new_token
+from portal.models import PayLink, PortalLogin
+
+LOGIN_MINUTES = 20
+DEFAULT_LINK_HOURS = 168
+MAX_LINK_HOURS = 720
+PAYABLE = (StripeInvoice.Status.OPEN,)
+VISIBLE = (
+    StripeInvoice.Status.OPEN,
+    StripeInvoice.Status.PAID,
+    StripeInvoice.Status.VOID,
+    StripeInvoice.Status.UNCOLLECTIBLE,
+)
+
+
+def link_hours(workspace) -> int:
+    """How long pay links last, from the workspace's payment settings (24 h to 30 days)."""
+    try:
+        from billing.models import PaymentSettings
+    except ImportError:  # the settings model lands with the payments ledger
+        return DEFAULT_LINK_HOURS
+    prefs = PaymentSettings.objects.filter(workspace=workspace).first()
+    hours = prefs.link_lifetime_hours if prefs else DEFAULT_LINK_HOURS
+    return max(1, min(int(hours), MAX_LINK_HOURS))
+
+
+def include_pay_links(workspace) -> bool:
+    try:
+        from billing.models import PaymentSettings
+    except ImportError:
+        return True
+    prefs = PaymentSettings.objects.filter(workspace=workspace).first()
+    return prefs.include_pay_links if prefs else True
+
+
+def customers_for_email(workspace, email: str):
+    """The workspace's customers that list this address (case-insensitive)."""
+    return Customer.objects.filter(workspace=workspace, email__iexact=email.strip())
+
+
+def issue_login(customer: Customer, email: str) -> str:
+    token = new_token()
+    PortalLogin.objects.create(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        email=email.strip().lower(),
+        token_hash=hash_token(token),
+        expires_at=timezone.now() + timedelta(minutes=LOGIN_MINUTES),
+    )
+    return token
+
+
+def find_login(token: str) -> PortalLogin | None:
+    """Across workspaces (the caller is in the system role): the token names the workspace."""
+    return (
+        PortalLogin.objects.select_related("customer", "workspace")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def consume_login(login: PortalLogin) -> bool:
+    """Use a sign-in link once: a second click (or a mail scanner's) gets nothing."""
+    return bool(
+        PortalLogin.objects.filter(pk=login.pk, used_at=None, expires_at__gt=timezone.now()).update(
+            used_at=timezone.now()
+        )
+    )
+
+
+def visible_invoices(customer: Customer):
+    """What the customer may see: finalized invoices of their own, never drafts."""
+    return StripeInvoice.objects.filter(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        ownership=Ownership.OURS,
+        status__in=VISIBLE,
+    )
+
+
+def issue_pay_link(invoice: StripeInvoice, purpose: str = "email") -> tuple[PayLink, str]:
+    token = new_token()
+    link = PayLink.objects.create(
+        workspace_id=invoice.workspace_id,
+        invoice=invoice,
+        token_hash=hash_token(token),
+        purpose=purpose,
+        expires_at=timezone.now() + timedelta(hours=link_hours(invoice.workspace)),
+    )
+    return link, token
+
+
+def find_pay_link(token: str) -> PayLink | None:
+    return (
+        PayLink.objects.select_related("invoice__customer", "workspace")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def fresh_payment_page(invoice: StripeInvoice) -> str | None:
+    """Stripe's hosted page for the invoice, read fresh (Stripe may rotate or expire it), while
+    something is still due; the mirror is brought up to date on the way."""
+    from integrations.models import StripeConnection
+    from integrations.stripe.client import make_client
+    from integrations.sync import sync_invoice
+
+    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    if connection is None:
+        return None
+    client = make_client(connection.api_key)
+    mirror = sync_invoice(connection, invoice.stripe_id, client) or invoice
+    if mirror.status not in PAYABLE or mirror.amount_remaining <= 0:
+        return None
+    return mirror.hosted_invoice_url or None
+
+
+def touch(link: PayLink) -> None:
+    PayLink.objects.filter(pk=link.pk).update(uses=F("uses") + 1, last_used_at=timezone.now())

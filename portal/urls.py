@@ -1,0 +1,23 @@
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", views.overview, name="overview"),
+    path("portal/invoices/", views.invoices, name="invoices"),
+    path("portal/invoices/<uuid:invoice_id>/", views.invoice, name="invoice"),
+    path("portal/invoices/<uuid:invoice_id>/pay/", views.pay, name="pay"),
+    path("portal/invoices/<uuid:invoice_id>/paid/", views.paid, name="paid"),
+    path("portal/quotes/", views.quotes, name="quotes"),
+    path(
+        "portal/quotes/<uuid:acceptance_id>/<str:kind>/",
+        views.quote_document,
+        name="quote_document",
+    ),
+    path("portal/sign-out/", views.logout, name="logout"),
+    path("portal/login/<str:token>/", views.login, name="login"),
+    path("portal/w/<uuid:workspace_id>/", views.entry, name="entry"),
+    path("pay/<str:token>/", views.pay_link, name="pay_link"),
+]

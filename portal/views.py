@@ -1,0 +1,230 @@
+"""The client portal: a customer's contacts sign in with an emailed link and see their own
+invoices (finalized only), pay what is due, and find the quotes they accepted. Public entry
+points (sign-in, pay links) name their workspace only through a token or the MSP's portal id."""
+
+from django import forms
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from billing.models import StripeSubscription
+from mspercury import audit, ratelimit, tenancy
+from mspercury.models import Workspace
+from portal import links
+from portal.access import limited, portal_view, private, sign_in, sign_out
+from portal.emails import send_login_email
+from quotes.documents import document_language
+from quotes.models import QuoteAcceptance, QuoteStatus
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"), max_length=254)
+
+
+def _message(request, kind, status=200, **context):
+    return private(render(request, "portal/message.html", {"kind": kind, **context}, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def entry(request, workspace_id):
+    """The MSP's portal address: ask for an email, send a sign-in link if it is a contact's."""
+    if limited(request):
+        return _message(request, "limited", 429)
+    with tenancy.system_context():
+        workspace = Workspace.objects.filter(public_id=workspace_id).first()
+    if workspace is None:
+        raise Http404
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if ratelimit.hit("portal-email", email.lower(), 5, 3600):
+            with tenancy.workspace_context(workspace.pk):
+                for customer in links.customers_for_email(workspace, email):
+                    token = links.issue_login(customer, email)
+                    transaction.on_commit(
+                        lambda c=customer, t=token: send_login_email(c, email, t, request)
+                    )
+        # The same answer whether or not the address is known.
+        return _message(request, "link_sent", workspace=workspace, email=email)
+    return private(render(request, "portal/entry.html", {"workspace": workspace, "form": form}))
+
+
+@require_http_methods(["GET", "POST"])
+def login(request, token):
+    """GET shows a button (mail scanners follow links); POST uses the single-use link."""
+    if limited(request):
+        return _message(request, "limited", 429)
+    with tenancy.system_context():
+        found = links.find_login(token)
+    if found is None:
+        raise Http404
+    if not found.usable:
+        return _message(request, "login_expired", workspace=found.workspace)
+    if request.method == "GET":
+        return private(render(request, "portal/login.html", {"login": found}))
+    with tenancy.workspace_context(found.workspace_id):
+        if not links.consume_login(found):
+            return _message(request, "login_expired", workspace=found.workspace)
+        audit.record(
+            request,
+            found.workspace,
+            "portal.signed_in",
+            f"{found.email} signed in to the client portal ({found.customer.company_name})",
+        )
+    sign_in(request, found)
+    return redirect("portal:overview")
+
+
+@require_POST
+def logout(request):
+    sign_out(request)
+    return _message(request, "signed_out_now")
+
+
+@portal_view
+def overview(request):
+    customer = request.portal_customer
+    invoices = links.visible_invoices(customer)
+    open_invoices = [i for i in invoices if i.status == "open"]
+    balance = {}
+    for invoice in open_invoices:
+        balance[invoice.currency] = balance.get(invoice.currency, 0) + invoice.amount_remaining
+    renewals = StripeSubscription.objects.filter(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        status__in=["active", "trialing", "past_due"],
+    ).order_by("current_period_end")
+    return render(
+        request,
+        "portal/overview.html",
+        {
+            "customer": customer,
+            "balance": sorted(balance.items()),
+            "recent": list(invoices[:5]),
+            "renewals": renewals,
+        },
+    )
+
+
+@portal_view
+def invoices(request):
+    return render(
+        request,
+        "portal/invoices.html",
+        {
+            "customer": request.portal_customer,
+            "invoices": links.visible_invoices(request.portal_customer),
+        },
+    )
+
+
+def _invoice(request, invoice_id):
+    invoice = links.visible_invoices(request.portal_customer).filter(public_id=invoice_id).first()
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+@portal_view
+def invoice(request, invoice_id):
+    found = _invoice(request, invoice_id)
+    return render(
+        request,
+        "portal/invoice.html",
+        {
+            "customer": request.portal_customer,
+            "invoice": found,
+            "net": found.total - found.tax,
+            "payable": _payable(found),
+        },
+    )
+
+
+def _payable(invoice) -> bool:
+    return invoice.status in links.PAYABLE and invoice.amount_remaining > 0
+
+
+@require_POST
+@portal_view
+def pay(request, invoice_id):
+    """Pay: a fresh Stripe payment page for what is due now (never a stored, stale URL)."""
+    found = _invoice(request, invoice_id)
+    page = links.fresh_payment_page(found)
+    if page is None:
+        return redirect("portal:paid", invoice_id=found.public_id)
+    return redirect(page)
+
+
+@portal_view
+def paid(request, invoice_id):
+    """After paying: the invoice as Stripe has it now (read fresh, not waiting for webhooks)."""
+    found = _invoice(request, invoice_id)
+    links.fresh_payment_page(found)  # brings the mirror up to date
+    found.refresh_from_db()
+    return render(
+        request, "portal/paid.html", {"customer": request.portal_customer, "invoice": found}
+    )
+
+
+@portal_view
+def quotes(request):
+    customer = request.portal_customer
+    accepted = (
+        QuoteAcceptance.objects.filter(
+            workspace_id=customer.workspace_id,
+            quote__customer=customer,
+            quote__status=QuoteStatus.ACCEPTED,
+        )
+        .select_related("quote")
+        .order_by("-accepted_at")
+    )
+    return render(request, "portal/quotes.html", {"customer": customer, "acceptances": accepted})
+
+
+@portal_view
+def quote_document(request, acceptance_id, kind):
+    """The frozen documents of an accepted quote: the PDF accepted, or the agreement."""
+    from quotes.stored_documents import accepted_quote_document, agreement_document
+    from quotes.views.documents import pdf_response
+
+    customer = request.portal_customer
+    acceptance = (
+        QuoteAcceptance.objects.filter(
+            workspace_id=customer.workspace_id, quote__customer=customer, public_id=acceptance_id
+        )
+        .select_related("quote")
+        .first()
+    )
+    if acceptance is None or kind not in ("quote", "agreement"):
+        raise Http404
+    pick = accepted_quote_document if kind == "quote" else agreement_document
+    stored = pick(acceptance)
+    if stored is None or not stored.is_ready:
+        return HttpResponse(status=404)
+    stored.quote = acceptance.quote
+    return pdf_response(stored)
+
+
+def pay_link(request, token):
+    """A durable pay link from an email: while it lives, each click opens a fresh Stripe page
+    for what is still due; expired, revoked or settled links say so."""
+    if limited(request):
+        return _message(request, "limited", 429)
+    with tenancy.system_context():
+        link = links.find_pay_link(token)
+    if link is None:
+        raise Http404
+    customer = link.invoice.customer
+    language = document_language(customer.language if customer else "en")
+    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+        state = link.state(timezone.now())
+        if state != "active":
+            return _message(request, f"pay_{state}", workspace=link.workspace)
+        links.touch(link)
+        page = links.fresh_payment_page(link.invoice)
+        if page is None:
+            return _message(request, "pay_nothing_due", workspace=link.workspace)
+    return redirect(page)
