@@ -37,6 +37,8 @@ PERMISSIONS = {
     "charges": "rak_charge",
     "payment_intents": "rak_payment_intent",
     "refunds": "rak_refund",
+    "payment_records": "rak_payment_record",
+    "credit_notes": "rak_credit_note",
 }
 ACCOUNT_PERMISSION = "rak_accounts_kyc_id_numbers_read"
 

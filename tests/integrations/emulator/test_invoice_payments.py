@@ -1,6 +1,9 @@
 """Invoice payments: the hosted invoice page (full, partial, failed payments and expiry),
 paid out of band, payment records, credit notes and refunds."""
 
+import pytest
+import stripe
+
 from .helpers import event_types, events_of, get_page, open_invoice, post_form
 
 
@@ -130,3 +133,97 @@ def test_the_hosted_invoice_link_without_due_date_or_far_due_date(stripe_emulato
     assert "Pay in full" in get_page(far.hosted_invoice_url)[1]
     stripe_emulator.advance(10)
     assert "has expired" in get_page(far.hosted_invoice_url)[1]
+
+
+def test_paid_out_of_band_after_a_partial_payment(stripe_emulator):
+    """paid_out_of_band settles the whole remainder with no charge; amount_paid_off_stripe
+    (includable, not in event payloads) counts only that part."""
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    post_form(invoice.hosted_invoice_url + "/pay_part", amount="30")
+    paid = client.v1.invoices.pay(invoice.id, {"paid_out_of_band": True})
+    assert (paid.status, paid.amount_paid, paid.amount_remaining) == ("paid", 10000, 0)
+    assert paid.status_transitions.paid_at is not None
+    off = client.v1.invoices.retrieve(invoice.id, {"expand": ["amount_paid_off_stripe"]})
+    assert off.amount_paid_off_stripe == 7000
+    types = event_types(client)
+    assert types.count("charge.succeeded") == 1
+    assert types[-1] == "invoice.paid"
+    assert "amount_paid_off_stripe" not in events_of(client, "invoice.paid")[-1].data.object
+
+
+def report(client, amount, currency="eur", **extra):
+    return client.v1.payment_records.report_payment(
+        {
+            "amount_requested": {"currency": currency, "value": amount},
+            "initiated_at": 1_800_000_000,
+            "payment_method_details": {"type": "custom", "custom": {"display_name": "Wire"}},
+            "processor_details": {"type": "custom", "custom": {"payment_reference": "CHK-1"}},
+            "outcome": "guaranteed",
+            "guaranteed": {"guaranteed_at": 1_800_000_100},
+            "metadata": {"source": "bank"},
+            **extra,
+        }
+    )
+
+
+def test_payment_records_pay_an_invoice_in_parts(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    record = report(client, 4000, customer_details={"customer": invoice.customer})
+    assert record.id.startswith("pr_") and record.object == "payment_record"
+    assert (record.amount_guaranteed.value, record.amount.value) == (4000, 4000)
+    assert (record.amount_requested.currency, record.reported_by) == ("eur", "self")
+    assert record.processor_details.custom.payment_reference == "CHK-1"
+    assert client.v1.payment_records.retrieve(record.id).metadata["source"] == "bank"
+    partly = client.v1.invoices.attach_payment(invoice.id, {"payment_record": record.id})
+    assert (partly.status, partly.amount_paid, partly.amount_remaining) == ("open", 4000, 6000)
+    payment = client.v1.invoice_payments.list({"invoice": invoice.id}).data[0]
+    assert (payment.payment.type, payment.payment.payment_record) == ("payment_record", record.id)
+    assert (payment.status, payment.amount_paid) == ("paid", 4000)
+    assert event_types(client)[-2:] == ["invoice_payment.paid", "invoice.updated"]
+    rest = report(client, 6000)
+    paid = client.v1.invoices.attach_payment(invoice.id, {"payment_record": rest.id})
+    assert (paid.status, paid.amount_remaining) == ("paid", 0)
+    off = client.v1.invoices.retrieve(invoice.id, {"expand": ["amount_paid_off_stripe"]})
+    assert off.amount_paid_off_stripe == 10000
+    assert event_types(client)[-2:] == ["invoice.paid", "invoice.payment_succeeded"]
+
+
+def test_attach_payment_refuses_what_it_cannot_attach(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    too_much = report(client, 20000)
+    with pytest.raises(stripe.InvalidRequestError, match="amount_remaining"):
+        client.v1.invoices.attach_payment(invoice.id, {"payment_record": too_much.id})
+    with pytest.raises(stripe.InvalidRequestError, match="currency"):
+        client.v1.invoices.attach_payment(
+            invoice.id, {"payment_record": report(client, 100, currency="usd").id}
+        )
+    failed = report(client, 100, outcome="failed", failed={"failed_at": 1_800_000_100})
+    with pytest.raises(stripe.InvalidRequestError, match="guaranteed"):
+        client.v1.invoices.attach_payment(invoice.id, {"payment_record": failed.id})
+    good = report(client, 100)
+    client.v1.invoices.attach_payment(invoice.id, {"payment_record": good.id})
+    with pytest.raises(stripe.InvalidRequestError, match="already attached"):
+        client.v1.invoices.attach_payment(invoice.id, {"payment_record": good.id})
+    with pytest.raises(stripe.InvalidRequestError, match="exactly one"):
+        client.v1.invoices.attach_payment(invoice.id)
+
+
+def test_attach_a_confirmed_payment_intent(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    intent = client.v1.payment_intents.create(
+        {"amount": 2500, "currency": "eur", "customer": invoice.customer, "confirm": True}
+    )
+    assert intent.status == "succeeded"
+    partly = client.v1.invoices.attach_payment(invoice.id, {"payment_intent": intent.id})
+    assert (partly.amount_paid, partly.amount_remaining, partly.status) == (2500, 7500, "open")
+    listed = client.v1.invoice_payments.list(
+        {"payment": {"type": "payment_intent", "payment_intent": intent.id}}
+    )
+    assert listed.data[0].invoice == invoice.id
+    unconfirmed = client.v1.payment_intents.create({"amount": 100, "currency": "eur"})
+    with pytest.raises(stripe.InvalidRequestError, match="succeeded"):
+        client.v1.invoices.attach_payment(invoice.id, {"payment_intent": unconfirmed.id})

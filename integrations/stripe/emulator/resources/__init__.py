@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from . import catalog, checkout, customers, invoices, payments, platform, subscriptions  # noqa: F401
+from . import (  # noqa: F401
+    catalog,
+    checkout,
+    customers,
+    invoices,
+    payment_records,
+    payments,
+    platform,
+    subscriptions,
+)
 
 RENDERERS = {
     "invoice": invoices.render_invoice,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from stripe.params._invoice_attach_payment_params import InvoiceAttachPaymentParams
 from stripe.params._invoice_create_params import InvoiceCreateParams
 from stripe.params._invoice_delete_params import InvoiceDeleteParams
 from stripe.params._invoice_finalize_invoice_params import InvoiceFinalizeInvoiceParams
@@ -823,6 +824,62 @@ def pay_invoice(ctx):
         error.keep_effects = True  # the failed attempt and its events stay, as on Stripe
         raise error
     return ctx.render(invoice)
+
+
+@route(
+    "POST",
+    "/v1/invoices/{invoice}/attach_payment",
+    InvoiceAttachPaymentParams,
+    perm=("invoices", "write"),
+)
+def attach_payment(ctx):
+    """Attach a guaranteed payment record (a manual payment) or a succeeded payment intent:
+    an invoice payment for its amount, credited to the invoice at once."""
+    invoice = _invoice(ctx)
+    p = ctx.params
+    if ("payment_record" in p) == ("payment_intent" in p):
+        raise invalid(
+            "You must specify exactly one of these parameters: payment_intent, payment_record.",
+            param="payment_record",
+        )
+    kind = "payment_record" if "payment_record" in p else "payment_intent"
+    payment = ctx.get(kind, p[kind], kind)
+    amount, currency = _attachable(ctx, payment, kind)
+    if currency != invoice["currency"]:
+        raise invalid(
+            f"The {kind} currency ({currency}) must match the invoice currency "
+            f"({invoice['currency']}).",
+            param=kind,
+        )
+    check_payable(invoice, amount, param=kind)
+    record = new_invoice_payment(ctx, invoice, amount, {kind: payment["id"], "type": kind})
+    if kind == "payment_record":
+        ctx.internal(invoice["id"])["paid_off_stripe"] += amount
+    record_paid(ctx, invoice, record, amount)
+    return ctx.render(invoice)
+
+
+def _attachable(ctx, payment: dict, kind: str) -> tuple[int, str]:
+    if any(
+        record["payment"].get(kind) == payment["id"]
+        for record in ctx.store.all("invoice_payment", ctx.owner)
+    ):
+        raise invalid(f"This {kind} is already attached to an invoice.", param=kind)
+    if kind == "payment_record":
+        if ctx.internal(payment["id"]).get("outcome") != "guaranteed":
+            raise invalid(
+                "Only payment records reported with outcome=guaranteed can be attached in the "
+                "emulator (not emulated: initialized, failed or canceled records).",
+                param=kind,
+            )
+        return payment["amount_guaranteed"]["value"], payment["amount_guaranteed"]["currency"]
+    if payment["status"] != "succeeded":
+        raise invalid(
+            "Only succeeded payment intents can be attached in the emulator (not emulated: "
+            "attaching one that succeeds later).",
+            param=kind,
+        )
+    return payment["amount_received"], payment["currency"]
 
 
 @route("POST", "/v1/invoices/{invoice}/send", InvoiceSendInvoiceParams, perm=("invoices", "write"))

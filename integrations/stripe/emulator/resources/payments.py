@@ -12,13 +12,14 @@ import copy
 from stripe.params._charge_retrieve_params import ChargeRetrieveParams
 from stripe.params._invoice_payment_list_params import InvoicePaymentListParams
 from stripe.params._invoice_payment_retrieve_params import InvoicePaymentRetrieveParams
+from stripe.params._payment_intent_create_params import PaymentIntentCreateParams
 from stripe.params._payment_intent_retrieve_params import PaymentIntentRetrieveParams
 from stripe.params._refund_create_params import RefundCreateParams
 from stripe.params._refund_retrieve_params import RefundRetrieveParams
 
 from ..errors import StripeError, invalid, no_such
 from ..router import route
-from .common import merge_metadata, paginate
+from .common import merge_metadata, paginate, reject_unsupported
 
 DECLINE = {
     "code": "card_declined",
@@ -26,6 +27,58 @@ DECLINE = {
     "message": "Your card was declined.",
     "type": "card_error",
 }
+
+
+def new_payment_intent(
+    ctx,
+    *,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    description: str | None = None,
+    metadata: dict | None = None,
+) -> dict:
+    now = ctx.now()
+    payment_intent = {
+        "id": ctx.new_id("pi"),
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic",
+        "client_secret": None,
+        "confirmation_method": "automatic",
+        "created": now,
+        "currency": currency,
+        "customer": customer,
+        "description": description,
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": ctx.livemode,
+        "metadata": dict(metadata or {}),
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": None,
+        "payment_method_types": ["card"],
+        "processing": None,
+        "receipt_email": None,
+        "setup_future_usage": None,
+        "shipping": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": "requires_payment_method",
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+    payment_intent["client_secret"] = f"{payment_intent['id']}_secret_{ctx.store.token(24)}"
+    ctx.add("payment_intent", payment_intent)
+    ctx.emit("payment_intent.created", payment_intent)
+    return payment_intent
 
 
 def charge(
@@ -42,45 +95,14 @@ def charge(
     """Create (or reuse) a payment intent and one charge attempt on it; emit the events."""
     now = ctx.now()
     if payment_intent is None:
-        payment_intent = {
-            "id": ctx.new_id("pi"),
-            "object": "payment_intent",
-            "amount": amount,
-            "amount_capturable": 0,
-            "amount_received": 0,
-            "application": None,
-            "application_fee_amount": None,
-            "automatic_payment_methods": None,
-            "canceled_at": None,
-            "cancellation_reason": None,
-            "capture_method": "automatic",
-            "client_secret": None,
-            "confirmation_method": "automatic",
-            "created": now,
-            "currency": currency,
-            "customer": customer,
-            "description": description,
-            "last_payment_error": None,
-            "latest_charge": None,
-            "livemode": ctx.livemode,
-            "metadata": dict(metadata or {}),
-            "next_action": None,
-            "on_behalf_of": None,
-            "payment_method": None,
-            "payment_method_types": ["card"],
-            "processing": None,
-            "receipt_email": None,
-            "setup_future_usage": None,
-            "shipping": None,
-            "statement_descriptor": None,
-            "statement_descriptor_suffix": None,
-            "status": "requires_payment_method",
-            "transfer_data": None,
-            "transfer_group": None,
-        }
-        payment_intent["client_secret"] = f"{payment_intent['id']}_secret_{ctx.store.token(24)}"
-        ctx.add("payment_intent", payment_intent)
-        ctx.emit("payment_intent.created", payment_intent)
+        payment_intent = new_payment_intent(
+            ctx,
+            amount=amount,
+            currency=currency,
+            customer=customer,
+            description=description,
+            metadata=metadata,
+        )
     payment_method = ctx.new_id("pm")
     charge_obj = {
         "id": ctx.new_id("ch"),
@@ -158,6 +180,36 @@ def card_declined(charge_id: str | None = None) -> StripeError:
     return StripeError(
         DECLINE["message"], status=402, type="card_error", code=DECLINE["code"], extra=extra
     )
+
+
+@route("POST", "/v1/payment_intents", PaymentIntentCreateParams, perm=("payment_intents", "write"))
+def create_payment_intent(ctx):
+    """A payment intent; with `confirm=true` it is charged at once (the customer's payment
+    behaviour decides the outcome; a decline answers 402 and keeps the failed attempt)."""
+    reject_unsupported(
+        ctx, {"amount", "currency", "customer", "description", "metadata", "confirm"}, "payments"
+    )
+    from .customers import payment_behavior
+
+    p = ctx.params
+    fields = {
+        "amount": p["amount"],
+        "currency": p["currency"].lower(),
+        "customer": p.get("customer"),
+        "description": p.get("description"),
+        "metadata": merge_metadata({}, p.get("metadata")),
+    }
+    if fields["customer"]:
+        ctx.get("customer", fields["customer"], "customer")
+    payment_intent = new_payment_intent(ctx, **fields)
+    if p.get("confirm"):
+        succeed = payment_behavior(ctx.emu, fields["customer"]) == "succeed"
+        _, charge_obj = charge(ctx, **fields, succeed=succeed, payment_intent=payment_intent)
+        if not succeed:
+            error = card_declined(charge_obj["id"])
+            error.keep_effects = True
+            raise error
+    return ctx.render(payment_intent)
 
 
 @route(
