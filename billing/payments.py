@@ -119,7 +119,7 @@ def record_payment(
 
 def _insert(invoice, *, provider_id: str, defaults: dict) -> tuple[Payment, bool]:
     existing = Payment.objects.filter(workspace_id=invoice.workspace_id, provider_id=provider_id)
-    found = existing.first()
+    found = existing.first() or _same_money(invoice, defaults)
     if found is not None:
         return found, False
     try:
@@ -132,6 +132,23 @@ def _insert(invoice, *, provider_id: str, defaults: dict) -> tuple[Payment, bool
             ), True
     except IntegrityError:  # the same provider id for another invoice of ours, recorded meanwhile
         return existing.get(), False
+
+
+def _same_money(invoice, defaults: dict) -> Payment | None:
+    """A card payment seen once as an invoice payment (inpay_) and once by its payment intent
+    (a Checkout session): the same money, recorded under whichever id came first."""
+    intent = defaults.get("payment_intent")
+    if not intent or defaults["source"] != Payment.Source.STRIPE:
+        return None
+    return Payment.objects.filter(
+        invoice=invoice, payment_intent=intent, source=Payment.Source.STRIPE
+    ).first()
+
+
+def resettle(invoice: StripeInvoice) -> StripeInvoice:
+    """Settle again after Stripe's own status changed (the mirror was re-read)."""
+    with transaction.atomic():
+        return settle(lock(invoice))
 
 
 def _confirm_on_commit(invoice: StripeInvoice, payment: Payment) -> None:

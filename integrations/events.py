@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from billing.models import Notification, Ownership
 from billing.money import from_minor_units
 from billing.notify import notify
+from integrations import payments
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
@@ -47,7 +48,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 def _invoice(event: StripeEvent, connection: StripeConnection, client):
     invoice_id = event.payload["data"]["object"]["id"]
-    mirror = sync_invoice(connection, invoice_id, client)
+    if event.event_type in PAYMENT_EVENTS:
+        mirror = payments.sync_and_collect(connection, invoice_id, client)
+    else:
+        mirror = sync_invoice(connection, invoice_id, client)
     if (
         event.event_type == "invoice.payment_failed"
         and mirror is not None
@@ -70,6 +74,34 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
         )
 
 
+PAYMENT_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.updated"}
+
+
+def _object_id(event: StripeEvent) -> str:
+    return event.payload["data"]["object"]["id"]
+
+
+def _invoice_payment(event: StripeEvent, connection: StripeConnection, client):
+    payments.on_invoice_payment(connection, _object_id(event), client)
+
+
+def _checkout_session(event: StripeEvent, connection: StripeConnection, client):
+    payments.on_checkout_session(connection, _object_id(event), client)
+
+
+def _refund(event: StripeEvent, connection: StripeConnection, client):
+    payments.on_refund(connection, _object_id(event), client)
+
+
+def _charge_refunded(event: StripeEvent, connection: StripeConnection, client):
+    refunds = (event.payload["data"]["object"].get("refunds") or {}).get("data") or []
+    payments.on_charge_refunded(connection, _object_id(event), client, refunds)
+
+
+def _credit_note(event: StripeEvent, connection: StripeConnection, client):
+    payments.on_credit_note(connection, _object_id(event), client)
+
+
 def _subscription(event: StripeEvent, connection: StripeConnection, client):
     sync_subscription(connection, event.payload["data"]["object"]["id"], client)
 
@@ -85,6 +117,15 @@ HANDLERS = {
     "invoice.voided": _invoice,
     "invoice.marked_uncollectible": _invoice,
     "invoice.deleted": _invoice,
+    "invoice_payment.paid": _invoice_payment,
+    "checkout.session.completed": _checkout_session,
+    "checkout.session.async_payment_succeeded": _checkout_session,
+    "checkout.session.async_payment_failed": _checkout_session,
+    "charge.refunded": _charge_refunded,
+    "refund.created": _refund,
+    "refund.updated": _refund,
+    "credit_note.created": _credit_note,
+    "credit_note.voided": _credit_note,
     "customer.subscription.created": _subscription,
     "customer.subscription.updated": _subscription,
     "customer.subscription.deleted": _subscription,

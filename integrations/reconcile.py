@@ -14,6 +14,7 @@ from billing.notify import notify
 from integrations.actions import store_event
 from integrations.events import FOREIGN, HANDLERS, process_event
 from integrations.models import StripeConnection, StripeEvent
+from integrations.payments import collect_invoice_payments
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.sync import (
@@ -126,10 +127,12 @@ def _from_objects(connection, client, since) -> dict:
     for invoice in _all(client.v1.invoices, invoice_params):
         before = _invoice_state(connection, invoice.id)
         try:
-            apply_invoice(connection, invoice)
+            mirror = apply_invoice(connection, invoice)
         except ForeignObject as foreign:
             forget_foreign(connection, foreign)
             continue
+        if mirror.amount_paid or mirror.status == StripeInvoice.Status.PAID:
+            collect_invoice_payments(connection, mirror, client)
         changed += before != _invoice_state(connection, invoice.id)
     return {"mode": "objects", "missed": changed, "processed": changed}
 

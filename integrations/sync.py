@@ -14,6 +14,7 @@ from django.db import transaction
 from billing.mirror import brings_revenue, external_status, monthly_amount
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
 from billing.money import exponent
+from billing.payments import resettle
 from customers.models import Customer
 from integrations import ownership
 from integrations.models import StripeConnection, StripeObjectMap
@@ -184,7 +185,8 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
         stripe_id=invoice.id,
         defaults=values,
     )
-    return mirror
+    # Stripe's own status (void, paid, …) feeds the derived payment status too.
+    return resettle(mirror) if mirror.ownership == Ownership.OURS else mirror
 
 
 def sync_subscription(connection: StripeConnection, subscription_id: str, client=None):

@@ -25,6 +25,11 @@ HANDLED_EVENTS = [
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "charge.refunded",
+    "invoice_payment.paid",
+    "refund.created",
+    "refund.updated",
+    "credit_note.created",
+    "credit_note.voided",
 ]
 
 

@@ -1,0 +1,193 @@
+"""Payments read from Stripe, recorded through the one settle path (billing.payments).
+
+Every source re-reads the object it names and records the money by Stripe's id for it: the
+invoice payment (inpay_…), a Checkout session's payment intent (pi_…), a refund (re_…), a credit
+note (cn_…). A paid-out-of-band amount that no manual payment of ours explains is recorded as
+"marked paid in Stripe". Applying any of it twice records nothing new.
+"""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from billing.models import Ownership, Payment, StripeInvoice
+from billing.payments import record_payment, resettle
+from integrations.models import StripeConnection
+from integrations.stripe.client import call
+from integrations.sync import _get, sync_invoice
+
+MARKED_PAID_IN_STRIPE = "Marked paid in Stripe"
+# Checkout sessions made for one of our invoices name it (Stripe's invoice id) in metadata.
+INVOICE_METADATA_KEY = "mspercury_invoice"
+
+
+def _when(value) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC) if value else timezone.now()
+
+
+def _all(service, params):
+    listing = call(lambda: service.list(params))
+    while True:
+        yield from listing.data
+        if not listing.has_more:
+            return
+        last = listing.data[-1].id
+        listing = call(lambda last=last: service.list({**params, "starting_after": last}))
+
+
+def _ours(mirror: StripeInvoice | None) -> bool:
+    return mirror is not None and mirror.ownership == Ownership.OURS
+
+
+def collect_invoice_payments(connection: StripeConnection, mirror: StripeInvoice, client) -> int:
+    """Record every paid invoice payment of the invoice (and what Stripe calls paid off Stripe
+    beyond our manual payments). Returns how many were new."""
+    if not _ours(mirror):
+        return 0
+    new = 0
+    params = {"invoice": mirror.stripe_id, "limit": 100}
+    for paid in _all(client.v1.invoice_payments, params):
+        if _get(paid, "status") != "paid":
+            continue
+        payment = _get(paid, "payment") or {}
+        _p, created = record_payment(
+            mirror,
+            provider_id=paid.id,
+            source=Payment.Source.STRIPE,
+            amount=int(_get(paid, "amount_paid", 0)),
+            currency=str(_get(paid, "currency", mirror.currency)),
+            paid_at=_when(_get(_get(paid, "status_transitions") or {}, "paid_at")),
+            payment_intent=_get(payment, "payment_intent", "") or "",
+        )
+        new += created
+    if mirror.status == StripeInvoice.Status.PAID:
+        new += _record_off_stripe(mirror, client)
+    resettle(mirror)
+    return new
+
+
+def _record_off_stripe(mirror: StripeInvoice, client) -> int:
+    """Stripe's paid-off-Stripe sum, less the manual payments we reported there ourselves."""
+    invoice = call(
+        lambda: client.v1.invoices.retrieve(
+            mirror.stripe_id, {"expand": ["amount_paid_off_stripe"]}
+        )
+    )
+    off_stripe = int(_get(invoice, "amount_paid_off_stripe", 0))
+    ours = sum(
+        Payment.objects.filter(
+            invoice=mirror, source=Payment.Source.MANUAL, recorded_in_stripe=True
+        ).values_list("amount", flat=True)
+    )
+    missing = off_stripe - ours
+    if missing <= 0:
+        return 0
+    _p, created = record_payment(
+        mirror,
+        provider_id=f"oob:{mirror.stripe_id}",
+        source=Payment.Source.MANUAL,
+        amount=missing,
+        currency=mirror.currency,
+        paid_at=_when(_get(_get(invoice, "status_transitions") or {}, "paid_at")),
+        method=Payment.Method.OTHER,
+        note=MARKED_PAID_IN_STRIPE,
+    )
+    return int(created)
+
+
+def sync_and_collect(connection: StripeConnection, invoice_id: str, client) -> StripeInvoice | None:
+    mirror = sync_invoice(connection, invoice_id, client)
+    if _ours(mirror):
+        collect_invoice_payments(connection, mirror, client)
+    return mirror
+
+
+def on_invoice_payment(connection: StripeConnection, invoice_payment_id: str, client):
+    paid = call(lambda: client.v1.invoice_payments.retrieve(invoice_payment_id))
+    return sync_and_collect(connection, str(_get(paid, "invoice", "")), client)
+
+
+def on_checkout_session(connection: StripeConnection, session_id: str, client):
+    """A paid Checkout session for one of our invoices, recorded by its payment intent (SEPA
+    and bank transfers arrive unpaid first and are recorded when async_payment_succeeded)."""
+    session = call(lambda: client.v1.checkout.sessions.retrieve(session_id))
+    invoice_id = _get(_get(session, "metadata") or {}, INVOICE_METADATA_KEY)
+    intent = _get(session, "payment_intent")
+    intent = intent if isinstance(intent, str) else _get(intent, "id")
+    if _get(session, "payment_status") != "paid" or not invoice_id or not intent:
+        return None
+    mirror = sync_invoice(connection, invoice_id, client)
+    if not _ours(mirror):
+        return None
+    methods = _get(session, "payment_method_types") or []
+    return record_payment(
+        mirror,
+        provider_id=intent,
+        source=Payment.Source.STRIPE,
+        amount=int(_get(session, "amount_total", 0)),
+        currency=str(_get(session, "currency", mirror.currency)),
+        paid_at=timezone.now(),
+        method=_method(methods[0] if len(methods) == 1 else ""),
+        payment_intent=intent,
+    )
+
+
+def _method(stripe_type: str) -> str:
+    known = {"card": Payment.Method.CARD, "sepa_debit": Payment.Method.SEPA_DEBIT}
+    return known.get(stripe_type, Payment.Method.BANK_TRANSFER if stripe_type else "")
+
+
+def on_refund(connection: StripeConnection, refund_id: str, client):
+    """A refund of money we recorded (found by its payment intent), as a negative payment."""
+    refund = call(lambda: client.v1.refunds.retrieve(refund_id))
+    if _get(refund, "status") not in ("succeeded", "pending"):
+        return None
+    intent = _get(refund, "payment_intent")
+    original = (
+        Payment.objects.filter(
+            workspace=connection.workspace, payment_intent=intent, source=Payment.Source.STRIPE
+        )
+        .select_related("invoice")
+        .first()
+        if intent
+        else None
+    )
+    if original is None:
+        return None
+    return record_payment(
+        original.invoice,
+        provider_id=refund.id,
+        source=Payment.Source.REFUND,
+        amount=-int(_get(refund, "amount", 0)),
+        currency=str(_get(refund, "currency", original.currency)),
+        paid_at=_when(_get(refund, "created")),
+        method=original.method,
+        payment_intent=intent,
+    )
+
+
+def on_charge_refunded(connection: StripeConnection, charge_id: str, client, payload_refunds):
+    """charge.refunded names its refunds (older payloads list them); each is re-read."""
+    for refund in payload_refunds:
+        on_refund(connection, refund["id"] if isinstance(refund, dict) else refund, client)
+
+
+def on_credit_note(connection: StripeConnection, credit_note_id: str, client):
+    """A credit note lowers what is owed on its invoice (a voided one no longer does)."""
+    note = call(lambda: client.v1.credit_notes.retrieve(credit_note_id))
+    mirror = sync_invoice(connection, str(_get(note, "invoice", "")), client)
+    if not _ours(mirror):
+        return None
+    payment, created = record_payment(
+        mirror,
+        provider_id=note.id,
+        source=Payment.Source.CREDIT_NOTE,
+        amount=-int(_get(note, "total", 0)),
+        currency=str(_get(note, "currency", mirror.currency)),
+        paid_at=_when(_get(note, "created")),
+        reference=str(_get(note, "number", "")),
+    )
+    if _get(note, "status") == "void" and payment.voided_at is None:
+        Payment.objects.filter(pk=payment.pk).update(voided_at=timezone.now())
+        resettle(mirror)
+    return payment, created

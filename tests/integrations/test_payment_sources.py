@@ -1,0 +1,136 @@
+"""Payments reach the ledger from Stripe's webhooks (real HTTP, signed) once each: invoice
+payments, refunds, invoices paid out of band, Checkout sessions; and from reconciliation."""
+
+import time
+
+import pytest
+
+from billing.models import Payment, StripeInvoice
+from integrations.events import HANDLERS
+from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.push.actions import do_start_push
+from integrations.push.executor import execute_push
+from integrations.stripe.webhooks import HANDLED_EVENTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PERMISSIONS = {
+    "customers": "write",
+    "invoices": "write",
+    "subscriptions": "write",
+    "products": "write",
+    "prices": "write",
+    "tax_ids": "write",
+    "tax_rates": "read",
+    "webhook_endpoints": "write",
+    "refunds": "read",
+    "checkout_sessions": "read",
+}
+
+
+@pytest.fixture
+def wired(live_server, settings, stripe_api, alpha, alice, client):
+    settings.MSPERCURY_PUBLIC_URL = live_server.url
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    key = stripe_api.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
+    client.force_login(alice)
+    session = client.session
+    session["mspercury_2fa_verified_at"] = time.time()
+    session.save()
+    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
+    connection = StripeConnection.objects.get(workspace=alpha)
+    assert connection.webhook_status == WebhookStatus.REGISTERED
+    return connection
+
+
+@pytest.fixture
+def open_invoice(wired, mixed_quote, alice, stripe_api):
+    push, _ = do_start_push(None, mixed_quote, actor=alice)
+    assert execute_push(push.pk) == "succeeded"
+    sk = stripe_api.client()
+    draft = next(i for i in sk.v1.invoices.list().data if i.total > 0)
+    if draft.status == "draft":
+        sk.v1.invoices.finalize_invoice(draft.id)
+    stripe_api.flush_webhooks()
+    invoice = StripeInvoice.objects.get(stripe_id=draft.id)
+    assert invoice.status == "open" and invoice.payment_status == "open"
+    return invoice
+
+
+def _no_failed_events():
+    failed = StripeEvent.objects.filter(status=StripeEvent.Status.FAILED)
+    assert not failed.exists(), list(failed.values_list("event_type", "error"))
+
+
+def test_every_handled_event_is_subscribed():
+    assert set(HANDLERS) <= set(HANDLED_EVENTS) | {
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.sent",
+        "invoice.updated",
+    }
+    assert {"invoice_payment.paid", "refund.created", "credit_note.created"} <= set(HANDLERS)
+
+
+def test_a_paid_invoice_records_its_invoice_payment_once(open_invoice, stripe_api):
+    sk = stripe_api.client()
+    sk.v1.invoices.pay(open_invoice.stripe_id)
+    stripe_api.flush_webhooks()
+    _no_failed_events()
+    payment = Payment.objects.get(invoice=open_invoice)
+    assert payment.provider_id.startswith("inpay_") and payment.source == "stripe"
+    assert payment.amount == open_invoice.total and payment.payment_intent.startswith("pi_")
+    open_invoice.refresh_from_db()
+    assert (open_invoice.payment_status, open_invoice.balance_due) == ("paid", 0)
+
+    from integrations.events import process_event
+
+    for event in StripeEvent.objects.all():  # every event again: nothing counted twice
+        StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.RECEIVED)
+        process_event(event.pk)
+    assert Payment.objects.filter(invoice=open_invoice).count() == 1
+
+
+def test_a_refund_reduces_what_was_settled(open_invoice, stripe_api):
+    sk = stripe_api.client()
+    sk.v1.invoices.pay(open_invoice.stripe_id)
+    stripe_api.flush_webhooks()
+    intent = Payment.objects.get(invoice=open_invoice).payment_intent
+    sk.v1.refunds.create({"payment_intent": intent, "amount": 1000})
+    stripe_api.flush_webhooks()
+    _no_failed_events()
+    refund = Payment.objects.get(invoice=open_invoice, source="refund")
+    assert refund.amount == -1000 and refund.provider_id.startswith("re_")
+    open_invoice.refresh_from_db()
+    assert open_invoice.amount_settled == open_invoice.total - 1000
+    assert open_invoice.payment_status == "partially_paid"
+
+
+def test_an_invoice_paid_out_of_band_in_stripe_is_recorded_as_such(open_invoice, stripe_api):
+    stripe_api.client().v1.invoices.pay(open_invoice.stripe_id, {"paid_out_of_band": True})
+    stripe_api.flush_webhooks()
+    _no_failed_events()
+    payment = Payment.objects.get(invoice=open_invoice)
+    assert (payment.source, payment.note, payment.amount) == (
+        "manual",
+        "Marked paid in Stripe",
+        open_invoice.total,
+    )
+    open_invoice.refresh_from_db()
+    assert open_invoice.payment_status == "paid"
+
+
+def test_reconciliation_records_payments_the_webhook_missed(open_invoice, stripe_api, wired):
+    from integrations.reconcile import reconcile
+
+    stripe_api.pause_webhooks()
+    stripe_api.client().v1.invoices.pay(open_invoice.stripe_id)
+    assert not Payment.objects.exists()
+    reconcile(wired)
+    payment = Payment.objects.get(invoice=open_invoice)
+    assert payment.amount == open_invoice.total
+    open_invoice.refresh_from_db()
+    assert open_invoice.payment_status == "paid"
