@@ -6,13 +6,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Ownership, StripeInvoice
+from billing.models import Ownership, PaymentSettings, StripeInvoice
 from customers.models import Customer
 from mspercury.models import hash_token, new_token
 from portal.models import PayLink, PortalLogin
 
 LOGIN_MINUTES = 20
-DEFAULT_LINK_HOURS = 168
 MAX_LINK_HOURS = 720
 PAYABLE = (StripeInvoice.Status.OPEN,)
 VISIBLE = (
@@ -24,23 +23,13 @@ VISIBLE = (
 
 
 def link_hours(workspace) -> int:
-    """How long pay links last, from the workspace's payment settings (24 h to 30 days)."""
-    try:
-        from billing.models import PaymentSettings
-    except ImportError:  # the settings model lands with the payments ledger
-        return DEFAULT_LINK_HOURS
-    prefs = PaymentSettings.objects.filter(workspace=workspace).first()
-    hours = prefs.link_lifetime_hours if prefs else DEFAULT_LINK_HOURS
+    """How long pay links last, from the workspace's payment settings (1 h to 30 days)."""
+    hours = PaymentSettings.for_workspace(workspace).link_lifetime_hours
     return max(1, min(int(hours), MAX_LINK_HOURS))
 
 
 def include_pay_links(workspace) -> bool:
-    try:
-        from billing.models import PaymentSettings
-    except ImportError:
-        return True
-    prefs = PaymentSettings.objects.filter(workspace=workspace).first()
-    return prefs.include_pay_links if prefs else True
+    return PaymentSettings.for_workspace(workspace).include_pay_links
 
 
 def customers_for_email(workspace, email: str):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import settings_views, views
 
 app_name = "portal"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("portal/login/<str:token>/", views.login, name="login"),
     path("portal/w/<uuid:workspace_id>/", views.entry, name="entry"),
     path("pay/<str:token>/", views.pay_link, name="pay_link"),
+    path("settings/payments/", settings_views.payment_settings, name="payment_settings"),
 ]

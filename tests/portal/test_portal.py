@@ -189,3 +189,33 @@ def test_a_contact_of_another_workspace_sees_nothing_here(pushed, alpha, charlie
     assert "No invoices yet." in html
     invoice = StripeInvoice.objects.filter(customer=pushed.customer).first()
     assert client.get(f"/portal/invoices/{invoice.public_id}/").status_code == 404
+
+
+def test_payment_settings_choose_the_pay_link_lifetime(client_for, alice, bob, alpha, pushed):
+    """Presets from 24 hours to 30 days or custom hours up to 720; new links follow."""
+    from billing.models import PaymentSettings
+
+    client = client_for(alice)
+    page = client.get("/settings/payments/").content.decode()
+    assert f"/portal/w/{alpha.public_id}/" in page
+    r = client.post("/settings/payments/", {"lifetime": "0", "custom_hours": "721"})
+    assert r.status_code == 400 and "720" in r.content.decode()
+    r = client.post("/settings/payments/", {"lifetime": "0"})
+    assert "Enter the number of hours" in r.content.decode()
+    r = client.post(
+        "/settings/payments/", {"lifetime": "0", "custom_hours": "100", "send_confirmations": "on"}
+    )
+    assert r.status_code == 302
+    prefs = PaymentSettings.objects.get(workspace=alpha)
+    assert (prefs.link_lifetime_hours, prefs.include_pay_links, prefs.send_confirmations) == (
+        100,
+        False,
+        True,
+    )
+    invoice = StripeInvoice.objects.filter(customer=pushed.customer).first()
+    link, _token = links.issue_pay_link(invoice)
+    assert abs(link.expires_at - (timezone.now() + timedelta(hours=100))) < timedelta(minutes=1)
+    assert not send_invoice_email(invoice)  # pay links are off in invoice emails
+    client.post("/settings/payments/", {"lifetime": "720", "include_pay_links": "on"})
+    assert PaymentSettings.objects.get(workspace=alpha).link_lifetime_hours == 720
+    assert client_for(bob).get("/settings/payments/").status_code == 403
