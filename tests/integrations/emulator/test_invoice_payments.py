@@ -227,3 +227,101 @@ def test_attach_a_confirmed_payment_intent(stripe_emulator):
     unconfirmed = client.v1.payment_intents.create({"amount": 100, "currency": "eur"})
     with pytest.raises(stripe.InvalidRequestError, match="succeeded"):
         client.v1.invoices.attach_payment(invoice.id, {"payment_intent": unconfirmed.id})
+
+
+def test_a_credit_note_on_a_partly_paid_invoice_is_mixed(stripe_emulator):
+    """The credit first reduces amount_remaining; the rest must be refunded or out of band."""
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    post_form(invoice.hosted_invoice_url + "/pay_part", amount="80")
+    with pytest.raises(stripe.InvalidRequestError, match="post-payment part"):
+        client.v1.credit_notes.create({"invoice": invoice.id, "amount": 3000})
+    note = client.v1.credit_notes.create(
+        {
+            "invoice": invoice.id,
+            "amount": 3000,
+            "refund_amount": 500,
+            "out_of_band_amount": 500,
+            "reason": "order_change",
+            "memo": "Less hours",
+            "metadata": {"ticket": "T-1"},
+        }
+    )
+    assert note.id.startswith("cn_") and note.status == "issued"
+    assert (note.type, note.pre_payment_amount, note.post_payment_amount) == ("mixed", 2000, 1000)
+    assert (note.amount, note.total, note.out_of_band_amount) == (3000, 3000, 500)
+    assert note.number == invoice.number + "-CN-01"
+    assert note.refunds[0].amount_refunded == 500 and note.refunds[0].type == "refund"
+    assert note.lines.data[0].amount == 3000
+    after = client.v1.invoices.retrieve(invoice.id)
+    assert (after.status, after.amount_remaining, after.amount_paid) == ("paid", 0, 8000)
+    assert after.pre_payment_credit_notes_amount == 2000
+    assert after.post_payment_credit_notes_amount == 1000
+    refund = client.v1.refunds.retrieve(note.refunds[0].refund)
+    assert refund.amount == 500
+    types = event_types(client)
+    assert types[-5:] == [
+        "refund.created",
+        "charge.refunded",
+        "invoice.updated",
+        "invoice.paid",
+        "credit_note.created",
+    ]
+    assert client.v1.credit_notes.retrieve(note.id).memo == "Less hours"
+    assert [n.id for n in client.v1.credit_notes.list({"invoice": invoice.id})] == [note.id]
+
+
+def test_credit_notes_by_lines_on_an_open_invoice(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    line = invoice.lines.data[0]
+    note = client.v1.credit_notes.create(
+        {
+            "invoice": invoice.id,
+            "lines": [
+                {"type": "invoice_line_item", "invoice_line_item": line.id, "amount": 1500},
+                {
+                    "type": "custom_line_item",
+                    "unit_amount": 250,
+                    "quantity": 2,
+                    "description": "Goodwill",
+                },
+            ],
+        }
+    )
+    assert (note.type, note.amount, note.pre_payment_amount) == ("pre_payment", 2000, 2000)
+    assert [li.type for li in client.v1.credit_notes.line_items.list(note.id)] == [
+        "invoice_line_item",
+        "custom_line_item",
+    ]
+    after = client.v1.invoices.retrieve(invoice.id)
+    assert (after.status, after.amount_due, after.amount_remaining) == ("open", 8000, 8000)
+    updated = events_of(client, "invoice.updated")[-1]
+    assert updated.data.previous_attributes["pre_payment_credit_notes_amount"] == 0
+    with pytest.raises(stripe.InvalidRequestError, match="not emulate"):
+        client.v1.credit_notes.create({"invoice": invoice.id, "amount": 10, "credit_amount": 10})
+    with pytest.raises(stripe.InvalidRequestError, match="at most the invoice total"):
+        client.v1.credit_notes.create({"invoice": invoice.id, "amount": 9000})
+
+
+def test_refunds_on_a_paid_invoice_leave_it_paid(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    post_form(invoice.hosted_invoice_url + "/pay")
+    payment = client.v1.invoice_payments.list({"invoice": invoice.id}).data[0]
+    refund = client.v1.refunds.create(
+        {"payment_intent": payment.payment.payment_intent, "amount": 4000}
+    )
+    assert refund.status == "succeeded"
+    assert event_types(client)[-2:] == ["refund.created", "charge.refunded"]
+    after = client.v1.invoices.retrieve(invoice.id)
+    assert (after.status, after.amount_paid, after.post_payment_credit_notes_amount) == (
+        "paid",
+        10000,
+        0,
+    )
+    note = client.v1.credit_notes.create(
+        {"invoice": invoice.id, "amount": 1000, "refund_amount": 1000}
+    )
+    assert (note.type, note.post_payment_amount) == ("post_payment", 1000)
+    assert client.v1.charges.retrieve(refund.charge).amount_refunded == 5000

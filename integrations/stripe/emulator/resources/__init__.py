@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (  # noqa: F401
     catalog,
     checkout,
+    credit_notes,
     customers,
     invoices,
     payment_records,
@@ -14,6 +15,7 @@ from . import (  # noqa: F401
 )
 
 RENDERERS = {
+    "credit_note": credit_notes.render_credit_note,
     "invoice": invoices.render_invoice,
     "subscription": subscriptions.render_subscription,
 }

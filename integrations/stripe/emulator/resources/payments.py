@@ -272,6 +272,12 @@ def create_refund(ctx):
             param="amount",
             code="charge_already_refunded" if refundable == 0 else None,
         )
+    refund = create_refund_for(ctx, charge_obj, amount, p.get("metadata"), p.get("reason"))
+    return ctx.render(refund)
+
+
+def create_refund_for(ctx, charge_obj: dict, amount: int, metadata=None, reason=None) -> dict:
+    """A succeeded refund of `amount` on the charge: refund.created and charge.refunded."""
     refund = {
         "id": ctx.new_id("re"),
         "object": "refund",
@@ -281,9 +287,9 @@ def create_refund(ctx):
         "created": ctx.now(),
         "currency": charge_obj["currency"],
         "destination_details": {"type": "card", "card": {"type": "refund"}},
-        "metadata": merge_metadata({}, p.get("metadata")),
+        "metadata": merge_metadata({}, metadata),
         "payment_intent": charge_obj["payment_intent"],
-        "reason": p.get("reason"),
+        "reason": reason,
         "receipt_number": None,
         "source_transfer_reversal": None,
         "status": "succeeded",
@@ -298,7 +304,7 @@ def create_refund(ctx):
     charge_obj["refunded"] = charge_obj["amount_refunded"] == charge_obj["amount"]
     ctx.emit("refund.created", refund)
     ctx.emit("charge.refunded", charge_obj, previous)
-    return ctx.render(refund)
+    return refund
 
 
 @route("GET", "/v1/refunds/{id}", RefundRetrieveParams, perm=("refunds", "read"))
