@@ -3,6 +3,7 @@ the person is waiting for) and the invoice email with its pay link (through Cele
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -57,6 +58,7 @@ def invoice_email(invoice, token: str, until, *, reminder: bool) -> tuple[str, s
     return subject, body
 
 
+@transaction.atomic
 def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
     """Send the invoice's pay link to the customer, if the workspace includes pay links and the
     customer has an address. The first (non-reminder) email goes once per invoice."""
@@ -67,6 +69,8 @@ def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
     if customer is None or not customer.email or not links.include_pay_links(invoice.workspace):
         return False
     purpose = "reminder" if reminder else "email"
+    # One at a time per invoice: a second task for the same invoice waits and finds the link.
+    type(invoice).objects.select_for_update().filter(pk=invoice.pk).first()
     if not reminder and PayLink.objects.filter(invoice=invoice, purpose="email").exists():
         return False
     link, token = links.issue_pay_link(invoice, purpose)

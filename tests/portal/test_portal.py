@@ -61,6 +61,7 @@ def test_a_contact_signs_in_with_a_single_use_link(pushed, alpha):
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_email(pushed, alpha):
+    mail.outbox.clear()
     r = Client().post(f"/portal/w/{alpha.public_id}/", {"email": "nobody@example.org"})
     assert 'data-message="link_sent"' in r.content.decode()
     assert mail.outbox == [] and not PortalLogin.objects.exists()
@@ -152,20 +153,29 @@ def test_a_settled_invoice_s_pay_link_says_nothing_is_due(pushed, alpha, stripe_
     assert 'data-message="pay_nothing_due"' in page
 
 
-def test_the_invoice_email_carries_a_pay_link_in_the_customer_s_language(pushed, alpha):
-    invoice = StripeInvoice.objects.filter(customer=pushed.customer).first()
+def test_each_finalized_invoice_is_emailed_once_with_its_pay_link(pushed, alpha, stripe_api):
+    """The invoices finalized by the fixture went out once each, in the customer's language
+    (French); a reminder is a new email with a new link, here in German."""
+    invoices = list(StripeInvoice.objects.filter(customer=pushed.customer))
+    sent = [m for m in mail.outbox if m.subject.startswith("Facture ")]
+    assert all("Payez-la ici" in m.body for m in sent)
+    assert sorted(m.subject for m in sent) == sorted(
+        f"Facture {i.number} de {alpha.name}" for i in invoices
+    )
+    assert PayLink.objects.filter(purpose="email").count() == 2
+    invoice = invoices[0]
+    assert not send_invoice_email(invoice)  # once per invoice
+    sync_invoice(pushed.workspace.stripe_connection, invoice.stripe_id)  # a webhook later
+    assert PayLink.objects.filter(purpose="email").count() == 2
     customer = pushed.customer
     customer.language = "de"
     customer.save()
     invoice.customer.refresh_from_db()
     mail.outbox.clear()
-    assert send_invoice_email(invoice)
-    assert not send_invoice_email(invoice)  # once per invoice; reminders are separate
     assert send_invoice_email(invoice, reminder=True)
-    first, reminder = mail.outbox
-    assert first.to == [customer.email] and first.subject.startswith("Rechnung ")
-    assert reminder.subject.startswith("Erinnerung")
-    token = re.search(r"/pay/([^/\s]+)/", first.body).group(1)
+    (reminder,) = mail.outbox
+    assert reminder.to == [customer.email] and reminder.subject.startswith("Erinnerung: Rechnung")
+    token = re.search(r"/pay/([^/\s]+)/", reminder.body).group(1)
     assert Client().get(f"/pay/{token}/").status_code == 302
 
 

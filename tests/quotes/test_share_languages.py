@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 from django_countries import countries
 
+from billing.models import ExternalStatus, StripeInvoice
 from customers.models import Customer
 from mspercury.models import DOCUMENT_LANGUAGES
 from quotes import actions, pdf, sharing
@@ -290,6 +291,8 @@ def share_flow_msgids() -> set:
     pages = set(TEMPLATES.glob("quotes/share_*.html")) - {TEMPLATES / "quotes/share_created.html"}
     # The PDFs the customer downloads: quote, agreement and its acceptance certificate.
     pages |= {TEMPLATES / "pdf/quote.html", TEMPLATES / "pdf/agreement.html"}
+    # The client portal the customer's contacts sign in to (its staff settings page aside).
+    pages |= set(TEMPLATES.glob("portal/*.html")) - {TEMPLATES / "portal/payment_settings.html"}
     seen = set()
     msgids = set().union(*(_template_msgids(page, seen) for page in pages))
     accept, decline = share_views.AcceptForm.base_fields, share_views.DeclineForm.base_fields
@@ -314,10 +317,26 @@ def share_flow_msgids() -> set:
             "MSPercury reference: %(number)s",  # the Stripe invoice footer (push planner)
             *PDF_TAX_LINES,
             *STRIPE_LIMIT_MESSAGES,  # the share page warns before acceptance (push planner)
+            *PORTAL_MESSAGES,
+            *StripeInvoice.Status.labels,  # the portal's status pills
+            ExternalStatus.PAYMENT_FAILED.label,
         ]
         msgids |= {str(text) for text in python}
     return msgids
 
+
+# The portal's sign-in form and its emails (portal/views.py, portal/emails.py).
+PORTAL_MESSAGES = [
+    "Your email address",
+    "Your sign-in link for %(msp)s",
+    "Open this link to see your invoices and quotes with %(msp)s:\n\n%(url)s\n\n"
+    "It works once, for 20 minutes. If you did not ask for it, ignore this email.",
+    "Reminder: invoice %(number)s from %(msp)s",
+    "Invoice %(number)s from %(msp)s",
+    "Invoice %(number)s from %(msp)s: %(amount)s due.\n\nPay it here:\n%(url)s\n\n"
+    "The link works until %(until)s; each time it opens Stripe's payment page for what is "
+    "still due.",
+]
 
 # What the planner says about Stripe's hard limits, and the labels of invoices it names.
 STRIPE_LIMIT_MESSAGES = [
