@@ -4,6 +4,8 @@ paid out of band, payment records, credit notes and refunds."""
 import pytest
 import stripe
 
+from integrations.stripe.emulator import API_VERSION
+
 from .helpers import event_types, events_of, get_page, open_invoice, post_form
 
 
@@ -325,3 +327,29 @@ def test_refunds_on_a_paid_invoice_leave_it_paid(stripe_emulator):
     )
     assert (note.type, note.post_payment_amount) == ("post_payment", 1000)
     assert client.v1.charges.retrieve(refund.charge).amount_refunded == 5000
+
+
+def test_payment_events_arrive_signed_like_stripes(stripe_emulator, webhook_receiver):
+    """A partial payment on the hosted page and a credit note are delivered to a webhook
+    endpoint, each verifiable with the SDK and the endpoint's secret."""
+    client = stripe_emulator.client()
+    events = ["invoice_payment.paid", "invoice.updated", "credit_note.created"]
+    endpoint = client.v1.webhook_endpoints.create(
+        {"url": webhook_receiver.url, "enabled_events": events, "api_version": API_VERSION}
+    )
+    invoice = open_invoice(client, 10000)
+    post_form(invoice.hosted_invoice_url + "/pay_part", amount="10")
+    client.v1.credit_notes.create({"invoice": invoice.id, "amount": 1000})
+    stripe_emulator.flush_webhooks()
+    received = [
+        stripe.Webhook.construct_event(d["body"], d["signature"], endpoint.secret)
+        for d in webhook_receiver.received
+    ]
+    types = [e.type for e in received]
+    assert set(types) == set(events)  # invoice.updated also for the draft's new item
+    assert (types.count("invoice_payment.paid"), types.count("credit_note.created")) == (1, 1)
+    paid = next(e for e in received if e.type == "invoice_payment.paid")
+    assert isinstance(paid.data.object, stripe.InvoicePayment)
+    assert paid.data.object.amount_paid == 1000
+    note = next(e for e in received if e.type == "credit_note.created")
+    assert isinstance(note.data.object, stripe.CreditNote)
