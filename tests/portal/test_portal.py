@@ -229,3 +229,14 @@ def test_payment_settings_choose_the_pay_link_lifetime(client_for, alice, bob, a
     client.post("/settings/payments/", {"lifetime": "720", "include_pay_links": "on"})
     assert PaymentSettings.objects.get(workspace=alpha).link_lifetime_hours == 720
     assert client_for(bob).get("/settings/payments/").status_code == 403
+
+
+def test_the_sign_in_link_arrives_through_a_real_smtp_server(pushed, alpha, smtp_server):
+    client = Client()
+    client.post(f"/portal/w/{alpha.public_id}/", {"email": pushed.customer.email})
+    (message,) = smtp_server.wait(1)
+    assert message["To"] == pushed.customer.email
+    assert message["Subject"] == f"Votre lien de connexion pour {alpha.name}"
+    path = re.search(r"(/portal/login/[^/\s]+/)", smtp_server.text(message)).group(1)
+    assert client.post(path).status_code == 302
+    assert pushed.customer.company_name in client.get("/portal/").content.decode()
