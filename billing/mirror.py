@@ -15,10 +15,13 @@ _PER_MONTH = {
 }
 
 
-def external_status(status: str, attempt_count: int, amount_remaining: int) -> str:
-    """Metronome's view of a Stripe invoice (FINALIZED, PAID, PAYMENT_FAILED, VOID, ...)."""
+def external_status(
+    status: str, attempt_count: int, amount_remaining: int, amount_paid: int = 0
+) -> str:
+    """Metronome's view of a Stripe invoice (FINALIZED, PAID, PAYMENT_FAILED, VOID, ...). An
+    open invoice that was attempted and got nothing failed; one partly paid did not."""
     if status == "open":
-        if attempt_count > 0 and amount_remaining > 0:
+        if attempt_count > 0 and amount_remaining > 0 and amount_paid == 0:
             return ExternalStatus.PAYMENT_FAILED
         return ExternalStatus.FINALIZED
     return {

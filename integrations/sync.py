@@ -164,7 +164,9 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
         "quote": _quote(connection.workspace, metadata),
         "subscription_id": _get(details, "subscription", "") or "",
         "status": status,
-        "external_status": external_status(status, attempts, remaining),
+        "external_status": external_status(
+            status, attempts, remaining, int(_get(invoice, "amount_paid", 0))
+        ),
         "currency": str(_get(invoice, "currency", "")).upper(),
         "total": int(_get(invoice, "total", 0)),
         "tax": tax,

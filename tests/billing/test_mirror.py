@@ -8,6 +8,7 @@ from billing.mirror import brings_revenue, external_status, monthly_amount
 @pytest.mark.parametrize(
     ("status", "attempts", "remaining", "expected"),
     [
+        ("open", 2, 300, "FINALIZED"),  # partly paid (see the paid amount below)
         ("draft", 0, 1000, ""),
         ("open", 0, 1000, "FINALIZED"),
         ("open", 1, 1000, "PAYMENT_FAILED"),
@@ -19,7 +20,8 @@ from billing.mirror import brings_revenue, external_status, monthly_amount
     ],
 )
 def test_external_status_follows_metronomes_mapping(status, attempts, remaining, expected):
-    assert external_status(status, attempts, remaining) == expected
+    paid = 200 if (status, attempts, remaining) == ("open", 2, 300) else 0
+    assert external_status(status, attempts, remaining, paid) == expected
 
 
 @pytest.mark.parametrize(
