@@ -183,7 +183,7 @@ def _invoice(emu, method, invoice_id, action, body):
         f"<td class=n>{_money(invoice['amount_remaining'], currency)}</td></tr></table><p></p>"
     )
     if invoice["status"] == "open":
-        content += _invoice_buttons(base, invoice)
+        content += _invoice_buttons(base, invoice, partial=not _subscription_charged(invoice))
     content += f'<p><a href="{base}/pdf">Download PDF</a></p>'
     return _page(f"Invoice {invoice['number']}", content, status)
 
@@ -212,18 +212,29 @@ def _expired_invoice(invoice: dict):
 INVOICE_ACTIONS = ("pay", "pay_part", "decline")
 
 
-def _invoice_buttons(base: str, invoice: dict) -> str:
+def _invoice_buttons(base: str, invoice: dict, partial: bool = True) -> str:
     step = "1" if invoice["currency"] in ZERO_DECIMAL else "0.01"
-    return (
+    buttons = (
         f'<form method="post" action="{base}/pay" style="display:inline">'
         '<button class="pay" type="submit" name="choice" value="pay">Pay in full</button></form>'
         f'<form method="post" action="{base}/decline" style="display:inline">'
         '<button class="decline" type="submit" name="choice" value="decline">Fail</button></form>'
+    )
+    if not partial:
+        return buttons
+    return buttons + (
         f'<form method="post" action="{base}/pay_part"><p><label>Amount '
         f'({html.escape(invoice["currency"].upper())}) <input name="amount" type="number" '
         f'step="{step}" min="{step}" required></label> '
         '<button class="pay" type="submit" name="choice" value="pay_part">Pay part</button></p>'
         "</form>"
+    )
+
+
+def _subscription_charged(invoice: dict) -> bool:
+    parent = invoice.get("parent") or {}
+    return invoice["collection_method"] == "charge_automatically" and bool(
+        parent.get("subscription_details")
     )
 
 
@@ -243,6 +254,12 @@ def _invoice_action(emu, invoice: dict, action: str, form: dict) -> tuple[str, i
     from .resources.invoices import attempt_payment
 
     amount = invoice["amount_remaining"]
+    if action == "pay_part" and _subscription_charged(invoice):
+        return (
+            '<p class="notice error">Partial payments are not supported for automatically '
+            "charged subscription invoices.</p>",
+            400,
+        )
     if action == "pay_part":
         amount = _minor_units((form.get("amount") or [None])[0], invoice["currency"])
         remaining = invoice["amount_remaining"]

@@ -6,7 +6,15 @@ import stripe
 
 from integrations.stripe.emulator import API_VERSION
 
-from .helpers import event_types, events_of, get_page, open_invoice, post_form
+from .helpers import (
+    customer_and_product,
+    event_types,
+    events_of,
+    get_page,
+    monthly,
+    open_invoice,
+    post_form,
+)
 
 
 def test_the_hosted_page_takes_partial_then_full_payment(stripe_emulator):
@@ -353,3 +361,29 @@ def test_payment_events_arrive_signed_like_stripes(stripe_emulator, webhook_rece
     assert paid.data.object.amount_paid == 1000
     note = next(e for e in received if e.type == "credit_note.created")
     assert isinstance(note.data.object, stripe.CreditNote)
+
+
+def test_a_partly_paid_invoice_cannot_be_voided(stripe_emulator):
+    client = stripe_emulator.client()
+    invoice = open_invoice(client, 10000)
+    post_form(invoice.hosted_invoice_url + "/pay_part", amount="10")
+    with pytest.raises(stripe.InvalidRequestError, match="can't be voided"):
+        client.v1.invoices.void_invoice(invoice.id)
+
+
+def test_no_partial_payments_for_charged_subscription_invoices(stripe_emulator):
+    client = stripe_emulator.client()
+    customer, product = customer_and_product(client)
+    stripe_emulator.set_payment_behavior(customer.id, "fail")
+    price = client.v1.prices.create(monthly(product.id, 5000))
+    subscription = client.v1.subscriptions.create(
+        {"customer": customer.id, "items": [{"price": price.id}]}
+    )
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert invoice.status == "open"
+    page = get_page(invoice.hosted_invoice_url)[1]
+    assert "Pay in full" in page and "Pay part" not in page
+    status, page = post_form(invoice.hosted_invoice_url + "/pay_part", amount="10")
+    assert status == 400 and "not supported" in page
+    assert post_form(invoice.hosted_invoice_url + "/pay")[0] == 200
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "active"

@@ -904,6 +904,11 @@ def void_invoice(ctx):
         raise invalid(
             f"You can only void an open or uncollectible invoice; this one is {invoice['status']}."
         )
+    if invoice["amount_paid"] > 0:
+        raise invalid(
+            "This invoice has paid invoice payments and can't be voided; issue a credit note "
+            "instead."
+        )
     invoice["status"] = "void"
     invoice["next_payment_attempt"] = None
     invoice["status_transitions"]["voided_at"] = ctx.now()
