@@ -167,8 +167,11 @@ def test_a_renewal_appears_paid_and_a_failed_one_notifies(
     assert failed.exists()
     notification = Notification.objects.get(kind=Notification.Kind.PAYMENT_FAILED)
     assert "Payment failed" in notification.title
-    recipients = {r for m in mail.outbox for r in m.to}
+    staff = [m for m in mail.outbox if m.subject.startswith("[MSPercury]")]
+    recipients = {r for m in staff for r in m.to}
     assert recipients == {alice.email, dana.email}  # owners and admins, not members
+    # The customer gets the renewal invoice with its pay link (Settings → Payments).
+    assert [m.to for m in mail.outbox if m not in staff] == [[mixed_quote.customer.email]]
 
 
 def test_reconciliation_catches_up_when_the_endpoint_was_unreachable(
