@@ -6,91 +6,165 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-
-
-TENANT = "workspace_id = (SELECT nullif(current_setting('app.workspace_id', true), '')::bigint)"
-TABLES = ("billing_payment", "billing_paymentsettings")
-
-
-def _fence(apps, schema_editor):
-    """Row-level security like every tenant table (mspercury 0002); PostgreSQL only."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-        schema_editor.execute(
-            f'CREATE POLICY tenant_wall ON "{table}" USING ({TENANT}) WITH CHECK ({TENANT})'
-        )
-
-
-def _unfence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f'DROP POLICY IF EXISTS tenant_wall ON "{table}"')
+from mspercury.db.rls import fence
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0004_event_retries'),
-        ('mspercury', '0002_row_level_security'),
+        ("billing", "0004_event_retries"),
+        ("mspercury", "0002_row_level_security"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stripeinvoice',
-            name='amount_credited',
+            model_name="stripeinvoice",
+            name="amount_credited",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='stripeinvoice',
-            name='amount_settled',
+            model_name="stripeinvoice",
+            name="amount_settled",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='stripeinvoice',
-            name='payment_status',
-            field=models.CharField(blank=True, choices=[('draft', 'Draft'), ('open', 'Open'), ('partially_paid', 'Partially paid'), ('paid', 'Paid'), ('void', 'Void'), ('uncollectible', 'Uncollectible'), ('deleted', 'Deleted')], default='', max_length=14),
+            model_name="stripeinvoice",
+            name="payment_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("draft", "Draft"),
+                    ("open", "Open"),
+                    ("partially_paid", "Partially paid"),
+                    ("paid", "Paid"),
+                    ("void", "Void"),
+                    ("uncollectible", "Uncollectible"),
+                    ("deleted", "Deleted"),
+                ],
+                default="",
+                max_length=14,
+            ),
         ),
         migrations.CreateModel(
-            name='PaymentSettings',
+            name="PaymentSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('link_lifetime_hours', models.PositiveIntegerField(default=168, validators=[billing.models.validate_link_lifetime])),
-                ('include_pay_links', models.BooleanField(default=True)),
-                ('send_confirmations', models.BooleanField(default=True)),
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment_settings', to='mspercury.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "link_lifetime_hours",
+                    models.PositiveIntegerField(
+                        default=168, validators=[billing.models.validate_link_lifetime]
+                    ),
+                ),
+                ("include_pay_links", models.BooleanField(default=True)),
+                ("send_confirmations", models.BooleanField(default=True)),
+                (
+                    "workspace",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_settings",
+                        to="mspercury.workspace",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('source', models.CharField(choices=[('stripe', 'Stripe'), ('manual', 'Manual'), ('refund', 'Refund'), ('credit_note', 'Credit note')], max_length=12)),
-                ('provider_id', models.CharField(max_length=120)),
-                ('payment_intent', models.CharField(blank=True, max_length=80)),
-                ('method', models.CharField(blank=True, choices=[('card', 'Card'), ('sepa_debit', 'SEPA Direct Debit'), ('bank_transfer', 'Bank transfer'), ('cheque', 'Cheque'), ('cash', 'Cash'), ('other', 'Other')], max_length=14)),
-                ('reference', models.CharField(blank=True, max_length=120)),
-                ('note', models.TextField(blank=True)),
-                ('paid_at', models.DateTimeField()),
-                ('recorded_in_stripe', models.BooleanField(default=True)),
-                ('voided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmation_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='billing.stripeinvoice')),
-                ('voided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='mspercury.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("stripe", "Stripe"),
+                            ("manual", "Manual"),
+                            ("refund", "Refund"),
+                            ("credit_note", "Credit note"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("provider_id", models.CharField(max_length=120)),
+                ("payment_intent", models.CharField(blank=True, max_length=80)),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("card", "Card"),
+                            ("sepa_debit", "SEPA Direct Debit"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("cheque", "Cheque"),
+                            ("cash", "Cash"),
+                            ("other", "Other"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=120)),
+                ("note", models.TextField(blank=True)),
+                ("paid_at", models.DateTimeField()),
+                ("recorded_in_stripe", models.BooleanField(default=True)),
+                ("voided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmation_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="billing.stripeinvoice",
+                    ),
+                ),
+                (
+                    "voided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="mspercury.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-paid_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'provider_id'), name='one_payment_per_provider_id')],
+                "ordering": ["-paid_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "provider_id"), name="one_payment_per_provider_id"
+                    )
+                ],
             },
         ),
-        migrations.RunPython(_fence, _unfence),
+        fence("billing_payment", "billing_paymentsettings"),
     ]

@@ -5,26 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-TENANT = "workspace_id = (SELECT nullif(current_setting('app.workspace_id', true), '')::bigint)"
-TABLES = ("integrations_amendment", "integrations_amendmentstep")
-
-
-def _fence(apps, schema_editor):
-    """Row-level security like every tenant table (mspercury 0002); PostgreSQL only."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-        schema_editor.execute(
-            f'CREATE POLICY tenant_wall ON "{table}" USING ({TENANT}) WITH CHECK ({TENANT})'
-        )
-
-
-def _unfence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f'DROP POLICY IF EXISTS tenant_wall ON "{table}"')
+from mspercury.db.rls import fence
 
 
 class Migration(migrations.Migration):
@@ -172,5 +153,5 @@ class Migration(migrations.Migration):
                 fields=("amendment", "key"), name="one_amendment_step_per_key"
             ),
         ),
-        migrations.RunPython(_fence, _unfence),
+        fence("integrations_amendment", "integrations_amendmentstep"),
     ]

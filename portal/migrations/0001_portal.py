@@ -4,70 +4,88 @@ import django.db.models.deletion
 import uuid
 from django.db import migrations, models
 
-TENANT = "workspace_id = (SELECT nullif(current_setting('app.workspace_id', true), '')::bigint)"
-TABLES = ("portal_paylink", "portal_portallogin")
-
-
-def _fence(apps, schema_editor):
-    """Row-level security like every tenant table (mspercury 0002); PostgreSQL only."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-        schema_editor.execute(
-            f'CREATE POLICY tenant_wall ON "{table}" USING ({TENANT}) WITH CHECK ({TENANT})'
-        )
-
-
-def _unfence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f'DROP POLICY IF EXISTS tenant_wall ON "{table}"')
+from mspercury.db.rls import fence
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0004_event_retries'),
-        ('customers', '0001_initial'),
-        ('mspercury', '0002_row_level_security'),
+        ("billing", "0004_event_retries"),
+        ("customers", "0001_initial"),
+        ("mspercury", "0002_row_level_security"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PayLink',
+            name="PayLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('purpose', models.CharField(default='email', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('uses', models.PositiveIntegerField(default=0)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pay_links', to='billing.stripeinvoice')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mspercury.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("purpose", models.CharField(default="email", max_length=12)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("uses", models.PositiveIntegerField(default=0)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pay_links",
+                        to="billing.stripeinvoice",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="mspercury.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PortalLogin',
+            name="PortalLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mspercury.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="mspercury.workspace",
+                    ),
+                ),
             ],
         ),
-        migrations.RunPython(_fence, _unfence),
+        fence("portal_paylink", "portal_portallogin"),
     ]

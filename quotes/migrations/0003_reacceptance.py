@@ -5,24 +5,7 @@ import uuid
 import django.db.models.deletion
 from django.db import migrations, models
 
-TENANT = "workspace_id = (SELECT nullif(current_setting('app.workspace_id', true), '')::bigint)"
-
-
-def _fence(apps, schema_editor):
-    """Row-level security like every tenant table (mspercury 0002); PostgreSQL only."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    table = "quotes_revisionacceptance"
-    schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-    schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-    schema_editor.execute(
-        f'CREATE POLICY tenant_wall ON "{table}" USING ({TENANT}) WITH CHECK ({TENANT})'
-    )
-
-
-def _unfence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP POLICY IF EXISTS tenant_wall ON "quotes_revisionacceptance"')
+from mspercury.db.rls import fence
 
 
 class Migration(migrations.Migration):
@@ -91,5 +74,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_fence, _unfence),
+        fence("quotes_revisionacceptance"),
     ]
