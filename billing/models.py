@@ -129,9 +129,20 @@ class StripeInvoice(models.Model):
         return max(0, self.total - self.amount_credited - self.amount_settled)
 
     @property
+    def paid_shown(self) -> int:
+        """Paid by our ledger, or Stripe's figure for rows the ledger has not settled yet."""
+        return self.amount_settled if self.payment_status else self.amount_paid
+
+    @property
+    def due_shown(self) -> int:
+        return self.balance_due if self.payment_status else self.amount_remaining
+
+    @property
     def payment_pill(self) -> tuple[str, str]:
         """Paid / Partially paid / Open (or Stripe's other states) with its pill colour."""
         status = self.payment_status or self.status
+        if status == PaymentStatus.OPEN and self.status == self.Status.OPEN:
+            return self.shown_status  # a failed payment says more than "Open"
         tone = {
             PaymentStatus.PAID: "green",
             PaymentStatus.PARTIALLY_PAID: "blue",
@@ -278,6 +289,7 @@ class Payment(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices)
     # inpay_…, pi_…, re_…, cn_…, "manual:<uuid>": the same money is never recorded twice.
     provider_id = models.CharField(max_length=120)
+    # The Stripe payment behind it (pi_…, or a payment record for a manual one): one money, once.
     payment_intent = models.CharField(max_length=80, blank=True)
     method = models.CharField(max_length=14, choices=Method.choices, blank=True)
     reference = models.CharField(max_length=120, blank=True)

@@ -135,13 +135,16 @@ def _insert(invoice, *, provider_id: str, defaults: dict) -> tuple[Payment, bool
 
 
 def _same_money(invoice, defaults: dict) -> Payment | None:
-    """A card payment seen once as an invoice payment (inpay_) and once by its payment intent
-    (a Checkout session): the same money, recorded under whichever id came first."""
+    """The same money seen twice: a card payment as an invoice payment (inpay_) and by its
+    payment intent (a Checkout session), or a manual payment of ours and the invoice payment
+    Stripe made of its payment record. Recorded under whichever id came first."""
     intent = defaults.get("payment_intent")
-    if not intent or defaults["source"] != Payment.Source.STRIPE:
+    if not intent or defaults["source"] not in (Payment.Source.STRIPE, Payment.Source.MANUAL):
         return None
     return Payment.objects.filter(
-        invoice=invoice, payment_intent=intent, source=Payment.Source.STRIPE
+        invoice=invoice,
+        payment_intent=intent,
+        source__in=[Payment.Source.STRIPE, Payment.Source.MANUAL],
     ).first()
 
 

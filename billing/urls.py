@@ -7,6 +7,18 @@ app_name = "billing"
 urlpatterns = [
     path("invoices/", views.invoices, name="invoices"),
     path("invoices/unlinked/", views.unlinked_invoices, name="unlinked_invoices"),
+    path("invoices/stuck/", views.stuck_invoices, name="stuck_invoices"),
+    path("invoices/<uuid:public_id>/", views.invoice_detail, name="invoice_detail"),
+    path(
+        "invoices/<uuid:public_id>/payments/",
+        views.record_manual_payment,
+        name="record_manual_payment",
+    ),
+    path(
+        "invoices/<uuid:public_id>/payments/<uuid:payment_id>/void/",
+        views.void_payment,
+        name="void_payment",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -1,14 +1,20 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.models import Notification, Ownership, StripeInvoice
+from billing.forms import ManualPaymentForm
+from billing.manual import ONLY_HERE, do_record_manual_payment
+from billing.models import Notification, Ownership, Payment, PaymentStatus, StripeInvoice
+from billing.payments import PaymentError, void_manual_payment
 from customers.models import Customer
+from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, get_for_workspace, workspace_required
 
 PAGE_SIZE = 50
@@ -49,8 +55,9 @@ def invoices(request):
     ).select_related("customer", "quote")
     months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
-    if status in StripeInvoice.Status.values:
-        queryset = queryset.filter(status=status)
+    if status in PaymentStatus.values:
+        # Rows the ledger has not settled yet keep Stripe's status.
+        queryset = queryset.filter(Q(payment_status=status) | Q(payment_status="", status=status))
     customer = None
     if request.GET.get("customer"):
         customer = get_for_workspace(request, Customer.objects, public_id=request.GET["customer"])
@@ -70,7 +77,7 @@ def invoices(request):
         "billing/invoices.html",
         {
             "page": page,
-            "statuses": StripeInvoice.Status.choices,
+            "statuses": PaymentStatus.choices,
             "status": status,
             "customer": customer,
             "customers": customers,
@@ -118,3 +125,102 @@ def notifications_read(request):
     for notification in unread:
         notification.read_by.add(request.user)
     return redirect("billing:notifications")
+
+
+STUCK_AFTER_DAYS = 14
+
+
+def _our_invoices(request):
+    return StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
+
+
+@workspace_required
+def invoice_detail(request, public_id):
+    invoice = get_for_workspace(
+        request, _our_invoices(request).select_related("customer", "quote"), public_id=public_id
+    )
+    payments = invoice.payments.select_related("created_by", "voided_by")
+    form = ManualPaymentForm(currency=invoice.currency, initial={"paid_on": timezone.localdate()})
+    return render(request, "billing/invoice_detail.html", _detail_context(invoice, payments, form))
+
+
+def _detail_context(invoice, payments, form) -> dict:
+    return {
+        "invoice": invoice,
+        "payments": payments,
+        "form": form,
+        "takes_manual": invoice.status == StripeInvoice.Status.OPEN and invoice.balance_due > 0,
+        "only_here": _(ONLY_HERE),
+    }
+
+
+@require_POST
+@admin_required
+def record_manual_payment(request, public_id):
+    invoice = get_for_workspace(request, _our_invoices(request), public_id=public_id)
+    form = ManualPaymentForm(request.POST, currency=invoice.currency)
+    if form.is_valid():
+        try:
+            payment = do_record_manual_payment(
+                request,
+                invoice,
+                amount=form.minor_amount(),
+                paid_at=form.paid_at(),
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except PaymentError as error:
+            form.add_error(None, str(error))
+        except StripeFailure as failure:
+            form.add_error(None, _("Stripe refused: %(message)s") % {"message": failure.message})
+        else:
+            if not payment.recorded_in_stripe:
+                messages.warning(request, _(ONLY_HERE))
+            messages.success(request, _("Payment recorded."))
+            return redirect("billing:invoice_detail", public_id=invoice.public_id)
+    payments = invoice.payments.select_related("created_by", "voided_by")
+    context = _detail_context(invoice, payments, form)
+    return render(request, "billing/invoice_detail.html", context, status=400)
+
+
+@require_POST
+@admin_required
+def void_payment(request, public_id, payment_id):
+    invoice = get_for_workspace(request, _our_invoices(request), public_id=public_id)
+    payment = get_for_workspace(
+        request, Payment.objects.filter(invoice=invoice), public_id=payment_id
+    )
+    try:
+        void_manual_payment(request, payment, actor=request.user)
+    except PaymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Payment voided."))
+        if payment.recorded_in_stripe:
+            messages.warning(
+                request,
+                _("Stripe still counts this payment: correct the invoice in Stripe if needed."),
+            )
+    return redirect("billing:invoice_detail", public_id=invoice.public_id)
+
+
+@workspace_required
+def stuck_invoices(request):
+    """Finalized, still open (nothing or part paid), and past due or older than STUCK_AFTER_DAYS."""
+    now = timezone.now()
+    queryset = (
+        _our_invoices(request)
+        .filter(status=StripeInvoice.Status.OPEN)
+        .exclude(payment_status="paid")
+        .filter(Q(due_date__lt=now) | Q(due_date__isnull=True, created__lt=now - _stuck_age()))
+        .select_related("customer", "quote")
+        .order_by("due_date", "created", "id")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/stuck_invoices.html", {"page": page, "days": STUCK_AFTER_DAYS})
+
+
+def _stuck_age() -> timedelta:
+    return timedelta(days=STUCK_AFTER_DAYS)

@@ -57,7 +57,9 @@ def collect_invoice_payments(connection: StripeConnection, mirror: StripeInvoice
             amount=int(_get(paid, "amount_paid", 0)),
             currency=str(_get(paid, "currency", mirror.currency)),
             paid_at=_when(_get(_get(paid, "status_transitions") or {}, "paid_at")),
-            payment_intent=_get(payment, "payment_intent", "") or "",
+            payment_intent=_get(payment, "payment_intent", "")
+            or _get(payment, "payment_record", "")
+            or "",
         )
         new += created
     if mirror.status == StripeInvoice.Status.PAID:

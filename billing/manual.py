@@ -1,0 +1,87 @@
+"""Manual payments entered by owners and admins (bank transfer, cheque, cash, other)."""
+
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from billing.models import Payment, StripeInvoice
+from billing.payments import PaymentError, check_manual, lock, record_payment
+from mspercury import audit
+
+ONLY_HERE = "Recorded in MSPercury only (not in Stripe)"
+
+
+def do_record_manual_payment(
+    request,
+    invoice: StripeInvoice,
+    *,
+    amount: int,
+    paid_at: datetime,
+    method: str,
+    reference: str = "",
+    note: str = "",
+    actor=None,
+) -> Payment:
+    """Record a manual payment and report it to Stripe (paid out of band when it pays the
+    invoice in full, a payment record when partial and supported). Atomic: a Stripe refusal
+    records nothing. Raises PaymentError (for the form) or StripeFailure."""
+    from integrations.manual_payments import mark_paid_out_of_band, report_partial
+    from integrations.models import StripeConnection
+
+    connection = StripeConnection.objects.filter(workspace=invoice.workspace_id).first()
+    if connection is None:
+        raise PaymentError(_("Connect Stripe first: the invoice lives in your Stripe account."))
+    key = f"manual:{uuid.uuid4()}"
+    with transaction.atomic():
+        invoice = lock(invoice)
+        check_manual(invoice, amount, invoice.currency)
+        if amount == invoice.balance_due:
+            mark_paid_out_of_band(connection, invoice.stripe_id, key)
+            in_stripe, record_id = True, ""
+        else:
+            record_id = report_partial(
+                connection,
+                invoice_id=invoice.stripe_id,
+                customer_id=invoice.stripe_customer_id,
+                amount=amount,
+                currency=invoice.currency,
+                paid_at=paid_at,
+                method_label=str(Payment.Method(method).label),
+                reference=reference,
+                key=key,
+            )
+            in_stripe = record_id is not None
+        payment, _created = record_payment(
+            invoice,
+            provider_id=key,
+            source=Payment.Source.MANUAL,
+            amount=amount,
+            currency=invoice.currency,
+            paid_at=paid_at,
+            method=method,
+            reference=reference,
+            note=note,
+            created_by=actor,
+            recorded_in_stripe=in_stripe,
+            payment_intent=record_id or "",
+        )
+        audit.record(
+            request,
+            invoice.workspace,
+            "payment.recorded",
+            _("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s")
+            % {
+                "amount": amount,
+                "currency": invoice.currency,
+                "invoice": invoice.number or invoice.stripe_id,
+            },
+            actor=actor,
+            payment=str(payment.public_id),
+            invoice=invoice.stripe_id,
+            amount=amount,
+            method=method,
+            recorded_in_stripe=in_stripe,
+        )
+    return payment
