@@ -93,6 +93,8 @@ class StripeInvoice(models.Model):
     )
     amount_settled = models.BigIntegerField(default=0)
     amount_credited = models.BigIntegerField(default=0)
+    # When staff last asked for a pay link reminder (billing.reminders); one per hour at most.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from billing.forms import ManualPaymentForm
 from billing.manual import ONLY_HERE, do_record_manual_payment
 from billing.models import Notification, Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import PaymentError, void_manual_payment
+from billing.reminders import ReminderRefused, do_send_reminder
 from customers.models import Customer
 from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, get_for_workspace, workspace_required
@@ -135,9 +136,9 @@ def _our_invoices(request):
 
 
 @workspace_required
-def invoice_detail(request, public_id):
+def invoice_detail(request, invoice_id):
     invoice = get_for_workspace(
-        request, _our_invoices(request).select_related("customer", "quote"), public_id=public_id
+        request, _our_invoices(request).select_related("customer", "quote"), public_id=invoice_id
     )
     payments = invoice.payments.select_related("created_by", "voided_by")
     form = ManualPaymentForm(currency=invoice.currency, initial={"paid_on": timezone.localdate()})
@@ -156,8 +157,8 @@ def _detail_context(invoice, payments, form) -> dict:
 
 @require_POST
 @admin_required
-def record_manual_payment(request, public_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=public_id)
+def record_manual_payment(request, invoice_id):
+    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
     form = ManualPaymentForm(request.POST, currency=invoice.currency)
     if form.is_valid():
         try:
@@ -179,7 +180,7 @@ def record_manual_payment(request, public_id):
             if not payment.recorded_in_stripe:
                 messages.warning(request, _(ONLY_HERE))
             messages.success(request, _("Payment recorded."))
-            return redirect("billing:invoice_detail", public_id=invoice.public_id)
+            return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
     payments = invoice.payments.select_related("created_by", "voided_by")
     context = _detail_context(invoice, payments, form)
     return render(request, "billing/invoice_detail.html", context, status=400)
@@ -187,8 +188,8 @@ def record_manual_payment(request, public_id):
 
 @require_POST
 @admin_required
-def void_payment(request, public_id, payment_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=public_id)
+def void_payment(request, invoice_id, payment_id):
+    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
     payment = get_for_workspace(
         request, Payment.objects.filter(invoice=invoice), public_id=payment_id
     )
@@ -203,7 +204,28 @@ def void_payment(request, public_id, payment_id):
                 request,
                 _("Stripe still counts this payment: correct the invoice in Stripe if needed."),
             )
-    return redirect("billing:invoice_detail", public_id=invoice.public_id)
+    return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
+
+
+@require_POST
+@admin_required
+def send_reminder(request, invoice_id):
+    invoice = get_for_workspace(
+        request, _our_invoices(request).select_related("customer"), public_id=invoice_id
+    )
+    try:
+        do_send_reminder(request, invoice)
+    except ReminderRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("A reminder with a fresh pay link goes to %(email)s.")
+            % {"email": invoice.customer.email},
+        )
+    if request.POST.get("back") == "stuck":
+        return redirect("billing:stuck_invoices")
+    return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
 
 
 @workspace_required
@@ -219,7 +241,8 @@ def stuck_invoices(request):
         .order_by("due_date", "created", "id")
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "billing/stuck_invoices.html", {"page": page, "days": STUCK_AFTER_DAYS})
+    context = {"page": page, "days": STUCK_AFTER_DAYS}
+    return render(request, "billing/stuck_invoices.html", context)
 
 
 def _stuck_age() -> timedelta:

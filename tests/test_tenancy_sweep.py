@@ -127,6 +127,21 @@ def _stripe_invoice(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _payment(workspace: Workspace, owner: User):
+    from billing.models import Payment, StripeInvoice
+
+    invoice = StripeInvoice.objects.get(public_id=_stripe_invoice(workspace, owner))
+    return Payment.objects.create(
+        workspace=workspace,
+        invoice=invoice,
+        provider_id=f"manual:sweep-{invoice.pk}",
+        source=Payment.Source.MANUAL,
+        amount=50,
+        currency="EUR",
+        paid_at=invoice.synced_at,
+    ).public_id
+
+
 def _acceptance(workspace: Workspace, owner: User):
     from django.utils import timezone
 
@@ -205,6 +220,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "event_id": _stripe_event,
     "subscription_id": _stripe_subscription,
     "invoice_id": _stripe_invoice,
+    "payment_id": _payment,
     "acceptance_id": _acceptance,
     "kind": lambda workspace, owner: "quote",
 }
