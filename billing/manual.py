@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.models import Payment, StripeInvoice
-from billing.payments import PaymentError, check_manual, lock, record_payment
+from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
 from mspercury import audit
 
 ONLY_HERE = "Recorded in MSPercury only (not in Stripe)"
@@ -73,7 +73,7 @@ def do_record_manual_payment(
             "payment.recorded",
             _("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s")
             % {
-                "amount": amount,
+                "amount": shown_amount(amount, invoice.currency),
                 "currency": invoice.currency,
                 "invoice": invoice.number or invoice.stripe_id,
             },

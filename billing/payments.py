@@ -201,7 +201,7 @@ def void_manual_payment(request, payment: Payment, *, actor) -> Payment:
             "payment.voided",
             _("Voided manual payment of %(amount)s %(currency)s on %(invoice)s")
             % {
-                "amount": payment.amount,
+                "amount": shown_amount(payment.amount, payment.currency),
                 "currency": payment.currency,
                 "invoice": invoice.number or invoice.stripe_id,
             },
@@ -212,3 +212,10 @@ def void_manual_payment(request, payment: Payment, *, actor) -> Payment:
             recorded_in_stripe=payment.recorded_in_stripe,
         )
     return payment
+
+
+def shown_amount(amount: int, currency: str) -> str:
+    """Minor units as people read them in an audit line: 5000 EUR → "50.00"."""
+    from quotes.templatetags.quote_money import minor
+
+    return minor(amount, currency)

@@ -43,10 +43,11 @@ def send_payment_confirmation(workspace_pk: int, payment_pk: int) -> str:
 
 
 def confirmation_text(payment, language: str) -> tuple[str, str]:
+    from quotes.documents import document_language
     from quotes.templatetags.quote_money import minor
 
     invoice = payment.invoice
-    with translation.override(language or "en"):
+    with translation.override(document_language(language)):
         values = {
             "amount": f"{minor(payment.amount, payment.currency)} {payment.currency}",
             "number": invoice.number or invoice.stripe_id,

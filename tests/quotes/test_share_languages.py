@@ -336,6 +336,12 @@ PORTAL_MESSAGES = [
     "Invoice %(number)s from %(msp)s: %(amount)s due.\n\nPay it here:\n%(url)s\n\n"
     "The link works until %(until)s; each time it opens Stripe's payment page for what is "
     "still due.",
+    # The payment confirmation (billing/tasks.py).
+    "Payment received for invoice %(number)s",
+    "Thank you: we received your payment of %(amount)s for invoice %(number)s.",
+    "Still to pay on this invoice: %(due)s.",
+    "The invoice is now paid in full.",
+    "Kind regards,\n%(workspace)s",
 ]
 
 # What the planner says about Stripe's hard limits, and the labels of invoices it names.
