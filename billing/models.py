@@ -337,6 +337,14 @@ def validate_link_lifetime(value: int) -> None:
         )
 
 
+class PaymentPage(models.TextChoices):
+    """Where a pay link sends the customer: Stripe's hosted invoice page, or a Checkout Session
+    (card and, in euros, SEPA Direct Debit) whose payment is attached to the invoice."""
+
+    INVOICE_PAGE = "invoice_page", _("Stripe's invoice page")
+    CHECKOUT = "checkout", _("Stripe Checkout (card, and SEPA Direct Debit in euros)")
+
+
 class PaymentSettings(models.Model):
     """How a workspace's customers are asked to pay and told they did."""
 
@@ -348,6 +356,9 @@ class PaymentSettings(models.Model):
     )
     include_pay_links = models.BooleanField(default=True)
     send_confirmations = models.BooleanField(default=True)
+    payment_page = models.CharField(
+        max_length=12, choices=PaymentPage.choices, default=PaymentPage.INVOICE_PAGE
+    )
 
     def __str__(self):
         return f"payment settings of {self.workspace_id}"

@@ -6,6 +6,7 @@ note (cn_…). A paid-out-of-band amount that no manual payment of ours explains
 "marked paid in Stripe". Applying any of it twice records nothing new.
 """
 
+import logging
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -14,7 +15,10 @@ from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
 from integrations.models import StripeConnection
 from integrations.stripe.client import call
+from integrations.stripe.errors import StripeFailure
 from integrations.sync import _get, sync_invoice
+
+logger = logging.getLogger(__name__)
 
 MARKED_PAID_IN_STRIPE = "Marked paid in Stripe"
 # Checkout sessions made for one of our invoices name it (Stripe's invoice id) in metadata.
@@ -110,17 +114,25 @@ def on_invoice_payment(connection: StripeConnection, invoice_payment_id: str, cl
 
 
 def on_checkout_session(connection: StripeConnection, session_id: str, client):
-    """A paid Checkout session for one of our invoices, recorded by its payment intent (SEPA
-    and bank transfers arrive unpaid first and are recorded when async_payment_succeeded)."""
+    """A paid Checkout session for one of our invoices: its payment is attached to the Stripe
+    invoice (so Stripe's invoice is paid too) and recorded by its payment intent. SEPA and bank
+    transfers complete unpaid and are recorded when async_payment_succeeded; a failed debit
+    records nothing and the invoice stays due."""
     session = call(lambda: client.v1.checkout.sessions.retrieve(session_id))
-    invoice_id = _get(_get(session, "metadata") or {}, INVOICE_METADATA_KEY)
+    metadata = _get(session, "metadata") or {}
+    invoice_id = _get(metadata, INVOICE_METADATA_KEY)
     intent = _get(session, "payment_intent")
     intent = intent if isinstance(intent, str) else _get(intent, "id")
     if _get(session, "payment_status") != "paid" or not invoice_id or not intent:
         return None
+    named = _get(metadata, "mspercury_workspace")
+    if named and named != str(connection.workspace.public_id):
+        return None  # another workspace's session on a shared Stripe account
     mirror = sync_invoice(connection, invoice_id, client)
     if not _ours(mirror):
         return None
+    _attach(client, invoice_id, intent)
+    mirror = sync_invoice(connection, invoice_id, client) or mirror
     methods = _get(session, "payment_method_types") or []
     return record_payment(
         mirror,
@@ -129,9 +141,43 @@ def on_checkout_session(connection: StripeConnection, session_id: str, client):
         amount=int(_get(session, "amount_total", 0)),
         currency=str(_get(session, "currency", mirror.currency)),
         paid_at=timezone.now(),
-        method=_method(methods[0] if len(methods) == 1 else ""),
+        method=_method(_paid_with(client, intent, methods)),
         payment_intent=intent,
     )
+
+
+def _attach(client, invoice_id: str, intent: str) -> None:
+    """Attach the session's payment to the invoice, once (a redelivered event replays the same
+    idempotency key). An invoice that was paid meanwhile keeps the money as an overpayment,
+    still recorded against it, for the MSP to refund."""
+    try:
+        call(
+            lambda: client.v1.invoices.attach_payment(
+                invoice_id,
+                {"payment_intent": intent},
+                {"idempotency_key": f"checkout-attach:{intent}"},
+            )
+        )
+    except StripeFailure as failure:
+        if failure.retryable:
+            raise
+        logger.warning("Checkout payment %s not attached to %s: %s", intent, invoice_id, failure)
+
+
+def _paid_with(client, intent: str, methods: list) -> str:
+    if len(methods) == 1:
+        return methods[0]
+    try:
+        found = call(
+            lambda: client.v1.payment_intents.retrieve(intent, {"expand": ["latest_charge"]})
+        )
+    except StripeFailure as failure:
+        if failure.retryable:
+            raise
+        return ""  # the key may not read payment intents: the method stays unnamed
+    charge = _get(found, "latest_charge")
+    details = _get(charge, "payment_method_details") if not isinstance(charge, str) else None
+    return str(_get(details, "type", "")) if details else ""
 
 
 def _method(stripe_type: str) -> str:

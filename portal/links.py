@@ -1,15 +1,19 @@
 """Issuing and resolving the portal's tokens, and the Stripe payment page a pay link opens."""
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Ownership, PaymentSettings, StripeInvoice
+from billing.models import Ownership, PaymentPage, PaymentSettings, StripeInvoice
 from customers.models import Customer
 from mspercury.models import hash_token, new_token
 from portal.models import PayLink, PortalLogin
+
+logger = logging.getLogger(__name__)
 
 LOGIN_MINUTES = 20
 MAX_LINK_HOURS = 720
@@ -98,11 +102,15 @@ def find_pay_link(token: str) -> PayLink | None:
     )
 
 
-def fresh_payment_page(invoice: StripeInvoice) -> str | None:
-    """Stripe's hosted page for the invoice, read fresh (Stripe may rotate or expire it), while
-    something is still due; the mirror is brought up to date on the way."""
+def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -> str | None:
+    """A fresh Stripe payment page for what is still due (None when nothing is): Stripe's
+    hosted invoice page read fresh (Stripe may rotate or expire it), or, when the workspace
+    chose Checkout and ``back`` says where to return, a new Checkout Session. The mirror is
+    brought up to date on the way."""
+    from integrations.checkout import create_session
     from integrations.models import StripeConnection
     from integrations.stripe.client import make_client
+    from integrations.stripe.errors import StripeFailure
     from integrations.sync import sync_invoice
 
     connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
@@ -112,7 +120,31 @@ def fresh_payment_page(invoice: StripeInvoice) -> str | None:
     mirror = sync_invoice(connection, invoice.stripe_id, client) or invoice
     if mirror.status not in PAYABLE or mirror.amount_remaining <= 0:
         return None
+    prefs = PaymentSettings.for_workspace(invoice.workspace_id)
+    if back is not None and prefs.payment_page == PaymentPage.CHECKOUT:
+        try:
+            return create_session(
+                connection,
+                mirror,
+                success_url=back.success,
+                cancel_url=back.cancel,
+                link_expires_at=back.expires_at,
+            )
+        except StripeFailure as failure:
+            if failure.retryable:
+                raise
+            # The customer can still pay on Stripe's invoice page; the MSP is told why.
+            logger.warning("Checkout refused for %s: %s", mirror.stripe_id, failure.message)
     return mirror.hosted_invoice_url or None
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """Where Checkout returns (absolute URLs) and until when the pay link lives."""
+
+    success: str
+    cancel: str
+    expires_at: datetime
 
 
 def touch(link: PayLink) -> None:

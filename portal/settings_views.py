@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import MAX_LINK_LIFETIME_HOURS, PaymentSettings
+from billing.models import MAX_LINK_LIFETIME_HOURS, PaymentPage, PaymentSettings
 from mspercury import audit
 from mspercury.access import admin_required
 
@@ -38,6 +38,16 @@ class PaymentSettingsForm(forms.Form):
     send_confirmations = forms.BooleanField(
         label=_("Email a confirmation for each payment received"), required=False
     )
+    payment_page = forms.ChoiceField(
+        label=_("A pay link opens"),
+        choices=PaymentPage.choices,
+        initial=PaymentPage.INVOICE_PAGE,
+        required=False,
+        help_text=_(
+            "Checkout needs the key's Checkout Sessions permission set to Write. Each click "
+            "opens a fresh page, so the link lasts as long as set above."
+        ),
+    )
 
     def clean(self):
         data = super().clean()
@@ -57,6 +67,7 @@ class PaymentSettingsForm(forms.Form):
             "custom_hours": None if preset else prefs.link_lifetime_hours,
             "include_pay_links": prefs.include_pay_links,
             "send_confirmations": prefs.send_confirmations,
+            "payment_page": prefs.payment_page,
         }
         return cls(data, initial=initial)
 
@@ -69,13 +80,15 @@ def payment_settings(request):
         prefs.link_lifetime_hours = form.hours()
         prefs.include_pay_links = form.cleaned_data["include_pay_links"]
         prefs.send_confirmations = form.cleaned_data["send_confirmations"]
+        prefs.payment_page = form.cleaned_data["payment_page"] or prefs.payment_page
         prefs.save()
         audit.record(
             request,
             request.workspace,
             "payments.settings_changed",
             f"Payment settings: pay links last {prefs.link_lifetime_hours} h, in invoice "
-            f"emails {prefs.include_pay_links}, confirmations {prefs.send_confirmations}",
+            f"emails {prefs.include_pay_links}, confirmations {prefs.send_confirmations}, "
+            f"payment page {prefs.payment_page}",
         )
         messages.success(request, _("Payment settings saved."))
         return redirect("portal:payment_settings")

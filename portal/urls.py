@@ -20,5 +20,6 @@ urlpatterns = [
     path("portal/login/<str:token>/", views.login, name="login"),
     path("portal/w/<uuid:workspace_id>/", views.entry, name="entry"),
     path("pay/<str:token>/", views.pay_link, name="pay_link"),
+    path("pay/<str:token>/done/", views.pay_link_done, name="pay_link_done"),
     path("settings/payments/", settings_views.payment_settings, name="payment_settings"),
 ]

@@ -2,10 +2,14 @@
 invoices (finalized only), pay what is due, and find the quotes they accepted. Public entry
 points (sign-in, pay links) name their workspace only through a token or the MSP's portal id."""
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +26,15 @@ from quotes.models import QuoteAcceptance, QuoteStatus
 
 class EmailForm(forms.Form):
     email = forms.EmailField(label=_("Your email address"), max_length=254)
+
+
+# Checkout replaces this with the session's id when it sends the payer back.
+RETURNED_SESSION = "?session={CHECKOUT_SESSION_ID}"
+CHECKOUT_FROM_PORTAL = timedelta(hours=1)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.MSPERCURY_PUBLIC_URL.rstrip('/')}{path}"
 
 
 def _message(request, kind, status=200, **context):
@@ -152,7 +165,13 @@ def _payable(invoice) -> bool:
 def pay(request, invoice_id):
     """Pay: a fresh Stripe payment page for what is due now (never a stored, stale URL)."""
     found = _invoice(request, invoice_id)
-    page = links.fresh_payment_page(found)
+    back = links.PageUrls(
+        success=_absolute(reverse("portal:paid", kwargs={"invoice_id": found.public_id}))
+        + RETURNED_SESSION,
+        cancel=_absolute(reverse("portal:invoice", kwargs={"invoice_id": found.public_id})),
+        expires_at=timezone.now() + CHECKOUT_FROM_PORTAL,
+    )
+    page = links.fresh_payment_page(found, back)
     if page is None:
         return redirect("portal:paid", invoice_id=found.public_id)
     return redirect(page)
@@ -162,11 +181,23 @@ def pay(request, invoice_id):
 def paid(request, invoice_id):
     """After paying: the invoice as Stripe has it now (read fresh, not waiting for webhooks)."""
     found = _invoice(request, invoice_id)
+    checked = _returned_session(request, found)
     links.fresh_payment_page(found)  # brings the mirror up to date
     found.refresh_from_db()
-    return render(
-        request, "portal/paid.html", {"customer": request.portal_customer, "invoice": found}
-    )
+    context = {"customer": request.portal_customer, "invoice": found, "checked": checked}
+    return render(request, "portal/paid.html", context)
+
+
+def _returned_session(request, invoice) -> str:
+    """Back from Checkout: check the session at once (the webhook may come later)."""
+    from integrations.checkout import check_returned_session
+    from integrations.models import StripeConnection
+
+    session_id = request.GET.get("session", "")
+    if not session_id.startswith("cs_") or len(session_id) > 200:
+        return ""
+    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    return check_returned_session(connection, session_id, invoice) if connection else ""
 
 
 @portal_view
@@ -224,7 +255,29 @@ def pay_link(request, token):
         if state != "active":
             return _message(request, f"pay_{state}", workspace=link.workspace)
         links.touch(link)
-        page = links.fresh_payment_page(link.invoice)
+        done = _absolute(reverse("portal:pay_link_done", kwargs={"token": token}))
+        back = links.PageUrls(
+            success=done + RETURNED_SESSION, cancel=done, expires_at=link.expires_at
+        )
+        page = links.fresh_payment_page(link.invoice, back)
         if page is None:
             return _message(request, "pay_nothing_due", workspace=link.workspace)
     return redirect(page)
+
+
+def pay_link_done(request, token):
+    """Where Checkout returns a pay link's payer: paid (checked now), a debit on its way, or
+    not paid (cancelled) with the link to try again."""
+    if limited(request):
+        return _message(request, "limited", 429)
+    with tenancy.system_context():
+        link = links.find_pay_link(token)
+    if link is None:
+        raise Http404
+    customer = link.invoice.customer
+    language = document_language(customer.language if customer else "en")
+    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+        checked = _returned_session(request, link.invoice)
+        kinds = {"paid": "pay_thanks", "processing": "pay_processing", "failed": "pay_failed"}
+        kind = kinds.get(checked, "pay_cancelled")
+        return _message(request, kind, workspace=link.workspace, token=token)

@@ -244,6 +244,7 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
     "portal/login/<str:token>/": "the portal's emailed single-use sign-in link: the token is "
     "the key",
     "pay/<str:token>/": "the durable pay link in an invoice email: the token is the key",
+    "pay/<str:token>/done/": "where Checkout returns a pay link's payer: the token is the key",
     "portal/w/<uuid:workspace_id>/": "the MSP's published portal address: it shows only a "
     "sign-in form, and sends links only to its customers' own addresses",
 }

@@ -58,14 +58,24 @@ def _money(amount: int, currency: str) -> str:
     return html.escape(format_money(amount, currency))
 
 
-def _buttons(action: str) -> str:
+def _button(base: str, action: str, label: str, css: str) -> str:
     return (
-        f'<form method="post" action="{action}/pay" style="display:inline">'
-        '<button class="pay" type="submit" name="choice" value="pay">Pay</button></form>'
-        f'<form method="post" action="{action}/decline" style="display:inline">'
-        '<button class="decline" type="submit" name="choice" value="decline">Decline'
-        "</button></form>"
+        f'<form method="post" action="{base}/{action}" style="display:inline">'
+        f'<button class="{css}" type="submit" name="choice" value="{action}">{label}</button>'
+        "</form>"
     )
+
+
+def _buttons(base: str, session: dict) -> str:
+    types = session.get("payment_method_types") or ["card"]
+    buttons = ""
+    if "card" in types:
+        buttons += _button(base, "pay", "Pay", "pay") + _button(
+            base, "decline", "Decline", "decline"
+        )
+    if "sepa_debit" in types:
+        buttons += _button(base, "sepa", "Pay by SEPA Direct Debit", "pay")
+    return buttons
 
 
 def handle_page(emu, method, path, query, headers, body):
@@ -87,38 +97,75 @@ def _context(emu, object_id: str) -> Context:
 
 
 def _checkout(emu, method, session_id, action, body):
-    from .resources.checkout import pay
-
     session = emu.store.objects.get(session_id)
     if session is None or session.get("object") != "checkout.session":
         return _page("Not found", "<h1>This checkout page does not exist.</h1>", 404)
-    ctx = _context(emu, session_id)
     items = emu.store.internal[session_id]["items"]
     base = f"/c/pay/{session_id}"
-    if method == "POST" and action in ("pay", "decline"):
-        if session["status"] != "open":
-            return _redirect(base)
-        email = (parse_qs(body.decode()).get("email") or [None])[0]
-        pay(ctx, session, succeed=action == "pay", email=email)
-        if action == "pay":
-            if session.get("success_url"):
-                return _redirect(
-                    session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
-                )
-            return _redirect(base)
-        return _page(
-            "Payment declined",
-            '<p class="notice error">Your card was declined. Try again or go back.</p>'
-            + _checkout_summary(session, items)
-            + _buttons(base)
-            + _back(session),
-            402,
-        )
+    if method == "POST" and action in CHECKOUT_ACTIONS:
+        return _checkout_action(emu, session, action, body, items)
+    if session["status"] == "complete" and session["payment_status"] == "unpaid":
+        return _page("Debit pending", _debit_pending(base))
     if session["status"] == "complete":
         return _page("Paid", '<p class="notice">This payment is complete. Thank you!</p>')
     if session["status"] == "expired":
         return _page("Expired", '<p class="notice">This checkout session has expired.</p>', 410)
-    return _page("Checkout", _checkout_summary(session, items) + _buttons(base) + _back(session))
+    return _page(
+        "Checkout", _checkout_summary(session, items) + _buttons(base, session) + _back(session)
+    )
+
+
+# pay / decline: a card payment; sepa: a SEPA mandate (the session completes unpaid);
+# debit_succeeds / debit_fails: the bank's later answer on that debit.
+CHECKOUT_ACTIONS = ("pay", "decline", "sepa", "debit_succeeds", "debit_fails")
+
+
+def _checkout_action(emu, session, action, body, items):
+    from .resources.checkout import debit, pay, settle_debit
+
+    ctx = _context(emu, session["id"])
+    base = f"/c/pay/{session['id']}"
+    pending = session["status"] == "complete" and session["payment_status"] == "unpaid"
+    if action.startswith("debit_"):
+        if pending:
+            settle_debit(ctx, session, succeed=action == "debit_succeeds")
+        return _redirect(base)
+    if session["status"] != "open" or _method_for(action) not in session["payment_method_types"]:
+        return _redirect(base)
+    if action == "sepa":
+        debit(ctx, session)
+        return _redirect_after(session, base)
+    email = (parse_qs(body.decode()).get("email") or [None])[0]
+    pay(ctx, session, succeed=action == "pay", email=email)
+    if action == "pay":
+        return _redirect_after(session, base)
+    return _page(
+        "Payment declined",
+        '<p class="notice error">Your card was declined. Try again or go back.</p>'
+        + _checkout_summary(session, items)
+        + _buttons(base, session)
+        + _back(session),
+        402,
+    )
+
+
+def _method_for(action: str) -> str:
+    return "sepa_debit" if action == "sepa" else "card"
+
+
+def _redirect_after(session, base: str):
+    if session.get("success_url"):
+        return _redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
+    return _redirect(base)
+
+
+def _debit_pending(base: str) -> str:
+    return (
+        '<p class="notice">The SEPA Direct Debit mandate is accepted; the debit is pending.</p>'
+        "<p>Tester: how does the bank answer?</p>"
+        + _button(base, "debit_succeeds", "Debit succeeds", "pay")
+        + _button(base, "debit_fails", "Debit fails", "decline")
+    )
 
 
 def _back(session) -> str:

@@ -130,3 +130,47 @@ def test_it_lists_sessions_and_rejects_what_it_does_not_emulate(stripe_emulator)
     with pytest.raises(stripe.InvalidRequestError, match="does not emulate") as caught:
         _session(client, line_items=[line])  # the total would leave the tax out
     assert caught.value.param == "line_items[0][tax_rates]"
+
+
+def test_a_sepa_debit_completes_unpaid_and_the_bank_answers_later(stripe_emulator):
+    """SEPA Direct Debit is asynchronous: the session completes with payment_status unpaid
+    (payment intent processing); the bank's answer emits async_payment_succeeded or _failed."""
+    client = stripe_emulator.client()
+    sessions = [_session(client, allowed_payment_method_types=["sepa_debit"]) for _ in range(2)]
+    with urllib.request.urlopen(sessions[0].url) as page:
+        html = page.read().decode()
+    assert "Pay by SEPA Direct Debit" in html and "Decline" not in html  # no card offered
+    assert _press(sessions[0].url, "pay")[0] == 303  # not a card session: back to the page
+    assert client.v1.checkout.sessions.retrieve(sessions[0].id).status == "open"
+    for session, answer in zip(sessions, ["debit_succeeds", "debit_fails"], strict=True):
+        _press(session.url, "sepa")
+        pending = client.v1.checkout.sessions.retrieve(session.id, {"expand": ["payment_intent"]})
+        assert (pending.status, pending.payment_status) == ("complete", "unpaid")
+        assert pending.payment_intent.status == "processing"
+        assert pending.allowed_payment_method_types == ["sepa_debit"]
+        _press(session.url, answer)
+    paid, bounced = (
+        client.v1.checkout.sessions.retrieve(s.id, {"expand": ["payment_intent.latest_charge"]})
+        for s in sessions
+    )
+    assert paid.payment_status == "paid" and paid.payment_intent.status == "succeeded"
+    details = paid.payment_intent.latest_charge.payment_method_details
+    assert (details.type, details.sepa_debit.country) == ("sepa_debit", "DE")
+    assert bounced.payment_status == "unpaid"
+    assert bounced.payment_intent.status == "requires_payment_method"
+    types = event_types(client)
+    assert types.count("checkout.session.completed") == 2
+    assert "checkout.session.async_payment_succeeded" in types
+    assert "checkout.session.async_payment_failed" in types
+
+
+def test_it_refuses_sepa_outside_euros_and_methods_it_does_not_emulate(stripe_emulator):
+    client = stripe_emulator.client()
+    line = {
+        "price_data": {"currency": "usd", "product_data": {"name": "X"}, "unit_amount": 100},
+        "quantity": 1,
+    }
+    with pytest.raises(stripe.InvalidRequestError, match="supports only `eur`"):
+        _session(client, line_items=[line], allowed_payment_method_types=["sepa_debit"])
+    with pytest.raises(stripe.InvalidRequestError, match="card and sepa_debit"):
+        _session(client, allowed_payment_method_types=["ideal"])

@@ -21,7 +21,7 @@ from .common import (
     reject_unsupported_in_list,
 )
 from .customers import live_customer
-from .payments import charge
+from .payments import charge, new_payment_intent
 
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 3600
@@ -40,6 +40,10 @@ SUPPORTED = {
     "ui_mode",
     "allowed_payment_method_types",
 }
+
+# Card pays at once; SEPA Direct Debit is asynchronous: the session completes unpaid and a later
+# checkout.session.async_payment_succeeded (or _failed) says how the debit went.
+METHOD_TYPES = {"card", "sepa_debit"}
 
 
 @route("POST", "/v1/checkout/sessions", SessionCreateParams, perm=("checkout_sessions", "write"))
@@ -160,7 +164,8 @@ def create_session(ctx):
         "payment_link": None,
         "payment_method_collection": "if_required",
         "payment_method_options": {},
-        "payment_method_types": ["card"],
+        "allowed_payment_method_types": p.get("allowed_payment_method_types"),
+        "payment_method_types": _method_types(p),
         "payment_status": "unpaid",
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
@@ -247,6 +252,29 @@ def list_sessions(ctx):
     return paginate(ctx, sessions, "/v1/checkout/sessions")
 
 
+def _method_types(p: dict) -> list[str]:
+    types = list(p.get("allowed_payment_method_types") or ["card"])
+    unknown = [t for t in types if t not in METHOD_TYPES]
+    if unknown:
+        raise invalid(
+            f"The Stripe emulator emulates only the card and sepa_debit payment method types, "
+            f"not {', '.join(unknown)}.",
+            param="allowed_payment_method_types",
+        )
+    if "sepa_debit" in types and _currency(p) != "eur":
+        raise invalid(
+            "The payment method `sepa_debit` cannot be used with the currency "
+            f"`{_currency(p)}`; it supports only `eur`.",
+            param="allowed_payment_method_types",
+        )
+    return types
+
+
+def _currency(p: dict) -> str:
+    items = p.get("line_items") or [{}]
+    return str((items[0].get("price_data") or {}).get("currency", "eur")).lower()
+
+
 def expire(ctx, session: dict) -> None:
     session["status"] = "expired"
     session["url"] = None
@@ -286,6 +314,46 @@ def pay(ctx, session: dict, succeed: bool, email: str | None = None) -> None:
     session["payment_status"] = "paid"
     session["url"] = None
     ctx.emit("checkout.session.completed", session)
+
+
+def debit(ctx, session: dict) -> None:
+    """The hosted page's SEPA button: the mandate is accepted and the session completes, but
+    the money is not there yet (payment intent processing, payment_status unpaid)."""
+    pi_data = ctx.internal(session["id"])["payment_intent_data"]
+    intent = new_payment_intent(
+        ctx,
+        amount=session["amount_total"],
+        currency=session["currency"],
+        customer=session["customer"],
+        description=pi_data.get("description"),
+        metadata=pi_data.get("metadata"),
+    )
+    intent["payment_method_types"] = ["sepa_debit"]
+    intent["status"] = "processing"
+    ctx.emit("payment_intent.processing", intent)
+    session["payment_intent"] = intent["id"]
+    session["status"] = "complete"
+    session["url"] = None
+    ctx.emit("checkout.session.completed", session)
+
+
+def settle_debit(ctx, session: dict, succeed: bool) -> None:
+    """The bank's answer, days later on Stripe; a tester's button here."""
+    intent = ctx.find("payment_intent", session["payment_intent"])
+    charge(
+        ctx,
+        amount=session["amount_total"],
+        currency=session["currency"],
+        customer=session["customer"],
+        succeed=succeed,
+        payment_intent=intent,
+        method="sepa_debit",
+    )
+    if succeed:
+        session["payment_status"] = "paid"
+        ctx.emit("checkout.session.async_payment_succeeded", session)
+    else:
+        ctx.emit("checkout.session.async_payment_failed", session)
 
 
 def due(emu) -> list:

@@ -91,8 +91,10 @@ def charge(
     description: str | None = None,
     metadata: dict | None = None,
     payment_intent: dict | None = None,
+    method: str = "card",
 ) -> tuple[dict, dict]:
-    """Create (or reuse) a payment intent and one charge attempt on it; emit the events."""
+    """Create (or reuse) a payment intent and one charge attempt on it (by card, or the debit
+    of a SEPA mandate); emit the events."""
     now = ctx.now()
     if payment_intent is None:
         payment_intent = new_payment_intent(
@@ -139,10 +141,7 @@ def charge(
         "paid": succeed,
         "payment_intent": payment_intent["id"],
         "payment_method": payment_method,
-        "payment_method_details": {
-            "type": "card",
-            "card": {"brand": "visa", "last4": "4242" if succeed else "0002"},
-        },
+        "payment_method_details": _method_details(method, succeed),
         "receipt_email": None,
         "receipt_number": None,
         "receipt_url": ctx.emu.url(f"/receipts/{payment_intent['id']}"),
@@ -171,6 +170,16 @@ def charge(
         ctx.emit("charge.failed", charge_obj)
         ctx.emit("payment_intent.payment_failed", payment_intent)
     return payment_intent, charge_obj
+
+
+def _method_details(method: str, succeed: bool) -> dict:
+    if method == "sepa_debit":
+        details = {"bank_code": "37040044", "branch_code": None, "country": "DE"}
+        return {"type": "sepa_debit", "sepa_debit": details | {"last4": "3000"}}
+    return {
+        "type": "card",
+        "card": {"brand": "visa", "country": "US", "last4": "4242" if succeed else "0002"},
+    }
 
 
 def card_declined(charge_id: str | None = None) -> StripeError:
