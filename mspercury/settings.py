@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "customers",
     "quotes",
     "billing",
+    "billing.datev",
     "integrations",
     "portal",
 ]

@@ -1,0 +1,361 @@
+"""The DATEV export of one workspace and period: read the mirror, build bookings, write files.
+
+Reads only what billing mirrors from Stripe (invoices, their payments, refunds and credit
+notes), so every row traces back to a Stripe invoice. A fixed number of queries, whatever the
+number of invoices. Dates are German accounting days (Europe/Berlin).
+"""
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.datev import debtors as master_data
+from billing.datev import periods
+from billing.datev.accounts import plan_for
+from billing.datev.bookings import InvoiceFact, MoneyFact, Problem, build, tax_problems
+from billing.datev.extf import Batch, Booking, Encoding, Replacement, render
+from billing.datev.models import DatevSettings, DebtorAccount
+from billing.models import Ownership, Payment, StripeInvoice
+from billing.tax import Party, decide_tax
+from integrations.models import StripeEvent
+from quotes.models import QuoteAcceptance, RevisionAcceptance
+
+ACCOUNTING_TZ = ZoneInfo("Europe/Berlin")
+CURRENCY = "EUR"
+BOOKED_STATUSES = [
+    StripeInvoice.Status.OPEN,
+    StripeInvoice.Status.PAID,
+    StripeInvoice.Status.UNCOLLECTIBLE,
+    StripeInvoice.Status.VOID,
+]
+OTHER_CURRENCY = "other_currency"
+NO_CUSTOMER = "no_customer"
+NO_DEBTOR = "?"  # shown in a preview for customers who get their number on download
+
+
+@dataclass
+class Collected:
+    invoices: list[InvoiceFact] = field(default_factory=list)  # created in the period or voided
+    money: list[MoneyFact] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    customers: list = field(default_factory=list)  # Customer rows the bookings name
+
+
+@dataclass
+class ExportFile:
+    name: str
+    content: bytes
+    slice: periods.Slice
+    bookings: int
+
+
+@dataclass
+class Result:
+    bookings: list[Booking]
+    files: list[ExportFile]
+    problems: list[Problem]
+    replacements: list[Replacement]
+
+    def counts(self) -> dict[str, int]:
+        kinds = {"invoices": 0, "credit_notes": 0, "payments": 0, "reversals": 0}
+        for booking in self.bookings:
+            kinds[_kind(booking)] += 1
+        return kinds
+
+
+def _kind(booking: Booking) -> str:
+    if booking.text.startswith("Storno "):
+        return "reversals"
+    if booking.text.startswith("Gutschrift "):
+        return "credit_notes"
+    return "invoices" if booking.text.startswith("Rechnung ") else "payments"
+
+
+def bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(date_from, time.min, ACCOUNTING_TZ)
+    return start, datetime.combine(date_to + timedelta(days=1), time.min, ACCOUNTING_TZ)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(ACCOUNTING_TZ).date()
+
+
+def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
+    in_period = Q(created__gte=start, created__lt=end)
+    voided_before = Q(status=StripeInvoice.Status.VOID, created__lt=end)
+    return list(
+        StripeInvoice.objects.filter(
+            in_period | voided_before,
+            workspace=workspace,
+            ownership=Ownership.OURS,
+            status__in=BOOKED_STATUSES,
+            created__isnull=False,
+        )
+        .exclude(number="")
+        .select_related("customer")
+        .order_by("created", "id")
+    )
+
+
+def _money(workspace, start: datetime, end: datetime) -> list[Payment]:
+    paid = Q(paid_at__gte=start, paid_at__lt=end)
+    voided = Q(voided_at__gte=start, voided_at__lt=end)
+    return list(
+        Payment.objects.filter(paid | voided, workspace=workspace)
+        .filter(invoice__ownership=Ownership.OURS, invoice__created__isnull=False)
+        .exclude(invoice__number="")
+        .select_related("invoice", "invoice__customer")
+        .order_by("paid_at", "id")
+    )
+
+
+def _void_days(workspace, invoices: list[StripeInvoice]) -> dict[str, date]:
+    """When each voided invoice was voided, from the stored invoice.voided events."""
+    ids = [i.stripe_id for i in invoices if i.status == StripeInvoice.Status.VOID]
+    if not ids:
+        return {}
+    events = StripeEvent.objects.filter(
+        workspace=workspace, event_type="invoice.voided", payload__data__object__id__in=ids
+    ).values_list("payload__data__object__id", "created")
+    return {stripe_id: local_day(created) for stripe_id, created in events if created}
+
+
+def _treatments(quote_ids: set[int]) -> dict[int, str]:
+    """The tax treatment of each quote as the customer last accepted it."""
+    if not quote_ids:
+        return {}
+    found = dict(
+        QuoteAcceptance.objects.filter(quote_id__in=quote_ids).values_list(
+            "quote_id", "snapshot__tax__treatment"
+        )
+    )
+    later = RevisionAcceptance.objects.filter(quote_id__in=quote_ids).order_by("revision")
+    found.update(later.values_list("quote_id", "snapshot__tax__treatment"))
+    return {pk: treatment for pk, treatment in found.items() if treatment}
+
+
+def _party(obj) -> Party:
+    return Party(country=obj.country.code or "", tax_id_type=obj.tax_id_type, tax_id=obj.tax_id)
+
+
+def _vat_id(customer) -> str:
+    return "".join((customer.tax_id or "").split()).upper()
+
+
+@dataclass
+class Gathered:
+    invoices: list[StripeInvoice]
+    money: list[Payment]
+    problems: list[Problem]
+    void_days: dict[str, date] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> list:
+        seen = {i.customer_id: i.customer for i in self.invoices}
+        seen.update({p.invoice.customer_id: p.invoice.customer for p in self.money})
+        return [c for c in seen.values() if c is not None]
+
+
+def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
+    if invoice.customer is None:
+        problems.append(Problem(invoice.stripe_id, NO_CUSTOMER))
+        return False
+    if invoice.currency.upper() != CURRENCY:
+        problems.append(Problem(invoice.stripe_id, OTHER_CURRENCY))
+        return False
+    return True
+
+
+def gather(workspace, date_from: date, date_to: date) -> Gathered:
+    """The mirror's invoices and payments that may have bookings in the period."""
+    start, end = bounds(date_from, date_to)
+    problems: list[Problem] = []
+    candidates = _invoices(workspace, start, end)
+    void_days = _void_days(workspace, candidates)
+    invoices = [
+        i
+        for i in candidates
+        if _touches(i, void_days, date_from, date_to) and _bookable(i, problems)
+    ]
+    money = [p for p in _money(workspace, start, end) if _bookable(p.invoice, problems)]
+    unique = {(p.stripe_id, p.code): p for p in problems}
+    return Gathered(invoices, money, list(unique.values()), void_days)
+
+
+def _touches(invoice: StripeInvoice, void_days: dict, date_from: date, date_to: date) -> bool:
+    """Issued in the period, or voided in it (then the period holds its reversal)."""
+    issued = local_day(invoice.created)
+    if date_from <= issued <= date_to:
+        return True
+    voided = void_days.get(invoice.stripe_id, issued)
+    return invoice.status == StripeInvoice.Status.VOID and date_from <= voided <= date_to
+
+
+def existing_debtors(workspace, customers) -> dict[int, int]:
+    return dict(
+        DebtorAccount.objects.filter(
+            workspace=workspace, customer_id__in=[c.pk for c in customers]
+        ).values_list("customer_id", "number")
+    )
+
+
+class _Facts:
+    """Plain facts of mirrored rows, each invoice made once."""
+
+    def __init__(self, workspace, gathered: Gathered, debtors: dict[int, int]):
+        self.workspace = workspace
+        self.debtors = debtors
+        every = [*gathered.invoices, *(p.invoice for p in gathered.money)]
+        self.void_days = gathered.void_days
+        self.treatments = _treatments({i.quote_id for i in every if i.quote_id})
+        self._made: dict[int, InvoiceFact] = {}
+
+    def invoice(self, row: StripeInvoice) -> InvoiceFact:
+        if row.pk not in self._made:
+            self._made[row.pk] = self._invoice(row)
+        return self._made[row.pk]
+
+    def _invoice(self, row: StripeInvoice) -> InvoiceFact:
+        customer, day = row.customer, local_day(row.created)
+        voided = None
+        if row.status == StripeInvoice.Status.VOID:
+            voided = self.void_days.get(row.stripe_id, day)
+        return InvoiceFact(
+            stripe_id=row.stripe_id,
+            number=row.number,
+            day=day,
+            total=row.total,
+            tax=row.tax,
+            currency=row.currency.upper(),
+            treatment=self.treatment(row, day),
+            debtor=str(self.debtors.get(customer.pk, NO_DEBTOR)),
+            customer_name=customer.company_name,
+            vat_id=_vat_id(customer) if customer.tax_id_type == "eu_vat" else "",
+            due_date=local_day(row.due_date) if row.due_date else None,
+            voided_on=voided,
+        )
+
+    def treatment(self, row: StripeInvoice, day: date) -> str:
+        """As accepted on the quote the invoice came from, else decided for the customer now."""
+        if row.quote_id in self.treatments:
+            return self.treatments[row.quote_id]
+        return str(decide_tax(_party(self.workspace), _party(row.customer), day).treatment)
+
+    def money(self, row: Payment) -> MoneyFact:
+        return MoneyFact(
+            provider_id=row.provider_id,
+            source=row.source,
+            method=row.method,
+            amount=row.amount,
+            day=local_day(row.paid_at),
+            invoice=self.invoice(row.invoice),
+            reference=row.reference,
+            voided_on=local_day(row.voided_at) if row.voided_at else None,
+        )
+
+
+def _batch(prefs: DatevSettings, part: periods.Slice, now: datetime, by: str) -> Batch:
+    return Batch(
+        consultant_number=prefs.consultant_number or 0,
+        client_number=prefs.client_number or 0,
+        fiscal_year_start=part.fiscal_year_start,
+        account_length=prefs.account_length,
+        date_from=part.date_from,
+        date_to=part.date_to,
+        chart=prefs.chart,
+        created_at=now.astimezone(ACCOUNTING_TZ),
+        label=f"MSPercury {part.date_from:%d.%m.%y}-{part.date_to:%d.%m.%y}",
+        exported_by=by,
+        locked=prefs.lock_batches,
+    )
+
+
+def file_name(part: periods.Slice) -> str:
+    return f"EXTF_Buchungsstapel_{part.date_from:%Y%m%d}_{part.date_to:%Y%m%d}.csv"
+
+
+def export(
+    workspace,
+    prefs: DatevSettings,
+    date_from: date,
+    date_to: date,
+    *,
+    gathered: Gathered,
+    debtors: dict[int, int],
+    now: datetime | None = None,
+    exported_by: str = "",
+) -> Result:
+    """The period's bookings, one file per fiscal year (fiscal years without bookings have
+    none). Raises extf.UnencodableText when the policy rejects a text."""
+    now = now or timezone.now()
+    facts = _Facts(workspace, gathered, debtors)
+    invoices = [facts.invoice(i) for i in gathered.invoices]
+    money = [facts.money(p) for p in gathered.money]
+    plan = plan_for(prefs.chart, prefs.account_overrides, prefs.tax_keys)
+    every, problems = build(invoices, money, plan)
+    booked = sorted(
+        (b for b in every if date_from <= b.day <= date_to), key=lambda b: (b.day, b.document)
+    )
+    problems += [p for i in invoices if date_from <= i.day <= date_to for p in tax_problems(i)]
+    files, replacements = [], []
+    for part in periods.split(date_from, date_to, prefs.fiscal_year_start_month):
+        inside = [b for b in booked if part.date_from <= b.day <= part.date_to]
+        if not inside:
+            continue
+        rendered = render(_batch(prefs, part, now, exported_by), inside, Encoding(prefs.encoding))
+        files.append(ExportFile(file_name(part), rendered.content, part, len(inside)))
+        replacements += rendered.replacements
+    return Result(booked, files, [*gathered.problems, *problems], replacements)
+
+
+def bundle(files: list[ExportFile]) -> tuple[str, bytes, str]:
+    """(name, bytes, media type) of the download: the one CSV, or a zip of one per fiscal year."""
+    if len(files) == 1:
+        return files[0].name, files[0].content, "text/csv"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in files:
+            archive.writestr(item.name, item.content)
+    first, last = files[0].slice.date_from, files[-1].slice.date_to
+    return (
+        f"EXTF_Buchungsstapel_{first:%Y%m%d}_{last:%Y%m%d}.zip",
+        buffer.getvalue(),
+        ("application/zip"),
+    )
+
+
+def _debtor(account: DebtorAccount) -> master_data.Debtor:
+    customer = account.customer
+    if customer is None:  # deleted: the number keeps the name it was given
+        return master_data.Debtor(account.number, account.name)
+    eu_vat = customer.tax_id_type == "eu_vat"
+    return master_data.Debtor(
+        number=account.number,
+        name=customer.company_name,
+        country=customer.country.code or "",
+        vat_id=_vat_id(customer) if eu_vat else "",
+        street=customer.street,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        email=customer.email,
+    )
+
+
+def debtor_file(workspace, prefs: DatevSettings, *, now=None, exported_by="") -> ExportFile:
+    """Every debtor account the workspace handed out, with the customer's name, address and
+    VAT ID (category 16), so the advisor's DATEV shows who each number is."""
+    now = now or timezone.now()
+    today = local_day(now)
+    accounts = DebtorAccount.objects.filter(workspace=workspace).select_related("customer")
+    rows = [_debtor(a) for a in accounts.order_by("number")]
+    start = periods.fiscal_year_start(today, prefs.fiscal_year_start_month)
+    part = periods.Slice(start, today, today)
+    rendered = master_data.render(
+        _batch(prefs, part, now, exported_by), rows, Encoding(prefs.encoding)
+    )
+    return ExportFile(f"EXTF_Debitoren_{today:%Y%m%d}.csv", rendered.content, part, len(rows))
