@@ -99,7 +99,8 @@ def _charge_refunded(event: StripeEvent, connection: StripeConnection, client):
 
 
 def _credit_note(event: StripeEvent, connection: StripeConnection, client):
-    payments.on_credit_note(connection, _object_id(event), client)
+    signed = event.payload["data"]["object"]
+    payments.on_credit_note(connection, _object_id(event), client, signed)
 
 
 def _subscription(event: StripeEvent, connection: StripeConnection, client):

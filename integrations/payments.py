@@ -15,7 +15,7 @@ from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
 from integrations.models import StripeConnection
 from integrations.stripe.client import call
-from integrations.stripe.errors import StripeFailure
+from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.sync import _get, sync_invoice
 
 logger = logging.getLogger(__name__)
@@ -220,15 +220,21 @@ def on_charge_refunded(connection: StripeConnection, charge_id: str, client, pay
         on_refund(connection, refund["id"] if isinstance(refund, dict) else refund, client)
 
 
-def on_credit_note(connection: StripeConnection, credit_note_id: str, client):
-    """A credit note lowers what is owed on its invoice (a voided one no longer does)."""
-    note = call(lambda: client.v1.credit_notes.retrieve(credit_note_id))
+def on_credit_note(connection: StripeConnection, credit_note_id: str, client, signed=None):
+    """A credit note lowers what is owed on its invoice (a voided one no longer does). Re-read
+    from Stripe; a key without Credit Notes read uses the event's signed copy instead."""
+    try:
+        note = call(lambda: client.v1.credit_notes.retrieve(credit_note_id))
+    except StripeFailure as failure:
+        if failure.kind != FailureKind.PERMISSION or signed is None:
+            raise
+        note = signed
     mirror = sync_invoice(connection, str(_get(note, "invoice", "")), client)
     if not _ours(mirror):
         return None
     payment, created = record_payment(
         mirror,
-        provider_id=note.id,
+        provider_id=str(_get(note, "id")),
         source=Payment.Source.CREDIT_NOTE,
         amount=-int(_get(note, "total", 0)),
         currency=str(_get(note, "currency", mirror.currency)),

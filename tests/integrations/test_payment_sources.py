@@ -134,3 +134,48 @@ def test_reconciliation_records_payments_the_webhook_missed(open_invoice, stripe
     assert payment.amount == open_invoice.total
     open_invoice.refresh_from_db()
     assert open_invoice.payment_status == "paid"
+
+
+def test_a_credit_note_lowers_what_is_still_owed(open_invoice, stripe_api):
+    sk = stripe_api.client()
+    sk.v1.credit_notes.create({"invoice": open_invoice.stripe_id, "amount": 2000})
+    stripe_api.flush_webhooks()
+    _no_failed_events()
+    note = Payment.objects.get(invoice=open_invoice)
+    assert (note.source, note.amount) == ("credit_note", -2000)
+    assert note.provider_id.startswith("cn_")
+    open_invoice.refresh_from_db()
+    in_stripe = sk.v1.invoices.retrieve(open_invoice.stripe_id)
+    assert open_invoice.balance_due == in_stripe.amount_remaining == open_invoice.total - 2000
+    assert open_invoice.payment_status == "open"
+
+    sk.v1.invoices.pay(open_invoice.stripe_id)  # the rest
+    stripe_api.flush_webhooks()
+    open_invoice.refresh_from_db()
+    assert (open_invoice.payment_status, open_invoice.balance_due) == ("paid", 0)
+    paid = Payment.objects.get(invoice=open_invoice, source="stripe")
+    assert paid.amount == open_invoice.total - 2000
+
+
+def test_a_refund_with_its_credit_note_leaves_the_invoice_settled(open_invoice, stripe_api):
+    """Money back with a credit note: owed and settled both drop by it, each counted once."""
+    sk = stripe_api.client()
+    sk.v1.invoices.pay(open_invoice.stripe_id)
+    stripe_api.flush_webhooks()
+    sk.v1.credit_notes.create(
+        {"invoice": open_invoice.stripe_id, "amount": 1500, "refund_amount": 1500}
+    )
+    stripe_api.flush_webhooks()
+    _no_failed_events()
+    amounts = sorted(Payment.objects.filter(invoice=open_invoice).values_list("source", "amount"))
+    assert amounts == [
+        ("credit_note", -1500),
+        ("refund", -1500),
+        ("stripe", open_invoice.total),
+    ]
+    open_invoice.refresh_from_db()
+    assert (open_invoice.amount_credited, open_invoice.amount_settled) == (
+        1500,
+        open_invoice.total - 1500,
+    )
+    assert (open_invoice.payment_status, open_invoice.balance_due) == ("paid", 0)
