@@ -93,6 +93,9 @@ class StripeInvoice(models.Model):
     )
     amount_settled = models.BigIntegerField(default=0)
     amount_credited = models.BigIntegerField(default=0)
+    # Stripe's invoice lines as last read (billing.mirror.line_facts): e-invoices, evidence and
+    # reports explain the totals line by line from them.
+    lines = models.JSONField(default=list, blank=True)
     # When staff last asked for a pay link reminder (billing.reminders); one per hour at most.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)

@@ -127,7 +127,7 @@ def _from_objects(connection, client, since) -> dict:
     for invoice in _all(client.v1.invoices, invoice_params):
         before = _invoice_state(connection, invoice.id)
         try:
-            mirror = apply_invoice(connection, invoice)
+            mirror = apply_invoice(connection, invoice, client)
         except ForeignObject as foreign:
             forget_foreign(connection, foreign)
             continue

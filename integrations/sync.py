@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from billing.mirror import brings_revenue, external_status, monthly_amount
+from billing.mirror import brings_revenue, external_status, line_facts, monthly_amount
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
 from billing.money import exponent
 from billing.payments import resettle
@@ -136,10 +136,10 @@ def sync_invoice(
             status=StripeInvoice.Status.DELETED, external_status="DELETED"
         )
         return _invoices(connection, invoice_id).first()
-    return apply_invoice(connection, invoice)
+    return apply_invoice(connection, invoice, client)
 
 
-def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
+def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeInvoice:
     """Mirror an invoice read from Stripe; raises ForeignObject for another workspace's."""
     verdict = ownership_of(connection, invoice)
     if verdict == ownership.FOREIGN:
@@ -180,6 +180,7 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
         "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
         "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",
         "ownership": _stored_ownership(verdict),
+        "lines": [line_facts(line) for line in _all_lines(invoice, client)],
     }
     mirror, _created = StripeInvoice.objects.update_or_create(
         workspace=connection.workspace,
@@ -189,6 +190,17 @@ def apply_invoice(connection: StripeConnection, invoice) -> StripeInvoice:
     )
     # Stripe's own status (void, paid, …) feeds the derived payment status too.
     return resettle(mirror) if mirror.ownership == Ownership.OURS else mirror
+
+
+def _all_lines(invoice, client):
+    """The invoice's lines: those embedded in it, and the rest when Stripe says there are more."""
+    listing = _get(invoice, "lines") or {}
+    lines = list(_get(listing, "data") or [])
+    while _get(listing, "has_more") and client is not None and lines:
+        params = {"limit": 100, "starting_after": lines[-1].id}
+        listing = call(lambda params=params: client.v1.invoices.lines.list(invoice.id, params))
+        lines.extend(listing.data)
+    return lines
 
 
 def sync_subscription(connection: StripeConnection, subscription_id: str, client=None):

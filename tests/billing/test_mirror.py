@@ -112,3 +112,58 @@ def test_dashboard_mrr_counts_only_subscriptions_of_the_connected_mode(
     _subscriptions(mixed_quote, live_connection, livemode=True, status="active")
     assert mrr()["EUR"] == by_lines
     assert dict(customer_report(mixed_quote.customer).mrr)["EUR"] == by_lines
+
+
+def test_line_facts_keep_amounts_taxes_period_and_origin():
+    from decimal import Decimal
+
+    from billing.mirror import line_facts
+
+    line = {
+        "id": "il_1",
+        "description": "Remaining time on 12 × RMM agent",
+        "quantity": 12,
+        "quantity_decimal": Decimal("12"),
+        "amount": 5400,
+        "discount_amounts": [{"amount": 300, "discount": "di_1"}],
+        "currency": "eur",
+        "period": {"start": 1764547200, "end": 1767225600},
+        "parent": {
+            "type": "subscription_item_details",
+            "subscription_item_details": {"proration": True, "subscription_item": "si_1"},
+        },
+        "pricing": {"type": "price_details", "price_details": {"price": "price_1"}},
+        "taxes": [
+            {
+                "amount": 969,
+                "taxable_amount": 5100,
+                "tax_behavior": "exclusive",
+                "tax_rate_details": {"tax_rate": "txr_1"},
+                "type": "tax_rate_details",
+            }
+        ],
+        "metadata": {"mspercury_line": "42"},
+    }
+    assert line_facts(line) == {
+        "id": "il_1",
+        "description": "Remaining time on 12 × RMM agent",
+        "quantity": "12",
+        "amount": 5400,
+        "discount": 300,
+        "currency": "EUR",
+        "period_start": 1764547200,
+        "period_end": 1767225600,
+        "proration": True,
+        "price": "price_1",
+        "taxes": [
+            {"amount": 969, "taxable_amount": 5100, "tax_rate": "txr_1", "behavior": "exclusive"}
+        ],
+        "metadata": {"mspercury_line": "42"},
+    }
+    bare = line_facts({"id": "il_2", "amount": 100, "currency": "usd"})
+    assert (bare["quantity"], bare["proration"], bare["taxes"], bare["price"]) == (
+        "1",
+        False,
+        [],
+        "",
+    )

@@ -179,3 +179,18 @@ def test_a_refund_with_its_credit_note_leaves_the_invoice_settled(open_invoice, 
         open_invoice.total - 1500,
     )
     assert (open_invoice.payment_status, open_invoice.balance_due) == ("paid", 0)
+
+
+def test_the_mirror_keeps_stripes_lines_and_their_taxes(open_invoice, stripe_api):
+    """Lines as Stripe has them: amounts before tax add up to the subtotal, line taxes to the
+    tax, so e-invoices, evidence and reports can explain the totals line by line."""
+    sk = stripe_api.client()
+    in_stripe = sk.v1.invoices.retrieve(open_invoice.stripe_id)
+    open_invoice.refresh_from_db()
+    lines = open_invoice.lines
+    assert [line["id"] for line in lines] == [line.id for line in in_stripe.lines.data]
+    assert sum(line["amount"] for line in lines) == in_stripe.subtotal
+    taxes = sum(tax["amount"] for line in lines for tax in line["taxes"])
+    assert taxes == open_invoice.tax
+    assert all(line["currency"] == open_invoice.currency for line in lines)
+    assert all(line["description"] for line in lines)
