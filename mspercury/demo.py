@@ -133,10 +133,74 @@ def seed_workspace(workspace, user) -> None:
     project = muller.projects.first()
     actions.do_apply_package(draft, package, project)
 
-    connect_emulator(workspace, user)
+    if connect_emulator(workspace, user):
+        seed_payments(workspace, user, muller, services)
 
 
-def connect_emulator(workspace, user) -> None:
+def seed_payments(workspace, user, customer, services) -> None:
+    """A pushed one-time quote whose Stripe invoice is partly paid by a bank transfer: the
+    invoices page, the invoice's payments and the client portal have something to show."""
+    from billing.manual import do_record_manual_payment
+    from billing.models import Payment, StripeInvoice
+    from integrations.models import StripeConnection
+    from integrations.push.actions import do_start_push
+    from integrations.push.executor import execute_push
+    from integrations.stripe.client import call, make_client
+    from integrations.sync import sync_invoice
+    from quotes import actions
+    from quotes.models import QuoteAcceptance
+    from quotes.sharing import do_accept_quote
+
+    quote = actions.do_create_quote(workspace, customer, user=user, title="Server migration")
+    work = services["On-site work"]
+    actions.do_add_line(
+        quote,
+        service=work,
+        description="Server migration (on site)",
+        quantity=D("12"),
+        unit=work.unit,
+        unit_price=work.unit_price,
+        billing_period=work.billing_period,
+    )
+    quote.refresh_from_db()
+    do_accept_quote(
+        quote,
+        via=QuoteAcceptance.Via.MANUAL,
+        name="Jonas Müller",
+        revision=quote.revision,
+        sha256=None,
+        user=user,
+    )
+    # German VAT for a German customer: the tax rate an admin keeps in the Stripe Dashboard.
+    admin = make_client(EMULATOR_FULL_KEY)
+    call(
+        lambda: admin.v1.tax_rates.create(
+            {"display_name": "USt", "percentage": 19, "inclusive": False, "country": "DE"}
+        )
+    )
+    push, _ = do_start_push(None, quote, actor=user, send_now=True)
+    if execute_push(push.pk) != "succeeded":
+        push.refresh_from_db()
+        logger.warning("Demo: the sample push did not succeed: %s", push.error)
+        return
+    connection = StripeConnection.objects.get(workspace=workspace)
+    client = make_client(connection.api_key)
+    for found in call(lambda: client.v1.invoices.list({"limit": 10})).data:
+        sync_invoice(connection, found.id, client)
+    invoice = StripeInvoice.objects.filter(quote=quote, status="open").first()
+    if invoice is not None:
+        do_record_manual_payment(
+            None,
+            invoice,
+            amount=invoice.balance_due // 2,
+            paid_at=timezone.now(),
+            method=Payment.Method.BANK_TRANSFER,
+            reference="Überweisung, Anzahlung",
+            actor=user,
+        )
+
+
+def connect_emulator(workspace, user) -> bool:
     """Connect the demo workspace to the local Stripe emulator with the restricted demo key.
 
     The restricted key may not manage webhook endpoints (as in the setup guide), so the seed adds
@@ -159,7 +223,7 @@ def connect_emulator(workspace, user) -> None:
             settings.MSPERCURY_STRIPE_API_BASE,
             failure,
         )
-        return
+        return False
     connection = StripeConnection(workspace=workspace, connected_by=user)
     connection.api_key = info.key
     connection.key_prefix, connection.key_last4 = info.prefix, info.last4
@@ -193,3 +257,4 @@ def connect_emulator(workspace, user) -> None:
         key=info.masked,
         mode=info.mode,
     )
+    return True

@@ -22,7 +22,7 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
     connection = StripeConnection.objects.get(workspace=workspace)
     assert connection.mode == "test" and connection.masked_key == "rk_test_…ator"
     assert connection.webhook_secret.startswith("whsec_")
-    quote = workspace.quotes.get(status=QuoteStatus.ACCEPTED)
+    quote = workspace.quotes.get(status=QuoteStatus.ACCEPTED, customer__country="FR")
     assert quote.customer.tax_id == "FR40303265045"
     plan = build_plan(quote, connection, send_now=False)
     assert not plan.blocked, plan.problems
@@ -30,6 +30,14 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
         "6× monthly recurring + 2× one-time on first invoice",
         "1× yearly recurring",
     ]
+    paid_part = workspace.invoices.get(quote__title="Server migration")
+    assert (paid_part.status, paid_part.payment_status) == ("open", "partially_paid")
+    (payment,) = paid_part.payments.all()
+    assert (payment.source, payment.method, payment.amount) == (
+        "manual",
+        "bank_transfer",
+        paid_part.total // 2,
+    )
     call_command("seed_demo")  # idempotent
     assert User.objects.filter(email="demo@mspercury.test").count() == 1
 
