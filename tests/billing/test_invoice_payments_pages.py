@@ -119,3 +119,21 @@ def test_it_links_to_the_detail(client_for, alice, alpha, path):
     invoice = _invoice(alpha, 1, due=timezone.now() - timedelta(days=1))
     html = client_for(alice).get(path).content.decode()
     assert f'href="/billing/invoices/{invoice.public_id}/"' in html
+
+
+def test_the_stuck_view_and_the_detail_page_keep_their_query_counts(
+    client_for, alice, alpha, django_assert_max_num_queries
+):
+    old = timezone.now() - timedelta(days=40)
+    invoices = [_invoice(alpha, n, due=old, created=old) for n in range(30)]
+    for n, invoice in enumerate(invoices[:10]):
+        _pay(invoice, f"inpay_{n}", 100)
+    detail = invoices[0]
+    for n in range(10):
+        _pay(detail, f"manual:{n}", 10, source="manual", method="cash", recorded_in_stripe=False)
+    client = client_for(alice)
+    with django_assert_max_num_queries(14):
+        page = client.get("/billing/invoices/stuck/").content.decode()
+    assert page.count('data-testid="send-reminder"') == 30
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/billing/invoices/{detail.public_id}/").status_code == 200
