@@ -245,6 +245,7 @@ class Notification(models.Model):
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
         EVENTS_STUCK = "events_stuck", _("Stripe events not processed")
+        EINVOICE_FAILED = "einvoice_failed", _("E-invoice not delivered")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import views, views_einvoice
 
 app_name = "billing"
 
@@ -19,6 +19,7 @@ urlpatterns = [
         views.void_payment,
         name="void_payment",
     ),
+    path("invoices/<uuid:invoice_id>/einvoice/", views_einvoice.einvoice, name="einvoice"),
     path(
         "invoices/<uuid:invoice_id>/reminder/",
         views.send_reminder,

@@ -4,6 +4,8 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from stdnum.de import leitweg
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from billing.taxids import (
     TaxIdError,
@@ -30,6 +32,8 @@ CUSTOMER_FIELDS = [
     "language",
     "collection_method",
     "days_until_due",
+    "leitweg_id",
+    "wants_einvoices",
     "notes",
 ]
 
@@ -75,6 +79,7 @@ class CustomerForm(forms.ModelForm):
             "street": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "street2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "leitweg_id": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         }
         help_texts = {
             "email": _(
@@ -190,6 +195,33 @@ class CustomerForm(forms.ModelForm):
             cleaned["tax_id"] = normalize_tax_id(tax_id_type, country, cleaned["tax_id"])
         except TaxIdError as exc:
             self.add_error("tax_id", str(exc))
+
+    def clean_leitweg_id(self):
+        """The KoSIT format (coarse address, optional fine address, two check digits) and the
+        check digits (ISO 7064 MOD 97-10), stored in capitals."""
+        value = "".join(self.cleaned_data["leitweg_id"].split())
+        if not value:
+            return ""
+        try:
+            return leitweg.validate(value)
+        except InvalidChecksum:
+            raise forms.ValidationError(
+                _("The check digits (the last two) do not match; please check the Leitweg-ID.")
+            ) from None
+        except InvalidComponent:
+            raise forms.ValidationError(
+                _(
+                    "A Leitweg-ID starts with the code of a German state (01 to 16) or 99 for "
+                    "the federal administration."
+                )
+            ) from None
+        except ValidationError:
+            raise forms.ValidationError(
+                _(
+                    "A Leitweg-ID looks like 991-03730-19: 2 to 12 digits, optionally a dash "
+                    "and up to 30 letters or digits, then a dash and two check digits."
+                )
+            ) from None
 
     def _clean_days_until_due(self, cleaned):
         days = cleaned.get("days_until_due")

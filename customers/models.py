@@ -40,6 +40,23 @@ class Customer(models.Model):
         default=CollectionMethod.SEND_INVOICE,
     )
     days_until_due = models.PositiveSmallIntegerField(_("days until due"), default=14)
+    leitweg_id = models.CharField(
+        _("Leitweg-ID"),
+        max_length=46,
+        blank=True,
+        help_text=_(
+            "Only for German public-sector customers: their routing ID (e.g. 991-03730-19). "
+            "With one, invoices go out as XRechnung."
+        ),
+    )
+    wants_einvoices = models.BooleanField(
+        _("Send e-invoices"),
+        default=False,
+        help_text=_(
+            "Attach the e-invoice (a ZUGFeRD PDF) to invoice emails. Customers with a "
+            "Leitweg-ID always get theirs, as XRechnung."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

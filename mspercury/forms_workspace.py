@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from stdnum.de import stnr
 
 from billing.taxids import (
     TaxIdError,
@@ -23,6 +24,10 @@ SETTINGS_FIELDS = [
     "country",
     "tax_id_type",
     "tax_id",
+    "tax_number",
+    "invoice_contact_name",
+    "invoice_phone",
+    "invoice_email",
     "default_currency",
     "default_language",
     "require_2fa_for_admins",
@@ -98,7 +103,19 @@ class WorkspaceSettingsForm(forms.ModelForm):
     class Meta:
         model = Workspace
         fields = SETTINGS_FIELDS
-        widgets = {"street": forms.TextInput(attrs={"autocomplete": "street-address"})}
+        widgets = {
+            "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "invoice_contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "invoice_phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "invoice_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        help_texts = {
+            "invoice_contact_name": _(
+                "Who answers questions about your invoices; e-invoices name them. Without one, "
+                "the workspace owner's name and email address are used."
+            ),
+            "invoice_phone": _("Required for XRechnung (public-sector customers)."),
+        }
 
     def __init__(self, *args, can_set_2fa_policy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,6 +176,20 @@ class WorkspaceSettingsForm(forms.ModelForm):
         tax_id_type = self["tax_id_type"].value() or ""
         country = known_country(str(self["country"].value() or ""))
         return expected_format(tax_id_type, country)
+
+    def clean_tax_number(self):
+        """A German Steuernummer in a state's format or the 13-digit federal one; kept as typed
+        (that is how it is printed). Other countries' tax numbers are not checked."""
+        value = " ".join(self.cleaned_data["tax_number"].split())
+        country = known_country(self.data.get(self.add_prefix("country"), ""))
+        if value and country == "DE" and not stnr.is_valid(value):
+            raise forms.ValidationError(
+                _(
+                    "This is not a Steuernummer: use your tax office's format "
+                    "(e.g. 21/815/08150) or the 13-digit one (e.g. 1121081508150)."
+                )
+            )
+        return value
 
     def clean(self):
         cleaned = super().clean()

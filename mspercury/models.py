@@ -107,6 +107,17 @@ class Workspace(models.Model):
         _("tax-ID type"), max_length=20, choices=TaxIdType.choices, default=TaxIdType.NONE
     )
     tax_id = models.CharField(_("tax ID"), max_length=40, blank=True)
+    # The seller's tax number (BT-32) and invoice contact (BG-6) of e-invoices; XRechnung
+    # needs the contact (BR-DE-2, -5, -6, -7).
+    tax_number = models.CharField(
+        _("tax number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Your Steuernummer from the tax office, if you have one besides the VAT ID."),
+    )
+    invoice_contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    invoice_phone = models.CharField(_("invoice phone"), max_length=50, blank=True)
+    invoice_email = models.EmailField(_("invoice email"), blank=True)
     default_currency = models.CharField(
         _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
     )

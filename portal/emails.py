@@ -1,14 +1,20 @@
 """The portal's emails, in the customer's language: the sign-in link (sent at once, it is what
-the person is waiting for) and the invoice email with its pay link (through Celery)."""
+the person is waiting for) and the invoice email with its pay link (through Celery), carrying
+the e-invoice when the customer wants e-invoices."""
+
+import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from billing.einvoice import XRECHNUNG_CONTENT_TYPE
 from quotes.documents import document_language
+
+logger = logging.getLogger(__name__)
 
 
 def _absolute(path: str) -> str:
@@ -30,8 +36,15 @@ def send_login_email(customer, email: str, token: str, request=None) -> None:
         )
 
 
-def invoice_email(invoice, token: str, until, *, reminder: bool) -> tuple[str, str]:
-    """Subject and body of the email that brings an invoice and its pay link."""
+def pay_link_url(token: str) -> str:
+    return _absolute(reverse("portal:pay_link", kwargs={"token": token}))
+
+
+def invoice_email(
+    invoice, token: str, until, *, reminder: bool, attached: str = ""
+) -> tuple[str, str]:
+    """Subject and body of the email that brings an invoice and its pay link, and says which
+    e-invoice is attached (``attached``: its content type) if one is."""
     from django.utils.formats import date_format
 
     from quotes.templatetags.quote_money import minor
@@ -40,7 +53,7 @@ def invoice_email(invoice, token: str, until, *, reminder: bool) -> tuple[str, s
         "number": invoice.number or invoice.stripe_id,
         "msp": invoice.workspace.name,
         "amount": f"{minor(invoice.amount_remaining, invoice.currency)} {invoice.currency}",
-        "url": _absolute(reverse("portal:pay_link", kwargs={"token": token})),
+        "url": pay_link_url(token),
         "until": date_format(until, "DATETIME_FORMAT"),
     }
     if reminder:
@@ -55,7 +68,35 @@ def invoice_email(invoice, token: str, until, *, reminder: bool) -> tuple[str, s
         )
         % values
     )
+    if attached == XRECHNUNG_CONTENT_TYPE:
+        body += "\n\n" + _("Attached: the invoice as XRechnung.")
+    elif attached:
+        body += "\n\n" + _(
+            "Attached: the invoice as an e-invoice (ZUGFeRD): a PDF with the invoice data inside."
+        )
     return subject, body
+
+
+def einvoice_attachment(invoice, pay_link: str):
+    """(filename, content, content type) of the e-invoice for the email, or None when the
+    customer does not want one or it cannot be built (then the MSP is notified why)."""
+    from billing.einvoice import einvoice_for
+    from billing.einvoice.problems import PROBLEMS, notify_problem
+    from billing.einvoice.source import wants_einvoice
+
+    if not wants_einvoice(invoice.customer):
+        return None
+    try:
+        with transaction.atomic():  # a failure here must not spoil the email's transaction
+            filename, content_type, content = einvoice_for(invoice, pay_link=pay_link)
+    except PROBLEMS as error:
+        notify_problem(invoice, error, "email")
+        return None
+    except Exception as error:  # a bug must not hold back the invoice email itself
+        logger.exception("e-invoice of %s failed", invoice.number)
+        notify_problem(invoice, error, "email")
+        return None
+    return filename, content, content_type
 
 
 @transaction.atomic
@@ -74,7 +115,17 @@ def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
     if not reminder and PayLink.objects.filter(invoice=invoice, purpose="email").exists():
         return False
     link, token = links.issue_pay_link(invoice, purpose)
+    einvoice = einvoice_attachment(invoice, pay_link_url(token))
     with translation.override(document_language(customer.language)):
-        subject, body = invoice_email(invoice, token, link.expires_at, reminder=reminder)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+        subject, body = invoice_email(
+            invoice,
+            token,
+            link.expires_at,
+            reminder=reminder,
+            attached=einvoice[2] if einvoice else "",
+        )
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+    if einvoice:
+        message.attach(*einvoice)
+    message.send()
     return True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import settings_views, views
+from portal import settings_views, views, views_einvoice
 
 app_name = "portal"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("portal/invoices/<uuid:invoice_id>/", views.invoice, name="invoice"),
     path("portal/invoices/<uuid:invoice_id>/pay/", views.pay, name="pay"),
     path("portal/invoices/<uuid:invoice_id>/paid/", views.paid, name="paid"),
+    path("portal/invoices/<uuid:invoice_id>/einvoice/", views_einvoice.einvoice, name="einvoice"),
     path("portal/quotes/", views.quotes, name="quotes"),
     path(
         "portal/quotes/<uuid:acceptance_id>/<str:kind>/",

@@ -54,6 +54,7 @@ def customer_data(customer=None, **changes):
         "language": "en",
         "collection_method": "send_invoice",
         "days_until_due": "14",
+        "leitweg_id": "",
         "notes": "",
     }
     if customer is not None:
@@ -63,5 +64,7 @@ def customer_data(customer=None, **changes):
             value = getattr(customer, name)
             data[name] = value.code if name == "country" else str(value)
         data["country_was"] = data["country"]
+        if customer.wants_einvoices:  # a checkbox: present when ticked
+            data["wants_einvoices"] = "on"
     data.update(changes)
     return data

@@ -336,6 +336,11 @@ PORTAL_MESSAGES = [
     "Invoice %(number)s from %(msp)s: %(amount)s due.\n\nPay it here:\n%(url)s\n\n"
     "The link works until %(until)s; each time it opens Stripe's payment page for what is "
     "still due.",
+    # The e-invoice attached to the invoice email (portal/emails.py) and the portal's word when
+    # one cannot be made (billing/einvoice/problems.py).
+    "Attached: the invoice as XRechnung.",
+    "Attached: the invoice as an e-invoice (ZUGFeRD): a PDF with the invoice data inside.",
+    "The e-invoice of invoice %(number)s is not available at the moment; %(msp)s has been told.",
     # The payment confirmation (billing/tasks.py).
     "Payment received for invoice %(number)s",
     "Thank you: we received your payment of %(amount)s for invoice %(number)s.",

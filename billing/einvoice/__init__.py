@@ -1,0 +1,58 @@
+"""E-invoices of our Stripe invoices: ZUGFeRD / Factur-X EN 16931 (PDF/A-3b with the CII XML
+inside) and XRechnung 3.0 CII for public buyers with a Leitweg-ID.
+
+model.py (data) and compose.py (totals equal to Stripe's) and cii.py (XML) are pure;
+source.py reads the mirror; pdf.py renders; validate.py checks offline (XSD + Schematron).
+Imports happen inside the functions so that the pure modules load without Django.
+"""
+
+XRECHNUNG_CONTENT_TYPE = "application/xml"
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def build_facturx_xml(invoice, pay_link: str | None = None) -> bytes:
+    from billing.einvoice.cii import to_cii
+    from billing.einvoice.model import Profile
+    from billing.einvoice.source import einvoice_from_stripe
+
+    return to_cii(einvoice_from_stripe(invoice, pay_link=pay_link), Profile.EN16931)
+
+
+def build_facturx_pdf(invoice, pay_link: str | None = None) -> bytes:
+    """The ZUGFeRD / Factur-X EN 16931 PDF of a finalized Stripe invoice of ours."""
+    from billing.einvoice.cii import to_cii
+    from billing.einvoice.model import Profile
+    from billing.einvoice.pdf import facturx_pdf, invoice_html
+    from billing.einvoice.source import einvoice_from_stripe
+
+    einvoice = einvoice_from_stripe(invoice, pay_link=pay_link)
+    xml = to_cii(einvoice, Profile.EN16931)
+    return facturx_pdf(einvoice, xml, invoice_html(einvoice), Profile.EN16931)
+
+
+def build_xrechnung_xml(invoice, pay_link: str | None = None) -> bytes:
+    """XRechnung 3.0 CII; raises EInvoiceIncomplete naming what the MSP must fill in."""
+    from billing.einvoice.cii import to_cii
+    from billing.einvoice.compose import EInvoiceIncomplete, missing_for_xrechnung
+    from billing.einvoice.model import Profile
+    from billing.einvoice.source import einvoice_from_stripe
+
+    einvoice = einvoice_from_stripe(invoice, pay_link=pay_link)
+    missing = missing_for_xrechnung(einvoice)
+    if missing:
+        raise EInvoiceIncomplete(
+            f"XRechnung {einvoice.number} needs: {', '.join(missing)}", missing
+        )
+    return to_cii(einvoice, Profile.XRECHNUNG)
+
+
+def einvoice_for(invoice, pay_link: str | None = None) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes): XRechnung when the customer has a Leitweg-ID, else
+    the Factur-X PDF."""
+    from billing.einvoice.source import leitweg_id
+
+    customer = invoice.customer or (invoice.quote.customer if invoice.quote else None)
+    if customer is not None and leitweg_id(customer):
+        xml = build_xrechnung_xml(invoice, pay_link)
+        return f"{invoice.number}-xrechnung.xml", XRECHNUNG_CONTENT_TYPE, xml
+    return f"{invoice.number}.pdf", PDF_CONTENT_TYPE, build_facturx_pdf(invoice, pay_link)

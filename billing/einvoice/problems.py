@@ -1,0 +1,123 @@
+"""Why an invoice has no e-invoice, in words the MSP (or the customer) can act on.
+
+The builder's errors carry English, technical text; pages, notifications and the portal show
+these translated messages instead, naming what to fill in and where."""
+
+import hashlib
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing.einvoice.compose import EInvoiceIncomplete, NotAnEInvoice, TotalsMismatch
+from billing.einvoice.source import FINALIZED
+from billing.models import Notification
+
+PROBLEMS = (NotAnEInvoice, TotalsMismatch, EInvoiceIncomplete)
+EINVOICE_FAILED = Notification.Kind.EINVOICE_FAILED
+
+# What missing_for_xrechnung names → (what to fill in, whose: "workspace" or "customer").
+MISSING = {
+    "customer's Leitweg-ID (buyer reference)": (gettext_lazy("the Leitweg-ID"), "customer"),
+    "seller contact name": (gettext_lazy("an invoice contact"), "workspace"),
+    "seller contact phone": (gettext_lazy("an invoice phone number"), "workspace"),
+    "seller contact email": (gettext_lazy("an invoice email address"), "workspace"),
+    "seller email address": (gettext_lazy("an invoice email address"), "workspace"),
+    "seller postal code": (gettext_lazy("the postal code"), "workspace"),
+    "seller city": (gettext_lazy("the city"), "workspace"),
+    "customer email address": (gettext_lazy("the email address"), "customer"),
+    "customer postal code": (gettext_lazy("the postal code"), "customer"),
+    "customer city": (gettext_lazy("the city"), "customer"),
+}
+
+
+def _fields(missing, whose: str) -> str:
+    names = []
+    for item in missing:
+        label, owner = MISSING.get(item, (item, "workspace"))
+        if owner == whose and str(label) not in names:
+            names.append(str(label))
+    return ", ".join(names)
+
+
+def _incomplete(invoice, error: EInvoiceIncomplete) -> str:
+    parts = []
+    mine = _fields(error.missing, "workspace")
+    if mine:
+        parts.append(_("in Settings → Workspace: %(fields)s") % {"fields": mine})
+    customer = invoice.customer
+    theirs = _fields(error.missing, "customer")
+    if theirs:
+        who = customer.company_name if customer else _("the customer")
+        parts.append(
+            _("for the customer %(customer)s: %(fields)s") % {"customer": who, "fields": theirs}
+        )
+    return _("The XRechnung of invoice %(number)s cannot be made yet. Missing %(what)s.") % {
+        "number": invoice.number,
+        "what": "; ".join(parts) or str(error),
+    }
+
+
+def explain(invoice, error: Exception) -> str:
+    """The message for the MSP: what stands in the way of this invoice's e-invoice."""
+    number = invoice.number or invoice.stripe_id
+    if isinstance(error, EInvoiceIncomplete):
+        return _incomplete(invoice, error)
+    if isinstance(error, TotalsMismatch):
+        return _(
+            "The e-invoice of invoice %(number)s cannot be made: its amounts in Stripe do not "
+            "match the lines of its quote (%(detail)s). Was the invoice changed in Stripe?"
+        ) % {"number": number, "detail": str(error)}
+    if invoice.status not in FINALIZED:
+        return _(
+            "Invoice %(number)s has no e-invoice: only finalized invoices (open, paid or "
+            "uncollectible) have one."
+        ) % {"number": number}
+    if invoice.quote_id is None:
+        return _(
+            "Invoice %(number)s has no e-invoice: it was not made from a quote in MSPercury, "
+            "so its lines are unknown here."
+        ) % {"number": number}
+    return _("Invoice %(number)s has no e-invoice: %(detail)s") % {
+        "number": number,
+        "detail": str(error),
+    }
+
+
+def explain_to_customer(invoice) -> str:
+    """What the portal says instead (the details are the MSP's business)."""
+    return _(
+        "The e-invoice of invoice %(number)s is not available at the moment; %(msp)s has been told."
+    ) % {"number": invoice.number, "msp": invoice.workspace.name}
+
+
+def _missed(invoice, missed_in: str) -> str:
+    customer = invoice.customer
+    if missed_in == "email":
+        return _("The invoice email to %(email)s went out without its e-invoice.") % {
+            "email": customer.email if customer else ""
+        }
+    return _("%(customer)s asked for it in the client portal.") % {
+        "customer": customer.company_name if customer else _("The customer")
+    }
+
+
+def notify_problem(invoice, error: Exception, missed_in: str):
+    """Tell owners and admins, once per invoice and reason, why an e-invoice was not delivered
+    (``missed_in``: "email" or "portal"). In the app's language: this may run inside a
+    customer's portal request."""
+    from billing.notify import notify
+
+    with translation.override(settings.LANGUAGE_CODE):
+        message = explain(invoice, error)
+        digest = hashlib.sha256(f"{missed_in}:{message}".encode()).hexdigest()[:16]
+        return notify(
+            invoice.workspace,
+            EINVOICE_FAILED,
+            f"einvoice_failed:{invoice.public_id}:{digest}",
+            _("No e-invoice for invoice %(number)s") % {"number": invoice.number},
+            f"{_missed(invoice, missed_in)} {message}",
+            reverse("billing:invoice_detail", kwargs={"invoice_id": invoice.public_id}),
+        )

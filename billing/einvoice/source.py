@@ -1,0 +1,194 @@
+"""From our mirror to the pure builder: a finalized Stripe invoice, its quote, customer and
+workspace become the facts compose() takes. The only module here that reads the ORM."""
+
+from datetime import UTC
+
+from billing import wording
+from billing.einvoice.compose import LineFacts, NotAnEInvoice, StripeFigures, compose
+from billing.einvoice.model import Address, Contact, EInvoice, Party
+from billing.models import Ownership, StripeInvoice, StripeSubscription
+from billing.tax import Party as TaxParty
+from billing.tax import TaxTreatment, decide_tax
+from billing.taxids import TaxIdType
+from mspercury.models import Membership, Role
+from quotes.models import BillingPeriod
+
+FINALIZED = (
+    StripeInvoice.Status.OPEN,
+    StripeInvoice.Status.PAID,
+    StripeInvoice.Status.UNCOLLECTIBLE,
+)
+PERIOD_OF_INTERVAL = {"month": BillingPeriod.MONTHLY, "year": BillingPeriod.YEARLY}
+
+
+def leitweg_id(customer) -> str:
+    """The public buyer's routing ID (BT-10)."""
+    return (customer.leitweg_id or "").strip()
+
+
+def wants_einvoice(customer) -> bool:
+    """Whether the invoice emails carry the e-invoice: asked for, or a public buyer."""
+    return bool(customer.wants_einvoices or leitweg_id(customer))
+
+
+def _vat_id(tax_id_type: str, tax_id: str) -> str:
+    return tax_id.replace(" ", "").upper() if tax_id_type == TaxIdType.EU_VAT else ""
+
+
+def _owner(workspace):
+    membership = (
+        Membership.objects.filter(workspace=workspace, role=Role.OWNER)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def seller_party(workspace) -> Party:
+    """The MSP. The invoice contact of its settings; name and email default to the owner's."""
+    owner = None
+    if not (workspace.invoice_email and workspace.invoice_contact_name):
+        owner = _owner(workspace)
+    email = workspace.invoice_email or (owner.email if owner else "")
+    contact = Contact(
+        name=workspace.invoice_contact_name or (owner.full_name if owner else ""),
+        phone=workspace.invoice_phone,
+        email=email,
+    )
+    address = Address(
+        country=workspace.country.code or "",
+        street=workspace.street,
+        postal_code=workspace.postal_code,
+        city=workspace.city,
+        region=workspace.region,
+    )
+    return Party(
+        name=workspace.name,
+        address=address,
+        vat_id=_vat_id(workspace.tax_id_type, workspace.tax_id),
+        tax_number=workspace.tax_number,
+        contact=contact,
+        email=email,
+    )
+
+
+def buyer_party(customer) -> Party:
+    address = Address(
+        country=customer.country.code or "",
+        street=customer.street,
+        street2=customer.street2,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        region=customer.state,
+    )
+    contact = Contact(name=customer.contact_name, phone=customer.phone, email=customer.email)
+    return Party(
+        name=customer.company_name,
+        address=address,
+        vat_id=_vat_id(customer.tax_id_type, customer.tax_id),
+        contact=contact,
+        email=customer.email,
+    )
+
+
+def _facts(lines) -> list[LineFacts]:
+    return [
+        LineFacts(
+            line.description, line.quantity, line.unit, line.unit_price, line.discount_percent
+        )
+        for line in lines
+    ]
+
+
+def candidate_lines(invoice: StripeInvoice) -> list[list[LineFacts]]:
+    """Which of the quote's lines this invoice may bill, most likely first: a subscription's
+    period lines (a renewal), with the one-time lines (the first invoice), or everything."""
+    lines = list(invoice.quote.lines.order_by("position", "id"))
+    one_time = [x for x in lines if x.billing_period == BillingPeriod.ONE_TIME]
+    interval = (
+        StripeSubscription.objects.filter(
+            workspace_id=invoice.workspace_id, stripe_id=invoice.subscription_id
+        )
+        .values_list("interval", flat=True)
+        .first()
+        if invoice.subscription_id
+        else None
+    )
+    period = PERIOD_OF_INTERVAL.get(interval or "")
+    recurring = [x for x in lines if x.billing_period == period] if period else []
+    sets = [recurring, recurring + one_time] if period else [one_time]
+    return [_facts(s) for s in [*sets, lines] if s]
+
+
+def _terms(invoice: StripeInvoice, customer) -> str:
+    if invoice.due_date:
+        return f"Payable by {invoice.due_date.astimezone(UTC):%Y-%m-%d}."
+    if customer.collection_method == "charge_automatically":
+        return "Charged to the payment method on file."
+    return f"Payable within {customer.days_until_due} days."
+
+
+def _notes(treatment, workspace, seller: Party, buyer: Party, language: str) -> list[str]:
+    """The legal mention (BT-22) of a zero-rated invoice, in the customer's language."""
+    country = workspace.country.code or ""
+    if treatment == TaxTreatment.REVERSE_CHARGE:
+        notice = wording.reverse_charge_notice(language, country, seller.vat_id, buyer.vat_id)
+    elif treatment == TaxTreatment.EXPORT and hasattr(wording, "export_notice"):
+        notice = wording.export_notice(language, country)  # arrives with the VAT engine
+    else:
+        return []
+    return [f"{notice['title']}: {notice['body']}"]
+
+
+def _tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
+    """The parties as the VAT engine builds them (with the customer's VIES status)."""
+    try:
+        from billing.tax_parties import customer_party, party
+    except ImportError:  # before billing/tax_parties.py lands
+        return (
+            TaxParty(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
+            TaxParty(customer.country.code or "", customer.tax_id_type, customer.tax_id),
+        )
+    return party(workspace), customer_party(customer)
+
+
+def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None) -> EInvoice:
+    """The e-invoice of a finalized invoice of ours. ``pay_link`` defaults to Stripe's hosted
+    page while something is due; pass a portal pay link to put that in instead."""
+    if invoice.status not in FINALIZED or invoice.ownership != Ownership.OURS:
+        raise NotAnEInvoice(f"invoice {invoice} is not a finalized invoice of ours")
+    if invoice.quote is None or not invoice.number or invoice.created is None:
+        raise NotAnEInvoice(f"invoice {invoice} has no quote, number or date")
+    workspace = invoice.workspace
+    customer = invoice.customer or invoice.quote.customer
+    issued = invoice.created.astimezone(UTC).date()
+    seller, buyer = seller_party(workspace), buyer_party(customer)
+    decision = decide_tax(*_tax_parties(workspace, customer), issued)
+    figures = StripeFigures(
+        number=invoice.number,
+        issue_date=issued,
+        currency=invoice.currency.upper(),
+        total=invoice.total,
+        tax=invoice.tax,
+        amount_due=invoice.amount_due,
+        due_date=invoice.due_date.astimezone(UTC).date() if invoice.due_date else None,
+    )
+    if pay_link is None:
+        due = invoice.status == StripeInvoice.Status.OPEN and invoice.amount_remaining > 0
+        pay_link = invoice.hosted_invoice_url if due else ""
+    language = customer.language or workspace.default_language
+    return compose(
+        figures,
+        seller=seller,
+        buyer=buyer,
+        treatment=decision.treatment,
+        rate=decision.rate,
+        candidates=candidate_lines(invoice),
+        payment_terms=_terms(invoice, customer),
+        pay_link=pay_link,
+        buyer_reference=leitweg_id(customer),
+        order_reference=invoice.quote.number,
+        notes=_notes(decision.treatment, workspace, seller, buyer, language),
+        language=language,
+    )

@@ -1,0 +1,33 @@
+"""The e-invoice of one of the signed-in customer's finalized invoices. When it cannot be
+built, the customer gets a plain page and the MSP a notification saying why."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from billing.einvoice.problems import PROBLEMS, explain_to_customer, notify_problem
+from billing.einvoice.source import FINALIZED
+from billing.views_einvoice import attachment, einvoice_file
+from portal import links
+from portal.access import portal_view
+
+
+@require_GET
+@portal_view
+def einvoice(request, invoice_id):
+    customer = request.portal_customer
+    invoice = (
+        links.visible_invoices(customer)
+        .filter(public_id=invoice_id, status__in=FINALIZED)
+        .select_related("customer", "quote", "workspace")
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    try:
+        filename, content_type, content = einvoice_file(invoice)
+    except PROBLEMS as error:
+        notify_problem(invoice, error, "portal")
+        context = {"customer": customer, "invoice": invoice, "why": explain_to_customer(invoice)}
+        return render(request, "portal/einvoice_unavailable.html", context, status=404)
+    return attachment(filename, content_type, content)
