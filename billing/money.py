@@ -5,7 +5,9 @@ THE ROUNDING RULE (used everywhere, written down once):
      Decimal and then rounded once to the currency's minor unit, half up (0.005 → 0.01).
   2. Every total is the sum of already-rounded line amounts, so a displayed total always equals
      the sum of the displayed lines, to the cent.
-  3. Tax is computed per rate on the rounded net total of the lines it applies to, rounded half up.
+  3. Tax is computed per line on its rounded net amount, rounded half up, and the line taxes are
+     summed per rate: Stripe's tax rates round each invoice line, so a quote and every Stripe
+     invoice made from it agree to the cent (quotes/domain.py).
   4. At the Stripe boundary, amounts become integer minor units (exact: amounts are already
      rounded to the minor unit).
 Pure: no ORM, no settings, no clock.
@@ -98,7 +100,7 @@ def line_net(
 
 
 def tax_amount(net_total: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
-    """Tax on a rounded net total (rule 3)."""
+    """Tax on one rounded net amount (rule 3: applied per line, then summed)."""
     exact = _EXACT.multiply(_decimal(net_total), _decimal(rate_percent)).scaleb(-2, context=_EXACT)
     return round_money(exact, currency)
 

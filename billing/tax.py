@@ -1,11 +1,17 @@
 """Which VAT treatment applies to a supply from an MSP to a customer. Pure and table-tested.
 
 Place of supply for B2B services is the customer's country (Art. 44 VAT Directive). Decisions:
-- same country as the MSP → DOMESTIC at the MSP country's standard rate
-- EU MSP with VAT ID → other EU state, customer with eu_vat ID → REVERSE_CHARGE, 0 % (Art. 196)
-- EU MSP → other EU state, customer without VAT ID → EU_NO_VAT_ID: MSP's rate, OSS hint
-- MSP → customer outside its VAT area (CH, GB, US…) → EXPORT, 0 %, not taxable at the MSP's place
+- same VAT territory as the MSP → DOMESTIC at that territory's standard rate (Monaco counts as
+  France, the Isle of Man as the UK, Liechtenstein as Switzerland)
+- EU MSP with VAT ID → other EU state, customer with an eu_vat ID that VIES did not call invalid
+  → REVERSE_CHARGE, 0 % (Art. 196); for goods INTRA_EU_GOODS, 0 % (Art. 138)
+- EU MSP → other EU state, customer without (valid) VAT ID → EU_NO_VAT_ID: MSP's rate, OSS hint
+- MSP → customer outside its VAT territory (CH, GB, NO, US, the EU's special territories such as
+  the Canary Islands or Åland…) → EXPORT, 0 %, not taxable at the MSP's place
 - MSP in a country without a national VAT (US, CA) → NOT_CALCULATED, 0 %, left to Stripe Tax
+
+Northern Ireland (XI) belongs to the UK for services and to the EU's VAT rules for goods
+(Windsor Framework); its rate is the UK's.
 """
 
 from dataclasses import dataclass, field
@@ -81,16 +87,37 @@ STANDARD_RATES: dict[str, list[tuple[date, Decimal]]] = {
     "IS": [(date(2016, 1, 1), Decimal("24"))],
 }
 
-# Countries that share one VAT area with each other (Switzerland and Liechtenstein).
-_VAT_AREA = {"LI": "CH"}
+# Territories inside another country's VAT (their rate is that country's). Northern Ireland is
+# in the UK's VAT for everything; for goods it also follows the EU's rules (``_in_eu_rules``).
+_PART_OF = {"MC": "FR", "IM": "GB", "LI": "CH", "XI": "GB"}
+# Whose rate applies where a territory has no entry of its own.
+_RATE_OF = {"MC": "FR", "IM": "GB", "XI": "GB"}
+# Parts of member states outside the EU VAT territory (Art. 6 VAT Directive) that have an ISO
+# code of their own (IC: Canary Islands, EA: Ceuta and Melilla, exceptionally reserved codes):
+# supplies there are exports. Listed to document the rule; any code not in the EU set is one.
+OUTSIDE_EU_VAT = frozenset(
+    {"AX", "GP", "MQ", "RE", "GF", "YT", "MF", "BL", "PM", "IC", "EA", "GI", "JE", "GG", "FO"}
+)
+# The VAT territories of the EU's rules: the member states plus Monaco (French VAT).
+EU_VAT_COUNTRIES = EU_COUNTRIES | {"MC"}
 
 
 class TaxTreatment(StrEnum):
     DOMESTIC = "domestic"
     REVERSE_CHARGE = "reverse_charge"
     EU_NO_VAT_ID = "eu_no_vat_id"
+    INTRA_EU_GOODS = "intra_eu_goods"
     EXPORT = "export"
     NOT_CALCULATED = "not_calculated"
+
+
+class Supply(StrEnum):
+    SERVICES = "services"
+    GOODS = "goods"
+
+
+# What billing.vatids.services.status_for() says about a VAT ID; only "invalid" changes a decision.
+VAT_ID_INVALID = "invalid"
 
 
 @dataclass(frozen=True)
@@ -98,10 +125,16 @@ class Party:
     country: str
     tax_id_type: str = TaxIdType.NONE
     tax_id: str = ""
+    vat_id_status: str = ""  # "valid" | "invalid" | "unconfirmed" | "" (not checked)
 
     @property
     def has_eu_vat_id(self) -> bool:
         return self.tax_id_type == TaxIdType.EU_VAT and bool(self.tax_id)
+
+    @property
+    def has_valid_eu_vat_id(self) -> bool:
+        """An EU VAT ID that VIES has not declared invalid (unconfirmed ones still count)."""
+        return self.has_eu_vat_id and self.vat_id_status != VAT_ID_INVALID
 
 
 @dataclass(frozen=True)
@@ -115,16 +148,40 @@ class TaxDecision:
     def is_reverse_charge(self) -> bool:
         return self.treatment == TaxTreatment.REVERSE_CHARGE
 
+    @property
+    def is_zero_rated(self) -> bool:
+        """Reverse charge, intra-EU goods and exports: 0 % with a legal mention."""
+        return self.treatment in ZERO_RATED
+
+
+ZERO_RATED = frozenset(
+    {TaxTreatment.REVERSE_CHARGE, TaxTreatment.INTRA_EU_GOODS, TaxTreatment.EXPORT}
+)
+
 
 def standard_rate(country: str, on: date) -> Decimal | None:
-    for since, rate in STANDARD_RATES.get(country.upper(), []):
+    country = country.upper()
+    history = STANDARD_RATES.get(country) or STANDARD_RATES.get(_RATE_OF.get(country, ""), [])
+    for since, rate in history:
         if on >= since:
             return rate
     return None
 
 
-def decide_tax(supplier: Party, customer: Party, on: date) -> TaxDecision:
-    """The treatment of a B2B service supply from ``supplier`` to ``customer`` on date ``on``."""
+def vat_territory(country: str) -> str:
+    """The country whose national VAT applies in ``country`` (Monaco: France, XI: the UK)."""
+    country = country.upper()
+    return _PART_OF.get(country, country)
+
+
+def _in_eu_rules(country: str, supply: Supply) -> bool:
+    return country in EU_VAT_COUNTRIES or (country == "XI" and supply == Supply.GOODS)
+
+
+def decide_tax(
+    supplier: Party, customer: Party, on: date, supply: Supply = Supply.SERVICES
+) -> TaxDecision:
+    """The treatment of a B2B supply (services unless told) from ``supplier`` to ``customer``."""
     s_country = (supplier.country or "").upper()
     c_country = (customer.country or "").upper()
     supplier_rate = standard_rate(s_country, on) if s_country else None
@@ -143,17 +200,24 @@ def decide_tax(supplier: Party, customer: Party, on: date) -> TaxDecision:
     if not supplier.tax_id:
         hints.append("supplier_vat_id_missing")
 
-    same_area = _VAT_AREA.get(c_country, c_country) == _VAT_AREA.get(s_country, s_country)
-    if same_area:
+    if vat_territory(c_country) == vat_territory(s_country):
         return TaxDecision(TaxTreatment.DOMESTIC, supplier_rate, s_country, tuple(hints))
-
-    if s_country in EU_COUNTRIES and c_country in EU_COUNTRIES:
-        if customer.has_eu_vat_id and supplier.has_eu_vat_id:
-            return TaxDecision(TaxTreatment.REVERSE_CHARGE, Decimal(0), c_country, tuple(hints))
-        if customer.has_eu_vat_id:
-            # Without its own VAT ID the MSP cannot issue a reverse-charge invoice.
-            return TaxDecision(TaxTreatment.DOMESTIC, supplier_rate, s_country, tuple(hints))
-        return TaxDecision(
-            TaxTreatment.EU_NO_VAT_ID, supplier_rate, s_country, (*hints, "oss_may_apply")
-        )
+    if _in_eu_rules(s_country, supply) and _in_eu_rules(c_country, supply):
+        return _intra_eu(supplier, customer, c_country, s_country, supplier_rate, supply, hints)
     return TaxDecision(TaxTreatment.EXPORT, Decimal(0), c_country, tuple(hints))
+
+
+def _intra_eu(supplier, customer, c_country, s_country, supplier_rate, supply, hints):
+    if customer.has_eu_vat_id and not customer.has_valid_eu_vat_id:
+        hints.append("customer_vat_id_invalid")
+    if customer.has_valid_eu_vat_id and supplier.has_eu_vat_id:
+        treatment = (
+            TaxTreatment.INTRA_EU_GOODS if supply == Supply.GOODS else TaxTreatment.REVERSE_CHARGE
+        )
+        return TaxDecision(treatment, Decimal(0), c_country, tuple(hints))
+    if customer.has_valid_eu_vat_id:
+        # Without its own VAT ID the MSP cannot issue a reverse-charge invoice.
+        return TaxDecision(TaxTreatment.DOMESTIC, supplier_rate, s_country, tuple(hints))
+    return TaxDecision(
+        TaxTreatment.EU_NO_VAT_ID, supplier_rate, s_country, (*hints, "oss_may_apply")
+    )

@@ -158,3 +158,62 @@ def reverse_charge_notice(
     if words is not _NOTICES["en"]:
         title = f"{title} (reverse charge)"
     return {"title": title, "body": " ".join(lines), "lines": lines}
+
+
+# Exports: a service whose place of supply lies outside the supplier's VAT territory. No
+# statutory wording exists (vat-and-tax-id-facts.md §3.2); this is the customary one, and a
+# German MSP adds "Nicht im Inland steuerbare Leistung (§ 3a Abs. 2 UStG)".
+GERMAN_EXPORT = "Nicht im Inland steuerbare Leistung (§ 3a Abs. 2 UStG)."
+_EXPORT = {
+    "de": (
+        "Nicht steuerbar im Land des Leistenden",
+        "Ort der Leistung ist das Land des Leistungsempfängers (Art. 44 MwStSystRL); die "
+        "Rechnung enthält keine Umsatzsteuer. Eine dort anfallende Steuer schuldet der "
+        "Leistungsempfänger.",
+    ),
+    "en": (
+        "Outside the scope of VAT",
+        "The place of supply is the customer's country (Art. 44 VAT Directive); no VAT is "
+        "charged on this document. Any tax due there is payable by the customer.",
+    ),
+    "fr": (
+        "Hors champ de la TVA",
+        "Le lieu de la prestation est le pays du preneur (Art. 44 de la directive TVA); aucune "
+        "TVA n'est facturée. Toute taxe due dans ce pays incombe au preneur.",
+    ),
+    "it": (
+        "Operazione non soggetta a IVA",
+        "Il luogo della prestazione è il paese del committente (Art. 44 della direttiva IVA); "
+        "nessuna IVA addebitata. Le imposte ivi dovute sono a carico del committente.",
+    ),
+    "es": (
+        "Operación no sujeta a IVA",
+        "El lugar de la prestación es el país del destinatario (Art. 44 de la Directiva del "
+        "IVA); no se repercute IVA. Los impuestos allí debidos corresponden al destinatario.",
+    ),
+    "nl": (
+        "Buiten de reikwijdte van de btw",
+        "De plaats van dienst is het land van de afnemer (Art. 44 Btw-richtlijn); er wordt geen "
+        "btw in rekening gebracht. Belasting die daar verschuldigd is, draagt de afnemer.",
+    ),
+    "pl": (
+        "Poza zakresem VAT",
+        "Miejscem świadczenia jest kraj nabywcy (Art. 44 dyrektywy VAT); nie nalicza się VAT. "
+        "Podatek należny w tym kraju rozlicza nabywca.",
+    ),
+    "pt": (
+        "Fora do âmbito do IVA",
+        "O lugar da prestação é o país do adquirente (Art. 44 da Diretiva IVA); não é "
+        "liquidado IVA. O imposto aí devido é da responsabilidade do adquirente.",
+    ),
+}
+
+
+def export_notice(language: str, supplier_country: str) -> dict:
+    """The mention on an export invoice in ``language`` (English if we lack it), shaped like
+    ``reverse_charge_notice``'s answer."""
+    title, sentence = _EXPORT.get((language or "").lower().split("-")[0], _EXPORT["en"])
+    lines = [sentence]
+    if (supplier_country or "").upper() == "DE":
+        lines.append(GERMAN_EXPORT)
+    return {"title": title, "body": " ".join(lines), "lines": lines}

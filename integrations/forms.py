@@ -24,10 +24,57 @@ class WebhookSecretForm(forms.Form):
     )
 
 
+class VatMode:
+    STRIPE_TAX = "stripe_tax"
+    MSPERCURY = "mspercury"
+    OWN_RATES = "own_rates"
+
+    CHOICES = [
+        (STRIPE_TAX, _("Stripe Tax calculates the VAT (set it up in your Stripe account)")),
+        (
+            MSPERCURY,
+            _(
+                "MSPercury calculates the VAT: it creates the tax rates in your Stripe account "
+                "and writes the reverse-charge and export wording on the invoices (the key needs "
+                "Tax Rates: Write)"
+            ),
+        ),
+        (OWN_RATES, _("MSPercury picks the matching tax rate you created in Stripe")),
+    ]
+
+    @classmethod
+    def of(cls, prefs) -> str:
+        if prefs.stripe_tax:
+            return cls.STRIPE_TAX
+        return cls.MSPERCURY if prefs.mspercury_vat else cls.OWN_RATES
+
+
 class PushSettingsForm(forms.ModelForm):
+    vat_mode = forms.ChoiceField(
+        label=_("VAT on Stripe invoices"),
+        choices=VatMode.CHOICES,
+        widget=forms.RadioSelect,
+        required=False,  # a form without it keeps the current mode
+    )
+
     class Meta:
         from integrations.models import PushSettings
 
         model = PushSettings
-        fields = ["stripe_tax", "quantity_mode", "skip_below_minimum", "show_zero_quantity_lines"]
+        fields = ["quantity_mode", "skip_below_minimum", "show_zero_quantity_lines"]
         widgets = {"quantity_mode": forms.RadioSelect}
+
+    field_order = ["vat_mode", "quantity_mode", "skip_below_minimum", "show_zero_quantity_lines"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vat_mode"].initial = VatMode.of(self.instance)
+
+    def clean_vat_mode(self) -> str:
+        return self.cleaned_data["vat_mode"] or VatMode.of(self.instance)
+
+    def save(self, commit=True):
+        mode = self.cleaned_data["vat_mode"]
+        self.instance.stripe_tax = mode == VatMode.STRIPE_TAX
+        self.instance.mspercury_vat = mode == VatMode.MSPERCURY
+        return super().save(commit)

@@ -169,6 +169,14 @@ class PushSettings(models.Model):
     show_zero_quantity_lines = models.BooleanField(
         _("send lines with quantity 0 to Stripe"), default=False
     )
+    # With Stripe Tax off: MSPercury's VAT finds or creates the Stripe tax rate of every
+    # treatment (0 % reverse charge and export too) and writes the legal wording on the invoices;
+    # without it the push only uses a matching tax rate the MSP created in Stripe.
+    mspercury_vat = models.BooleanField(
+        _("MSPercury calculates the VAT and creates the Stripe tax rates"),
+        default=False,
+        help_text=_("Needs the key's permission Tax Rates: Write."),
+    )
     # A workspace in a country without national VAT (US, CA) whose Stripe Tax is off charges no
     # sales tax; the pages warn until Stripe Tax is on or the MSP confirms this here.
     no_sales_tax_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -184,6 +192,7 @@ class StripeObjectMap(models.Model):
         CUSTOMER = "customer"
         PRODUCT = "product"
         TAX_ID = "tax_id"
+        TAX_RATE = "tax_rate"  # local_ref: integrations.push.tax_rates.TaxRateSpec.key
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     account_ref = models.CharField(max_length=80)

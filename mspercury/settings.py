@@ -43,6 +43,15 @@ MSPERCURY_PUBLIC_URL = check_public_url(
 MSPERCURY_STRIPE_API_BASE = check_public_url(
     "MSPERCURY_STRIPE_API_BASE", env_str("MSPERCURY_STRIPE_API_BASE", "https://api.stripe.com")
 )
+# Where the EU's VIES REST API is (VAT ID validation). A deployment setting like Stripe's: the
+# demo and the tests point it at the VIES emulator (docs/vies-emulator.md).
+MSPERCURY_VIES_URL = check_public_url(
+    "MSPERCURY_VIES_URL",
+    env_str("MSPERCURY_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api"),
+)
+MSPERCURY_VIES_TIMEOUT = env_int("MSPERCURY_VIES_TIMEOUT", 10)  # seconds per VIES request
+# A valid/invalid answer of VIES is reused (stays in force) for this many days.
+MSPERCURY_VIES_REUSE_DAYS = env_int("MSPERCURY_VIES_REUSE_DAYS", 28)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -64,6 +73,7 @@ INSTALLED_APPS = [
     "customers",
     "quotes",
     "billing",
+    "billing.vatids",
     "billing.datev",
     "integrations",
     "portal",
@@ -158,6 +168,16 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stripe": {
         "task": "integrations.tasks.reconcile_stripe",
         "schedule": env_int("MSPERCURY_RECONCILE_SECONDS", 600),
+    },
+    # Ask VIES again about VAT IDs it could not confirm (member state down, too many requests).
+    "retry-vies-validations": {
+        "task": "billing.vatids.tasks.retry_vies_validations",
+        "schedule": env_int("MSPERCURY_VIES_RETRY_SECONDS", 60),
+    },
+    # Keep reverse-charge customers' VAT IDs validated (renews what expires within a day).
+    "revalidate-vat-ids": {
+        "task": "billing.vatids.tasks.revalidate_reverse_charge_customers",
+        "schedule": env_int("MSPERCURY_VIES_REVALIDATE_SECONDS", 3600),
     },
 }
 # An owner/admin notification fires when a stored event is unprocessed for this long.

@@ -50,6 +50,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("", include("quotes.urls")),
     path("billing/", include("billing.urls")),
+    path("", include("billing.vatids.urls")),
     path("", include("billing.datev.urls")),
     path("", include("integrations.urls")),
     path("", include("portal.urls")),

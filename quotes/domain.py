@@ -9,7 +9,9 @@ Money follows THE rounding rule of ``billing/money.py``:
   equals the sum of the displayed lines to the cent;
 - "first invoice" = one-time + monthly + yearly (the first invoice carries the setup fees and the
   first period of each subscription), i.e. the sum of three displayed totals;
-- tax is computed on a rounded net total (per period and on the first invoice), and
+- tax is computed per line on its rounded net amount and rounded half up, as Stripe's tax rates
+  do, and a total's tax is the sum of its lines' taxes; so the quote's totals equal every
+  Stripe invoice's totals to the cent however the push groups lines into invoices; and
   gross = net + tax, both as displayed.
 
 MRR of a quote = monthly + yearly / 12. It is kept as an unrounded Decimal (computed as
@@ -176,15 +178,29 @@ def taxed(net: Decimal, rate_percent: Decimal, currency: str) -> TaxedTotal:
     return TaxedTotal(net, tax, net + tax)
 
 
+def _taxed_period(totals: QuoteTotals, period: str, rate: Decimal) -> TaxedTotal:
+    c = totals.currency
+    tax = round_money(ZERO, c)
+    for line in totals.lines:
+        if line.billing_period == period:
+            tax += tax_amount(line.net, rate, c)
+    net = totals.period(period).net
+    return TaxedTotal(net, tax, net + tax)
+
+
 def tax_summary(totals: QuoteTotals, decision: TaxDecision) -> TaxSummary:
-    """Tax per period and on the first invoice, each on its own rounded net total."""
-    c, rate = totals.currency, decision.rate
+    """Tax per period and on the first invoice, each the sum of its lines' rounded taxes."""
+    by_period = {period: _taxed_period(totals, period, decision.rate) for period in PERIODS}
+    parts = list(by_period.values())
+    net = totals.first_invoice.net
+    tax = parts[0].tax + parts[1].tax + parts[2].tax
+    first = TaxedTotal(net, tax, net + tax)
     return TaxSummary(
         decision=decision,
-        one_time=taxed(totals.one_time.net, rate, c),
-        monthly=taxed(totals.monthly.net, rate, c),
-        yearly=taxed(totals.yearly.net, rate, c),
-        first_invoice=taxed(totals.first_invoice.net, rate, c),
+        one_time=by_period[ONE_TIME],
+        monthly=by_period[MONTHLY],
+        yearly=by_period[YEARLY],
+        first_invoice=first,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 
 from billing.tax import Party, TaxDecision, TaxTreatment, decide_tax
+from billing.tax_parties import customer_party
 from quotes import domain
 from quotes.models import Quote, QuoteLine
 
@@ -47,6 +48,10 @@ HINT_MESSAGES = {
         "The customer has no country: the tax treatment assumes your own country."
     ),
     "supplier_country_missing": _("Your workspace has no country: set it to calculate VAT."),
+    "customer_vat_id_invalid": _(
+        "VIES says the customer's VAT ID is invalid: no reverse charge, your domestic rate "
+        "applies until the customer gives a valid VAT ID."
+    ),
     "no_national_vat": _(
         "Your country has no national VAT: MSPercury calculates no sales tax. Only Stripe Tax, "
         "when it is on, adds sales tax to the invoices in Stripe."
@@ -79,7 +84,8 @@ class QuoteSummary:
     def treatment_label(self):
         if self.sales_tax_not_calculated:
             return SALES_TAX_NOT_CALCULATED
-        return TREATMENT_LABELS[self.decision.treatment]
+        # Goods (INTRA_EU_GOODS) are not quoted yet: they get a label once they are.
+        return TREATMENT_LABELS.get(self.decision.treatment, str(self.decision.treatment))
 
     @property
     def treatment_note(self):
@@ -112,7 +118,7 @@ def party(obj) -> Party:
 def summarize(quote: Quote, lines: list[QuoteLine], workspace, today: date) -> QuoteSummary:
     """Totals and tax of ``quote`` with its ``lines`` (already loaded, in order)."""
     totals = domain.quote_totals([line_input(line) for line in lines], quote.currency)
-    decision = decide_tax(party(workspace), party(quote.customer), today)
+    decision = decide_tax(party(workspace), customer_party(quote.customer), today)
     return QuoteSummary(
         rows=[LineRow(line, amounts) for line, amounts in zip(lines, totals.lines, strict=True)],
         totals=totals,

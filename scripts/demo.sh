@@ -26,36 +26,48 @@ export MSPERCURY_STRIPE_API_BASE="http://127.0.0.1:${EMULATOR_PORT}"
 
 .venv/bin/python manage.py migrate --no-input -v 0
 
-# The emulator starts first: seed_demo connects the demo workspace to it.
-.venv/bin/python manage.py stripe_emulator --port "$EMULATOR_PORT" \
-  --state-file "$PWD/.demo/stripe-emulator.json" &
-EMULATOR_PID=$!
-# SIGTERM makes the emulator save its state; wait until it has.
-trap 'kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
-.venv/bin/python - "$MSPERCURY_STRIPE_API_BASE/_emulator/health" "$EMULATOR_PID" <<'PY'
+# Wait until a service double answers on its health URL (or say why not and stop).
+wait_for() {  # url pid name
+  .venv/bin/python - "$1" "$2" "$3" <<'PY'
 import os, sys, time, urllib.request
 
-url, pid = sys.argv[1], int(sys.argv[2])
+url, pid, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 deadline = time.monotonic() + 20
 while True:
     try:
         os.kill(pid, 0)
     except OSError:
-        sys.exit("The Stripe emulator exited (see its error above).")
+        sys.exit(f"The {name} exited (see its error above).")
     try:
         urllib.request.urlopen(url, timeout=1).close()
         break
     except OSError:
         if time.monotonic() > deadline:
-            sys.exit(f"The Stripe emulator did not answer on {url} within 20 s.")
+            sys.exit(f"The {name} did not answer on {url} within 20 s.")
         time.sleep(0.2)
 PY
+}
+
+# The emulators start first: seed_demo connects the demo workspace to Stripe's. VAT IDs are
+# checked against the VIES emulator (docs/vies-emulator.md), never the EU's service.
+VIES_PORT="${VIES_EMULATOR_PORT:-12112}"
+export MSPERCURY_VIES_URL="http://127.0.0.1:${VIES_PORT}"
+.venv/bin/python manage.py stripe_emulator --port "$EMULATOR_PORT" \
+  --state-file "$PWD/.demo/stripe-emulator.json" &
+EMULATOR_PID=$!
+.venv/bin/python manage.py run_vies_emulator --port "$VIES_PORT" &
+VIES_PID=$!
+# SIGTERM makes the Stripe emulator save its state; wait until it has.
+trap 'kill "$EMULATOR_PID" "$VIES_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+wait_for "$MSPERCURY_STRIPE_API_BASE/_emulator/health" "$EMULATOR_PID" "Stripe emulator"
+wait_for "$MSPERCURY_VIES_URL/_emulator/health" "$VIES_PID" "VIES emulator"
 echo "Stripe emulator dashboard: $MSPERCURY_STRIPE_API_BASE/_emulator/"
+echo "VIES emulator dashboard: $MSPERCURY_VIES_URL/_emulator/"
 
 .venv/bin/python manage.py seed_demo
 # No beat without a broker: the periodic tasks (event retries, reconciliation) run in a process
 # of their own. SQLite serializes its writes with the web server's (mspercury/env.py).
 .venv/bin/python manage.py run_schedule &
 SCHEDULE_PID=$!
-trap 'kill "$SCHEDULE_PID" "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+trap 'kill "$SCHEDULE_PID" "$EMULATOR_PID" "$VIES_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

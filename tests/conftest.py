@@ -17,7 +17,11 @@ from django.utils.translation.reloader import translation_file_changed
 from mspercury import dbroles, tenancy
 from mspercury.models import Membership, Role, User, Workspace
 
-pytest_plugins = ["tests.stripe_emulator_fixtures", "tests.mail_server"]
+pytest_plugins = [
+    "tests.stripe_emulator_fixtures",
+    "tests.vies_emulator_fixtures",
+    "tests.mail_server",
+]
 
 PASSWORD = "correct horse battery staple"
 

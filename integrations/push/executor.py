@@ -25,6 +25,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.vatids.services import revalidate_before_push
 from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
 from integrations.push.inputs import (
     accepted_snapshot,
@@ -126,13 +127,14 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
         quote.workspace, quote.customer, send_now=send_now, today=timezone.localdate()
     )
     tax_rate = None
-    if not ps.stripe_tax and ps.tax_rate_percent:
+    if not ps.stripe_tax and not ps.mspercury_vat and ps.tax_rate_percent:
         tax_rate = find_tax_rate(connection, ps.tax_rate_percent, ps.tax_country)
     # The products a plan needs depend on how its lines convert (a fractional line gets a
     # product named after its wording), so plan once to learn them, then with what we know.
     draft = plan_push(pq, customer, ps)
     keys = {op.key.removeprefix("product:") for op in draft.of_kind("product")}
-    known = known_stripe(connection, quote, keys, tax_rate_id=tax_rate)
+    rate_keys = {op.key.removeprefix("tax_rate:") for op in draft.of_kind("tax_rate")}
+    known = known_stripe(connection, quote, keys, tax_rate_id=tax_rate, tax_rate_keys=rate_keys)
     return plan_push(pq, customer, ps, known)
 
 
@@ -187,6 +189,8 @@ def _run(push: Push) -> str:
         error_retryable=False,
         finished_at=None,
     )
+    # A reverse-charge customer's VAT ID gets a current VIES answer before the plan decides.
+    revalidate_before_push(push.quote.customer)
     plan = build_plan(push.quote, connection, send_now=push.send_now)
     if plan.blocked:
         message = "; ".join(p.message for p in plan.problems if p.blocking)
@@ -296,10 +300,11 @@ class StaleProducts(Exception):
 
 
 def _reuse_known_products(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> None:
-    """Products the plan already knows need no call and no lock: record them in one write."""
+    """Products and tax rates the plan already knows need no call and no lock: record them in
+    one write."""
     now = timezone.now()
     done = []
-    for op in plan.of_kind("product"):
+    for op in plan.of_kind("product") + plan.of_kind("tax_rate"):
         known = op.params.get("known_id")
         if op.key in ctx.results or not known:
             continue
@@ -328,7 +333,7 @@ def _run_steps(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> str |
         try:
             stripe_id, extra = _with_retries(ctx, op, step)
         except StripeFailure as failure:
-            products = _missing_products(ctx, op, failure)
+            products = _missing_products(ctx, op, failure) | _stale_tax_rates(ctx, op, failure)
             if products:
                 raise StaleProducts(op.key, products, failure) from None
             return _fail(ctx.push, step, failure)
@@ -350,8 +355,35 @@ def _missing_products(ctx: Context, op: Operation, failure: StripeFailure) -> se
     return {pid for pid in used if pid and pid in failure.message}
 
 
+def _stale_tax_rates(ctx: Context, op: Operation, failure: StripeFailure) -> set[str]:
+    """Tax rates archived (or gone) in Stripe since we mapped them: made again, the push goes on."""
+    message = failure.message
+    stale = any(word in message for word in ("archived", "inactive", "No such tax rate"))
+    if failure.kind != FailureKind.INVALID_REQUEST or not stale:
+        return set()
+    used = {ctx.results.get(dep) for dep in op.depends_on if dep.startswith("tax_rate:")}
+    return {rid for rid in used if rid and rid in message}
+
+
+def _forget_tax_rate(ctx: Context, key: str, existing: dict[str, PushStep]) -> None:
+    ctx.recreate_after[key] = ctx.results.pop(key)
+    StripeObjectMap.objects.filter(
+        workspace=ctx.push.workspace,
+        account_ref=ctx.connection.account_ref,
+        mode=ctx.connection.mode,
+        kind=StripeObjectMap.Kind.TAX_RATE,
+        local_ref=key.removeprefix("tax_rate:"),
+    ).delete()
+    PushStep.objects.filter(pk=existing[key].pk).update(
+        status=PushStep.Status.PENDING, stripe_id=""
+    )
+
+
 def _forget_products(ctx: Context, product_ids: set[str], existing: dict[str, PushStep]) -> None:
     for key, stripe_id in list(ctx.results.items()):
+        if key.startswith("tax_rate:") and stripe_id in product_ids:
+            _forget_tax_rate(ctx, key, existing)
+            continue
         if key.startswith("product:") and stripe_id in product_ids:
             product_key = key.removeprefix("product:")
             ctx.recreate_after[product_key] = stripe_id
@@ -602,6 +634,50 @@ def run_product(ctx: Context, op: Operation):
     return product.id, {}
 
 
+def run_tax_rate(ctx: Context, op: Operation):
+    """Find our tax rate for this key in the account (another workspace or an earlier
+    installation may have made it), else create it; either way remember it for later pushes."""
+    params = {k: v for k, v in op.params.items() if k != "known_id"}
+    key = params["metadata"]["mspercury_tax_rate"]
+    lock_name = f"tax_rate:{ctx.connection.account_ref}:{ctx.connection.mode}:{key}"
+    with advisory_lock(lock_name):
+        mapping = _map(ctx, StripeObjectMap.Kind.TAX_RATE, key)
+        if mapping:
+            return mapping.stripe_id, {}
+        stale = ctx.recreate_after.get(op.key)
+        rate = _existing_tax_rate(ctx, params, stale)
+        if rate is None:
+            suffix = key + (f":after:{stale}" if stale else "")
+            try:
+                rate = ctx.call(
+                    lambda: ctx.client.v1.tax_rates.create(
+                        params, {"idempotency_key": ctx.object_key("tax_rate", suffix)}
+                    )
+                )
+            except StripeFailure as failure:
+                if failure.kind == FailureKind.PERMISSION:
+                    failure.message = _(
+                        "%(stripe)s — MSPercury's VAT creates tax rates: give the key the "
+                        "permission Tax Rates: Write, or turn on Stripe Tax."
+                    ) % {"stripe": failure.message}
+                raise
+        _remember(ctx, StripeObjectMap.Kind.TAX_RATE, key, rate.id)
+    return rate.id, {}
+
+
+def _existing_tax_rate(ctx: Context, params: dict, stale: str | None = None):
+    key = params["metadata"]["mspercury_tax_rate"]
+    listing = ctx.call(lambda: ctx.client.v1.tax_rates.list({"active": True, "limit": 100}))
+    for rate in listing.data:
+        metadata = getattr(rate, "metadata", None) or {}
+        metadata = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+        same = Decimal(str(rate.percentage)) == Decimal(params["percentage"])
+        same = same and bool(rate.inclusive) == params["inclusive"]
+        if same and metadata.get("mspercury_tax_rate") == key and rate.id != stale:
+            return rate
+    return None
+
+
 def _stamped(ctx: Context, op: Operation) -> dict:
     """The step's parameters, marked with the step so a lost answer can be found later."""
     params = resolve(op.params, ctx.results)
@@ -692,6 +768,7 @@ def run_send(ctx: Context, op: Operation):
 STEP_RUNNERS = {
     "customer": run_customer,
     "product": run_product,
+    "tax_rate": run_tax_rate,
     "subscription": run_subscription,
     "invoice": run_invoice,
     "invoice_item": run_invoice_item,

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.tax import Party, decide_tax
+from billing.tax import decide_tax
+from billing.tax_parties import customer_party, party
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.planner import (
     KnownStripe,
@@ -49,9 +50,7 @@ def limit_problems(quote, lines=None, *, prefs=None, today: date | None = None) 
     if not (prefs and prefs.stripe_tax) and quote.customer_id:
         workspace, customer = quote.workspace, quote.customer
         vat = decide_tax(
-            Party(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
-            Party(customer.country.code or "", customer.tax_id_type, customer.tax_id),
-            today or timezone.localdate(),
+            party(workspace), customer_party(customer), today or timezone.localdate()
         ).rate
     plan_lines = tuple(
         PlanLine(
@@ -143,11 +142,7 @@ def plan_customer(customer) -> PlanCustomer:
 
 def plan_settings(workspace, customer, *, send_now: bool, today: date) -> PlanSettings:
     prefs, _created = PushSettings.objects.get_or_create(workspace=workspace)
-    decision = decide_tax(
-        Party(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
-        Party(customer.country.code or "", customer.tax_id_type, customer.tax_id),
-        today,
-    )
+    decision = decide_tax(party(workspace), customer_party(customer), today)
     return PlanSettings(
         workspace_ref=str(workspace.public_id),
         stripe_tax=prefs.stripe_tax,
@@ -158,11 +153,14 @@ def plan_settings(workspace, customer, *, send_now: bool, today: date) -> PlanSe
         tax_treatment=str(decision.treatment),
         tax_rate_percent=decision.rate,
         tax_country=decision.rate_country,
+        mspercury_vat=prefs.mspercury_vat,
+        supplier_country=workspace.country.code or "",
+        supplier_tax_id=workspace.tax_id,
     )
 
 
 def known_stripe(
-    connection: StripeConnection, quote, product_keys, tax_rate_id=None
+    connection: StripeConnection, quote, product_keys, tax_rate_id=None, tax_rate_keys=()
 ) -> KnownStripe:
     """The Stripe ids we already hold for this quote's customer and for these product keys."""
     maps = StripeObjectMap.objects.filter(
@@ -176,9 +174,15 @@ def known_stripe(
             kind=StripeObjectMap.Kind.PRODUCT, local_ref__in=sorted(product_keys)
         ).values_list("local_ref", "stripe_id")
     )
+    tax_rates = dict(
+        maps.filter(
+            kind=StripeObjectMap.Kind.TAX_RATE, local_ref__in=sorted(tax_rate_keys)
+        ).values_list("local_ref", "stripe_id")
+    )
     return KnownStripe(
         customer_id=customer_map.stripe_id if customer_map else None,
         customer_currency=(customer_map.currency or None) if customer_map else None,
         product_ids=products,
         tax_rate_id=tax_rate_id,
+        tax_rate_ids=tax_rates,
     )

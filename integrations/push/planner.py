@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
+from integrations.push.tax_rates import InvoiceWording, TaxRateSpec, invoice_wording, tax_rate_spec
 
 ONE_TIME = "one_time"
 MONTHLY = "monthly"
@@ -105,6 +106,12 @@ class PlanSettings:
     tax_treatment: str = "domestic"
     tax_rate_percent: Decimal = Decimal(0)
     tax_country: str = ""
+    # MSPercury's VAT: find or create the Stripe tax rate for every treatment (0 % ones too),
+    # put it on every item, and write the legal wording on the invoice (see tax_rates.py).
+    mspercury_vat: bool = False
+    tax_inclusive: bool = False
+    supplier_country: str = ""
+    supplier_tax_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class KnownStripe:
     customer_currency: str | None = None  # the currency the Stripe customer already bills in
     product_ids: dict[str, str] = field(default_factory=dict)  # product key -> prod_ id
     tax_rate_id: str | None = None  # an active exclusive Stripe tax rate matching the decision
+    tax_rate_ids: dict[str, str] = field(default_factory=dict)  # TaxRateSpec.key -> txr_ id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,7 +450,10 @@ def plan_push(
         )
 
     tax_rates: list[str] = []
-    if not settings.stripe_tax and settings.tax_rate_percent > 0:
+    spec = _mspercury_tax_rate(settings)
+    if spec is not None:
+        tax_rates = [f"@tax_rate:{spec.key}"]
+    elif not settings.stripe_tax and settings.tax_rate_percent > 0 and not settings.mspercury_vat:
         if known.tax_rate_id:
             tax_rates = [known.tax_rate_id]
         else:
@@ -556,6 +567,8 @@ def plan_push(
             )
         )
 
+    if spec is not None:
+        plan.operations.append(_tax_rate_operation(spec, known))
     common = {
         **_billing_params(customer),
         "metadata": _metadata(quote, settings),
@@ -563,6 +576,9 @@ def plan_push(
     if tax_rates:
         common["default_tax_rates"] = tax_rates
     tax_behavior = {"tax_behavior": "exclusive"} if settings.stripe_tax else {}
+    item_tax = {"tax_rates": tax_rates} if spec is not None else {}
+    tax_deps = (f"tax_rate:{spec.key}",) if spec is not None else ()
+    wording = _wording(customer, settings)
 
     one_time = by_period[ONE_TIME]
     one_time_chunks = _chunks(one_time, MAX_ADD_INVOICE_ITEMS)
@@ -602,6 +618,7 @@ def plan_push(
                     },
                     "quantity": line.quantity,
                     "metadata": {"mspercury_line_id": line.line_ref},
+                    **item_tax,
                 }
                 for line in chunk
             ]
@@ -615,6 +632,7 @@ def plan_push(
                     },
                     "quantity": line.quantity,
                     "metadata": {"mspercury_line_id": line.line_ref},
+                    **item_tax,
                 }
                 for line in riders
             ]
@@ -622,14 +640,18 @@ def plan_push(
                 "customer": "@customer",
                 "items": items,
                 "description": _subscription_description(quote, period, n, len(chunks)),
-                "invoice_settings": {"footer": footer(quote, customer.language)},
+                "invoice_settings": _invoice_settings(quote, customer, wording),
                 **common,
             }
             if add_items:
                 params["add_invoice_items"] = add_items
             if settings.stripe_tax:
                 params["automatic_tax"] = {"enabled": True}
-            depends = ("customer", *sorted({f"product:{x.product_key}" for x in chunk + riders}))
+            depends = (
+                "customer",
+                *sorted({f"product:{x.product_key}" for x in chunk + riders}),
+                *tax_deps,
+            )
             subscriptions.append(
                 Operation(
                     key=f"subscription:{interval}:{n}",
@@ -657,8 +679,9 @@ def plan_push(
             )
         )
     if leftovers:
+        taxes = {"item_tax": item_tax, "deps": tax_deps, "wording": wording}
         _plan_invoice(
-            plan, quote, settings, common, leftovers, tax_behavior, language=customer.language
+            plan, quote, settings, common, leftovers, tax_behavior, customer.language, taxes
         )
 
     # Maximum charge: each invoice is paid at once, so its total (with the VAT our tax rates
@@ -710,7 +733,10 @@ def plan_push(
     return plan
 
 
-def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="en") -> None:
+def _plan_invoice(
+    plan, quote, settings, common, lines, tax_behavior, language="en", taxes=None
+) -> None:
+    taxes = taxes or {"item_tax": {}, "deps": (), "wording": None}
     if len(lines) > MAX_INVOICE_LINES:
         plan.problems.append(
             Problem(
@@ -757,11 +783,13 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="
         # with whatever items it has by then. "Send now" finalizes it once complete.
         "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
-        "footer": footer(quote, language),
+        "footer": _footer(quote, language, taxes["wording"]),
         "description": f"{quote.number} · {quote.customer_name}",
         "currency": currency.lower(),
         **common,
     }
+    if taxes["wording"] is not None:
+        params["custom_fields"] = list(taxes["wording"].custom_fields)
     if settings.stripe_tax:
         params["automatic_tax"] = {"enabled": True}
     plan.operations.append(
@@ -775,7 +803,7 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="
             )
             % {"count": len(lines)},
             params=params,
-            depends_on=("customer",),
+            depends_on=("customer", *taxes["deps"]),
             lines=tuple(lines),
         )
     )
@@ -797,8 +825,14 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="
                     "quantity": line.quantity,
                     "description": line.description,
                     "metadata": {"mspercury_line_id": line.line_ref},
+                    **taxes["item_tax"],
                 },
-                depends_on=("customer", "invoice:1", f"product:{line.product_key}"),
+                depends_on=(
+                    "customer",
+                    "invoice:1",
+                    f"product:{line.product_key}",
+                    *taxes["deps"],
+                ),
             )
         )
     if send:
@@ -821,6 +855,51 @@ def _plan_invoice(plan, quote, settings, common, lines, tax_behavior, language="
                     depends_on=("finalize:1",),
                 )
             )
+
+
+def _mspercury_tax_rate(settings: PlanSettings) -> TaxRateSpec | None:
+    if settings.stripe_tax or not settings.mspercury_vat:
+        return None
+    return tax_rate_spec(
+        settings.tax_treatment,
+        settings.tax_rate_percent,
+        settings.tax_country,
+        settings.tax_inclusive,
+    )
+
+
+def _tax_rate_operation(spec: TaxRateSpec, known: KnownStripe) -> Operation:
+    return Operation(
+        key=f"tax_rate:{spec.key}",
+        kind="tax_rate",
+        label=_("Tax rate %(name)s %(percent)s %%")
+        % {"name": spec.create_params()["display_name"], "percent": spec.percent},
+        params={**spec.create_params(), "known_id": known.tax_rate_ids.get(spec.key)},
+    )
+
+
+def _wording(customer: PlanCustomer, settings: PlanSettings) -> InvoiceWording | None:
+    if settings.stripe_tax or not settings.mspercury_vat:
+        return None
+    return invoice_wording(
+        settings.tax_treatment,
+        customer.language,
+        settings.supplier_country,
+        settings.supplier_tax_id,
+        customer.tax_id,
+    )
+
+
+def _footer(quote: PlanQuote, language: str, wording: InvoiceWording | None) -> str:
+    text = footer(quote, language)
+    return f"{text}\n\n{wording.footer}" if wording is not None else text
+
+
+def _invoice_settings(quote, customer: PlanCustomer, wording: InvoiceWording | None) -> dict:
+    result: dict = {"footer": _footer(quote, customer.language, wording)}
+    if wording is not None:
+        result["custom_fields"] = list(wording.custom_fields)
+    return result
 
 
 def _subscription_description(quote: PlanQuote, period: str, n: int, of: int) -> str:

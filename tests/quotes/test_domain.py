@@ -164,16 +164,17 @@ def test_it_taxes_each_invoice_on_its_rounded_net_total():
     assert tax.one_time.tax == D("91.20")
 
 
-def test_it_taxes_the_first_invoice_total_not_the_sum_of_period_taxes():
-    """0.03 per period: 0.01 tax each, but the first invoice (0.09) has 0.0171 → 0.02."""
+def test_it_taxes_each_line_as_stripe_tax_rates_do():
+    """0.03 per period: 0.0057 → 0.01 tax per line, so the first invoice has 0.03 (Stripe's
+    invoices, one per subscription, add up to the same), not 19 % of 0.09 = 0.02."""
     totals = domain.quote_totals(
         [line("1", "0.03", ONE_TIME), line("1", "0.03", MONTHLY), line("1", "0.03", YEARLY)],
         "EUR",
     )
     tax = domain.tax_summary(totals, DE_19)
     assert tax.monthly.tax == D("0.01")
-    assert tax.first_invoice.tax == D("0.02")
-    assert tax.first_invoice.gross == D("0.11")
+    assert tax.first_invoice.tax == D("0.03")
+    assert tax.first_invoice.gross == D("0.12")
 
 
 def test_it_shows_zero_tax_under_reverse_charge():

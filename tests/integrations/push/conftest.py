@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from customers.models import Customer
-from integrations.models import StripeConnection
+from integrations.models import PushSettings, StripeConnection
 from quotes.actions import do_add_line, do_create_quote
 from quotes.models import QuoteAcceptance, Service
 from quotes.sharing import do_accept_quote
@@ -104,3 +104,45 @@ def mixed_quote(alpha, alice, fr_customer):
     accept(quote, alice)
     quote.refresh_from_db()
     return quote
+
+
+# MSPercury's VAT (test_vat_*.py): a key that may create tax rates, and a German workspace.
+PERMISSIONS = {
+    "customers": "write",
+    "invoices": "write",
+    "subscriptions": "write",
+    "products": "write",
+    "prices": "write",
+    "tax_ids": "write",
+    "tax_rates": "write",
+}
+
+
+def connect(workspace, key: str) -> StripeConnection:
+    conn = StripeConnection(
+        workspace=workspace,
+        key_prefix="rk_test_",
+        key_last4=key[-4:],
+        key_kind="restricted",
+        mode="test",
+        account_id="acct_1EmulatorSeedAcct",
+    )
+    conn.api_key = key
+    conn.save()
+    PushSettings.objects.update_or_create(workspace=workspace, defaults={"mspercury_vat": True})
+    return conn
+
+
+@pytest.fixture
+def vat_key(stripe_api):
+    return stripe_api.add_key(
+        permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct", name="MSPercury VAT"
+    )["key"]
+
+
+@pytest.fixture
+def vat_workspace(alpha, vat_key, fast_push):
+    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
+    alpha.save()
+    connect(alpha, vat_key)
+    return alpha

@@ -1,0 +1,151 @@
+"""MSPercury's VAT benchmark against the Stripe emulator: the extra Stripe calls a push makes
+for tax rates (the first push of a treatment looks for the rate and creates it; later pushes
+reuse it without a call), and the cents between the quotes' totals and Stripe's invoices.
+
+    .venv/bin/python bench/vat.py [--quotes 20]
+"""
+
+import argparse
+from decimal import Decimal
+
+from _setup import setup_django
+
+TREATMENTS = [  # customer country, VAT ID, language
+    ("DE", "DE811569869", "de"),
+    ("FR", "FR40303265045", "fr"),
+    ("FR", "", "fr"),
+    ("US", "", "en"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quotes", type=int, default=20, help="pushes per treatment")
+    args = parser.parse_args()
+    teardown = setup_django()
+    try:
+        run(args.quotes)
+    finally:
+        teardown()
+
+
+def _setup(emulator):
+    from integrations.models import PushSettings, StripeConnection
+    from mspercury.models import Workspace
+
+    workspace = Workspace.objects.create(
+        name="Bench IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
+    )
+    key = emulator.add_key(
+        permissions={
+            "customers": "write",
+            "invoices": "write",
+            "subscriptions": "write",
+            "products": "write",
+            "prices": "write",
+            "tax_ids": "write",
+            "tax_rates": "write",
+        },
+        account="acct_1EmulatorSeedAcct",
+    )["key"]
+    conn = StripeConnection(
+        workspace=workspace, key_prefix="rk_test_", key_last4="ench", key_kind="restricted"
+    )
+    conn.mode, conn.api_key = "test", key
+    conn.save()
+    PushSettings.objects.create(workspace=workspace, mspercury_vat=True)
+    return workspace
+
+
+def _quote(workspace, i, country, vat_id, language):
+    from customers.models import Customer
+    from quotes.actions import do_add_line, do_create_quote
+    from quotes.models import QuoteAcceptance
+    from quotes.sharing import do_accept_quote
+
+    customer = Customer.objects.create(
+        workspace=workspace,
+        company_name=f"Customer {i}",
+        email=f"c{i}@example.org",
+        country=country,
+        tax_id_type="eu_vat" if vat_id else "none",
+        tax_id=vat_id,
+        language=language,
+    )
+    quote = do_create_quote(workspace, customer, currency="EUR")
+    for n, (period, qty, price) in enumerate(
+        [
+            ("monthly", "3", "33.33"),
+            ("monthly", "1.5", "9.99"),
+            ("yearly", "1", "480"),
+            ("one_time", "1", "0.05"),
+        ]
+    ):
+        do_add_line(
+            quote,
+            service=None,
+            description=f"Line {n}",
+            quantity=Decimal(qty),
+            unit="unit",
+            unit_price=Decimal(price),
+            billing_period=period,
+        )
+    quote.refresh_from_db()
+    do_accept_quote(
+        quote, via=QuoteAcceptance.Via.MANUAL, name="Bench", revision=quote.revision, sha256=None
+    )
+    quote.refresh_from_db()
+    return quote
+
+
+def _cents_apart(quote, push, client) -> int:
+    from django.utils import timezone
+
+    from billing.money import to_minor_units
+    from quotes.summary import summarize
+
+    lines = list(quote.lines.order_by("position", "id"))
+    first = summarize(quote, lines, quote.workspace, timezone.localdate()).tax.first_invoice
+    ids = [s.extra["latest_invoice"] for s in push.steps.filter(kind="subscription")]
+    ids += [s.stripe_id for s in push.steps.filter(kind="invoice")]
+    total = sum(client.v1.invoices.retrieve(i).total for i in ids)
+    return abs(total - to_minor_units(first.gross, "EUR"))
+
+
+def run(per_treatment: int):
+    from django.conf import settings
+
+    from integrations.push.actions import do_start_push
+    from integrations.stripe.emulator import ControlClient, EmulatorServer
+
+    server = EmulatorServer(port=0, config={"rate_limit_enabled": False})
+    base = server.start()
+    settings.MSPERCURY_STRIPE_API_BASE = base
+    emulator = ControlClient(base)
+    try:
+        workspace = _setup(emulator)
+        client = emulator.client()
+        print("MSPercury's VAT: tax-rate calls per push, cents between quote and Stripe")
+        n = 0
+        for country, vat_id, language in TREATMENTS:
+            calls, apart = [], 0
+            for _ in range(per_treatment):
+                n += 1
+                quote = _quote(workspace, n, country, vat_id, language)
+                emulator.clear_requests()
+                push, _created = do_start_push(None, quote)
+                push.refresh_from_db()
+                assert push.status == "succeeded", push.error
+                calls.append(sum(1 for r in emulator.requests() if "tax_rates" in r["path"]))
+                apart += _cents_apart(quote, push, client)
+            print(
+                f"  {country} {'with' if vat_id else 'without'} VAT ID: first push "
+                f"{calls[0]} tax-rate calls, later pushes {sum(calls[1:])} in "
+                f"{len(calls) - 1}; cents apart over {len(calls)} pushes: {apart}"
+            )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

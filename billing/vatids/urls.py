@@ -1,0 +1,9 @@
+from django.urls import path
+
+from billing.vatids import views
+
+app_name = "vatids"
+
+urlpatterns = [
+    path("customers/<uuid:customer_id>/vies/check/", views.check_now, name="check_now"),
+]
