@@ -19,7 +19,9 @@ MANUAL_METHODS = [
 class ManualPaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14)
     paid_on = forms.DateField(
-        label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"})
+        # type=date wants ISO dates whatever the page's language.
+        label=_("Payment date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     method = forms.ChoiceField(label=_("Method"), choices=MANUAL_METHODS)
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)

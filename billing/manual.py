@@ -5,12 +5,13 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Payment, StripeInvoice
 from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
 from mspercury import audit
 
-ONLY_HERE = "Recorded in MSPercury only (not in Stripe)"
+ONLY_HERE = gettext_noop("Recorded in MSPercury only (not in Stripe)")
 
 
 def do_record_manual_payment(

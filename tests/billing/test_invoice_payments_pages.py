@@ -137,3 +137,19 @@ def test_the_stuck_view_and_the_detail_page_keep_their_query_counts(
     assert page.count('data-testid="send-reminder"') == 30
     with django_assert_max_num_queries(14):
         assert client.get(f"/billing/invoices/{detail.public_id}/").status_code == 200
+
+
+def test_the_detail_page_in_german(client_for, alice, alpha):
+    """A German admin: labels, the 'in MSPercury only' pill, the Void button as a verb, and a
+    payment date the browser's date field can show (ISO, not 04.12.2026)."""
+    alice.language = "de"
+    alice.save()
+    invoice = _invoice(alpha, 1)
+    _pay(invoice, "manual:1", 1000, source="manual", method="cheque", recorded_in_stripe=False)
+    client = client_for(alice)
+    client.cookies["django_language"] = "de"
+    html = client.get(f"/billing/invoices/{invoice.public_id}/").content.decode()
+    assert "Nur in MSPercury erfasst (nicht in Stripe)" in html
+    assert 'data-testid="void-payment">Stornieren</button>' in html
+    assert f'value="{timezone.localdate().isoformat()}"' in html
+    assert "Scheck" in html and "Teilweise bezahlt" in html
