@@ -135,6 +135,12 @@ def seed_workspace(workspace, user) -> None:
 
     if connect_emulator(workspace, user):
         seed_payments(workspace, user, muller, services)
+    # The tax advisor's numbers (made up): Settings → DATEV exports at once.
+    from billing.datev.models import DatevSettings
+
+    DatevSettings.objects.create(
+        workspace=workspace, consultant_number=1234567, client_number=10001
+    )
 
 
 def seed_payments(workspace, user, customer, services) -> None:

@@ -38,6 +38,7 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
         "bank_transfer",
         paid_part.total // 2,
     )
+    assert workspace.datev_settings.consultant_number == 1234567  # DATEV exports at once
     call_command("seed_demo")  # idempotent
     assert User.objects.filter(email="demo@mspercury.test").count() == 1
 
