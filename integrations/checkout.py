@@ -34,8 +34,10 @@ def create_session(
     success_url: str,
     cancel_url: str,
     link_expires_at: datetime,
+    amount: int | None = None,
 ) -> str:
-    """A Checkout Session for the invoice's amount still due; returns its URL."""
+    """A Checkout Session for ``amount`` (default: what Stripe says is still due on the
+    invoice); returns its URL."""
     metadata = {
         INVOICE_METADATA_KEY: invoice.stripe_id,
         "mspercury_workspace": str(invoice.workspace.public_id),
@@ -48,7 +50,7 @@ def create_session(
                 "price_data": {
                     "currency": invoice.currency.lower(),
                     "product_data": {"name": f"Invoice {invoice.number or invoice.stripe_id}"},
-                    "unit_amount": invoice.amount_remaining,
+                    "unit_amount": invoice.amount_remaining if amount is None else amount,
                 },
                 "quantity": 1,
             }

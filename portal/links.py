@@ -102,40 +102,69 @@ def find_pay_link(token: str) -> PayLink | None:
     )
 
 
+class PaidOutsideStripe(Exception):
+    """Part of the invoice was paid in a way only MSPercury records (a manual payment Stripe
+    could not hold), so Stripe's own invoice page would ask for more than is owed."""
+
+
+def refresh_mirror(invoice: StripeInvoice) -> None:
+    """Read the invoice from Stripe now (the success page does not wait for webhooks)."""
+    from integrations.models import StripeConnection
+    from integrations.sync import sync_invoice
+
+    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    if connection is not None:
+        sync_invoice(connection, invoice.stripe_id)
+
+
 def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -> str | None:
     """A fresh Stripe payment page for what is still due (None when nothing is): Stripe's
     hosted invoice page read fresh (Stripe may rotate or expire it), or, when the workspace
-    chose Checkout and ``back`` says where to return, a new Checkout Session. The mirror is
-    brought up to date on the way."""
-    from integrations.checkout import create_session
+    chose Checkout and ``back`` says where to return, a new Checkout Session. Stripe's page is
+    never offered for more than is owed: when MSPercury knows of a payment Stripe does not,
+    a Checkout Session asks for the rest, or PaidOutsideStripe is raised."""
     from integrations.models import StripeConnection
     from integrations.stripe.client import make_client
-    from integrations.stripe.errors import StripeFailure
     from integrations.sync import sync_invoice
 
     connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
     if connection is None:
         return None
-    client = make_client(connection.api_key)
-    mirror = sync_invoice(connection, invoice.stripe_id, client) or invoice
-    if mirror.status not in PAYABLE or mirror.amount_remaining <= 0:
+    mirror = sync_invoice(connection, invoice.stripe_id, make_client(connection.api_key))
+    mirror = mirror or invoice
+    owed = min(mirror.amount_remaining, mirror.balance_due)
+    if mirror.status not in PAYABLE or owed <= 0:
         return None
+    stripe_asks_too_much = owed < mirror.amount_remaining
     prefs = PaymentSettings.for_workspace(invoice.workspace_id)
-    if back is not None and prefs.payment_page == PaymentPage.CHECKOUT:
-        try:
-            return create_session(
-                connection,
-                mirror,
-                success_url=back.success,
-                cancel_url=back.cancel,
-                link_expires_at=back.expires_at,
-            )
-        except StripeFailure as failure:
-            if failure.retryable:
-                raise
-            # The customer can still pay on Stripe's invoice page; the MSP is told why.
-            logger.warning("Checkout refused for %s: %s", mirror.stripe_id, failure.message)
+    if back is not None and (prefs.payment_page == PaymentPage.CHECKOUT or stripe_asks_too_much):
+        url = _checkout(connection, mirror, back, owed)
+        if url:
+            return url
+    if stripe_asks_too_much:
+        raise PaidOutsideStripe
     return mirror.hosted_invoice_url or None
+
+
+def _checkout(connection, mirror: StripeInvoice, back: "PageUrls", amount: int) -> str | None:
+    from integrations.checkout import create_session
+    from integrations.stripe.errors import StripeFailure
+
+    try:
+        return create_session(
+            connection,
+            mirror,
+            success_url=back.success,
+            cancel_url=back.cancel,
+            link_expires_at=back.expires_at,
+            amount=amount,
+        )
+    except StripeFailure as failure:
+        if failure.retryable:
+            raise
+        # The customer can still pay on Stripe's invoice page where that is right.
+        logger.warning("Checkout refused for %s: %s", mirror.stripe_id, failure.message)
+        return None
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,10 @@ def pay(request, invoice_id):
         cancel=_absolute(reverse("portal:invoice", kwargs={"invoice_id": found.public_id})),
         expires_at=timezone.now() + CHECKOUT_FROM_PORTAL,
     )
-    page = links.fresh_payment_page(found, back)
+    try:
+        page = links.fresh_payment_page(found, back)
+    except links.PaidOutsideStripe:
+        return _message(request, "pay_outside", workspace=found.workspace, invoice=found)
     if page is None:
         return redirect("portal:paid", invoice_id=found.public_id)
     return redirect(page)
@@ -182,7 +185,7 @@ def paid(request, invoice_id):
     """After paying: the invoice as Stripe has it now (read fresh, not waiting for webhooks)."""
     found = _invoice(request, invoice_id)
     checked = _returned_session(request, found)
-    links.fresh_payment_page(found)  # brings the mirror up to date
+    links.refresh_mirror(found)
     found.refresh_from_db()
     context = {"customer": request.portal_customer, "invoice": found, "checked": checked}
     return render(request, "portal/paid.html", context)
@@ -259,7 +262,10 @@ def pay_link(request, token):
         back = links.PageUrls(
             success=done + RETURNED_SESSION, cancel=done, expires_at=link.expires_at
         )
-        page = links.fresh_payment_page(link.invoice, back)
+        try:
+            page = links.fresh_payment_page(link.invoice, back)
+        except links.PaidOutsideStripe:
+            return _message(request, "pay_outside", workspace=link.workspace, invoice=link.invoice)
         if page is None:
             return _message(request, "pay_nothing_due", workspace=link.workspace)
     return redirect(page)

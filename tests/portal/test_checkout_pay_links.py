@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone, translation
 
 from billing.models import Payment, PaymentSettings, StripeInvoice
 from integrations.checkout import session_expiry
 from integrations.payments import on_checkout_session
 from integrations.stripe.client import make_client
 from portal import links
+from quotes.templatetags.quote_money import minor
 from tests.portal.test_portal import _sign_in, pushed  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -176,3 +178,53 @@ def test_the_setting_is_saved_from_the_payments_page(client_for, alice, alpha, p
     bad = client.post("/settings/payments/", data | {"payment_page": "paypal"})
     assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
     assert PaymentSettings.for_workspace(alpha).payment_page == "checkout"
+
+
+def _paid_here_only(invoice, amount):
+    """A cheque the MSP recorded that Stripe could not hold (no payment records)."""
+    from billing.payments import record_payment
+
+    record_payment(
+        invoice,
+        provider_id="manual:cheque-1",
+        source="manual",
+        amount=amount,
+        currency=invoice.currency,
+        paid_at=timezone.now(),
+        method="cheque",
+        recorded_in_stripe=False,
+    )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def test_a_payment_stripe_does_not_know_makes_the_link_ask_only_for_the_rest(
+    checkout, alpha, invoice, stripe_api
+):
+    """Even with Stripe's invoice page chosen: Stripe would ask for the whole invoice, so the
+    link opens a Checkout Session for what is really still owed."""
+    PaymentSettings.objects.filter(workspace=alpha).update(payment_page="invoice_page")
+    invoice = _paid_here_only(invoice, 5000)
+    _link, token = links.issue_pay_link(invoice)
+    page = _session_page(token)
+    session_id = page.rsplit("/", 1)[1]
+    session = stripe_api.client().v1.checkout.sessions.retrieve(session_id)
+    assert session.amount_total == invoice.balance_due == invoice.amount_remaining - 5000
+    back = _press(page, "pay")
+    Client().get(_local(back))
+    invoice.refresh_from_db()
+    assert (invoice.payment_status, invoice.balance_due) == ("paid", 0)
+
+
+def test_without_checkout_such_a_link_says_how_much_is_left_instead_of_overcharging(
+    live_server, settings, connection, invoice, stripe_api
+):
+    settings.MSPERCURY_PUBLIC_URL = live_server.url
+    invoice = _paid_here_only(invoice, 5000)  # the key may not create Checkout Sessions
+    _link, token = links.issue_pay_link(invoice)
+    response = Client().get(f"/pay/{token}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-message="pay_outside"' in html
+    with translation.override("fr"):  # the customer's language
+        assert minor(invoice.balance_due, invoice.currency) in html
