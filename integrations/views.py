@@ -17,7 +17,7 @@ from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretFor
 from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
 from integrations.sales_tax import do_confirm_no_sales_tax, needs_sales_tax_warning
-from integrations.stripe.account import REQUIRED_SCOPES
+from integrations.stripe.account import OPTIONAL_SCOPES, scopes_for
 from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.tasks import process_stripe_event
@@ -57,12 +57,13 @@ def _page(
     prefs = PushSettings.objects.filter(workspace=request.workspace).first()
     scopes = [
         {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
-        for scope in REQUIRED_SCOPES
+        for scope in scopes_for(prefs)
     ]
     context = {
         "connection": connection,
         "shared_with": actions.other_workspaces_on_account(connection) if connection else 0,
         "scopes": scopes,
+        "optional_scopes": OPTIONAL_SCOPES,
         "events": HANDLED_EVENTS,
         "can_manage": request.membership.is_admin,
         "has_recent_2fa": has_recent_2fa(request),

@@ -1,6 +1,6 @@
 """Recognise, verify and probe a Stripe API key."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,6 +89,38 @@ REQUIRED_SCOPES = [
     Scope("tax_rates", gettext_lazy("Tax Rates"), "read", "tax_rates"),
     Scope("webhook_endpoints", gettext_lazy("Webhook Endpoints"), "write", "webhook_endpoints"),
 ]
+
+# Not needed for quotes and pushes; each makes one part of getting paid work in Stripe too.
+OPTIONAL_SCOPES = [
+    (
+        Scope("payment_records", gettext_lazy("Payment Records"), "write", ""),
+        gettext_lazy("partial manual payments recorded on the Stripe invoice"),
+    ),
+    (
+        Scope("checkout_sessions", gettext_lazy("Checkout Sessions"), "write", ""),
+        gettext_lazy("pay links through Checkout (card, SEPA Direct Debit)"),
+    ),
+    (
+        Scope("payment_intents", gettext_lazy("Payment Intents"), "read", ""),
+        gettext_lazy("the payment method and its country for each payment"),
+    ),
+    (
+        Scope("refunds", gettext_lazy("Refunds"), "read", ""),
+        gettext_lazy("refunds made in Stripe lower what was paid"),
+    ),
+    (
+        Scope("credit_notes", gettext_lazy("Credit Notes"), "read", ""),
+        gettext_lazy("credit notes made in Stripe lower what is owed"),
+    ),
+]
+
+
+def scopes_for(push_settings) -> list[Scope]:
+    """The required scopes; with MSPercury's VAT the push creates tax rates: write."""
+    if push_settings is not None and getattr(push_settings, "mspercury_vat", False):
+        return [replace(s, access="write") if s.code == "tax_rates" else s for s in REQUIRED_SCOPES]
+    return REQUIRED_SCOPES
+
 
 GRANTED = "granted"  # a read worked; for read scopes that is the whole need
 READABLE = "readable"  # a read worked; write can't be proven without writing

@@ -363,3 +363,25 @@ def test_reconnecting_the_same_account_keeps_what_was_pushed(
     _connect(client, again)
     assert _push_mixed(mixed_quote, alice) == (push, False)
     assert len(stripe_api.client().v1.subscriptions.list().data) == 2
+
+
+def test_the_permission_table_follows_the_vat_setting_and_lists_the_payment_extras(
+    client_for, alice, alpha
+):
+    from integrations.models import PushSettings
+
+    client = client_for(alice)
+
+    def tax_rates_row():
+        html = client.get("/settings/integrations/").content.decode()
+        row = html.split("<td>Tax Rates</td>", 1)[1].split("</tr>", 1)[0]
+        return html, row
+
+    html, row = tax_rates_row()
+    assert "<td>Read</td>" in row
+    assert 'id="optional-permissions"' in html
+    for label in ("Payment Records", "Checkout Sessions", "Credit Notes"):
+        assert f"<td>{label}</td>" in html
+    PushSettings.objects.create(workspace=alpha, mspercury_vat=True)
+    _html, row = tax_rates_row()
+    assert "<td>Write</td>" in row  # MSPercury's VAT creates tax rates
