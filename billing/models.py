@@ -246,6 +246,7 @@ class Notification(models.Model):
         WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
         EVENTS_STUCK = "events_stuck", _("Stripe events not processed")
         EINVOICE_FAILED = "einvoice_failed", _("E-invoice not delivered")
+        TAX_RECHECK = "tax_recheck", _("Invoice VAT re-check")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

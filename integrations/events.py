@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from billing.models import Notification, Ownership
 from billing.money import from_minor_units
 from billing.notify import notify
-from integrations import payments
+from integrations import payments, recheck
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
@@ -52,6 +52,8 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
         mirror = payments.sync_and_collect(connection, invoice_id, client)
     else:
         mirror = sync_invoice(connection, invoice_id, client)
+    if event.event_type == "invoice.created":  # VAT re-check of a renewal draft (recheck.py)
+        mirror = recheck.on_invoice_created(connection, mirror, client)
     if (
         event.event_type == "invoice.payment_failed"
         and mirror is not None

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "billing",
     "billing.vatids",
     "billing.datev",
+    "billing.taxcheck",
     "integrations",
     "portal",
 ]
@@ -178,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
     "revalidate-vat-ids": {
         "task": "billing.vatids.tasks.revalidate_reverse_charge_customers",
         "schedule": env_int("MSPERCURY_VIES_REVALIDATE_SECONDS", 3600),
+    },
+    # Tell the MSP which recurring invoices Stripe finalized before their VAT re-check ran.
+    "report-unchecked-invoices": {
+        "task": "billing.taxcheck.tasks.report_unchecked_invoices",
+        "schedule": env_int("MSPERCURY_TAX_RECHECK_SWEEP_SECONDS", 900),
     },
 }
 # An owner/admin notification fires when a stored event is unprocessed for this long.

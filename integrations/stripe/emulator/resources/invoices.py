@@ -20,6 +20,7 @@ from stripe.params._invoice_item_list_params import InvoiceItemListParams
 from stripe.params._invoice_item_retrieve_params import InvoiceItemRetrieveParams
 from stripe.params._invoice_item_update_params import InvoiceItemUpdateParams
 from stripe.params._invoice_line_item_list_params import InvoiceLineItemListParams
+from stripe.params._invoice_line_item_update_params import InvoiceLineItemUpdateParams
 from stripe.params._invoice_list_params import InvoiceListParams
 from stripe.params._invoice_mark_uncollectible_params import InvoiceMarkUncollectibleParams
 from stripe.params._invoice_pay_params import InvoicePayParams
@@ -961,6 +962,47 @@ def list_lines(ctx):
     lines = list(reversed(ctx.internal(invoice["id"])["lines"]))
     # Lines come out in invoice order (the paginator reverses "oldest first" lists).
     return paginate(ctx, lines, f"/v1/invoices/{invoice['id']}/lines", render=render_line)
+
+
+@route(
+    "POST",
+    "/v1/invoices/{invoice}/lines/{line_item_id}",
+    InvoiceLineItemUpdateParams,
+    perm=("invoices", "write"),
+)
+def update_line(ctx):
+    """A draft's line: its tax rates, description and metadata (an invoice item's line passes
+    the change on to the item, as on Stripe)."""
+    invoice = _invoice(ctx)
+    reject_unsupported(ctx, {"tax_rates", "description", "metadata"}, "invoice line items")
+    if invoice["status"] != "draft":
+        raise not_editable(
+            f"Updating an invoice's line item is only possible before the invoice is "
+            f"finalized; this invoice is {invoice['status']}."
+        )
+    lines = ctx.internal(invoice["id"])["lines"]
+    line = next((x for x in lines if x["id"] == ctx.path["line_item_id"]), None)
+    if line is None:
+        raise no_such("line_item", ctx.path["line_item_id"], param="line_item_id")
+    p = ctx.params
+    before = copy.deepcopy(invoice)
+    if "tax_rates" in p:
+        rates = tax_rate_objects(ctx, unset(p["tax_rates"]), "tax_rates")
+        line["_tax_rates"] = [r["id"] for r in rates]
+    if "description" in p:
+        line["description"] = p["description"]
+    if "metadata" in p:
+        line["metadata"] = merge_metadata(line["metadata"], p["metadata"])
+    item = ctx.store.objects.get(line.get("_item") or "")
+    if item is not None:
+        if "tax_rates" in p:
+            item["tax_rates"] = copy.deepcopy(rates)
+        item["description"], item["metadata"] = line["description"], copy.deepcopy(line["metadata"])
+    recompute(ctx.emu, invoice)
+    previous = diff(before, invoice)
+    if previous:
+        ctx.emit("invoice.updated", invoice, previous)
+    return render_line(line)
 
 
 # -- invoice items -----------------------------------------------------------------------------
