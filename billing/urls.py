@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("invoices/<uuid:invoice_id>/einvoice/", views_einvoice.einvoice, name="einvoice"),
     path(
+        "credit-notes/<uuid:credit_note_id>/einvoice/",
+        views_einvoice.credit_note_einvoice,
+        name="credit_note_einvoice",
+    ),
+    path(
         "invoices/<uuid:invoice_id>/reminder/",
         views.send_reminder,
         name="send_reminder",

@@ -1,6 +1,7 @@
 """The e-invoice of an invoice, for the MSP's members: the ZUGFeRD PDF (XRechnung for a
 customer with a Leitweg-ID); ``?format=pdf`` the ZUGFeRD PDF whoever the customer is,
-``?format=xml`` the bare CII XML of the ZUGFeRD."""
+``?format=xml`` the bare CII XML of the ZUGFeRD. The same for each credit note of an invoice
+(its corrective e-invoice, type 381)."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -11,11 +12,15 @@ from django.views.decorators.http import require_GET
 from billing.einvoice import (
     PDF_CONTENT_TYPE,
     XRECHNUNG_CONTENT_TYPE,
+    build_credit_note_pdf,
+    build_credit_note_xml,
     build_facturx_pdf,
     build_facturx_xml,
+    credit_note_einvoice_for,
     einvoice_for,
 )
-from billing.einvoice.problems import PROBLEMS, explain
+from billing.einvoice.models import StripeCreditNote
+from billing.einvoice.problems import PROBLEMS, explain, explain_credit_note
 from billing.models import Ownership, StripeInvoice
 from mspercury.access import get_for_workspace, workspace_required
 
@@ -50,4 +55,28 @@ def einvoice(request, invoice_id):
     except PROBLEMS as error:
         messages.error(request, explain(invoice, error))
         return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
+    return attachment(filename, content_type, content)
+
+
+def credit_note_file(note, form: str = ""):
+    """(filename, content type, bytes) of a credit note's e-invoice, as einvoice_file."""
+    if form == "xml":
+        return f"{note.number}-factur-x.xml", XRECHNUNG_CONTENT_TYPE, build_credit_note_xml(note)
+    if form == "pdf":
+        return f"{note.number}.pdf", PDF_CONTENT_TYPE, build_credit_note_pdf(note)
+    return credit_note_einvoice_for(note)
+
+
+@require_GET
+@workspace_required
+def credit_note_einvoice(request, credit_note_id):
+    notes = StripeCreditNote.objects.filter(invoice__ownership=Ownership.OURS).select_related(
+        "invoice__customer", "invoice__quote", "invoice__workspace"
+    )
+    note = get_for_workspace(request, notes, public_id=credit_note_id)
+    try:
+        filename, content_type, content = credit_note_file(note, request.GET.get("format", ""))
+    except PROBLEMS as error:
+        messages.error(request, explain_credit_note(note, error))
+        return redirect("billing:invoice_detail", invoice_id=note.invoice.public_id)
     return attachment(filename, content_type, content)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
+from billing.einvoice.credit_notes import record_credit_note
 from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
 from integrations.models import StripeConnection
@@ -232,6 +233,7 @@ def on_credit_note(connection: StripeConnection, credit_note_id: str, client, si
     mirror = sync_invoice(connection, str(_get(note, "invoice", "")), client)
     if not _ours(mirror):
         return None
+    record_credit_note(mirror, note)
     payment, created = record_payment(
         mirror,
         provider_id=str(_get(note, "id")),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "billing",
     "billing.vatids",
     "billing.datev",
+    "billing.einvoice",
     "billing.taxcheck",
     "integrations",
     "portal",

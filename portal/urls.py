@@ -11,6 +11,11 @@ urlpatterns = [
     path("portal/invoices/<uuid:invoice_id>/pay/", views.pay, name="pay"),
     path("portal/invoices/<uuid:invoice_id>/paid/", views.paid, name="paid"),
     path("portal/invoices/<uuid:invoice_id>/einvoice/", views_einvoice.einvoice, name="einvoice"),
+    path(
+        "portal/credit-notes/<uuid:credit_note_id>/einvoice/",
+        views_einvoice.credit_note_einvoice,
+        name="credit_note_einvoice",
+    ),
     path("portal/quotes/", views.quotes, name="quotes"),
     path(
         "portal/quotes/<uuid:acceptance_id>/<str:kind>/",

@@ -30,6 +30,7 @@ from customers.models import Customer, Project
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
 from quotes import actions as quote_actions
 from quotes.models import Service, ShareLink
+from tests.einvoice.sweep import credit_note_factory
 
 
 def _invite(workspace: Workspace, owner: User):
@@ -221,6 +222,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "subscription_id": _stripe_subscription,
     "invoice_id": _stripe_invoice,
     "payment_id": _payment,
+    "credit_note_id": credit_note_factory,
     "acceptance_id": _acceptance,
     "kind": lambda workspace, owner: "quote",
 }

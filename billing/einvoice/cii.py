@@ -30,6 +30,12 @@ def _money(value: Decimal, currency: str) -> str:
     return str(Decimal(value).quantize(quantum(currency)))
 
 
+def _price(value: Decimal, currency: str) -> str:
+    """A unit price: at least the currency's minor unit, more digits only when it has them."""
+    minimum = Decimal(value).quantize(quantum(currency))
+    return str(minimum if minimum == value else Decimal(value).normalize())
+
+
 def _date(parent, tag: str, value, qualified: bool = False) -> None:
     holder = _el(parent, tag)
     _el(
@@ -72,11 +78,10 @@ def _line(node, line: Line, currency: str) -> None:
     _el(_el(node, "ram:AssociatedDocumentLineDocument"), "ram:LineID", line.position)
     _el(_el(node, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
     agreement = _el(node, "ram:SpecifiedLineTradeAgreement")
-    _el(
-        _el(agreement, "ram:NetPriceProductTradePrice"),
-        "ram:ChargeAmount",
-        _money(line.unit_price, currency),
-    )
+    price = _el(agreement, "ram:NetPriceProductTradePrice")
+    _el(price, "ram:ChargeAmount", _price(line.unit_price, currency))
+    if line.base_quantity is not None:
+        _el(price, "ram:BasisQuantity", str(line.base_quantity), unitCode=line.unit_code)
     _el(
         _el(node, "ram:SpecifiedLineTradeDelivery"),
         "ram:BilledQuantity",
@@ -89,6 +94,10 @@ def _line(node, line: Line, currency: str) -> None:
     _el(tax, "ram:CategoryCode", line.category.value)
     if line.category != Category.OUTSIDE_SCOPE:  # BR-O-05: no rate on O lines
         _el(tax, "ram:RateApplicablePercent", str(line.rate))
+    if line.period_start and line.period_end:
+        period = _el(settlement, "ram:BillingSpecifiedPeriod")
+        _date(period, "ram:StartDateTime", line.period_start)
+        _date(period, "ram:EndDateTime", line.period_end)
     if line.discount:
         _discount(settlement, line, currency)
     summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")

@@ -1,9 +1,11 @@
-"""Build an EInvoice from plain facts: Stripe's figures, the quote's lines, the tax decision.
+"""Build an EInvoice from plain facts: Stripe's figures, Stripe's lines, the tax decision.
 
-Pure. Stripe's invoice is the truth for the totals: the quote's lines are used only when their
-net sum equals Stripe's total less Stripe's tax to the cent, and Stripe's tax amount is used as
-is (checked against the rate within Stripe's per-line rounding). Anything else raises
-TotalsMismatch instead of issuing an e-invoice that disagrees with the invoice it stands for.
+Pure. Stripe is the truth: the lines are Stripe's own (prorations and amendments included), each
+with the category and rate of its Stripe tax and Stripe's tax amount rounded per line (checked
+against the rate, one minor unit apart at most); their sums must equal Stripe's tax and total to
+the cent. An invoice mirrored before its lines were falls back to the quote's lines, used only
+when their net sum equals Stripe's. Anything else raises TotalsMismatch instead of issuing an
+e-invoice that disagrees with the invoice (or credit note) it stands for.
 """
 
 from collections.abc import Iterable, Sequence
@@ -60,6 +62,27 @@ class LineFacts:
     discount_percent: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class StripeLineFacts:
+    """One of Stripe's invoice or credit-note lines, amounts in minor units.
+
+    ``treatment`` and ``rate`` are those of the Stripe tax rate on the line when MSPercury made
+    it, else empty (the invoice's treatment applies). ``quote`` is the quote line it bills,
+    when MSPercury pushed it: it knows units, fractional quantities and discounts."""
+
+    description: str
+    quantity: Decimal
+    amount: int  # before discounts and tax
+    discount: int = 0
+    tax: int = 0
+    taxed: bool = False  # Stripe put a tax (possibly 0) on the line
+    taxable: int | None = None  # Stripe's taxable amount, when it says so
+    treatment: str = ""
+    rate: Decimal | None = None
+    period: tuple[date, date] | None = None
+    quote: LineFacts | None = None
+
+
 def category_for(treatment: str, rate: Decimal) -> tuple[Category, Decimal]:
     """EN 16931 category and rate for our tax treatment.
 
@@ -96,6 +119,125 @@ def make_lines(
             )
         )
     return tuple(lines)
+
+
+def _stripe_line(
+    position: int, fact: StripeLineFacts, currency: str, category: Category, rate: Decimal
+) -> Line:
+    """A Line from Stripe's amounts: the net is Stripe's, the quote only describes it better
+    when it bills exactly that net (an unchanged line, not a proration)."""
+    net_minor = fact.taxable if fact.taxable is not None else fact.amount - fact.discount
+    net = from_minor_units(net_minor, currency)
+    quoted = fact.quote
+    unit = UNIT_CODES.get(quoted.unit, "C62") if quoted else "C62"
+    common = {
+        "position": position,
+        "description": fact.description or (quoted.description if quoted else ""),
+        "unit_code": unit,
+        "net": net,
+        "category": category,
+        "rate": rate,
+        "tax": from_minor_units(fact.tax, currency),
+        "period_start": fact.period[0] if fact.period else None,
+        "period_end": fact.period[1] if fact.period else None,
+    }
+    if quoted and not fact.discount and net == _quoted_net(quoted, currency):
+        (line,) = make_lines([quoted], currency, category, rate)
+        return replace(line, **common)
+    return Line(**common, **_price_of(fact, net, currency))
+
+
+def _quoted_net(fact: LineFacts, currency: str) -> Decimal:
+    return line_net(fact.quantity, fact.unit_price, fact.discount_percent, currency)
+
+
+def _price_of(fact: StripeLineFacts, net: Decimal, currency: str) -> dict:
+    """Quantity, unit price (BT-146, never negative: BR-27) and discount. A credit line
+    (a proration's unused time) has a negative quantity. A price that is not a whole minor
+    unit per unit is given for all of them (base quantity BT-149), so net = quantity × price
+    stays exact."""
+    quantity = abs(fact.quantity) or Decimal(1)
+    negative = net < 0
+    if negative:
+        gross = abs(net)
+    elif fact.taxable is not None:  # tax-inclusive: Stripe's amount holds the tax
+        gross = net + from_minor_units(fact.discount, currency)
+    else:
+        gross = from_minor_units(fact.amount, currency)
+    price = gross / quantity
+    base = None
+    if round_money(price, currency) != price:
+        price, base = gross, quantity
+    discount = Decimal(0) if negative else gross - net
+    return {
+        "quantity": -quantity if negative else quantity,
+        "unit_price": price,
+        "base_quantity": base,
+        "discount": discount,
+    }
+
+
+def lines_from_stripe(
+    facts: Sequence[StripeLineFacts], currency: str, treatment: str, rate: Decimal
+) -> tuple[Line, ...]:
+    """Stripe's lines, each with the category and rate of its own tax (the invoice's when
+    Stripe's tax rate is not one MSPercury made); Stripe's tax per line is checked against
+    the rate, one minor unit apart at most (Stripe rounds each line, billing.money rule 3)."""
+    lines = []
+    for position, fact in enumerate(facts, start=1):
+        category, line_rate = category_for(
+            fact.treatment or treatment, fact.rate if fact.rate is not None else rate
+        )
+        line = _stripe_line(position, fact, currency, category, line_rate)
+        _check_line_tax(line, fact, currency)
+        lines.append(line)
+    return tuple(lines)
+
+
+def _check_line_tax(line: Line, fact: StripeLineFacts, currency: str) -> None:
+    if line.category == Category.STANDARD:
+        if not fact.taxed and line.net:
+            raise TotalsMismatch(
+                f"line “{line.description}” carries no VAT in Stripe, but is standard rated"
+            )
+        expected = tax_amount(line.net, line.rate, currency)
+    else:
+        expected = Decimal(0)
+    if abs(line.tax - expected) > quantum(currency):
+        raise TotalsMismatch(
+            f"line “{line.description}”: Stripe's tax {line.tax} does not fit {line.rate} % "
+            f"on {line.net} ({expected} expected)"
+        )
+
+
+def breakdown(lines: Sequence[Line], currency: str) -> tuple[TaxSubtotal, ...]:
+    """BG-23: one subtotal per category and rate, the sum of the lines' nets and taxes."""
+    groups: dict[tuple[Category, Decimal], list[Line]] = {}
+    for line in lines:
+        groups.setdefault((line.category, line.rate), []).append(line)
+    return tuple(
+        TaxSubtotal(
+            category,
+            rate,
+            _net_sum(members, currency),
+            round_money(sum((x.tax for x in members), Decimal(0)), currency),
+        )
+        for (category, rate), members in groups.items()
+    )
+
+
+def check_stripe_totals(
+    number: str, lines: Sequence[Line], total: int, tax: int, currency: str
+) -> None:
+    """Stripe's lines must add up to Stripe's tax and total, to the cent."""
+    net = _net_sum(lines, currency)
+    line_tax = round_money(sum((x.tax for x in lines), Decimal(0)), currency)
+    stripe_tax, stripe_total = from_minor_units(tax, currency), from_minor_units(total, currency)
+    if line_tax != stripe_tax or net + line_tax != stripe_total:
+        raise TotalsMismatch(
+            f"{number}: Stripe's lines give {net} net + {line_tax} tax; Stripe's totals are "
+            f"{stripe_total} with {stripe_tax} tax {currency}"
+        )
 
 
 def _net_sum(lines: Sequence[Line], currency: str) -> Decimal:
@@ -143,7 +285,8 @@ def compose(
     buyer: Party,
     treatment: str,
     rate: Decimal,
-    candidates: Iterable[Sequence[LineFacts]],
+    candidates: Iterable[Sequence[LineFacts]] = (),
+    stripe_lines: Sequence[StripeLineFacts] = (),
     payment_terms: str,
     pay_link: str = "",
     buyer_reference: str = "",
@@ -151,12 +294,20 @@ def compose(
     notes: Sequence[str] = (),
     language: str = "en",
 ) -> EInvoice:
-    """The e-invoice (type 380) of one finalized Stripe invoice."""
-    category, rate = category_for(treatment, rate)
-    lines = choose_lines(candidates, figures, category, rate)
-    tax = _check_tax(figures, category, rate, lines)
+    """The e-invoice (type 380) of one finalized Stripe invoice: from Stripe's own lines, or
+    (an invoice mirrored before its lines were) from the quote lines that explain its totals."""
     currency = figures.currency
+    if stripe_lines:
+        lines = lines_from_stripe(stripe_lines, currency, treatment, rate)
+        check_stripe_totals(figures.number, lines, figures.total, figures.tax, currency)
+        subtotals = breakdown(lines, currency)
+    else:
+        category, rate = category_for(treatment, rate)
+        lines = choose_lines(candidates, figures, category, rate)
+        tax = _check_tax(figures, category, rate, lines)
+        subtotals = (TaxSubtotal(category, rate, _net_sum(lines, currency), tax),)
     net = _net_sum(lines, currency)
+    tax = from_minor_units(figures.tax, currency)
     grand = from_minor_units(figures.total, currency)
     due = from_minor_units(figures.amount_due, currency)
     return EInvoice(
@@ -167,7 +318,7 @@ def compose(
         seller=seller,
         buyer=buyer,
         lines=lines,
-        subtotals=(TaxSubtotal(category, rate, net, tax),),
+        subtotals=subtotals,
         totals=Totals(lines=net, tax=tax, grand=grand, prepaid=grand - due, due=due),
         payment=Payment(terms=payment_terms, due_date=figures.due_date, pay_link=pay_link),
         buyer_reference=buyer_reference,
@@ -192,6 +343,67 @@ def credit_note(
         totals=replace(totals, prepaid=Decimal(0), due=totals.grand),
         payment=Payment(terms=terms),
         preceding=PrecedingInvoice(invoice.number, invoice.issue_date),
+    )
+
+
+@dataclass(frozen=True)
+class CreditNoteFigures:
+    """What Stripe's credit note says, amounts in minor units (positive, as Stripe has them)."""
+
+    number: str
+    issue_date: date
+    currency: str
+    total: int
+    tax: int
+    preceding: PrecedingInvoice
+
+
+def compose_credit_note(
+    figures: CreditNoteFigures,
+    *,
+    seller: Party,
+    buyer: Party,
+    treatment: str,
+    rate: Decimal,
+    stripe_lines: Sequence[StripeLineFacts],
+    payment_terms: str,
+    buyer_reference: str = "",
+    order_reference: str = "",
+    notes: Sequence[str] = (),
+    language: str = "en",
+) -> EInvoice:
+    """The credit note (381) of a Stripe credit note, citing its invoice (BG-3), with Stripe's
+    lines and totals. EN 16931 credit notes carry positive amounts; the type code says they go
+    the other way."""
+    currency = figures.currency
+    if not stripe_lines:
+        raise TotalsMismatch(f"{figures.number}: Stripe's credit note has no lines")
+    lines = lines_from_stripe(stripe_lines, currency, treatment, rate)
+    check_stripe_totals(figures.number, lines, figures.total, figures.tax, currency)
+    grand = from_minor_units(figures.total, currency)
+    return EInvoice(
+        number=figures.number,
+        issue_date=figures.issue_date,
+        type_code=DocumentType.CREDIT_NOTE,
+        currency=currency,
+        seller=seller,
+        buyer=buyer,
+        lines=lines,
+        subtotals=breakdown(lines, currency),
+        totals=Totals(
+            lines=_net_sum(lines, currency),
+            tax=from_minor_units(figures.tax, currency),
+            grand=grand,
+            prepaid=Decimal(0),
+            due=grand,
+        ),
+        payment=Payment(terms=payment_terms),
+        buyer_reference=buyer_reference,
+        order_reference=order_reference,
+        preceding=figures.preceding,
+        delivery_date=figures.preceding.issue_date,  # the supply it corrects
+        notes=tuple(notes),
+        language=language,
     )
 
 

@@ -94,6 +94,10 @@ class Line:
     rate: Decimal  # BT-152, percent
     discount: Decimal = Decimal(0)  # BG-27 allowance amount
     discount_percent: Decimal | None = None
+    tax: Decimal = Decimal(0)  # Stripe's tax on this line (summed per rate into BG-23)
+    base_quantity: Decimal | None = None  # BT-149, when the price is for several units
+    period_start: date | None = None  # BT-134
+    period_end: date | None = None  # BT-135
 
 
 @dataclass(frozen=True)

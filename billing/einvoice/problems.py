@@ -65,6 +65,11 @@ def explain(invoice, error: Exception) -> str:
     number = invoice.number or invoice.stripe_id
     if isinstance(error, EInvoiceIncomplete):
         return _incomplete(invoice, error)
+    if isinstance(error, TotalsMismatch) and getattr(invoice, "lines", None):
+        return _(
+            "The e-invoice of invoice %(number)s cannot be made: its lines in Stripe do not "
+            "add up to its totals or do not fit its VAT rate (%(detail)s)."
+        ) % {"number": number, "detail": str(error)}
     if isinstance(error, TotalsMismatch):
         return _(
             "The e-invoice of invoice %(number)s cannot be made: its amounts in Stripe do not "
@@ -119,5 +124,38 @@ def notify_problem(invoice, error: Exception, missed_in: str):
             f"einvoice_failed:{invoice.public_id}:{digest}",
             _("No e-invoice for invoice %(number)s") % {"number": invoice.number},
             f"{_missed(invoice, missed_in)} {message}",
+            reverse("billing:invoice_detail", kwargs={"invoice_id": invoice.public_id}),
+        )
+
+
+def explain_credit_note(note, error: Exception) -> str:
+    """The message for the MSP: why this credit note has no corrective e-invoice."""
+    if isinstance(error, EInvoiceIncomplete):
+        return _incomplete(note.invoice, error)
+    if note.status != "issued":
+        return _("Credit note %(number)s was voided in Stripe: it has no e-invoice.") % {
+            "number": note.number
+        }
+    return _("The e-invoice of credit note %(number)s cannot be made: %(detail)s") % {
+        "number": note.number,
+        "detail": str(error),
+    }
+
+
+def notify_credit_note_problem(note, error: Exception):
+    """Tell owners and admins, once per credit note and reason, that a customer asked in the
+    portal for a credit note's e-invoice that cannot be made."""
+    from billing.notify import notify
+
+    invoice = note.invoice
+    with translation.override(settings.LANGUAGE_CODE):
+        message = explain_credit_note(note, error)
+        digest = hashlib.sha256(f"portal:{message}".encode()).hexdigest()[:16]
+        return notify(
+            invoice.workspace,
+            EINVOICE_FAILED,
+            f"einvoice_failed:{note.public_id}:{digest}",
+            _("No e-invoice for credit note %(number)s") % {"number": note.number},
+            f"{_missed(invoice, 'portal')} {message}",
             reverse("billing:invoice_detail", kwargs={"invoice_id": invoice.public_id}),
         )

@@ -1,10 +1,18 @@
-"""From our mirror to the pure builder: a finalized Stripe invoice, its quote, customer and
-workspace become the facts compose() takes. The only module here that reads the ORM."""
+"""From our mirror to the pure builder: a finalized Stripe invoice with Stripe's lines, its
+quote (units and true quantities of unchanged lines), customer and workspace become the facts
+compose() takes. credit_notes.py does the same for credit notes with these helpers."""
 
-from datetime import UTC
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from billing import wording
-from billing.einvoice.compose import LineFacts, NotAnEInvoice, StripeFigures, compose
+from billing.einvoice.compose import (
+    LineFacts,
+    NotAnEInvoice,
+    StripeFigures,
+    StripeLineFacts,
+    compose,
+)
 from billing.einvoice.model import Address, Contact, EInvoice, Party
 from billing.models import Ownership, StripeInvoice, StripeSubscription
 from billing.tax import Party as TaxParty
@@ -101,6 +109,69 @@ def _facts(lines) -> list[LineFacts]:
     ]
 
 
+def _day(timestamp) -> date | None:
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).date() if timestamp else None
+
+
+def _period(line: dict) -> tuple[date, date] | None:
+    """BT-134/135 for a line billing a period (a subscription's); one-time items have none."""
+    start, end = _day(line.get("period_start")), _day(line.get("period_end"))
+    return (start, end) if start and end and end > start else None
+
+
+def mapped_tax_rates(workspace_id: int, lines: list[dict]) -> dict[str, tuple[str, Decimal]]:
+    """The Stripe tax rates on these lines that MSPercury made: txr_… → (treatment, percent),
+    read from their key (integrations.push.tax_rates.TaxRateSpec.key)."""
+    from integrations.models import StripeObjectMap  # billing loads before integrations
+
+    ids = {tax["tax_rate"] for line in lines for tax in line.get("taxes", []) if tax["tax_rate"]}
+    if not ids:
+        return {}
+    rows = StripeObjectMap.objects.filter(
+        workspace_id=workspace_id, kind=StripeObjectMap.Kind.TAX_RATE, stripe_id__in=ids
+    ).values_list("stripe_id", "local_ref")
+    known = {}
+    for stripe_id, key in rows:
+        _country, percent, _behaviour, treatment = key.split(":")
+        known[stripe_id] = (treatment, Decimal(percent))
+    return known
+
+
+def stripe_line_facts(
+    line: dict, rates: dict, quoted: dict[str, LineFacts], inherited: dict | None = None
+) -> StripeLineFacts:
+    """One mirrored line (billing.mirror.line_facts) as compose() takes it. ``inherited`` is
+    the invoice line a credit-note line credits: its period and tax rate, when it has none."""
+    taxes = line.get("taxes") or []
+    rate_ids = [t["tax_rate"] for t in taxes if t["tax_rate"]] or [
+        t["tax_rate"] for t in (inherited or {}).get("taxes", []) if t["tax_rate"]
+    ]
+    treatment, rate = rates.get(rate_ids[0], ("", None)) if rate_ids else ("", None)
+    inclusive = any(t["behavior"] == "inclusive" for t in taxes)
+    line_id = (line.get("metadata") or {}).get("mspercury_line_id", "")
+    return StripeLineFacts(
+        description=line["description"],
+        quantity=Decimal(line["quantity"]),
+        amount=line["amount"],
+        discount=line["discount"],
+        tax=sum(t["amount"] for t in taxes),
+        taxed=bool(taxes),
+        taxable=sum(t["taxable_amount"] for t in taxes[:1]) if inclusive else None,
+        treatment=treatment,
+        rate=rate,
+        period=_period(line) or (_period(inherited) if inherited else None),
+        quote=quoted.get(line_id),
+    )
+
+
+def quoted_lines(quote) -> dict[str, LineFacts]:
+    """The quote's lines by the id MSPercury put into Stripe's metadata (mspercury_line_id)."""
+    if quote is None:
+        return {}
+    lines = quote.lines.order_by("position", "id")
+    return {str(x.public_id): _facts([x])[0] for x in lines}
+
+
 def candidate_lines(invoice: StripeInvoice) -> list[list[LineFacts]]:
     """Which of the quote's lines this invoice may bill, most likely first: a subscription's
     period lines (a renewal), with the one-time lines (the first invoice), or everything."""
@@ -129,7 +200,7 @@ def _terms(invoice: StripeInvoice, customer) -> str:
     return f"Payable within {customer.days_until_due} days."
 
 
-def _notes(treatment, workspace, seller: Party, buyer: Party, language: str) -> list[str]:
+def legal_notes(treatment, workspace, seller: Party, buyer: Party, language: str) -> list[str]:
     """The legal mention (BT-22) of a zero-rated invoice, in the customer's language."""
     country = workspace.country.code or ""
     if treatment == TaxTreatment.REVERSE_CHARGE:
@@ -141,7 +212,7 @@ def _notes(treatment, workspace, seller: Party, buyer: Party, language: str) -> 
     return [f"{notice['title']}: {notice['body']}"]
 
 
-def _tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
+def tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
     """The parties as the VAT engine builds them (with the customer's VIES status)."""
     try:
         from billing.tax_parties import customer_party, party
@@ -153,18 +224,30 @@ def _tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
     return party(workspace), customer_party(customer)
 
 
+def invoice_line_facts(invoice: StripeInvoice) -> list[StripeLineFacts]:
+    """Stripe's lines of the invoice as mirrored; empty for a row mirrored before lines were."""
+    if not invoice.lines:
+        return []
+    rates = mapped_tax_rates(invoice.workspace_id, invoice.lines)
+    quoted = quoted_lines(invoice.quote)
+    return [stripe_line_facts(line, rates, quoted) for line in invoice.lines]
+
+
 def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None) -> EInvoice:
     """The e-invoice of a finalized invoice of ours. ``pay_link`` defaults to Stripe's hosted
     page while something is due; pass a portal pay link to put that in instead."""
     if invoice.status not in FINALIZED or invoice.ownership != Ownership.OURS:
         raise NotAnEInvoice(f"invoice {invoice} is not a finalized invoice of ours")
-    if invoice.quote is None or not invoice.number or invoice.created is None:
-        raise NotAnEInvoice(f"invoice {invoice} has no quote, number or date")
+    quote = invoice.quote
+    customer = invoice.customer or (quote.customer if quote else None)
+    if quote is None and not invoice.lines:
+        raise NotAnEInvoice(f"invoice {invoice} has neither Stripe's lines nor a quote")
+    if customer is None or not invoice.number or invoice.created is None:
+        raise NotAnEInvoice(f"invoice {invoice} has no customer, number or date")
     workspace = invoice.workspace
-    customer = invoice.customer or invoice.quote.customer
     issued = invoice.created.astimezone(UTC).date()
     seller, buyer = seller_party(workspace), buyer_party(customer)
-    decision = decide_tax(*_tax_parties(workspace, customer), issued)
+    decision = decide_tax(*tax_parties(workspace, customer), issued)
     figures = StripeFigures(
         number=invoice.number,
         issue_date=issued,
@@ -184,11 +267,12 @@ def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None)
         buyer=buyer,
         treatment=decision.treatment,
         rate=decision.rate,
-        candidates=candidate_lines(invoice),
+        candidates=candidate_lines(invoice) if not invoice.lines else (),
+        stripe_lines=invoice_line_facts(invoice),
         payment_terms=_terms(invoice, customer),
         pay_link=pay_link,
         buyer_reference=leitweg_id(customer),
-        order_reference=invoice.quote.number,
-        notes=_notes(decision.treatment, workspace, seller, buyer, language),
+        order_reference=quote.number if quote else "",
+        notes=legal_notes(decision.treatment, workspace, seller, buyer, language),
         language=language,
     )
