@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from billing.einvoice.credit_notes import record_credit_note
+from billing.evidence.services import withdraw
 from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
 from integrations.models import StripeConnection
@@ -246,4 +247,5 @@ def on_credit_note(connection: StripeConnection, credit_note_id: str, client, si
     if _get(note, "status") == "void" and payment.voided_at is None:
         Payment.objects.filter(pk=payment.pk).update(voided_at=timezone.now())
         resettle(mirror)
+        withdraw(payment)  # the supplies it reduced are whole again
     return payment, created

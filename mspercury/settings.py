@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "billing.datev",
     "billing.einvoice",
     "billing.taxcheck",
+    "billing.evidence",
     "integrations",
     "portal",
 ]

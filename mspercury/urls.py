@@ -52,6 +52,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("billing.vatids.urls")),
     path("", include("billing.datev.urls")),
+    path("", include("billing.evidence.urls")),
     path("", include("integrations.urls")),
     path("", include("portal.urls")),
 ]

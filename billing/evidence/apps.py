@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceConfig(AppConfig):
+    name = "billing.evidence"
+    label = "evidence"
+    verbose_name = _("VAT evidence and reports")
+
+    def ready(self):
+        from billing.evidence import signals  # noqa: F401
