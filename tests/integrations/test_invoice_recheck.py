@@ -2,7 +2,6 @@
 invoice.created corrects the draft before Stripe finalizes it, logs and notifies; nothing
 changed means no write call; a missed hook is reported once."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,42 +11,24 @@ from billing.models import Notification, StripeInvoice
 from billing.taxcheck.models import InvoiceTaxCheck
 from billing.vatids.models import VatIdValidation
 from customers.models import Customer
-from integrations.models import PushSettings, StripeConnection, StripeEvent, WebhookStatus
+from integrations.models import PushSettings, StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.recheck import KIND, report_unchecked, report_unchecked_all
 from quotes.actions import do_add_line, do_create_quote
 from tests.integrations.push.conftest import accept
+from tests.integrations.test_payment_sources import PERMISSIONS, connect_over_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PERMISSIONS = {
-    "customers": "write",
-    "invoices": "write",
-    "subscriptions": "write",
-    "products": "write",
-    "prices": "write",
-    "tax_ids": "write",
-    "tax_rates": "write",
-    "webhook_endpoints": "write",
-}
 
 
 @pytest.fixture
 def vat_wired(live_server, settings, stripe_api, alpha, alice, client):
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
-    alpha.save()
-    key = stripe_api.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
-    client.force_login(alice)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=alpha)
-    assert connection.webhook_status == WebhookStatus.REGISTERED
+    """Connected with a key that may create tax rates, and MSPercury's VAT on."""
+    permissions = PERMISSIONS | {"tax_rates": "write"}
+    connection = connect_over_http(
+        live_server, settings, stripe_api, alpha, alice, client, permissions
+    )
     PushSettings.objects.update_or_create(workspace=alpha, defaults={"mspercury_vat": True})
     return connection
 

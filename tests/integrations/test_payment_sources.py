@@ -28,22 +28,28 @@ PERMISSIONS = {
 }
 
 
-@pytest.fixture
-def wired(live_server, settings, stripe_api, alpha, alice, client):
+def connect_over_http(live_server, settings, stripe_api, workspace, user, client, permissions):
+    """Connect the workspace through the settings page with a key of these permissions; the
+    webhook endpoint is registered, so the emulator's events reach the live server."""
     settings.MSPERCURY_PUBLIC_URL = live_server.url
     settings.MSPERCURY_PUSH_BACKOFF = 0.001
     settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
-    alpha.save()
-    key = stripe_api.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
-    client.force_login(alice)
+    workspace.tax_id_type, workspace.tax_id = "eu_vat", "DE136695976"
+    workspace.save()
+    key = stripe_api.add_key(permissions=permissions, account="acct_1EmulatorSeedAcct")
+    client.force_login(user)
     session = client.session
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=alpha)
+    connection = StripeConnection.objects.get(workspace=workspace)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     return connection
+
+
+@pytest.fixture
+def wired(live_server, settings, stripe_api, alpha, alice, client):
+    return connect_over_http(live_server, settings, stripe_api, alpha, alice, client, PERMISSIONS)
 
 
 @pytest.fixture
