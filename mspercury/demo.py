@@ -144,11 +144,11 @@ def seed_workspace(workspace, user) -> None:
 
 
 def seed_payments(workspace, user, customer, services) -> None:
-    """A pushed one-time quote whose Stripe invoice is partly paid by a bank transfer: the
-    invoices page, the invoice's payments and the client portal have something to show."""
-    from billing.manual import do_record_manual_payment
-    from billing.models import Payment, StripeInvoice
+    """A pushed one-time quote whose Stripe invoice the customer paid half of on Stripe's page:
+    the invoices page, the invoice's payments and the client portal have something to show."""
+    from billing.models import StripeInvoice
     from integrations.models import StripeConnection
+    from integrations.payments import sync_and_collect
     from integrations.push.actions import do_start_push
     from integrations.push.executor import execute_push
     from integrations.stripe.client import call, make_client
@@ -194,16 +194,27 @@ def seed_payments(workspace, user, customer, services) -> None:
     for found in call(lambda: client.v1.invoices.list({"limit": 10})).data:
         sync_invoice(connection, found.id, client)
     invoice = StripeInvoice.objects.filter(quote=quote, status="open").first()
-    if invoice is not None:
-        do_record_manual_payment(
-            None,
-            invoice,
-            amount=invoice.balance_due // 2,
-            paid_at=timezone.now(),
-            method=Payment.Method.BANK_TRANSFER,
-            reference="Überweisung, Anzahlung",
-            actor=user,
-        )
+    if invoice is not None and invoice.hosted_invoice_url:
+        pay_part_on_stripes_page(invoice, invoice.amount_remaining // 2)
+        sync_and_collect(connection, invoice.stripe_id, client)
+
+
+def pay_part_on_stripes_page(invoice, amount: int) -> None:
+    """What the customer does on Stripe's invoice page: pay part of it (the emulator's page)."""
+    import urllib.parse
+    import urllib.request
+
+    from billing.money import from_minor_units
+
+    body = urllib.parse.urlencode(
+        {"amount": str(from_minor_units(amount, invoice.currency))}
+    ).encode()
+    url = f"{invoice.hosted_invoice_url}/pay_part"
+    if not url.startswith(("http://", "https://")):
+        return
+    request = urllib.request.Request(url, data=body)  # noqa: S310 (http(s) only, the emulator)
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        answer.read()
 
 
 def connect_emulator(workspace, user) -> bool:
