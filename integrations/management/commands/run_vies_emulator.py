@@ -63,6 +63,8 @@ class Command(BaseCommand):
             )
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        # Ctrl-C and SIGTERM stop it, even when a shell started it with SIGINT ignored (&).
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(
             self.style.SUCCESS(f"VIES emulator listening on {server.base_url}")

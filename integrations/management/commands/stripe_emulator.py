@@ -58,6 +58,8 @@ class Command(BaseCommand):
         except StateFileError as exc:
             raise CommandError(str(exc)) from exc
         # `kill` (scripts/demo.sh's exit trap) stops it like Ctrl-C, so the state gets saved.
+        # Ctrl-C and SIGTERM stop it, even when a shell started it with SIGINT ignored (&).
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(
             self.style.SUCCESS(f"Stripe emulator listening on {server.base_url}")
