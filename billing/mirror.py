@@ -44,48 +44,51 @@ def brings_revenue(status: str, ended: bool) -> bool:
     return status in REVENUE_STATUSES and not ended
 
 
-def _field(obj, key: str, default=None):
-    """A field of a Stripe object or of its dict form."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
+def stripe_field(obj, name: str, default=None):
+    """A field of a Stripe object or of its dict form (an event's signed copy); ``default`` when
+    it is missing or null. The one getter the mirror, payments and evidence read Stripe with."""
     try:
-        return obj[key]
+        value = obj[name]
     except (KeyError, TypeError):
         return default
+    return default if value is None else value
 
 
 def line_facts(line) -> dict:
     """What the mirror keeps of one Stripe invoice line: amounts in minor units before tax, the
     tax per rate, the period, and where it came from (subscription item, proration, price)."""
-    parent = _field(line, "parent") or {}
-    item = _field(parent, "subscription_item_details") or {}
-    pricing = _field(_field(line, "pricing") or {}, "price_details") or {}
-    period = _field(line, "period") or {}
+    parent = stripe_field(line, "parent") or {}
+    item = stripe_field(parent, "subscription_item_details") or {}
+    pricing = stripe_field(stripe_field(line, "pricing") or {}, "price_details") or {}
+    period = stripe_field(line, "period") or {}
     return {
-        "id": _field(line, "id", ""),
-        "description": _field(line, "description") or "",
-        "quantity": str(_field(line, "quantity_decimal") or _field(line, "quantity") or 1),
-        "amount": int(_field(line, "amount", 0)),
-        "discount": sum(int(_field(d, "amount", 0)) for d in _field(line, "discount_amounts", [])),
-        "currency": str(_field(line, "currency", "")).upper(),
-        "period_start": _field(period, "start"),
-        "period_end": _field(period, "end"),
-        "proration": bool(_field(item, "proration", False)),
-        "price": _field(pricing, "price") or "",
+        "id": stripe_field(line, "id", ""),
+        "description": stripe_field(line, "description") or "",
+        "quantity": str(
+            stripe_field(line, "quantity_decimal") or stripe_field(line, "quantity") or 1
+        ),
+        "amount": int(stripe_field(line, "amount", 0)),
+        "discount": sum(
+            int(stripe_field(d, "amount", 0)) for d in stripe_field(line, "discount_amounts", [])
+        ),
+        "currency": str(stripe_field(line, "currency", "")).upper(),
+        "period_start": stripe_field(period, "start"),
+        "period_end": stripe_field(period, "end"),
+        "proration": bool(stripe_field(item, "proration", False)),
+        "price": stripe_field(pricing, "price") or "",
         "taxes": [
             {
-                "amount": int(_field(tax, "amount", 0)),
-                "taxable_amount": int(_field(tax, "taxable_amount", 0)),
-                "tax_rate": _field(_field(tax, "tax_rate_details") or {}, "tax_rate") or "",
-                "behavior": _field(tax, "tax_behavior") or "",
+                "amount": int(stripe_field(tax, "amount", 0)),
+                "taxable_amount": int(stripe_field(tax, "taxable_amount", 0)),
+                "tax_rate": stripe_field(stripe_field(tax, "tax_rate_details") or {}, "tax_rate")
+                or "",
+                "behavior": stripe_field(tax, "tax_behavior") or "",
             }
-            for tax in _field(line, "taxes") or []
+            for tax in stripe_field(line, "taxes") or []
         ],
-        "metadata": _plain(_field(line, "metadata") or {}),
+        "metadata": plain_dict(stripe_field(line, "metadata") or {}),
     }
 
 
-def _plain(obj) -> dict:
+def plain_dict(obj) -> dict:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

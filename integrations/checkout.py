@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from billing.mirror import stripe_field as _get
 from billing.models import StripeInvoice
 from integrations.models import StripeConnection
 from integrations.payments import INVOICE_METADATA_KEY
 from integrations.push.executor import throttled_call
 from integrations.stripe.client import make_client
-from integrations.sync import _get
 
 # Stripe's bounds for a session's expires_at: 30 minutes to 24 hours ahead.
 SHORTEST, LONGEST = timedelta(minutes=31), timedelta(hours=24)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from billing.mirror import brings_revenue, external_status, line_facts, monthly_amount
+from billing.mirror import stripe_field as _get
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
 from billing.money import exponent
 from billing.payments import resettle
@@ -26,14 +27,6 @@ from quotes.models import Quote
 
 def _ts(value) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
-
-
-def _get(obj, name, default=None):
-    try:
-        value = obj[name]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def _quote(workspace, metadata) -> Quote | None:

@@ -25,7 +25,7 @@ from billing.einvoice.source import (
     stripe_line_facts,
     tax_parties,
 )
-from billing.mirror import _field, _plain
+from billing.mirror import plain_dict, stripe_field
 from billing.models import Ownership, StripeInvoice
 from billing.tax import decide_tax
 
@@ -33,63 +33,63 @@ from billing.tax import decide_tax
 def credit_note_line_facts(line) -> dict:
     """What the mirror keeps of one credit-note line: amounts before tax in minor units, the
     tax per rate, and the invoice line it credits (its period and rate come from there)."""
-    rates = [_field(r, "id", "") for r in _field(line, "tax_rates") or []]
+    rates = [stripe_field(r, "id", "") for r in stripe_field(line, "tax_rates") or []]
     return {
-        "id": _field(line, "id", ""),
-        "description": _field(line, "description") or "",
-        "quantity": str(_field(line, "quantity") or 1),
-        "amount": int(_field(line, "amount", 0)),
-        "discount": int(_field(line, "discount_amount", 0) or 0),
-        "invoice_line_item": _field(line, "invoice_line_item") or "",
-        "type": _field(line, "type") or "",
+        "id": stripe_field(line, "id", ""),
+        "description": stripe_field(line, "description") or "",
+        "quantity": str(stripe_field(line, "quantity") or 1),
+        "amount": int(stripe_field(line, "amount", 0)),
+        "discount": int(stripe_field(line, "discount_amount", 0) or 0),
+        "invoice_line_item": stripe_field(line, "invoice_line_item") or "",
+        "type": stripe_field(line, "type") or "",
         "taxes": [
             {
-                "amount": int(_field(tax, "amount", 0)),
-                "taxable_amount": int(_field(tax, "taxable_amount", 0)),
-                "tax_rate": _field(_field(tax, "tax_rate_details") or {}, "tax_rate")
+                "amount": int(stripe_field(tax, "amount", 0)),
+                "taxable_amount": int(stripe_field(tax, "taxable_amount", 0)),
+                "tax_rate": stripe_field(stripe_field(tax, "tax_rate_details") or {}, "tax_rate")
                 or (rates[0] if rates else ""),
-                "behavior": _field(tax, "tax_behavior") or "",
+                "behavior": stripe_field(tax, "tax_behavior") or "",
             }
-            for tax in _field(line, "taxes") or []
+            for tax in stripe_field(line, "taxes") or []
         ],
-        "metadata": _plain(_field(line, "metadata") or {}),
+        "metadata": plain_dict(stripe_field(line, "metadata") or {}),
     }
 
 
 def _tax(note) -> int:
-    taxes = _field(note, "total_taxes") or []
+    taxes = stripe_field(note, "total_taxes") or []
     if taxes:
-        return sum(int(_field(t, "amount", 0)) for t in taxes)
-    excluding = _field(note, "total_excluding_tax")
-    return int(_field(note, "total", 0)) - int(excluding) if excluding is not None else 0
+        return sum(int(stripe_field(t, "amount", 0)) for t in taxes)
+    excluding = stripe_field(note, "total_excluding_tax")
+    return int(stripe_field(note, "total", 0)) - int(excluding) if excluding is not None else 0
 
 
 def _lines(note) -> list[dict]:
-    listing = _field(note, "lines") or {}
-    return [credit_note_line_facts(line) for line in _field(listing, "data") or []]
+    listing = stripe_field(note, "lines") or {}
+    return [credit_note_line_facts(line) for line in stripe_field(listing, "data") or []]
 
 
 def record_credit_note(mirror: StripeInvoice, note) -> StripeCreditNote:
     """Mirror ``note`` (a Stripe credit note of ``mirror``): created once, updated on later
     events (a void). The workspace is the invoice's."""
-    created = _field(note, "created")
+    created = stripe_field(note, "created")
     values = {
         "invoice": mirror,
-        "number": str(_field(note, "number") or ""),
-        "status": str(_field(note, "status") or StripeCreditNote.Status.ISSUED),
-        "reason": str(_field(note, "reason") or ""),
-        "memo": str(_field(note, "memo") or ""),
-        "currency": str(_field(note, "currency") or mirror.currency).upper(),
-        "total": int(_field(note, "total", 0)),
+        "number": str(stripe_field(note, "number") or ""),
+        "status": str(stripe_field(note, "status") or StripeCreditNote.Status.ISSUED),
+        "reason": str(stripe_field(note, "reason") or ""),
+        "memo": str(stripe_field(note, "memo") or ""),
+        "currency": str(stripe_field(note, "currency") or mirror.currency).upper(),
+        "total": int(stripe_field(note, "total", 0)),
         "tax": _tax(note),
-        "pre_payment_amount": int(_field(note, "pre_payment_amount", 0) or 0),
-        "post_payment_amount": int(_field(note, "post_payment_amount", 0) or 0),
+        "pre_payment_amount": int(stripe_field(note, "pre_payment_amount", 0) or 0),
+        "post_payment_amount": int(stripe_field(note, "post_payment_amount", 0) or 0),
         "lines": _lines(note),
         "created": datetime.fromtimestamp(created, tz=UTC) if created else timezone.now(),
     }
     with transaction.atomic():
         row, _created = StripeCreditNote.objects.update_or_create(
-            workspace=mirror.workspace, stripe_id=str(_field(note, "id")), defaults=values
+            workspace=mirror.workspace, stripe_id=str(stripe_field(note, "id")), defaults=values
         )
     return row
 

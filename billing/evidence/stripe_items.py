@@ -8,9 +8,9 @@ import logging
 from dataclasses import dataclass
 
 from billing.evidence.rules import CreditedLine
+from billing.mirror import stripe_field as _get
 from integrations.stripe.client import call
 from integrations.stripe.errors import StripeFailure
-from integrations.sync import _get
 
 logger = logging.getLogger(__name__)
 
