@@ -83,6 +83,9 @@ class StripeInvoice(models.Model):
     attempt_count = models.PositiveIntegerField(default=0)
     billing_reason = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(null=True, blank=True)
+    # When Stripe finalized (issued) it: status_transitions.finalized_at. The issue date (BT-2,
+    # DATEV's Belegdatum, §14 Abs. 4 Nr. 3 UStG) is its local date, never ``created``'s.
+    finalized_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateTimeField(null=True, blank=True)
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     invoice_pdf = models.URLField(max_length=500, blank=True)
@@ -125,6 +128,18 @@ class StripeInvoice(models.Model):
             self.Status.UNCOLLECTIBLE: "red",
         }.get(self.status, "")
         return self.get_status_display(), tone
+
+    @property
+    def issued_at(self):
+        """When it was issued: finalized, else (rows mirrored before that was kept) created."""
+        return self.finalized_at or self.created
+
+    @property
+    def issued_on(self):
+        """The issue date: the local date in the workspace's zone of its finalization."""
+        from mspercury.localtime import local_date
+
+        return local_date(self.workspace, self.issued_at)
 
     @property
     def balance_due(self) -> int:

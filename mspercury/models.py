@@ -28,6 +28,13 @@ CURRENCY_CHOICES = [
     ("PLN", _("PLN – Polish złoty")),
     ("CZK", _("CZK – Czech koruna")),
 ]
+
+
+class VatTaxation(models.TextChoices):
+    AGREED = "agreed", _("On agreed amounts (Soll, the default)")
+    RECEIVED = "received", _("On amounts received (Ist, §20 UStG, with the tax office's consent)")
+
+
 UI_LANGUAGES = [("en", _("English")), ("de", _("German"))]
 DOCUMENT_LANGUAGES = [
     ("de", "Deutsch"),
@@ -127,10 +134,39 @@ class Workspace(models.Model):
     require_2fa_for_admins = models.BooleanField(
         _("require two-factor authentication for owners and admins"), default=False
     )
+    # Local time (DESIGN.md "Local time, language, sender"): blank means the country's zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # How output VAT arises (§13 Abs. 1 Nr. 1 a/b, §20 UStG): the VAT report follows it.
+    vat_taxation = models.CharField(
+        _("VAT taxation"), max_length=8, choices=VatTaxation.choices, default=VatTaxation.AGREED
+    )
+    # Company particulars of business letters (§35a GmbHG, §80 AktG, §37a/§125/§177a HGB).
+    legal_form = models.CharField(_("legal form"), max_length=80, blank=True)
+    registered_seat = models.CharField(_("registered seat"), max_length=100, blank=True)
+    register_court = models.CharField(_("register court"), max_length=120, blank=True)
+    register_number = models.CharField(_("register number"), max_length=40, blank=True)
+    managing_directors = models.TextField(_("managing directors"), blank=True)  # one per line
+    supervisory_board_chair = models.CharField(
+        _("chair of the supervisory board"), max_length=150, blank=True
+    )
+    # Where customers pay by bank transfer (BG-17 of e-invoices, GiroCode) and, for SEPA direct
+    # debits, the creditor identifier (BT-90).
+    bank_account_holder = models.CharField(_("account holder"), max_length=140, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    sepa_creditor_id = models.CharField(_("SEPA creditor identifier"), max_length=35, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self):
+        """The workspace's time zone: its own, else its country's, else UTC."""
+        from mspercury.localtime import zone_named
+
+        return zone_named(self.time_zone, self.country.code or "")
 
 
 class Role(models.TextChoices):
