@@ -31,6 +31,19 @@ class Command(BaseCommand):
             workspace.country = "DE"
             workspace.tax_id_type = "eu_vat"
             workspace.tax_id = "DE136695976"
+            workspace.time_zone = "Europe/Berlin"
+            # The particulars a GmbH prints on every business letter (§35a GmbHG), and the
+            # account its customers pay by transfer (e-invoices, GiroCode).
+            workspace.legal_form = "GmbH"
+            workspace.registered_seat = "Bergisch Gladbach"
+            workspace.register_court = "Amtsgericht Köln"
+            workspace.register_number = "HRB 123456"
+            workspace.managing_directors = "Anna Beispiel\nJonas Muster"
+            workspace.bank_account_holder = "Demo IT Services GmbH"
+            workspace.bank_name = "Commerzbank"
+            workspace.iban = "DE89370400440532013000"
+            workspace.bic = "COBADEFFXXX"
+            workspace.sepa_creditor_id = "DE98ZZZ09999999999"
             workspace.save()
             from mspercury.demo import seed_workspace
 
