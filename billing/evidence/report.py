@@ -128,9 +128,12 @@ def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invo
 
 def _touched(workspace, period, start, end) -> list[int]:
     """Invoices with a line performed in the period or money or a credit note in it."""
-    performed = Supply.objects.filter(
-        workspace=workspace, performed_on__gte=period.start, performed_on__lt=period.end
-    ).values_list("invoice_id", flat=True)
+    window = Q(performed_on__gte=period.start, performed_on__lt=period.end) | Q(
+        performed_on__isnull=True, supplied_on__gte=period.start, supplied_on__lt=period.end
+    )
+    performed = Supply.objects.filter(window, workspace=workspace).values_list(
+        "invoice_id", flat=True
+    )
     moved = Payment.objects.filter(
         workspace=workspace, paid_at__gte=start, paid_at__lt=end, voided_at__isnull=True
     ).values_list("invoice_id", flat=True)
