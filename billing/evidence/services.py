@@ -111,13 +111,18 @@ def _decided(invoice: StripeInvoice, found: IssueEvidence, validation) -> tuple[
 
 
 def _validation(invoice: StripeInvoice, day: date, cache: dict):
-    """The VIES answer in force on the service date (one query per distinct date)."""
+    """The VIES answer in force on the service date, else (a service date still ahead, past
+    the answer's reuse window) the one in force on the issue date: the check the MSP could make
+    when it issued the invoice (Art. 18 (1) (a) Impl. Reg. 282/2011). One query per date."""
     customer = invoice.customer
     if customer is None or not vat_id_of(customer):
         return None
-    if day not in cache:
-        cache[day] = in_force(customer, day)
-    return cache[day]
+    for on in (day, invoice.issued_on):
+        if on not in cache:
+            cache[on] = in_force(customer, on)
+        if cache[on] is not None:
+            return cache[on]
+    return None
 
 
 def _supply(invoice, line: dict, found: IssueEvidence, keys: dict, cache: dict) -> Supply:
