@@ -1,30 +1,30 @@
-"""The VAT report of a period, read from the evidence records only (DESIGN.md): supplies dated
-in the period count in full, refunds and credit notes dated in it count negative (§17 UStG:
-the correction belongs to the period it happens in). Every total is reconciled against the
-Stripe invoices and payments it came from."""
+"""The VAT report of a period: the return as the workspace's method computes it
+(billing.evidence.vat_return), read from the supplies of issued invoices and the payments,
+refunds and credit notes of those invoices, with the EC Sales List by service period, what to
+look at, and a reconciliation with Stripe to the cent. Dates are the workspace's local dates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from billing.evidence import rules
-from billing.evidence.models import Reduction, Supply
-from billing.evidence.services import BOOKS_TZ
-from billing.models import Ownership, PaymentStatus, StripeInvoice
-from billing.tax import TaxTreatment
+from django.db.models import Q, Sum
 
-# Treatments whose VAT the MSP owes at home (its own rate on the invoice).
-OUTPUT_VAT = frozenset({TaxTreatment.DOMESTIC, TaxTreatment.EU_NO_VAT_ID})
-# What goes into the EC Sales List, with BZSt's kind of supply.
-SALES_LIST_KINDS = {TaxTreatment.REVERSE_CHARGE: "S", TaxTreatment.INTRA_EU_GOODS: "L"}
+from billing.evidence import rules, vat_return
+from billing.evidence.models import Reduction, Supply
+from billing.evidence.services import NOT_ISSUED, RECEIVING
+from billing.models import Ownership, Payment, StripeInvoice
+from mspercury.localtime import local_date
+from mspercury.models import VatTaxation
+
+Timing = vat_return.Timing
 
 
 @dataclass(frozen=True)
 class Reconciliation:
     currency: str
     evidence: int  # what the records add up to (gross, minor units)
-    stripe: int  # what the Stripe invoices (or payments) they came from add up to
+    stripe: int  # what Stripe's invoices (or payments) add up to
 
     @property
     def difference(self) -> int:
@@ -34,45 +34,116 @@ class Reconciliation:
 @dataclass
 class Report:
     period: rules.Period
+    method: str = VatTaxation.AGREED
+    german: bool = False
     totals: list[rules.Total] = field(default_factory=list)
-    sales_list: list[rules.SalesListRow] = field(default_factory=list)
+    fields: list[vat_return.Field] = field(default_factory=list)
+    outside: list[vat_return.Contribution] = field(default_factory=list)
+    sales_list: list[vat_return.SalesListEntry] = field(default_factory=list)
     flagged: list[Supply] = field(default_factory=list)
-    invoices: list[Reconciliation] = field(default_factory=list)
-    corrections: list[Reconciliation] = field(default_factory=list)
     unrecorded: list[StripeInvoice] = field(default_factory=list)
-    supplies: list[Supply] = field(default_factory=list)  # dated in the period
-    reductions: list[Reduction] = field(default_factory=list)  # dated in it, counting
+    reconciliation: list[Reconciliation] = field(default_factory=list)
+    contributions: list[vat_return.Contribution] = field(default_factory=list)
+    supplies: dict[str, Supply] = field(default_factory=dict)  # by line id
 
     @property
-    def output_vat(self) -> list[rules.Total]:
-        return [t for t in self.totals if t.treatment in OUTPUT_VAT]
-
-    @property
-    def exports(self) -> list[rules.Total]:
-        return [t for t in self.totals if t.treatment == TaxTreatment.EXPORT]
+    def received(self) -> bool:
+        return self.method == VatTaxation.RECEIVED
 
     @property
     def reconciled(self) -> bool:
-        return all(r.difference == 0 for r in self.invoices + self.corrections)
+        return all(r.difference == 0 for r in self.reconciliation)
+
+    @property
+    def output_tax(self) -> int:
+        return sum(f.tax or 0 for f in self.fields)
 
 
-def _row(supply: Supply, sign: int, net: int, tax: int) -> rules.Row:
-    return rules.Row(
+def bounds(workspace, period: rules.Period) -> tuple[datetime, datetime]:
+    zone = workspace.zone
+    return (
+        datetime.combine(period.start, time.min, zone),
+        datetime.combine(period.end, time.min, zone),
+    )
+
+
+def _line(supply: Supply) -> vat_return.Line:
+    return vat_return.Line(
+        key=supply.line_id,
         treatment=supply.treatment,
-        country=supply.place_of_supply,
         rate=format(supply.rate.normalize(), "f"),
         currency=supply.currency,
-        net=sign * net,
-        tax=sign * tax,
+        net=supply.net,
+        tax=supply.tax,
+        performed_on=supply.performed,
+        country=supply.place_of_supply,
         vat_id=supply.customer_vat_id,
         customer=supply.customer.company_name if supply.customer else "",
+        goods=supply.goods,
     )
+
+
+def _credit_note(workspace, payment: Payment, reductions: list[Reduction]):
+    covers = tuple(sorted({ref for r in reductions for ref in r.covers}))
+    lines = tuple((r.supply.line_id, r.net + r.tax) for r in reductions)
+    return vat_return.CreditNote(
+        key=payment.provider_id,
+        on=local_date(workspace, payment.paid_at),
+        amount=-payment.amount,
+        refunds=covers,
+        lines=lines,
+        seq=payment.pk,
+    )
+
+
+def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invoice]:
+    by_invoice: dict[int, list] = {}
+    for supply in supplies:
+        by_invoice.setdefault(supply.invoice_id, []).append(supply)
+    notes_of: dict[int, list[Reduction]] = {}
+    for reduction in reductions:
+        notes_of.setdefault(reduction.payment_id, []).append(reduction)
+    money: dict[int, list] = {}
+    notes: dict[int, list] = {}
+    for p in payments:
+        if p.source == Payment.Source.CREDIT_NOTE:
+            notes.setdefault(p.invoice_id, []).append(
+                _credit_note(workspace, p, notes_of.get(p.pk, []))
+            )
+        else:
+            on = local_date(workspace, p.paid_at)
+            money.setdefault(p.invoice_id, []).append(
+                vat_return.Movement(p.provider_id, on, p.amount, p.pk)
+            )
+    return [
+        vat_return.Invoice(
+            str(pk),
+            tuple(_line(s) for s in lines),
+            tuple(money.get(pk, ())),
+            tuple(notes.get(pk, ())),
+        )
+        for pk, lines in by_invoice.items()
+    ]
+
+
+def _touched(workspace, period, start, end) -> list[int]:
+    """Invoices with a line performed in the period or money or a credit note in it."""
+    window = Q(performed_on__gte=period.start, performed_on__lt=period.end) | Q(
+        performed_on__isnull=True, supplied_on__gte=period.start, supplied_on__lt=period.end
+    )
+    performed = Supply.objects.filter(window, workspace=workspace).values_list(
+        "invoice_id", flat=True
+    )
+    moved = Payment.objects.filter(
+        workspace=workspace, paid_at__gte=start, paid_at__lt=end, voided_at__isnull=True
+    ).values_list("invoice_id", flat=True)
+    return list(set(performed) | set(moved))
 
 
 def _by_currency(pairs) -> dict[str, int]:
     sums: dict[str, int] = {}
     for currency, amount in pairs:
-        sums[currency] = sums.get(currency, 0) + amount
+        sums[currency.upper()] = sums.get(currency.upper(), 0) + amount
     return sums
 
 
@@ -81,69 +152,134 @@ def _reconcile(ours: dict[str, int], theirs: dict[str, int]) -> list[Reconciliat
     return [Reconciliation(c, ours.get(c, 0), theirs.get(c, 0)) for c in currencies]
 
 
-def _invoice_totals(supplies: list[Supply]) -> dict[str, int]:
-    ids = {s.invoice_id for s in supplies}
-    rows = StripeInvoice.objects.filter(pk__in=ids).values_list("currency", "total")
-    return _by_currency((c.upper(), t) for c, t in rows)
-
-
-def _payment_totals(reductions: list[Reduction]) -> dict[str, int]:
-    payments = {r.payment_id: r.payment for r in reductions}
-    return _by_currency((p.currency.upper(), -p.amount) for p in payments.values())
-
-
-def bounds(period: rules.Period) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(period.start, time.min, BOOKS_TZ),
-        datetime.combine(period.end, time.min, BOOKS_TZ),
+def _issued_in(workspace, start, end):
+    window = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
+        finalized_at__isnull=True, created__gte=start, created__lt=end
     )
+    return StripeInvoice.objects.filter(window, workspace=workspace, ownership=Ownership.OURS)
 
 
-def build(workspace, period: rules.Period) -> Report:
+def _credited_in(workspace, start, end):
+    return Payment.objects.filter(
+        workspace=workspace,
+        source=Payment.Source.CREDIT_NOTE,
+        paid_at__gte=start,
+        paid_at__lt=end,
+        voided_at__isnull=True,
+        invoice__ownership=Ownership.OURS,
+    ).exclude(invoice__status=StripeInvoice.Status.VOID)
+
+
+def invoiced(workspace, period, start, end) -> list[Reconciliation]:
+    """Soll: the supplies of invoices issued in the period less its credit notes, against
+    Stripe's totals of the invoices finalized in it less the same credit notes."""
+    issued = _issued_in(workspace, start, end).exclude(
+        status__in=[*NOT_ISSUED, StripeInvoice.Status.VOID]
+    )
+    theirs = _by_currency(issued.values_list("currency", "total"))
+    rows = Supply.objects.filter(invoice__in=issued).values("currency")
+    ours = _by_currency(
+        (r["currency"], r["gross"]) for r in rows.annotate(gross=Sum("net") + Sum("tax"))
+    )
+    notes = _credited_in(workspace, start, end)
+    recorded = notes.filter(invoice__supplies__isnull=False).distinct()
+    for currency, amount in recorded.values_list("currency", "amount"):
+        ours[currency.upper()] = ours.get(currency.upper(), 0) + amount
+    for currency, amount in notes.values_list("currency", "amount"):
+        theirs[currency.upper()] = theirs.get(currency.upper(), 0) + amount
+    return _reconcile(ours, theirs)
+
+
+def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
+    """Ist: what the records took in (receipts less refunds, split over the lines) against the
+    payments less refunds Stripe and the MSP recorded in the period."""
+    cash = vat_return.contributions(
+        invoices, Timing.RECEIVED, period.start, period.end, all_by=Timing.RECEIVED
+    )
+    ours = _by_currency((c.line.currency, c.gross) for c in cash)
+    payments = Payment.objects.filter(
+        workspace=workspace,
+        source__in=[*RECEIVING, Payment.Source.REFUND],
+        paid_at__gte=start,
+        paid_at__lt=end,
+        voided_at__isnull=True,
+        invoice__ownership=Ownership.OURS,
+    ).exclude(invoice__status=StripeInvoice.Status.VOID)
+    theirs = _by_currency(payments.values_list("currency", "amount"))
+    for invoice in invoices:  # credit notes settled by crediting back, as the records count them
+        for note, (_owed, _refunded, returned) in vat_return.credit_note_parts(invoice).items():
+            day = next(n.on for n in invoice.credit_notes if n.key == note)
+            if period.start <= day < period.end and invoice.lines:
+                currency = invoice.lines[0].currency
+                theirs[currency] = theirs.get(currency, 0) - returned
+    return _reconcile(ours, theirs)
+
+
+def _load(workspace, ids):
     supplies = list(
-        Supply.objects.filter(
-            workspace=workspace, supplied_on__gte=period.start, supplied_on__lt=period.end
-        ).select_related("customer", "invoice", "vat_validation", "evidence")
+        Supply.objects.filter(invoice_id__in=ids)
+        .exclude(invoice__status=StripeInvoice.Status.VOID)
+        .select_related("customer", "invoice", "vat_validation", "evidence")
+        .order_by("invoice_id", "id")
+    )
+    payments = list(
+        Payment.objects.filter(invoice_id__in=ids, voided_at__isnull=True).order_by("id")
     )
     reductions = list(
         Reduction.objects.filter(
-            workspace=workspace,
-            reduced_on__gte=period.start,
-            reduced_on__lt=period.end,
-            superseded=False,
-            payment__voided_at__isnull=True,  # a voided credit note lowers nothing
-        ).select_related(
-            "supply__customer",
-            "supply__invoice",
-            "supply__vat_validation",
-            "supply__evidence",
-            "payment",
+            supply__invoice_id__in=ids,
+            payment__source=Payment.Source.CREDIT_NOTE,
+            payment__voided_at__isnull=True,
         )
+        .select_related("supply")
+        .order_by("supply_id")
     )
-    dated = [(s.supplied_on, _row(s, 1, s.net, s.tax)) for s in supplies]
-    dated += [(r.reduced_on, _row(r.supply, -1, r.net, r.tax)) for r in reductions]
-    start, end = bounds(period)
-    unrecorded = StripeInvoice.objects.filter(
-        workspace=workspace,
-        ownership=Ownership.OURS,
-        payment_status=PaymentStatus.PAID,
-        created__gte=start,
-        created__lt=end,
-        supplies__isnull=True,
+    return supplies, payments, reductions
+
+
+def _rows(contributions) -> list[rules.Row]:
+    return [
+        rules.Row(
+            treatment=c.line.treatment,
+            country=c.line.country,
+            rate=c.line.rate,
+            currency=c.line.currency,
+            net=c.net,
+            tax=c.tax,
+        )
+        for c in contributions
+    ]
+
+
+def build(workspace, period: rules.Period) -> Report:
+    start, end = bounds(workspace, period)
+    supplies, payments, reductions = _load(workspace, _touched(workspace, period, start, end))
+    invoices = _invoices(workspace, supplies, payments, reductions)
+    method = Timing(workspace.vat_taxation or VatTaxation.AGREED)
+    found = vat_return.vat_return(invoices, method, period.start, period.end)
+    by_line = {s.line_id: s for s in supplies}
+    involved = {c.line.key for c in found.contributions}
+    unrecorded = (
+        _issued_in(workspace, start, end)
+        .exclude(status__in=[*NOT_ISSUED, StripeInvoice.Status.VOID])
+        .filter(supplies__isnull=True)
+        .exclude(lines=[])
     )
+    if method == Timing.RECEIVED:
+        reconciliation = collected(workspace, invoices, start, end, period)
+    else:
+        reconciliation = invoiced(workspace, period, start, end)
     return Report(
         period=period,
-        totals=rules.aggregate(row for _day, row in dated),
-        sales_list=rules.ec_sales_list(dated, SALES_LIST_KINDS),
-        flagged=[s for s in supplies if s.flagged],
-        invoices=_reconcile(
-            _by_currency((s.currency, s.gross) for s in supplies), _invoice_totals(supplies)
-        ),
-        corrections=_reconcile(
-            _by_currency((r.supply.currency, r.net + r.tax) for r in reductions),
-            _payment_totals(reductions),
-        ),
+        method=method.value,
+        german=(workspace.country.code or "") == "DE",
+        totals=rules.aggregate(_rows(found.contributions)),
+        fields=found.fields,
+        outside=found.outside,
+        sales_list=found.sales_list,
+        flagged=[s for s in supplies if s.line_id in involved and s.flagged],
         unrecorded=list(unrecorded.only("public_id", "number", "stripe_id", "total", "currency")),
-        supplies=supplies,
-        reductions=reductions,
+        reconciliation=reconciliation,
+        contributions=found.contributions,
+        supplies=by_line,
     )

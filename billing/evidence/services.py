@@ -1,15 +1,15 @@
-"""Writing the evidence records: ``record_supplies(invoice)`` once an invoice is paid, and
-``apply_reduction(payment)`` for each refund or credit note of it. Both are idempotent (one
-supply per Stripe line, one reduction per payment and supply) and run inside the invoice's
-workspace. Stripe is read for the card/bank and IP countries and for credit notes (their
-refunds and lines); a read that fails leaves the item out and never blocks."""
+"""Writing the evidence records: ``record_supplies(invoice)`` once an invoice is issued
+(finalized), one supply per Stripe line with its service period and the evidence known then
+(billing country, VIES answer in force on the service date); ``complete_evidence`` once payment
+facts arrive (card/bank country, IP); ``apply_reduction(payment)`` for each refund or credit
+note. All idempotent and run inside the invoice's workspace. Stripe is read only for the
+payment items and credit notes; a read that fails leaves the item out and never blocks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -17,20 +17,24 @@ from django.utils import timezone
 
 from billing.evidence import rules, stripe_items
 from billing.evidence.models import Evidence, Reduction, Supply
-from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
+from billing.models import Ownership, Payment, StripeInvoice
 from billing.tax import Party, TaxTreatment, decide_tax
 from billing.tax_parties import party
 from billing.vatids.models import VatIdStatus
 from billing.vatids.services import in_force, vat_id_of
 from integrations.models import StripeConnection, StripeObjectMap
+from mspercury.localtime import local_date
 
-# The supply date is the invoice date as the German books have it (as the DATEV export does).
-BOOKS_TZ = ZoneInfo("Europe/Berlin")
 REDUCING = (Payment.Source.REFUND, Payment.Source.CREDIT_NOTE)
+RECEIVING = (Payment.Source.STRIPE, Payment.Source.MANUAL)
+# Stripe states of an invoice that was never issued.
+NOT_ISSUED = (StripeInvoice.Status.DRAFT, StripeInvoice.Status.DELETED)
+# Line metadata an MSP's push may set to say a line sells goods (Kz 41/43), not a service.
+GOODS_KEY = "mspercury_supply"
 
 
-def books_day(moment: datetime | None) -> date:
-    return (moment or timezone.now()).astimezone(BOOKS_TZ).date()
+def local_day(workspace, moment: datetime | None) -> date:
+    return local_date(workspace, moment or timezone.now())
 
 
 def stripe_client(workspace_id: int):
@@ -42,43 +46,46 @@ def stripe_client(workspace_id: int):
 
 
 @dataclass(frozen=True)
-class InvoiceEvidence:
-    """What places every line of one invoice, and the VIES answer in force on its date."""
+class ServicePeriod:
+    start: date
+    end: date  # inclusive
+    performed_on: date
+
+
+def _moment(stamp) -> datetime | None:
+    if stamp in (None, ""):
+        return None
+    if isinstance(stamp, datetime):
+        return stamp
+    return datetime.fromtimestamp(int(stamp), tz=UTC)
+
+
+def service_period(workspace, line: dict, issued_on: date) -> ServicePeriod:
+    """A line's service period in the workspace's local dates. A period that is not a point
+    (a subscription period, or a one-time line Stripe gives one) is its own Teilleistung,
+    performed on its last day: Stripe's end is exclusive, so the day of (end - 1 s). Otherwise
+    the line is performed on the invoice's issue date."""
+    start, end = _moment(line.get("period_start")), _moment(line.get("period_end"))
+    if start is None or end is None or end <= start:
+        return ServicePeriod(issued_on, issued_on, issued_on)
+    last = local_day(workspace, end - timedelta(seconds=1))
+    return ServicePeriod(local_day(workspace, start), last, last)
+
+
+@dataclass(frozen=True)
+class IssueEvidence:
+    """What places an invoice's lines when it is issued: its date and the billing country."""
 
     day: date
     billing: str
-    bank: stripe_items.Item
-    ip: stripe_items.Item
-    validation: object  # VatIdValidation | None
 
     @property
     def decision(self) -> rules.Decision:
-        return rules.place_of_supply(self.billing, self.bank.country, self.ip.country)
-
-
-def gather(invoice: StripeInvoice, client) -> InvoiceEvidence:
-    """The invoice's evidence items: its customer's address, and (read from Stripe through
-    ``client``, None when not connected) the paying card or bank account and an IP country."""
-    customer = invoice.customer
-    day = books_day(invoice.created)
-    bank = ip = stripe_items.Item()
-    if client is not None:
-        bank = stripe_items.bank_country(client, _payment_intents(invoice))
-        line_metadata = [line.get("metadata") or {} for line in invoice.lines]
-        ip = stripe_items.ip_country(client, invoice.stripe_id, line_metadata)
-    return InvoiceEvidence(
-        day=day,
-        billing=(customer.country.code or "") if customer else "",
-        bank=bank,
-        ip=ip,
-        validation=in_force(customer, day) if customer and vat_id_of(customer) else None,
-    )
+        return rules.place_of_supply(self.billing)
 
 
 def _payment_intents(invoice: StripeInvoice) -> list[str]:
-    paid = Payment.objects.filter(
-        invoice=invoice, source__in=[Payment.Source.STRIPE, Payment.Source.MANUAL]
-    )
+    paid = Payment.objects.filter(invoice=invoice, source__in=RECEIVING)
     return list(paid.exclude(payment_intent="").values_list("payment_intent", flat=True))
 
 
@@ -91,29 +98,45 @@ def _our_rate_keys(invoice: StripeInvoice) -> dict[str, rules.RateKey]:
     return {stripe_id: key for stripe_id, key in keys.items() if key}
 
 
-def _decided(invoice: StripeInvoice, found: InvoiceEvidence) -> tuple[str, Decimal]:
+def _decided(invoice: StripeInvoice, found: IssueEvidence, validation) -> tuple[str, Decimal]:
     customer = invoice.customer
-    status = found.validation.status if found.validation else ""
     buyer = Party(
         country=found.billing,
         tax_id_type=customer.tax_id_type if customer else "",
         tax_id=customer.tax_id if customer else "",
-        vat_id_status=status,
+        vat_id_status=validation.status if validation else "",
     )
     decision = decide_tax(party(invoice.workspace), buyer, found.day)
     return str(decision.treatment), decision.rate
 
 
-def _supply(invoice, line: dict, found: InvoiceEvidence, keys: dict) -> Supply:
+def _validation(invoice: StripeInvoice, day: date, cache: dict):
+    """The VIES answer in force on the service date, else (a service date still ahead, past
+    the answer's reuse window) the one in force on the issue date: the check the MSP could make
+    when it issued the invoice (Art. 18 (1) (a) Impl. Reg. 282/2011). One query per date."""
+    customer = invoice.customer
+    if customer is None or not vat_id_of(customer):
+        return None
+    for on in (day, invoice.issued_on):
+        if on not in cache:
+            cache[on] = in_force(customer, on)
+        if cache[on] is not None:
+            return cache[on]
+    return None
+
+
+def _supply(invoice, line: dict, found: IssueEvidence, keys: dict, cache: dict) -> Supply:
+    period = service_period(invoice.workspace, line, found.day)
+    validation = _validation(invoice, period.performed_on, cache)
     key = next((keys[t["tax_rate"]] for t in line["taxes"] if t["tax_rate"] in keys), None)
     if key is not None:
         treatment, rate, source = key.treatment, Decimal(key.percent), Supply.RateSource.TAX_RATE
     else:
-        treatment, rate = _decided(invoice, found)
+        treatment, rate = _decided(invoice, found, validation)
         source = Supply.RateSource.DECIDED
-    validation = found.validation
     confirmed = validation is not None and validation.status == VatIdStatus.VALID
     customer = invoice.customer
+    goods = treatment == TaxTreatment.INTRA_EU_GOODS
     return Supply(
         workspace_id=invoice.workspace_id,
         invoice=invoice,
@@ -129,59 +152,94 @@ def _supply(invoice, line: dict, found: InvoiceEvidence, keys: dict) -> Supply:
         rate_source=source,
         place_of_supply=found.decision.country,
         supplied_on=found.day,
+        service_start=period.start,
+        service_end=period.end,
+        performed_on=period.performed_on,
+        goods=goods or (line.get("metadata") or {}).get(GOODS_KEY) == "goods",
         vat_validation=validation,
-        conflict=found.decision.conflict,
+        conflict=False,
         unconfirmed_vat_id=treatment == TaxTreatment.REVERSE_CHARGE and not confirmed,
     )
 
 
-def _evidence(supply: Supply, found: InvoiceEvidence) -> Evidence:
+def _evidence(supply: Supply, found: IssueEvidence) -> Evidence:
     return Evidence(
         workspace_id=supply.workspace_id,
         supply=supply,
         billing_country=found.billing,
-        bank_country=found.bank.country,
-        bank_source=found.bank.source,
-        ip_country=found.ip.country,
-        ip_source=found.ip.source,
         decided_country=found.decision.country,
     )
 
 
-def _payable(invoice: StripeInvoice) -> bool:
-    return invoice.payment_status == PaymentStatus.PAID and invoice.ownership == Ownership.OURS
+def issued(invoice: StripeInvoice) -> bool:
+    """Finalized (any state but draft or deleted) and ours: its lines are supplies."""
+    return invoice.status not in NOT_ISSUED and invoice.ownership == Ownership.OURS
 
 
 def record_supplies(invoice: StripeInvoice, client=None) -> list[Supply]:
-    """Write the supplies and their evidence of a paid invoice's lines not recorded yet, then
-    apply its refunds and credit notes. Returns the new supplies ([] when nothing to do)."""
+    """Write the supplies and their evidence of an issued invoice's lines not recorded yet,
+    apply its refunds and credit notes, and complete the payment evidence once it is paid.
+    Returns the new supplies ([] when nothing to do)."""
     invoice = StripeInvoice.objects.select_related("customer", "workspace").get(pk=invoice.pk)
+    if not issued(invoice):
+        return []
     recorded = set(Supply.objects.filter(invoice=invoice).values_list("line_id", flat=True))
     missing = [line for line in invoice.lines if line.get("id") and line["id"] not in recorded]
-    if not _payable(invoice) or not missing:
-        return []
-    client = client or stripe_client(invoice.workspace_id)
-    found = gather(invoice, client)
-    keys = _our_rate_keys(invoice)
     written = []
-    with transaction.atomic():
-        StripeInvoice.objects.select_for_update().filter(pk=invoice.pk).first()
-        for line in missing:
-            written += _write_once(invoice, line, found, keys)
-    for payment in Payment.objects.filter(invoice=invoice, source__in=REDUCING).order_by("id"):
-        apply_reduction(payment, client=client)
+    if missing:
+        customer = invoice.customer
+        found = IssueEvidence(invoice.issued_on, (customer.country.code or "") if customer else "")
+        keys, cache = _our_rate_keys(invoice), {}
+        with transaction.atomic():
+            StripeInvoice.objects.select_for_update().filter(pk=invoice.pk).first()
+            for line in missing:
+                written += _write_once(invoice, line, found, keys, cache)
+        for payment in Payment.objects.filter(invoice=invoice, source__in=REDUCING).order_by("id"):
+            apply_reduction(payment, client=client)
+    complete_evidence(invoice, client=client)
     return written
 
 
-def _write_once(invoice, line, found, keys) -> list[Supply]:
+def _write_once(invoice, line, found, keys, cache) -> list[Supply]:
     try:
         with transaction.atomic():
-            supply = _supply(invoice, line, found, keys)
+            supply = _supply(invoice, line, found, keys, cache)
             supply.save()
             _evidence(supply, found).save()
             return [supply]
     except IntegrityError:  # recorded meanwhile by a redelivered event
         return []
+
+
+def complete_evidence(invoice: StripeInvoice, client=None) -> int:
+    """Fill in the payment items (card/bank country, IP country) of the invoice's evidence,
+    once, when a payment has arrived and Stripe can be read. Returns how many were completed."""
+    pending = list(
+        Evidence.objects.filter(supply__invoice=invoice, completed_at__isnull=True).select_related(
+            "supply"
+        )
+    )
+    intents = _payment_intents(invoice) if pending else []
+    if not pending or not Payment.objects.filter(invoice=invoice, source__in=RECEIVING).exists():
+        return 0
+    client = client or stripe_client(invoice.workspace_id)
+    if client is None:
+        return 0
+    bank = stripe_items.bank_country(client, intents)
+    line_metadata = [line.get("metadata") or {} for line in invoice.lines]
+    ip = stripe_items.ip_country(client, invoice.stripe_id, line_metadata)
+    decision = rules.place_of_supply(pending[0].billing_country, bank.country, ip.country)
+    now = timezone.now()
+    with transaction.atomic():
+        for evidence in pending:
+            evidence.bank_country, evidence.bank_source = bank.country, bank.source
+            evidence.ip_country, evidence.ip_source = ip.country, ip.source
+            evidence.decided_country, evidence.completed_at = decision.country, now
+            evidence.save(update_fields=sorted(Evidence.PAYMENT_ITEMS))
+            supply = evidence.supply
+            supply.place_of_supply, supply.conflict = decision.country, decision.conflict
+            supply.save(update_fields=["place_of_supply", "conflict"])
+    return len(pending)
 
 
 # -- refunds and credit notes --------------------------------------------------------------------
@@ -251,7 +309,7 @@ def _reduce(payment, supply, share: tuple[int, int], covers, *, superseded: bool
                 payment=payment,
                 net=net,
                 tax=tax,
-                reduced_on=books_day(payment.paid_at),
+                reduced_on=local_day(payment.workspace, payment.paid_at),
                 covers=covers,
                 superseded=superseded,
             )
@@ -279,21 +337,19 @@ def withdraw(payment: Payment) -> None:
 
 
 def unrecorded(workspace_id: int):
-    """The workspace's paid invoices of ours that have lines but no supplies yet."""
+    """The workspace's issued invoices of ours that have lines but no supplies yet."""
     return (
         StripeInvoice.objects.filter(
-            workspace_id=workspace_id,
-            ownership=Ownership.OURS,
-            payment_status=PaymentStatus.PAID,
-            supplies__isnull=True,
+            workspace_id=workspace_id, ownership=Ownership.OURS, supplies__isnull=True
         )
+        .exclude(status__in=NOT_ISSUED)
         .exclude(lines=[])
         .order_by("id")
     )
 
 
 def record_missing(workspace_id: int) -> int:
-    """Write the supplies of paid invoices that have none (paid before this app, or an earlier
-    attempt failed). Returns how many supplies were written."""
+    """Write the supplies of issued invoices that have none (issued before this app, or an
+    earlier attempt failed). Returns how many supplies were written."""
     client = stripe_client(workspace_id)
     return sum(len(record_supplies(invoice, client)) for invoice in unrecorded(workspace_id))

@@ -1,13 +1,13 @@
-"""Evidence is written after the settle path commits: a new payment may have made its invoice
-paid (supplies) or be a refund or credit note (reductions); a mirror saved as paid too. Each
-runs after commit in the payment's workspace, idempotently; a failure is logged and never
-undoes the payment (the VAT report lists paid invoices without supplies)."""
+"""Evidence is written after the mirror or the settle path commits: an invoice saved as issued
+(finalized, ours) gets its supplies; a payment completes their evidence, a refund or credit
+note is shared over them. Each runs after commit in the workspace, idempotently; a failure is
+logged and never undoes the save (the VAT report lists issued invoices without supplies)."""
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from billing.models import Payment, PaymentStatus, StripeInvoice
+from billing.models import Payment, StripeInvoice
 from mspercury import tenancy
 
 
@@ -24,7 +24,7 @@ def after_payment(workspace_id: int, payment_pk: int) -> None:
             services.record_supplies(payment.invoice)
 
 
-def after_paid_invoice(workspace_id: int, invoice_pk: int) -> None:
+def after_issued_invoice(workspace_id: int, invoice_pk: int) -> None:
     from billing.evidence import services
 
     with tenancy.workspace_context(workspace_id):
@@ -40,8 +40,10 @@ def payment_recorded(sender, instance: Payment, created: bool, raw=False, **kwar
         transaction.on_commit(lambda: after_payment(workspace_id, pk), robust=True)
 
 
-@receiver(post_save, sender=StripeInvoice, dispatch_uid="evidence_invoice_paid")
+@receiver(post_save, sender=StripeInvoice, dispatch_uid="evidence_invoice_issued")
 def invoice_saved(sender, instance: StripeInvoice, raw=False, **kwargs):
-    if instance.payment_status == PaymentStatus.PAID and not raw:
+    from billing.evidence.services import issued
+
+    if issued(instance) and instance.lines and not raw:
         workspace_id, pk = instance.workspace_id, instance.pk
-        transaction.on_commit(lambda: after_paid_invoice(workspace_id, pk), robust=True)
+        transaction.on_commit(lambda: after_issued_invoice(workspace_id, pk), robust=True)

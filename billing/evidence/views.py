@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing.evidence import report, rules
+from billing.evidence import report, rules, vat_return
 from billing.money import from_minor_units
 from mspercury.access import admin_required
+from mspercury.localtime import local_date
 
 
 def _period(request) -> tuple[rules.Period | None, str]:
     text = request.GET.get("period", "")
     if not text:
-        return rules.quarter_of(timezone.localdate()), ""
+        return rules.quarter_of(local_date(request.workspace, timezone.now())), ""
     try:
         return rules.parse_period(text), ""
     except rules.BadPeriod:
@@ -40,21 +41,37 @@ def vat_report(request):
 
 
 def _decimal(amount: int, currency: str) -> str:
-    return str(from_minor_units(amount, currency))
+    """An amount as a German spreadsheet reads it: decimal comma, no thousands separator."""
+    return str(from_minor_units(amount, currency)).replace(".", ",")
+
+
+def _cell(value):
+    """One line per record: line breaks inside a text would mix line endings."""
+    if isinstance(value, str):
+        return " ".join(value.splitlines())
+    return value
 
 
 def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+    """CSV for a German spreadsheet: UTF-8 with BOM, ``;`` between fields, CRLF after every
+    line (RFC 4180), amounts with a decimal comma."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return response
 
 
 def _total_row(period, t) -> list:
     money = [_decimal(t.net, t.currency), _decimal(t.tax, t.currency), t.rows]
     return [period.code, "total", t.treatment, t.country, t.rate, t.currency, *money, "", "", ""]
+
+
+def _field_row(period, f) -> list:
+    tax = _decimal(f.tax, "EUR") if f.tax is not None else ""
+    return [period.code, f"Kz {f.code}", f.label, "DE", "", "EUR", f.base_euros, tax, f.lines]
 
 
 def _reconciliation_row(period, kind: str, r) -> list:
@@ -69,24 +86,25 @@ def _bad_period(error: str) -> HttpResponse:
 @admin_required
 @require_GET
 def vat_report_csv(request):
-    """Totals per treatment × place of supply × rate × currency (amounts in the currency's
-    units, a point as decimal separator), then the reconciliation lines (gross of the records
-    against Stripe's, the difference in minor units)."""
+    """The return's Kennzahlen (German workspaces: bases in whole euros, VAT with cents), the
+    totals per treatment × place of supply × rate × currency, then the reconciliation with
+    Stripe (gross of the records against Stripe's, the difference in minor units)."""
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
     built = report.build(request.workspace, period)
-    rows = [_total_row(period, t) for t in built.totals]
-    for kind, lines in (("invoices", built.invoices), ("corrections", built.corrections)):
-        rows += [_reconciliation_row(period, kind, r) for r in lines]
+    rows = [_field_row(period, f) for f in built.fields] if built.german else []
+    rows += [_total_row(period, t) for t in built.totals]
+    kind = "collected" if built.received else "invoiced"
+    rows += [_reconciliation_row(period, kind, r) for r in built.reconciliation]
     header = ["period", "section", "treatment", "place_of_supply", "rate", "currency"]
     header += ["net", "vat", "records", "evidence_gross", "stripe_gross", "difference_minor"]
     return _csv(f"vat-report-{period.code}.csv", header, rows)
 
 
-def _sales_list_row(r) -> list:
+def _sales_list_row(period, r) -> list:
     return [
-        r.quarter,
+        period.code,
         r.country,
         r.vat_id,
         r.kind,
@@ -99,19 +117,21 @@ def _sales_list_row(r) -> list:
 @admin_required
 @require_GET
 def ec_sales_list_csv(request):
-    """The EC Sales List (Zusammenfassende Meldung) rows of the period."""
+    """The EC Sales List (Zusammenfassende Meldung) rows of the period, by service period."""
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
     built = report.build(request.workspace, period)
-    rows = [_sales_list_row(r) for r in built.sales_list]
-    header = ["quarter", "country", "vat_id", "kind", "customer", "currency", "net"]
+    rows = [_sales_list_row(period, r) for r in built.sales_list]
+    header = ["period", "country", "vat_id", "kind", "customer", "currency", "net"]
     return _csv(f"ec-sales-list-{period.code}.csv", header, rows)
 
 
 SUPPLY_COLUMNS = [
-    "date",
-    "entry",
+    "issued_on",
+    "service_start",
+    "service_end",
+    "performed_on",
     "invoice",
     "stripe_invoice",
     "stripe_line",
@@ -119,6 +139,7 @@ SUPPLY_COLUMNS = [
     "customer",
     "vat_id",
     "treatment",
+    "kennzahl",
     "rate",
     "rate_source",
     "place_of_supply",
@@ -135,15 +156,20 @@ SUPPLY_COLUMNS = [
     "vies_checked_at",
     "conflict",
     "unconfirmed_vat_id",
-    "payment",
 ]
 
 
-def _supply_row(day, entry: str, supply, net: int, tax: int, payment: str) -> list:
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
+
+
+def _supply_row(supply, contribution) -> list:
     invoice, evidence, vies = supply.invoice, supply.evidence, supply.vat_validation
     return [
-        day.isoformat(),
-        entry,
+        _iso(supply.supplied_on),
+        _iso(supply.service_start),
+        _iso(supply.service_end),
+        _iso(supply.performed),
         invoice.number,
         invoice.stripe_id,
         supply.line_id,
@@ -151,12 +177,13 @@ def _supply_row(day, entry: str, supply, net: int, tax: int, payment: str) -> li
         supply.customer.company_name if supply.customer else "",
         supply.customer_vat_id,
         supply.treatment,
+        vat_return.kennzahl(contribution.line) or "",
         format(supply.rate.normalize(), "f"),
         supply.rate_source,
         supply.place_of_supply,
         supply.currency,
-        _decimal(net, supply.currency),
-        _decimal(tax, supply.currency),
+        _decimal(contribution.net, supply.currency),
+        _decimal(contribution.tax, supply.currency),
         evidence.billing_country,
         evidence.bank_country,
         evidence.bank_source,
@@ -167,22 +194,18 @@ def _supply_row(day, entry: str, supply, net: int, tax: int, payment: str) -> li
         vies.checked_at.isoformat() if vies and vies.checked_at else "",
         int(supply.conflict),
         int(supply.unconfirmed_vat_id),
-        payment,
     ]
 
 
 @admin_required
 @require_GET
 def supplies_csv(request):
-    """Every record behind the totals: each supply with its evidence and VIES answer, and each
-    refund or credit note share (negative), so every cent can be traced to Stripe."""
+    """Every record behind the return: what each supply (invoice line) adds to the period
+    under the workspace's method (negative for a correction), with its service period,
+    evidence and VIES answer, so every cent can be traced to a Stripe line."""
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
     built = report.build(request.workspace, period)
-    rows = [_supply_row(s.supplied_on, "supply", s, s.net, s.tax, "") for s in built.supplies]
-    rows += [
-        _supply_row(r.reduced_on, r.payment.source, r.supply, -r.net, -r.tax, r.payment.provider_id)
-        for r in built.reductions
-    ]
+    rows = [_supply_row(built.supplies[c.line.key], c) for c in built.contributions]
     return _csv(f"vat-supplies-{period.code}.csv", SUPPLY_COLUMNS, rows)

@@ -1,5 +1,6 @@
-"""Paid invoices write their evidence records once, from Stripe's lines and charge, over real
-HTTP with signed webhooks; refunds and credit notes lower them to the cent."""
+"""Issued invoices write their evidence records once, from Stripe's lines, with each line's
+service period; payment facts (card country, IP) complete the evidence once; refunds and credit
+notes are shared over them to the cent. Real HTTP with signed webhooks."""
 
 import io
 
@@ -40,7 +41,10 @@ def test_it_records_one_supply_per_paid_line_with_its_evidence(vies_emulator, op
         assert (evidence.billing_country, evidence.bank_country) == ("FR", "US")
         assert evidence.bank_source.startswith("card:pi_")
         assert (evidence.ip_country, evidence.decided_country) == ("", "FR")
-        assert supply.conflict  # the card is American, the address French: a tie, flagged
+        assert evidence.completed_at is not None
+        # The card is American, the address French: a conflict, but the valid VAT ID places
+        # the reverse-charge supply, so there is nothing for the MSP to look at.
+        assert supply.conflict and not supply.flagged
 
 
 def test_it_writes_them_once_however_often_events_come(vies_emulator, open_invoice, pay):
@@ -55,9 +59,35 @@ def test_it_writes_them_once_however_often_events_come(vies_emulator, open_invoi
     assert Evidence.objects.filter(supply__invoice=invoice).count() == count
 
 
-def test_an_unpaid_invoice_has_no_supplies(vies_emulator, open_invoice):
+def test_an_issued_invoice_has_its_supplies_before_it_is_paid(vies_emulator, open_invoice):
+    """Recorded at finalization with the billing country; the payment items wait."""
+    supplies = list(Supply.objects.filter(invoice=open_invoice).order_by("id"))
+    assert [s.line_id for s in supplies] == [line["id"] for line in open_invoice.lines]
+    assert record_supplies(open_invoice) == []  # once
+    for supply, line in zip(supplies, open_invoice.lines, strict=True):
+        assert supply.supplied_on == open_invoice.issued_on
+        assert supply.service_start <= supply.service_end == supply.performed_on
+        if line["period_end"] and line["period_end"] > line["period_start"]:
+            assert supply.performed_on >= supply.supplied_on
+        assert supply.evidence.billing_country == "FR" and supply.evidence.completed_at is None
+        assert supply.evidence.bank_country == "" and not supply.conflict
+        assert supply.vat_validation.status == "valid" and not supply.flagged
+
+
+def test_a_draft_has_no_supplies(vies_emulator, open_invoice):
+    StripeInvoice.objects.filter(pk=open_invoice.pk).update(status="draft")
+    Supply.objects.all().delete()
     assert record_supplies(open_invoice) == []
     assert not Supply.objects.exists()
+
+
+def test_payment_evidence_is_completed_once(vies_emulator, open_invoice, pay):
+    invoice = pay(open_invoice)
+    evidence = Evidence.objects.filter(supply__invoice=invoice).first()
+    assert evidence.completed_at is not None and evidence.bank_country == "US"
+    evidence.bank_country = "FR"
+    with pytest.raises(ImmutableRecord):
+        evidence.save(update_fields=["bank_country", "completed_at"])
 
 
 def test_reverse_charge_without_a_vies_confirmation_is_flagged(open_invoice, pay):
@@ -114,7 +144,8 @@ def test_a_credit_note_before_payment_lowers_the_supplies_once_paid(
 ):
     stripe_api.client().v1.credit_notes.create({"invoice": open_invoice.stripe_id, "amount": 2000})
     stripe_api.flush_webhooks()
-    assert not Supply.objects.exists()  # not paid yet
+    note = Payment.objects.get(invoice=open_invoice, source="credit_note")
+    assert sum(r.net + r.tax for r in Reduction.objects.filter(payment=note)) == 2000
     invoice = pay(open_invoice)
     assert invoice.payment_status == "paid"
     supplies = Supply.objects.filter(invoice=invoice)

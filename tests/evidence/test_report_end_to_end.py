@@ -1,5 +1,5 @@
-"""From Stripe to the VAT report: a paid and partly refunded invoice (real HTTP, webhooks)
-shows in the period's totals and EC Sales List, reconciled with Stripe to 0 cents."""
+"""From Stripe to the VAT report: a paid and partly refunded reverse-charge invoice (real HTTP,
+webhooks) shows in the period's Kz 21 and EC Sales List, reconciled with Stripe to 0 cents."""
 
 import csv
 import io
@@ -22,34 +22,29 @@ def test_the_report_shows_the_paid_invoice_reconciled_to_the_cent(
     stripe_api.client().v1.refunds.create({"payment_intent": intent, "amount": 2500})
     stripe_api.flush_webhooks()
     supplies = list(Supply.objects.filter(invoice=invoice))
-    period = quarter_of(supplies[0].supplied_on).code
+    issued = quarter_of(supplies[0].supplied_on).code
+    performed = quarter_of(min(s.performed_on for s in supplies)).code
 
-    response = login(client, alice).get("/billing/vat-report/", {"period": period})
-    report = response.context["report"]
-    assert [(t.treatment, t.country, t.rate, t.net, t.tax) for t in report.totals] == [
-        ("reverse_charge", "FR", "0", invoice.total - 2500, 0)
+    login(client, alice)
+    report = client.get("/billing/vat-report/", {"period": issued}).context["report"]
+    assert [(r.evidence, r.stripe) for r in report.reconciliation] == [
+        (invoice.total, invoice.total)
     ]
-    assert [(r.vat_id, r.net) for r in report.sales_list] == [
-        ("FR40303265045", invoice.total - 2500)
-    ]
-    assert [(r.evidence, r.stripe, r.difference) for r in report.invoices] == [
-        (invoice.total, invoice.total, 0)
-    ]
-    assert [(r.evidence, r.stripe, r.difference) for r in report.corrections] == [(2500, 2500, 0)]
     assert report.reconciled
-    # The French card is American: every line is flagged for the advisor to look at.
-    assert len(report.flagged) == len(supplies)
+    response = client.get("/billing/vat-report/", {"period": performed})
+    report = response.context["report"]
+    # Reverse charge counts by performance: the lines performed in that quarter, less their
+    # share of the refund (the rest of it lowers the later lines when they are performed).
+    assert {t.treatment for t in report.totals} == {"reverse_charge"}
+    assert [(f.code, f.base) for f in report.fields] == [("21", sum(t.net for t in report.totals))]
+    # The French card is American, but the valid VAT ID places the supplies: nothing flagged.
+    assert report.flagged == [] and all(s.conflict for s in supplies)
 
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(
-                    "/billing/vat-report/ec-sales-list.csv", {"period": period}
-                ).content.decode()
-            )
-        )
-    )
+    response = client.get("/billing/vat-report/ec-sales-list.csv", {"period": performed})
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
     assert [(r["vat_id"], r["country"], r["currency"]) for r in rows] == [
         ("FR40303265045", "FR", "EUR")
     ]
-    assert rows[0]["net"] == f"{(invoice.total - 2500) / 100:.2f}"
+    net = report.sales_list[0].net
+    assert rows[0]["net"] == f"{net // 100},{net % 100:02d}"

@@ -1,5 +1,6 @@
-"""The VAT report page and its CSVs: totals per treatment × place of supply × rate, output VAT,
-exports, the EC Sales List, flagged supplies and the reconciliation with Stripe's invoices."""
+"""The VAT report page and its CSVs: the return's Kennzahlen (a German workspace), totals per
+treatment × place of supply × rate, the EC Sales List, what to look at and the reconciliation
+with Stripe's invoices; CSVs a German spreadsheet opens (";", decimal comma, CRLF, BOM)."""
 
 import csv
 import io
@@ -97,7 +98,8 @@ def books(alpha):
     oct5, nov3 = date(2026, 10, 5), date(2026, 11, 3)
     rc = {"treatment": "reverse_charge", "rate": "0", "tax": 0, "country": "FR"}
     return {
-        "rc1": _supply(fr, net=50000, day=oct5, **rc),
+        # Card and address disagree, but a valid VIES answer places it: nothing to look at.
+        "rc1": _supply(fr, net=50000, day=oct5, **rc, flags={"conflict": True}),
         "rc2": _supply(fr, net=12345, day=nov3, **rc, flags={"unconfirmed_vat_id": True}),
         "de": _supply(
             de, net=10000, tax=1900, treatment="domestic", rate="19", country="DE", day=nov3
@@ -117,7 +119,11 @@ def books(alpha):
 
 def _rows(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    body = response.content
+    assert body.startswith("\ufeff".encode())  # UTF-8 with BOM
+    assert body.count(b"\n") == body.count(b"\r\n")  # one line ending: CRLF
+    text = body.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
 
 
 def test_it_totals_per_treatment_country_and_rate(client_for, alice, books):
@@ -131,15 +137,20 @@ def test_it_totals_per_treatment_country_and_rate(client_for, alice, books):
         ("export", "CH", "0"): (7000, 0),
         ("reverse_charge", "FR", "0"): (62345, 0),
     }
-    assert [(t.net, t.tax) for t in report.output_vat] == [(9000, 1710)]
-    assert [(t.country, t.net) for t in report.exports] == [("CH", 7000)]
-    assert [(r.vat_id, r.quarter, r.net) for r in report.sales_list] == [
-        ("FR40303265045", "2026-Q4", 62345)
+    # Kz 81: 90.00 (100.00 less 10.00 refunded) with 17.10 VAT; Kz 21: 623.45 → 623; Kz 45: 70.
+    assert [(f.code, f.base_euros, f.tax) for f in report.fields] == [
+        ("81", 90, 1710),
+        ("21", 623, None),
+        ("45", 70, None),
     ]
-    assert [(r.evidence, r.stripe, r.difference) for r in report.invoices] == [(81245, 81245, 0)]
-    assert [(r.evidence, r.stripe, r.difference) for r in report.corrections] == [(1190, 1190, 0)]
+    assert [(r.vat_id, r.net) for r in report.sales_list] == [("FR40303265045", 62345)]
+    # Soll: invoices issued in Q4 (812.45) less credit notes (none; the refund is no note).
+    assert [(r.evidence, r.stripe, r.difference) for r in report.reconciliation] == [
+        (81245, 81245, 0)
+    ]
     body = response.content.decode()
     assert "623.45" in body and "17.10" in body and "FR40303265045" in body
+    assert "Kz 81" in body and "§13 Abs. 1 Nr. 1 a UStG" in body
 
 
 def test_a_refund_counts_in_the_period_it_happens_in(client_for, alice, books):
@@ -166,6 +177,7 @@ def test_it_lists_what_a_tax_advisor_must_look_at(client_for, alice, alpha, book
         currency="EUR",
         total=999,
         created=datetime(2026, 11, 20, 12, tzinfo=UTC),
+        lines=[{"id": "il_x", "amount": 999, "taxes": []}],
     )
     response = client_for(alice).get(URL, {"period": "2026"})
     report = response.context["report"]
@@ -173,7 +185,7 @@ def test_it_lists_what_a_tax_advisor_must_look_at(client_for, alice, alpha, book
     assert [i.pk for i in report.unrecorded] == [unrecorded.pk]
     body = response.content.decode()
     assert "without a valid VIES confirmation" in body and "disagrees" in body
-    assert "INV-99" in body
+    assert "INV-99" in body and "issued, but no evidence records yet" in body
 
 
 def test_the_report_csv_reads_back_column_by_column(client_for, alice, books):
@@ -195,23 +207,26 @@ def test_the_report_csv_reads_back_column_by_column(client_for, alice, books):
         "stripe_gross",
         "difference_minor",
     ]
+    fields = [r for r in rows if r["section"].startswith("Kz")]
+    assert [(r["section"], r["net"], r["vat"]) for r in fields] == [
+        ("Kz 81", "90", "17,10"),
+        ("Kz 21", "623", ""),
+        ("Kz 45", "70", ""),
+    ]
     totals = [r for r in rows if r["section"] == "total"]
     assert [
         (r["treatment"], r["place_of_supply"], r["rate"], r["net"], r["vat"]) for r in totals
     ] == [
-        ("domestic", "DE", "19", "90.00", "17.10"),
-        ("export", "CH", "0", "70.00", "0.00"),
-        ("reverse_charge", "FR", "0", "623.45", "0.00"),
+        ("domestic", "DE", "19", "90,00", "17,10"),
+        ("export", "CH", "0", "70,00", "0,00"),
+        ("reverse_charge", "FR", "0", "623,45", "0,00"),
     ]
-    assert [r["records"] for r in totals] == ["2", "1", "2"]
+    assert [r["records"] for r in totals] == ["1", "1", "2"]
     assert {r["period"] for r in rows} == {"2026-Q4"}
     recon = [r for r in rows if r["section"].startswith("reconciliation")]
     assert [
         (r["section"], r["evidence_gross"], r["stripe_gross"], r["difference_minor"]) for r in recon
-    ] == [
-        ("reconciliation:invoices", "812.45", "812.45", "0"),
-        ("reconciliation:corrections", "11.90", "11.90", "0"),
-    ]
+    ] == [("reconciliation:invoiced", "812,45", "812,45", "0")]
 
 
 def test_the_ec_sales_list_csv_has_one_row_per_quarter_and_vat_id(client_for, alice, books):
@@ -224,11 +239,15 @@ def test_the_ec_sales_list_csv_has_one_row_per_quarter_and_vat_id(client_for, al
         country="AT",
         day=date(2026, 7, 1),
     )
-    response = client_for(alice).get(f"{URL}ec-sales-list.csv", {"period": "2026"})
-    assert 'filename="ec-sales-list-2026.csv"' in response["Content-Disposition"]
+    client = client_for(alice)
+    response = client.get(f"{URL}ec-sales-list.csv", {"period": "2026-Q3"})
+    assert 'filename="ec-sales-list-2026-Q3.csv"' in response["Content-Disposition"]
     assert [tuple(r.values()) for r in _rows(response)] == [
-        ("2026-Q3", "AT", "ATU13585627", "S", "Wien GmbH", "EUR", "20.00"),
-        ("2026-Q4", "FR", "FR40303265045", "S", "Dupont SARL", "EUR", "623.45"),
+        ("2026-Q3", "AT", "ATU13585627", "S", "Wien GmbH", "EUR", "20,00"),
+    ]
+    q4 = _rows(client.get(f"{URL}ec-sales-list.csv", {"period": "2026-Q4"}))
+    assert [tuple(r.values()) for r in q4] == [
+        ("2026-Q4", "FR", "FR40303265045", "S", "Dupont SARL", "EUR", "623,45"),
     ]
 
 
@@ -282,7 +301,7 @@ def test_the_page_takes_a_fixed_number_of_queries(
 ):
     client = client_for(alice)
     client.get(URL, {"period": "2026"})  # warm the session and caches
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(16) as few:
         client.get(URL, {"period": "2026"})
     fr = books["rc1"].customer
     for day in range(1, 21):
@@ -294,7 +313,7 @@ def test_the_page_takes_a_fixed_number_of_queries(
             rate="0",
             country="FR",
             day=date(2026, 12, day),
-            flags={"conflict": True},
+            flags={"unconfirmed_vat_id": True},
         )
         _refund(supply, 10, date(2026, 12, day))
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -318,36 +337,31 @@ def test_a_voided_credit_note_lowers_nothing(client_for, alice, books):
     books["de"].refresh_from_db()
     assert (books["de"].refunded_net, books["de"].refunded_tax) == (0, 0)
     report = client_for(alice).get(URL, {"period": "2026-12"}).context["report"]
-    assert report.totals == [] and report.corrections == []
+    assert report.totals == [] and report.reconciliation == []
 
 
 def test_the_supplies_csv_explains_every_cent(client_for, alice, books):
-    reduction = _refund(books["de"], 1190, date(2026, 12, 1))
+    _refund(books["de"], 1190, date(2026, 12, 1))
     response = client_for(alice).get(f"{URL}supplies.csv", {"period": "2026-Q4"})
     assert 'filename="vat-supplies-2026-Q4.csv"' in response["Content-Disposition"]
     rows = _rows(response)
-    supplies = [r for r in rows if r["entry"] == "supply"]
-    assert len(supplies) == 4
-    de = next(r for r in supplies if r["stripe_invoice"] == books["de"].invoice.stripe_id)
-    assert (de["treatment"], de["rate"], de["place_of_supply"], de["net"], de["vat"]) == (
+    assert len(rows) == 4
+    de = next(r for r in rows if r["stripe_invoice"] == books["de"].invoice.stripe_id)
+    assert (de["treatment"], de["kennzahl"], de["rate"], de["place_of_supply"]) == (
         "domestic",
+        "81",
         "19",
         "DE",
-        "100.00",
-        "19.00",
     )
+    assert (de["net"], de["vat"], de["performed_on"]) == ("90,00", "17,10", "2026-11-03")
     assert (de["billing_country"], de["conflict"], de["unconfirmed_vat_id"]) == ("DE", "0", "0")
-    refund = next(r for r in rows if r["entry"] == "refund")
-    assert (refund["net"], refund["vat"], refund["payment"]) == (
-        "-10.00",
-        "-1.90",
-        reduction.payment.provider_id,
-    )
-    assert refund["stripe_line"] == books["de"].line_id
-    flagged = next(r for r in supplies if r["stripe_invoice"] == books["rc2"].invoice.stripe_id)
+    assert de["stripe_line"] == books["de"].line_id
+    flagged = next(r for r in rows if r["stripe_invoice"] == books["rc2"].invoice.stripe_id)
     assert (flagged["vat_id"], flagged["unconfirmed_vat_id"]) == ("FR40303265045", "1")
     # Every cent: the records add up to the report's totals.
-    total = sum(Decimal(r["net"]) + Decimal(r["vat"]) for r in rows)
+    total = sum(
+        Decimal(r["net"].replace(",", ".")) + Decimal(r["vat"].replace(",", ".")) for r in rows
+    )
     assert total == Decimal("812.45") - Decimal("11.90")
 
 

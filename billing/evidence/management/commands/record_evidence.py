@@ -6,7 +6,7 @@ from mspercury.models import Workspace
 
 
 class Command(BaseCommand):
-    help = "Write the evidence records of paid invoices that have none yet, in every workspace."
+    help = "Write the evidence records of issued invoices that have none yet, in every workspace."
 
     def handle(self, *args, **options):
         with tenancy.system_context():  # which workspaces exist: the only cross read
