@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from billing.taxids import EU_COUNTRIES, TaxIdType
+from billing.taxids import EU_COUNTRIES, VAT_AREA_OF, TaxIdType
 
 # Standard VAT rates with the date each took effect, newest first. Source:
 # ../shared/notes/vat-and-tax-id-facts.md §3.5 (EU-27 plus the non-EU VAT countries we serve).
@@ -98,8 +98,8 @@ _RATE_OF = {"MC": "FR", "IM": "GB", "XI": "GB"}
 OUTSIDE_EU_VAT = frozenset(
     {"AX", "GP", "MQ", "RE", "GF", "YT", "MF", "BL", "PM", "IC", "EA", "GI", "JE", "GG", "FO"}
 )
-# The VAT territories of the EU's rules: the member states plus Monaco (French VAT).
-EU_VAT_COUNTRIES = EU_COUNTRIES | {"MC"}
+# The VAT territories of the EU's rules: the member states plus Monaco (French VAT, Art. 7(1)).
+EU_VAT_COUNTRIES = EU_COUNTRIES | frozenset(VAT_AREA_OF)
 
 
 class TaxTreatment(StrEnum):

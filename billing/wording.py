@@ -30,6 +30,7 @@ _LABEL_BY_COUNTRY = {
     "DE": "USt-IdNr.",
     "AT": "VAT ID",
     "FR": "N° TVA",
+    "MC": "N° TVA",  # Monaco's businesses hold French VAT IDs
     "IT": "P.IVA",
     "ES": "NIF-IVA",
     "NL": "Btw-id",
