@@ -8,7 +8,9 @@ Place of supply for B2B services is the customer's country (Art. 44 VAT Directiv
 - EU MSP → other EU state, customer without (valid) VAT ID → EU_NO_VAT_ID: MSP's rate, OSS hint
 - MSP → customer outside its VAT territory (CH, GB, NO, US, the EU's special territories such as
   the Canary Islands or Åland…) → EXPORT, 0 %, not taxable at the MSP's place
-- MSP in a country without a national VAT (US, CA) → NOT_CALCULATED, 0 %, left to Stripe Tax
+- MSP in a country whose indirect tax is not in our table (US sales tax, Canada's GST/HST, GST in
+  AU/NZ/SG/IN, Japan's consumption tax: billing.indirect_taxes names them) → NOT_CALCULATED,
+  0 %, left to Stripe Tax (hint "no_national_vat": no VAT of ours, whatever the country has)
 
 Northern Ireland (XI) belongs to the UK for services and to the EU's VAT rules for goods
 (Windsor Framework); its rate is the UK's.
