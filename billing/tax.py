@@ -8,7 +8,9 @@ Place of supply for B2B services is the customer's country (Art. 44 VAT Directiv
 - EU MSP → other EU state, customer without (valid) VAT ID → EU_NO_VAT_ID: MSP's rate, OSS hint
 - MSP → customer outside its VAT territory (CH, GB, NO, US, the EU's special territories such as
   the Canary Islands or Åland…) → EXPORT, 0 %, not taxable at the MSP's place
-- MSP in a country without a national VAT (US, CA) → NOT_CALCULATED, 0 %, left to Stripe Tax
+- MSP in a country whose indirect tax is not in our table (US sales tax, Canada's GST/HST, GST in
+  AU/NZ/SG/IN, Japan's consumption tax: billing.indirect_taxes names them) → NOT_CALCULATED,
+  0 %, left to Stripe Tax (hint "no_national_vat": no VAT of ours, whatever the country has)
 
 Northern Ireland (XI) belongs to the UK for services and to the EU's VAT rules for goods
 (Windsor Framework); its rate is the UK's.
@@ -19,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from billing.taxids import EU_COUNTRIES, TaxIdType
+from billing.taxids import EU_COUNTRIES, VAT_AREA_OF, TaxIdType
 
 # Standard VAT rates with the date each took effect, newest first. Source:
 # ../shared/notes/vat-and-tax-id-facts.md §3.5 (EU-27 plus the non-EU VAT countries we serve).
@@ -98,8 +100,8 @@ _RATE_OF = {"MC": "FR", "IM": "GB", "XI": "GB"}
 OUTSIDE_EU_VAT = frozenset(
     {"AX", "GP", "MQ", "RE", "GF", "YT", "MF", "BL", "PM", "IC", "EA", "GI", "JE", "GG", "FO"}
 )
-# The VAT territories of the EU's rules: the member states plus Monaco (French VAT).
-EU_VAT_COUNTRIES = EU_COUNTRIES | {"MC"}
+# The VAT territories of the EU's rules: the member states plus Monaco (French VAT, Art. 7(1)).
+EU_VAT_COUNTRIES = EU_COUNTRIES | frozenset(VAT_AREA_OF)
 
 
 class TaxTreatment(StrEnum):

@@ -52,8 +52,22 @@ EU_COUNTRIES = frozenset(
 )
 
 
+# Territories outside the EU that belong to a member state's VAT area: their businesses hold that
+# state's VAT ID, which VIES checks under that state's code. Monaco is treated as France (Art. 7(1)
+# VAT Directive 2006/112/EC; the Franco-Monegasque tax convention of 18 May 1963), so a Monegasque
+# business has a French VAT ID (FR…).
+VAT_AREA_OF = {"MC": "FR"}
+
+
 def vat_prefix(country: str) -> str:
+    """The prefix of VAT IDs issued in ``country``: EL for Greece, FR for Monaco."""
+    country = VAT_AREA_OF.get(country, country)
     return "EL" if country == "GR" else country
+
+
+def has_eu_vat_ids(country: str) -> bool:
+    """Whether businesses in ``country`` hold EU VAT IDs: the member states and Monaco."""
+    return country in EU_COUNTRIES or country in VAT_AREA_OF
 
 
 class TaxIdType:
@@ -124,14 +138,23 @@ FORMAT_HINTS = {
 
 def default_type_for_country(country: str) -> str:
     country = (country or "").upper()
-    if country in EU_COUNTRIES:
+    if has_eu_vat_ids(country):
         return TaxIdType.EU_VAT
     return _DEFAULT_BY_COUNTRY.get(country, TaxIdType.NONE)
 
 
+# Why a territory's VAT ID must carry its VAT area's prefix.
+_VAT_AREA_MESSAGES = {
+    "MC": _(
+        "Monaco is in the French VAT area: a business in Monaco has a French VAT ID. "
+        "Expected format: %(fmt)s."
+    ),
+}
+
+
 def expected_format(tax_id_type: str, country: str) -> str:
     if tax_id_type == TaxIdType.EU_VAT:
-        prefix = vat_prefix(country) if country in EU_COUNTRIES else ""
+        prefix = vat_prefix(country) if has_eu_vat_ids(country) else ""
         if prefix in _EU_FORMATS:
             return str(_EU_FORMATS[prefix])
         return str(_("%(prefix)s + the national number") % {"prefix": prefix or _("country code")})
@@ -221,6 +244,8 @@ def _normalize_eu_vat(country: str, value: str, fmt: str) -> str:
     # Not eu_vat.compact(): it raises a bare stdnum error for a prefix it doesn't know (GB, XX).
     compact = clean(value, " -./,").upper()
     prefix = compact[:2]
+    if country in VAT_AREA_OF and prefix != vat_prefix(country):
+        raise TaxIdError(str(_VAT_AREA_MESSAGES[country] % {"fmt": fmt}))
     if prefix == "GR":
         raise TaxIdError(str(_("Greek VAT IDs start with EL, not GR (e.g. EL094259216).")))
     if prefix == "GB":
@@ -248,7 +273,7 @@ def _normalize_eu_vat(country: str, value: str, fmt: str) -> str:
                 % {"prefix": prefix, "country": country, "expected": fmt}
             )
         )
-    if country and country not in EU_COUNTRIES:
+    if country and not has_eu_vat_ids(country):
         raise TaxIdError(
             str(
                 _(

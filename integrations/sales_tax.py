@@ -1,6 +1,8 @@
-"""Sales tax nobody calculates: a workspace in a country without national VAT (US, CA) bills
-without tax unless Stripe Tax is on. The quote, the push preview and the integrations page warn
-until Stripe Tax is on or the MSP confirms (``PushSettings.no_sales_tax_confirmed_at``)."""
+"""Sales tax nobody calculates: a workspace in a country whose indirect tax MSPercury does not
+compute (US sales tax, Canada's GST/HST, GST in AU/NZ/SG/IN, Japan's consumption tax; named by
+``billing.indirect_taxes``) bills without tax unless Stripe Tax is on. The quote, the push
+preview and the integrations page warn, naming that tax, until Stripe Tax is on or the MSP
+confirms (``PushSettings.no_sales_tax_confirmed_at``)."""
 
 from datetime import date
 
@@ -13,7 +15,8 @@ from mspercury import audit
 
 
 def sales_tax_uncalculated(country: str, stripe_tax: bool, on: date) -> bool:
-    """No VAT of ours applies and Stripe Tax is off: invoices carry no sales tax. Pure."""
+    """No VAT of ours applies and Stripe Tax is off: invoices carry none of the country's
+    indirect tax. Pure."""
     return bool(country) and standard_rate(country, on) is None and not stripe_tax
 
 

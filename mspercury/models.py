@@ -36,14 +36,33 @@ class VatTaxation(models.TextChoices):
 
 
 UI_LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# The 24 official languages of the EU, each named in itself, in the EU's protocol order (by
+# the language's own name). Customers read their documents in one of them.
 DOCUMENT_LANGUAGES = [
+    ("bg", "Български"),
+    ("es", "Español"),
+    ("cs", "Čeština"),
+    ("da", "Dansk"),
     ("de", "Deutsch"),
+    ("et", "Eesti"),
+    ("el", "Ελληνικά"),
     ("en", "English"),
     ("fr", "Français"),
+    ("ga", "Gaeilge"),
+    ("hr", "Hrvatski"),
     ("it", "Italiano"),
-    ("es", "Español"),
+    ("lv", "Latviešu"),
+    ("lt", "Lietuvių"),
+    ("hu", "Magyar"),
+    ("mt", "Malti"),
     ("nl", "Nederlands"),
     ("pl", "Polski"),
+    ("pt", "Português"),
+    ("ro", "Română"),
+    ("sk", "Slovenčina"),
+    ("sl", "Slovenščina"),
+    ("fi", "Suomi"),
+    ("sv", "Svenska"),
 ]
 
 

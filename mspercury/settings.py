@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -214,9 +215,15 @@ OTP_TOTP_ISSUER = "MSPercury"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
-# What customers can read: their share page (and, where translated, their documents) speaks
-# these; the staff interface negotiates only LANGUAGES. Others fall back to English.
-MSPERCURY_DOCUMENT_LANGUAGES = ["de", "en", "fr", "it", "es", "nl", "pl"]
+# What customers can read: the 24 official EU languages (mspercury.models.DOCUMENT_LANGUAGES).
+# Their share page and documents speak these; the staff interface negotiates only LANGUAGES.
+# Others fall back to English.
+MSPERCURY_DOCUMENT_LANGUAGES = [
+    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr",
+    "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+]  # fmt: skip
+# Django knows 23 of them; Maltese gets its entry so get_language_info("mt") answers.
+LANG_INFO.setdefault("mt", {"bidi": False, "code": "mt", "name": "Maltese", "name_local": "Malti"})
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["mspercury.formats"]  # one date format per language
 USE_I18N = True

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+from billing.indirect_taxes import not_calculated_note
 from billing.tax import Party, TaxDecision, TaxTreatment, decide_tax
 from billing.tax_parties import customer_party
 from quotes import domain
@@ -52,10 +53,6 @@ HINT_MESSAGES = {
         "VIES says the customer's VAT ID is invalid: no reverse charge, your domestic rate "
         "applies until the customer gives a valid VAT ID."
     ),
-    "no_national_vat": _(
-        "Your country has no national VAT: MSPercury calculates no sales tax. Only Stripe Tax, "
-        "when it is on, adds sales tax to the invoices in Stripe."
-    ),
 }
 
 
@@ -70,6 +67,7 @@ class QuoteSummary:
     rows: list[LineRow]
     totals: domain.QuoteTotals
     tax: domain.TaxSummary
+    supplier_country: str = ""
 
     @property
     def decision(self) -> TaxDecision:
@@ -77,7 +75,7 @@ class QuoteSummary:
 
     @property
     def sales_tax_not_calculated(self) -> bool:
-        """A country without national VAT (US, CA): there is sales tax, not VAT, and we leave it."""
+        """A country whose indirect tax we do not compute (US sales tax, CA GST/HST…)."""
         return sales_tax_country(self.decision)
 
     @property
@@ -93,7 +91,12 @@ class QuoteSummary:
 
     @property
     def warnings(self) -> list:
-        return [HINT_MESSAGES.get(hint, hint) for hint in self.decision.hints]
+        return [self._hint_message(hint) for hint in self.decision.hints]
+
+    def _hint_message(self, hint: str):
+        if hint == "no_national_vat":  # named by the country's own tax (billing.indirect_taxes)
+            return not_calculated_note(self.supplier_country)
+        return HINT_MESSAGES.get(hint, hint)
 
 
 def line_input(line: QuoteLine) -> domain.LineInput:
@@ -123,4 +126,5 @@ def summarize(quote: Quote, lines: list[QuoteLine], workspace, today: date) -> Q
         rows=[LineRow(line, amounts) for line, amounts in zip(lines, totals.lines, strict=True)],
         totals=totals,
         tax=domain.tax_summary(totals, decision),
+        supplier_country=workspace.country.code or "",
     )

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from lxml import etree
 
-from billing.einvoice.model import Category, EInvoice, Line, Party, Profile, TaxSubtotal
+from billing.einvoice.model import (
+    Category,
+    EInvoice,
+    Line,
+    Party,
+    Profile,
+    TaxSubtotal,
+    exemption,
+)
 from billing.money import quantum
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -181,7 +189,7 @@ def _settlement(node, invoice: EInvoice) -> None:
     _el(means, "ram:TypeCode", invoice.payment.means_code)
     _el(means, "ram:Information", invoice.payment.means_text)
     for subtotal in invoice.subtotals:
-        _tax(_el(node, "ram:ApplicableTradeTax"), subtotal, currency)
+        _tax(_el(node, "ram:ApplicableTradeTax"), subtotal, currency, invoice.language)
     terms = _el(node, "ram:SpecifiedTradePaymentTerms")
     _el(terms, "ram:Description", _terms_text(invoice))
     if invoice.payment.due_date:
@@ -198,16 +206,16 @@ def _terms_text(invoice: EInvoice) -> str:
     return f"{payment.terms} {payment.means_text}." if payment.pay_link else payment.terms
 
 
-def _tax(node, subtotal: TaxSubtotal, currency: str) -> None:
+def _tax(node, subtotal: TaxSubtotal, currency: str, language: str) -> None:
     _el(node, "ram:CalculatedAmount", _money(subtotal.tax, currency))
     _el(node, "ram:TypeCode", "VAT")
-    exemption = subtotal.exemption
-    if exemption:
-        _el(node, "ram:ExemptionReason", exemption[1])
+    reason = exemption(subtotal.category, language)  # BT-121 and BT-120 in the reader's language
+    if reason:
+        _el(node, "ram:ExemptionReason", reason[1])
     _el(node, "ram:BasisAmount", _money(subtotal.basis, currency))
     _el(node, "ram:CategoryCode", subtotal.category.value)
-    if exemption:
-        _el(node, "ram:ExemptionReasonCode", exemption[0])
+    if reason:
+        _el(node, "ram:ExemptionReasonCode", reason[0])
     # Also 0 for O: EN 16931 allows it and BR-DE-14 wants the rate in every breakdown.
     _el(node, "ram:RateApplicablePercent", str(subtotal.rate))
 

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.wording import exemption_text
+
 EN16931 = "urn:cen.eu:en16931:2017"
 XRECHNUNG_3 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
@@ -36,12 +38,19 @@ class Category(StrEnum):
     OUTSIDE_SCOPE = "O"
 
 
-# BT-121 exemption reason code and BT-120 text per category that needs one.
-EXEMPTIONS: dict[Category, tuple[str, str]] = {
-    Category.REVERSE_CHARGE: ("VATEX-EU-AE", "Reverse charge"),
-    Category.EXPORT: ("VATEX-EU-G", "Export outside the EU"),
-    Category.OUTSIDE_SCOPE: ("VATEX-EU-O", "Not subject to VAT"),
+# BT-121 exemption reason code per category that needs one; BT-120, its text, is the wording of
+# the invoice's language (billing.wording.exemption_text: "Αντίστροφη επιβάρυνση" for Greek).
+EXEMPTION_CODES: dict[Category, str] = {
+    Category.REVERSE_CHARGE: "VATEX-EU-AE",
+    Category.EXPORT: "VATEX-EU-G",
+    Category.OUTSIDE_SCOPE: "VATEX-EU-O",
 }
+
+
+def exemption(category: Category, language: str = "en") -> tuple[str, str] | None:
+    """(BT-121, BT-120) of ``category`` in ``language``, or None where none is needed."""
+    code = EXEMPTION_CODES.get(category)
+    return (code, exemption_text(category, language)) if code else None
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ class TaxSubtotal:
 
     @property
     def exemption(self) -> tuple[str, str] | None:
-        return EXEMPTIONS.get(self.category)
+        return exemption(self.category)
 
 
 @dataclass(frozen=True)

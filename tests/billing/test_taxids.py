@@ -34,6 +34,8 @@ VALID = [
     (TaxIdType.EU_VAT, "ES", "ESX1234567L", "ESX1234567L"),
     (TaxIdType.EU_VAT, "CY", "CY10259033P", "CY10259033P"),
     (TaxIdType.EU_VAT, "", "DE136695976", "DE136695976"),
+    (TaxIdType.EU_VAT, "MC", "FR 40 303 265 045", "FR40303265045"),
+    (TaxIdType.EU_VAT, "mc", "fr40303265045", "FR40303265045"),
     (TaxIdType.US_EIN, "US", "12-3456789", "12-3456789"),
     (TaxIdType.US_EIN, "US", "123456789", "12-3456789"),
     (TaxIdType.CA_GST_HST, "CA", "123456782RT0001", "123456782RT0001"),
@@ -64,6 +66,10 @@ INVALID = [
     (TaxIdType.EU_VAT, "GB", "GB980780684", "not EU VAT IDs since Brexit"),
     (TaxIdType.EU_VAT, "DE", "XX123456789", "country code of an EU member state"),
     (TaxIdType.EU_VAT, "US", "DE136695976", "US is not one"),
+    (TaxIdType.EU_VAT, "MC", "DE136695976", "Monaco is in the French VAT area"),
+    (TaxIdType.EU_VAT, "MC", "DE136695976", "FR + 2 characters + 9 digits"),
+    (TaxIdType.EU_VAT, "MC", "MC40303265045", "a business in Monaco has a French VAT ID"),
+    (TaxIdType.EU_VAT, "MC", "FR40303265046", "check digit of this FR VAT ID is wrong"),
     (TaxIdType.EU_VAT, "AT", "ATU13585626", "check digit of this AT VAT ID is wrong"),
     (TaxIdType.NONE, "DE", "DE136695976", "Choose a tax-ID type"),
     (TaxIdType.US_EIN, "US", "07-3456789", "not a valid EIN"),
@@ -111,6 +117,7 @@ def test_it_rejects_invalid_ids_with_a_specific_message(tax_id_type, country, va
         ("GB", TaxIdType.GB_VAT),
         ("NO", TaxIdType.NO_VAT),
         ("AU", TaxIdType.AU_ABN),
+        ("MC", TaxIdType.EU_VAT),
         ("JP", TaxIdType.NONE),
         ("", TaxIdType.NONE),
         (None, TaxIdType.NONE),
@@ -131,6 +138,12 @@ def test_it_uses_el_as_the_greek_vat_prefix():
     """Greece is GR in ISO 3166 but EL in VAT IDs."""
     assert vat_prefix("GR") == "EL"
     assert vat_prefix("DE") == "DE"
+
+
+def test_it_gives_monaco_the_french_vat_prefix():
+    """Monaco is in the French VAT area (Art. 7(1) VAT Directive): its VAT IDs start with FR."""
+    assert vat_prefix("MC") == "FR"
+    assert expected_format(TaxIdType.EU_VAT, "MC") == expected_format(TaxIdType.EU_VAT, "FR")
 
 
 @pytest.mark.parametrize(

@@ -271,10 +271,38 @@ def test_it_saves_days_until_due(client_for, alice):
 
 
 def test_it_offers_all_document_languages(client_for, alice):
-    """The language dropdown has at least de, en, fr, it, es, nl and pl."""
+    """The language dropdown offers the 24 official EU languages, each named in itself."""
     form = client_for(alice).get(NEW).context["form"]
-    codes = {value for value, _label in form.fields["language"].choices}
-    assert {"de", "en", "fr", "it", "es", "nl", "pl"} <= codes
+    choices = dict(form.fields["language"].choices)
+    assert set(choices) == set(
+        [
+            "bg",
+            "cs",
+            "da",
+            "de",
+            "el",
+            "en",
+            "es",
+            "et",
+            "fi",
+            "fr",
+            "ga",
+            "hr",
+            "hu",
+            "it",
+            "lt",
+            "lv",
+            "mt",
+            "nl",
+            "pl",
+            "pt",
+            "ro",
+            "sk",
+            "sl",
+            "sv",
+        ]
+    )
+    assert (choices["el"], choices["mt"], choices["ga"]) == ("Ελληνικά", "Malti", "Gaeilge")
 
 
 def test_it_shows_the_edit_form(client_for, bob, acme):

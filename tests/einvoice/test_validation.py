@@ -114,3 +114,22 @@ def test_export_services_are_outside_the_scope():
     assert not [e for e in root.iter(f"{{{RAM}}}ID") if e.get("schemeID") == "VA"]
     assert root.findtext(f".//{{{RAM}}}ExemptionReasonCode") == "VATEX-EU-O"
     assert root.findtext(f".//{{{RAM}}}SellerTradeParty/{{{RAM}}}ID") == "DE136695976"
+
+
+@pytest.mark.parametrize(
+    ("treatment", "language", "reason"),
+    [
+        ("reverse_charge", "el", "Αντίστροφη επιβάρυνση"),
+        ("reverse_charge", "fr", "Autoliquidation"),
+        ("reverse_charge", "en", "Reverse charge"),
+        ("export", "pt", "Fora do âmbito do IVA"),
+    ],
+)
+def test_the_exemption_reason_is_in_the_invoices_language(treatment, language, reason):
+    """BT-120 is the wording of the customer's language (a Greek buyer reads the Greek
+    mention), BT-121 stays the code, and the invoice stays valid."""
+    xml = to_cii(replace(sample(treatment), language=language))
+    root = etree.fromstring(xml)
+    assert root.findtext(f".//{{{RAM}}}ApplicableTradeTax/{{{RAM}}}ExemptionReason") == reason
+    assert root.findtext(f".//{{{RAM}}}ExemptionReasonCode").startswith("VATEX-EU-")
+    assert check(xml) == []

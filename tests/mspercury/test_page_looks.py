@@ -1,6 +1,7 @@
 """What the pages look like: inline SVG icons instead of glyphs the fonts lack, one date format
 per language, the notifications page's empty state, the events table, the integrations help."""
 
+import importlib
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -71,24 +72,53 @@ def test_it_shows_the_bell_and_the_switcher_as_svg(client_for, alice):
 
 @pytest.mark.parametrize("language", settings.MSPERCURY_DOCUMENT_LANGUAGES)
 def test_it_has_one_date_format_per_language(language):
-    """The long and short names give the same pattern, so pages never mix them."""
-    with translation.override(language):
-        assert formats.get_format("DATE_FORMAT") == formats.get_format("SHORT_DATE_FORMAT")
-        assert formats.get_format("DATETIME_FORMAT") == formats.get_format("SHORT_DATETIME_FORMAT")
-
-
-def test_it_formats_dates_and_numbers_per_language():
-    moment = datetime(2026, 12, 3, 7, 8, tzinfo=UTC)
-    expected = {
-        "en": ("3 Dec 2026", "3 Dec 2026, 07:08", "1,234.50"),
-        "de": ("03.12.2026", "03.12.2026, 07:08", "1.234,50"),
-    }
-    for language, (day, when, number) in expected.items():
+    """Every document language has its own format module whose long and short names give the
+    same pattern, so pages never mix them; Django uses it wherever it finds the language's
+    catalog (Maltese, which Django lacks, once locale/mt exists: see test_share_languages)."""
+    module = importlib.import_module(f"mspercury.formats.{language}.formats")
+    assert module.DATE_FORMAT == module.SHORT_DATE_FORMAT
+    assert module.DATETIME_FORMAT == module.SHORT_DATETIME_FORMAT
+    if translation.check_for_language(language):
         with translation.override(language):
-            assert formats.date_format(date(2026, 12, 3)) == day
-            assert formats.date_format(date(2026, 12, 3), "SHORT_DATE_FORMAT") == day
-            assert formats.date_format(moment, "DATETIME_FORMAT") == when
-            assert formats.number_format(1234.5, 2, force_grouping=True) == number
+            assert formats.get_format("DATE_FORMAT") == module.DATE_FORMAT
+            assert formats.get_format("SHORT_DATETIME_FORMAT") == module.DATETIME_FORMAT
+
+
+# 3 December 2026, 07:08, and 1234.5 with two decimals, as each country writes them.
+WRITTEN = {
+    "en": ("3 Dec 2026", "3 Dec 2026, 07:08", "1,234.50"),
+    "de": ("03.12.2026", "03.12.2026, 07:08", "1.234,50"),
+    "bg": ("03.12.2026", "03.12.2026 07:08", "1\xa0234,50"),
+    "el": ("03/12/2026", "03/12/2026 07:08", "1.234,50"),
+    "et": ("03.12.2026", "03.12.2026 07:08", "1\xa0234,50"),
+    "fi": ("3.12.2026", "3.12.2026 7.08", "1\xa0234,50"),
+    "ga": ("03/12/2026", "03/12/2026 07:08", "1,234.50"),
+    "hr": ("03.12.2026.", "03.12.2026. 07:08", "1.234,50"),
+    "hu": ("2026.12.03.", "2026.12.03. 07:08", "1\xa0234,50"),
+    "lt": ("2026-12-03", "2026-12-03 07:08", "1\xa0234,50"),
+    "pt": ("03/12/2026", "03/12/2026 07:08", "1.234,50"),
+    "sl": ("3. 12. 2026", "3. 12. 2026 07:08", "1.234,50"),
+    "sv": ("2026-12-03", "2026-12-03 07:08", "1\xa0234,50"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(WRITTEN))
+def test_it_formats_dates_and_numbers_per_language(language):
+    day, when, number = WRITTEN[language]
+    moment = datetime(2026, 12, 3, 7, 8, tzinfo=UTC)
+    with translation.override(language):
+        assert formats.date_format(date(2026, 12, 3)) == day
+        assert formats.date_format(date(2026, 12, 3), "SHORT_DATE_FORMAT") == day
+        assert formats.date_format(moment, "DATETIME_FORMAT") == when
+        assert formats.number_format(1234.5, 2, force_grouping=True) == number
+
+
+def test_it_knows_maltese():
+    """Django has no Maltese: its name comes from our LANG_INFO entry, and activating it works."""
+    info = translation.get_language_info("mt")
+    assert (info["name"], info["name_local"]) == ("Maltese", "Malti")
+    with translation.override("mt"):
+        assert translation.get_language() == "mt"
 
 
 def test_it_shows_german_dates_to_a_german_user(client_for, alice, alpha):

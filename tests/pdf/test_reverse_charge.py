@@ -53,6 +53,18 @@ def test_it_shows_the_banner_in_the_customers_language(language, render_case):
     assert tax_line in text
 
 
+def test_it_shows_the_greek_notice_to_a_greek_customer(render_case):
+    """DE → GR, the customer reads Greek: the real PDF's banner has the Greek mention and the
+    Greek sentence with Art. 196, then §13b UStG and both VAT IDs under their Greek labels."""
+    text = " ".join(render_case("DE", "GR", language="el").split())
+    assert "Αντίστροφη επιβάρυνση (reverse charge)" in text
+    assert "Ο ΦΠΑ οφείλεται από τον λήπτη των υπηρεσιών (άρθρο 196 της οδηγίας ΦΠΑ" in text
+    assert "§13b UStG: Steuerschuldnerschaft des Leistungsempfängers" in text
+    assert "Αριθμός ΦΠΑ του παρόχου: DE136695976" in text
+    assert "Αριθμός ΦΠΑ του λήπτη: EL094259216" in text
+    assert "VAT is payable by the recipient" not in text
+
+
 def test_it_shows_the_german_notice_without_13b_for_an_austrian_msp(render_case):
     """AT → DE: German wording and Art. 196, both VAT IDs, but no §13b UStG (German law)."""
     text = render_case("AT", "DE", language="de")

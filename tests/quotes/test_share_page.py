@@ -115,8 +115,9 @@ def test_it_says_nothing_about_other_quotes(anonymous, alpha, acme, quote, share
 
 def test_it_speaks_the_customers_language(anonymous, alpha, alice):
     """German customer → German page, French → French (the share page speaks more languages
-    than the staff interface); a language it lacks (Swedish) → English."""
-    for language, expected in (("de", "de"), ("fr", "fr"), ("sv", "en")):
+    than the staff interface: the 24 EU languages, Swedish too); a language it lacks (Japanese)
+    → English."""
+    for language, expected in (("de", "de"), ("fr", "fr"), ("sv", "sv"), ("ja", "en")):
         customer = Customer.objects.create(
             workspace=alpha, company_name=f"Kunde {language}", language=language
         )

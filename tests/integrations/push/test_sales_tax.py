@@ -4,10 +4,13 @@ quote, the push preview and the integrations page until Stripe Tax is on or the 
 import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from billing.indirect_taxes import indirect_tax_name, not_calculated_note, not_calculated_warning
 from customers.models import Customer
 from integrations.models import PushSettings
 from integrations.sales_tax import sales_tax_uncalculated
@@ -153,3 +156,74 @@ def test_a_german_msp_sees_vat_as_before(client_for, alice, alpha, fr_customer):
     html = _quote_page(client_for(alice), quote)
     assert re.search(r"VAT \d+ %", html)
     assert "Sales tax" not in html and WARNING not in html
+
+
+# Named by the country's own tax
+
+
+@pytest.mark.parametrize(
+    ("country", "name"),
+    [
+        ("CA", "Canada's GST/HST"),
+        ("AU", "Australia's GST"),
+        ("NZ", "New Zealand's GST"),
+        ("SG", "Singapore's GST"),
+        ("IN", "India's GST"),
+        ("JP", "Japan's consumption tax"),
+        ("US", "US sales tax"),
+        ("BR", "the taxes of Brazil"),
+    ],
+)
+def test_it_names_the_tax_it_does_not_calculate(country, name):
+    """Each country's indirect tax by its name; never a claim that the country has no VAT."""
+    assert indirect_tax_name(country) == name
+    note, warning = not_calculated_note(country), not_calculated_warning(country)
+    assert note.startswith(f"MSPercury does not calculate {name};")
+    assert warning.startswith(f"MSPercury does not calculate {name} and Stripe Tax is off")
+    assert "no national VAT" not in note + warning and "no VAT" not in note + warning
+    with translation.override("de"):
+        assert "MSPercury berechnet" in not_calculated_note(country)
+
+
+@pytest.fixture
+def canadian(alpha, stripe_api):
+    alpha.country, alpha.tax_id_type, alpha.tax_id = "CA", "ca_gst_hst", "123456782RT0001"
+    alpha.default_currency = "CAD"
+    alpha.save()
+    return alpha
+
+
+def test_a_canadian_msp_is_told_gst_hst_goes_uncalculated(client_for, alice, canadian, connection):
+    """Quote, push preview, integrations page and workspace settings name Canada's GST/HST and
+    never say Canada has no national VAT."""
+    customer = Customer.objects.create(
+        workspace=canadian, company_name="Maple Ltd", country="CA", email="a@maple.example"
+    )
+    quote = actions.do_create_quote(canadian, customer, user=alice, currency="CAD")
+    actions.do_add_line(
+        quote,
+        description="Managed workstation",
+        quantity=D("2"),
+        unit="workstation",
+        unit_price=D("45.00"),
+        billing_period="monthly",
+    )
+    accept(quote, alice)
+    client = client_for(alice)
+    pages = {
+        "quote": _quote_page(client, quote),
+        "preview": client.get(f"/quotes/{quote.public_id}/stripe/").content.decode(),
+        "integrations": client.get("/settings/integrations/").content.decode(),
+        "workspace": client.get("/settings/workspace/").content.decode(),
+    }
+    for where, html in pages.items():
+        html = unescape(html)
+        assert "MSPercury does not calculate Canada's GST/HST" in html, where
+        assert "national VAT" not in html, where
+    assert "Canada's GST/HST; only Stripe Tax" in unescape(pages["quote"])
+    assert 'data-note="indirect-tax"' in pages["workspace"]
+
+
+def test_a_german_msp_gets_no_indirect_tax_note(client_for, alice, alpha):
+    html = client_for(alice).get("/settings/workspace/").content.decode()
+    assert 'data-note="indirect-tax"' not in html

@@ -126,7 +126,9 @@ def test_a_reverse_charge_plan_writes_the_notice_on_the_invoices():
         ("pl", "Odwrotne obciążenie"),
         ("pt", "Autoliquidação"),
         ("en", "Reverse charge"),
-        ("sv", "Reverse charge"),
+        ("sv", "Omvänd betalningsskyldighet"),
+        ("el", "Αντίστροφη επιβάρυνση"),
+        ("ja", "Reverse charge"),
     ],
 )
 def test_the_reverse_charge_wording_is_in_the_customers_language(language, title):
