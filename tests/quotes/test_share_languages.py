@@ -381,7 +381,6 @@ CATALOG_LANGUAGES = sorted(
 )
 
 
-@pytest.mark.awaits_merge
 @pytest.mark.parametrize(
     "language", [code for code in settings.MSPERCURY_DOCUMENT_LANGUAGES if code != "en"]
 )
