@@ -101,8 +101,12 @@ class Supply(models.Model):
     @property
     def flagged(self) -> bool:
         """What the MSP can act on: reverse charge without a valid VIES answer, or evidence
-        items that disagree where they decide the place (not under a confirmed VAT ID)."""
-        return self.unconfirmed_vat_id or (self.conflict and not self.confirmed_reverse_charge)
+        items that disagree where they decide the place. They decide it only for a customer
+        without a VAT ID (B2C, Art. 24a-24f Impl. Reg. 282/2011); a business's place is its
+        establishment (§3a Abs. 2 UStG), which its VAT ID names, whatever card it pays with."""
+        if self.unconfirmed_vat_id:
+            return True
+        return self.conflict and not self.customer_vat_id and not self.confirmed_reverse_charge
 
 
 class Evidence(models.Model):
