@@ -1,8 +1,10 @@
 """Processing stored Stripe events: idempotent, order-independent (objects are re-read).
 
 Whatever goes wrong while an event is processed is written on its row (the error, the attempt
-count and when it is tried again); `retry_due_events` retries it with backoff, in the beat or
-in the demo's in-process schedule, so that no stored event stays unprocessed unnoticed.
+count and when it is tried again). An outage (Stripe's 5xx, the network, a rate limit, a locked
+database) passes: `retry_due_events` retries it with backoff, in the beat or in the demo's
+in-process schedule. A failure that retrying cannot cure (an error in our code, a refusal by
+Stripe) is not retried: it tells owners and admins once, in words, and waits for a replay.
 """
 
 import logging
@@ -19,6 +21,7 @@ from django.utils.translation import ngettext
 from billing.models import Notification, Ownership
 from billing.money import from_minor_units
 from billing.notify import notify
+from integrations import event_failures as failures
 from integrations import payments, recheck
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
@@ -165,21 +168,30 @@ def process_event(event_pk: int) -> str:
         _failed(event, failure.message, retry=failure.retryable)
         if failure.retryable:
             raise
+        failures.notify_failure(event, failure.message, ours=False)
         return StripeEvent.Status.FAILED
-    except Exception as exc:  # anything else (a locked database, a bug): on the row, retried
+    except Exception as exc:
         logger.exception("processing Stripe event %s failed", event.event_id)
-        return _failed(event, _describe(exc), retry=True)
+        if failures.is_outage(exc):
+            return _failed(event, _describe(exc), retry=True)
+        place = failures.where(exc)
+        reason = redact(f"{_describe(exc)} at {place}")[:500] if place else _describe(exc)
+        _failed(event, reason)
+        failures.notify_failure(event, reason, ours=True)
+        return StripeEvent.Status.FAILED
     StripeEvent.objects.filter(pk=event.pk).update(
         status=StripeEvent.Status.PROCESSED,
         processed_at=timezone.now(),
         error="",
         next_attempt_at=None,
     )
+    failures.resolve_failure(event)
     return StripeEvent.Status.PROCESSED
 
 
 def _describe(exc: Exception) -> str:
-    return redact(f"{type(exc).__name__}: {exc}")[:500]
+    message = str(exc)
+    return redact(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)[:500]
 
 
 def _failed(event: StripeEvent, message: str, *, retry: bool = False) -> str:
@@ -219,9 +231,11 @@ def alert_after() -> timedelta:
 def alert_if_stuck(workspace, now=None) -> bool:
     """Notify owners and admins once per oldest stuck event, when it has waited too long."""
     now = now or timezone.now()
+    # Failures that told owners on their own (not retried, not given up) are not "still being
+    # retried".
     stuck = StripeEvent.objects.filter(
         workspace=workspace, status__in=UNPROCESSED, received_at__lte=now - alert_after()
-    )
+    ).exclude(failures.WAITING & Q(attempts__lt=MAX_ATTEMPTS))
     oldest = stuck.order_by("received_at", "id").first()
     if oldest is None:
         return False

@@ -177,7 +177,7 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
         "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
         "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",
         "ownership": _stored_ownership(verdict),
-        "lines": [line_facts(line) for line in _all_lines(invoice, client)],
+        "lines": [line_facts(line) for line in _all_lines(connection, invoice, client)],
     }
     mirror, _created = StripeInvoice.objects.update_or_create(
         workspace=connection.workspace,
@@ -189,13 +189,21 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
     return resettle(mirror) if mirror.ownership == Ownership.OURS else mirror
 
 
-def _all_lines(invoice, client):
-    """The invoice's lines: those embedded in it, and the rest when Stripe says there are more."""
+# Stripe embeds an invoice's first 10 lines and lists the rest 100 at a time (at most 250 lines
+# per invoice): a 250-line invoice costs the retrieve and three list calls.
+LINES_PAGE = 100
+
+
+def _all_lines(connection: StripeConnection, invoice, client) -> list:
+    """Every line of the invoice: those embedded in it, then the rest from
+    `GET /v1/invoices/{id}/lines` (the SDK's `invoices.line_items`) after the last one seen."""
     listing = _get(invoice, "lines") or {}
     lines = list(_get(listing, "data") or [])
-    while _get(listing, "has_more") and client is not None and lines:
-        params = {"limit": 100, "starting_after": lines[-1].id}
-        listing = call(lambda params=params: client.v1.invoices.lines.list(invoice.id, params))
+    if _get(listing, "has_more") and client is None:
+        client = make_client(connection.api_key)
+    while _get(listing, "has_more") and lines:
+        params = {"limit": LINES_PAGE, "starting_after": _get(lines[-1], "id")}
+        listing = call(lambda params=params: client.v1.invoices.line_items.list(invoice.id, params))
         lines.extend(listing.data)
     return lines
 

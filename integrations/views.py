@@ -1,4 +1,5 @@
 import logging
+import uuid
 
 from django.contrib import messages
 from django.db import transaction
@@ -245,6 +246,12 @@ def stripe_events(request):
 
     queryset = StripeEvent.objects.filter(workspace=request.workspace).defer("payload")
     status = request.GET.get("status", "")
+    event_ref = request.GET.get("event", "")
+    if event_ref:  # the link of a failure notification: that one event
+        try:
+            queryset = queryset.filter(public_id=uuid.UUID(event_ref))
+        except ValueError:
+            queryset = queryset.none()
     if status == "unprocessed":
         queryset = queryset.filter(status__in=UNPROCESSED)
     elif status in StripeEvent.Status.values:

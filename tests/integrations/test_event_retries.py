@@ -99,7 +99,7 @@ def test_after_the_last_attempt_the_event_waits_for_a_replay(
     mixed_quote, alice, stripe_api, monkeypatch
 ):
     def broken(event, connection, client):
-        raise ValueError("unexpected payload shape")
+        raise OperationalError("could not obtain lock on row")  # a lock that never frees
 
     for kind in ("invoice.created", "invoice.finalized", "invoice.paid", "invoice.updated"):
         monkeypatch.setitem(events.HANDLERS, kind, broken)
@@ -112,8 +112,9 @@ def test_after_the_last_attempt_the_event_waits_for_a_replay(
     event.refresh_from_db()
     assert event.attempts == events.MAX_ATTEMPTS
     assert event.status == StripeEvent.Status.FAILED
-    assert event.error == "ValueError: unexpected payload shape"
+    assert event.error == "OperationalError: could not obtain lock on row"
     assert event.next_attempt_at is None  # no more automatic attempts
+    assert not Notification.objects.exists()  # an outage: the stuck alert speaks for it
 
 
 def test_an_event_waiting_too_long_notifies_owners_once(

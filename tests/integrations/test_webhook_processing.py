@@ -1,6 +1,7 @@
 """Webhook processing against the emulator, with real signatures delivered over HTTP."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -157,6 +158,8 @@ def test_a_renewal_appears_paid_and_a_failed_one_notifies(
     renewals = StripeInvoice.objects.filter(billing_reason="subscription_cycle")
     assert renewals.exists()
     assert all(r.status == "paid" and r.external_status == "PAID" for r in renewals)
+    # Drafted at the period's end, finalized (issued) an hour later, as Stripe does.
+    assert all(r.finalized_at - r.created == timedelta(hours=1) for r in renewals)
 
     cus_id = stripe_api.client().v1.customers.list().data[0].id
     stripe_api.set_payment_behavior(cus_id, "fail")

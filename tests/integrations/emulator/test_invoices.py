@@ -212,6 +212,51 @@ def test_it_pages_invoice_lines(stripe_emulator):
     assert invoice.total == sum(range(1, 13))
 
 
+def test_it_pages_a_250_line_invoice_like_stripe(stripe_emulator):
+    """Stripe's largest invoice: 10 lines embedded (has_more, url), then pages of at most 100
+    by starting_after or ending_before; limit outside 1..100 and unknown cursors are refused."""
+    client = stripe_emulator.client()
+    customer, _ = customer_and_product(client)
+    invoice = client.v1.invoices.create({"customer": customer.id})
+    for amount in range(1, 251):
+        client.v1.invoice_items.create(
+            {"customer": customer.id, "invoice": invoice.id, "amount": amount, "currency": "eur"}
+        )
+    invoice = client.v1.invoices.retrieve(invoice.id)
+    assert [line.amount for line in invoice.lines.data] == list(range(1, 11))
+    assert invoice.lines.has_more is True
+    assert invoice.lines.url == f"/v1/invoices/{invoice.id}/lines"
+
+    pages, after = [], invoice.lines.data[-1].id
+    while True:
+        page = client.v1.invoices.line_items.list(
+            invoice.id, {"limit": 100, "starting_after": after}
+        )
+        pages.append([line.amount for line in page.data])
+        if not page.has_more:
+            break
+        after = page.data[-1].id
+    assert [len(p) for p in pages] == [100, 100, 40]
+    assert [amount for page in pages for amount in page] == list(range(11, 251))
+    before = client.v1.invoices.line_items.list(
+        invoice.id, {"limit": 3, "ending_before": invoice.lines.data[5].id}
+    )
+    assert [line.amount for line in before.data] == [3, 4, 5]
+
+    for limit in (0, 101):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            client.v1.invoices.line_items.list(invoice.id, {"limit": limit})
+        assert caught.value.param == "limit"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoices.line_items.list(invoice.id, {"starting_after": "il_unknown"})
+    assert (caught.value.code, caught.value.param) == ("resource_missing", "starting_after")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoice_items.create(
+            {"customer": customer.id, "invoice": invoice.id, "amount": 1, "currency": "eur"}
+        )
+    assert "at most 250 line items" in caught.value.user_message
+
+
 def test_it_updates_and_deletes_invoice_items_on_drafts(stripe_emulator):
     """Invoice items on drafts can be updated and deleted (the invoice total follows);
     finalized invoices lock their items."""

@@ -409,7 +409,8 @@ def finalize(ctx, invoice: dict, auto_advance: bool | None = None, at: int | Non
         {
             "status": "open",
             "number": f"{customer['invoice_prefix']}-{sequence:04d}",
-            "effective_at": now,
+            # "Same as finalized_at unless overwritten" (create/update `effective_at`).
+            "effective_at": invoice["effective_at"] or now,
             "ending_balance": 0,
             "automatically_finalizes_at": None,
             "hosted_invoice_url": ctx.emu.url(f"/i/{invoice['id']}"),
@@ -573,6 +574,7 @@ INVOICE_CREATE_SUPPORTED = {
     "rendering",
     "statement_descriptor",
     "payment_settings",
+    "effective_at",
 }
 
 
@@ -588,6 +590,8 @@ def _presentation(invoice: dict, p: dict) -> None:
         }
     if "statement_descriptor" in p:
         invoice["statement_descriptor"] = p["statement_descriptor"]
+    if "effective_at" in p:  # drafts only (checked by the update)
+        invoice["effective_at"] = unset(p["effective_at"])
     if "payment_settings" in p:
         settings = p["payment_settings"]
         invoice["payment_settings"] = {
@@ -689,6 +693,7 @@ def update_invoice(ctx):
         "due_date",
         "default_tax_rates",
         "automatic_tax",
+        "effective_at",
     }
     reject_unsupported(
         ctx,
