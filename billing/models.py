@@ -83,8 +83,9 @@ class StripeInvoice(models.Model):
     attempt_count = models.PositiveIntegerField(default=0)
     billing_reason = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(null=True, blank=True)
-    # When Stripe finalized (issued) it: status_transitions.finalized_at. The issue date (BT-2,
-    # DATEV's Belegdatum, §14 Abs. 4 Nr. 3 UStG) is its local date, never ``created``'s.
+    # When Stripe issued it: its ``effective_at`` (the finalization, unless the MSP set a date
+    # of issue), else status_transitions.finalized_at. The issue date (BT-2, DATEV's
+    # Belegdatum, §14 Abs. 4 Nr. 3 UStG) is its local date, never ``created``'s.
     finalized_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateTimeField(null=True, blank=True)
     hosted_invoice_url = models.URLField(max_length=500, blank=True)

@@ -169,10 +169,7 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
         "attempt_count": attempts,
         "billing_reason": _get(invoice, "billing_reason", "") or "",
         "created": _ts(_get(invoice, "created")),
-        "finalized_at": _ts(
-            _get(_get(invoice, "status_transitions") or {}, "finalized_at")
-            or (None if status in ("draft", "deleted") else _get(invoice, "effective_at"))
-        ),
+        "finalized_at": _issued_at(invoice, status),
         "due_date": _ts(_get(invoice, "due_date")),
         "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
         "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",
@@ -192,6 +189,16 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
 # Stripe embeds an invoice's first 10 lines and lists the rest 100 at a time (at most 250 lines
 # per invoice): a 250-line invoice costs the retrieve and three list calls.
 LINES_PAGE = 100
+
+
+def _issued_at(invoice, status: str) -> datetime | None:
+    """Stripe's date of issue: ``effective_at`` (which equals the finalization unless the MSP
+    set another, and then replaces "Date of issue" on Stripe's own PDF), else
+    ``status_transitions.finalized_at``; none while a draft."""
+    if status in ("draft", "deleted"):
+        return None
+    transitions = _get(invoice, "status_transitions") or {}
+    return _ts(_get(invoice, "effective_at") or _get(transitions, "finalized_at"))
 
 
 def _all_lines(connection: StripeConnection, invoice, client) -> list:

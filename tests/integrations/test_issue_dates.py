@@ -96,3 +96,20 @@ def test_half_past_eleven_utc_on_new_years_eve_is_issued_on_new_years_day_in_ber
     connection.workspace.time_zone = "UTC"  # a workspace that keeps UTC issues on the 31st
     connection.workspace.save()
     assert StripeInvoice.objects.get(pk=mirror.pk).issued_on == date(eve.year, 12, 31)
+
+
+def test_a_date_of_issue_the_msp_set_in_stripe_is_the_issue_date(stripe_api, connection):
+    """An ``effective_at`` set on the draft replaces Stripe's "Date of issue"; so it does ours."""
+    created = _next(_now(stripe_api), None, 7, 10)
+    _move_to(stripe_api, created)
+    invoice_id = _draft(stripe_api, connection.workspace)
+    chosen = created - timedelta(days=3)
+    sk = stripe_api.client()
+    sk.v1.invoices.update(invoice_id, {"effective_at": int(chosen.timestamp())})
+    _move_to(stripe_api, created + timedelta(days=1))
+    sk.v1.invoices.finalize_invoice(invoice_id)
+
+    mirror = sync_invoice(connection, invoice_id)
+
+    assert mirror.finalized_at == pytest.approx(chosen, abs=timedelta(seconds=2))
+    assert mirror.issued_on == chosen.date()
