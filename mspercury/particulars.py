@@ -277,6 +277,12 @@ PARTICULARS_FIELDS = (
 )
 
 
+def has_particulars(source) -> bool:
+    """Whether any company particular or the bank account is set (beyond name and tax ID)."""
+    fields = (*PARTICULARS_FIELDS[:5], "iban")
+    return bool(directors(source)) or any(str(_get(source, name) or "").strip() for name in fields)
+
+
 def particulars_data(workspace) -> dict:
     """The workspace's particulars as plain strings, for a document's frozen snapshot (its
     name, address, country and tax ID are already there)."""

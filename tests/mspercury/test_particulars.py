@@ -23,6 +23,7 @@ from mspercury.particulars import (
     UG,
     UG_CO_KG,
     canonical_legal_form,
+    has_particulars,
     legal_form_of,
     missing_particulars,
     name_with_legal_form,
@@ -399,3 +400,25 @@ def test_it_reads_a_workspace_and_its_snapshot_alike(db):
     assert particulars_data(workspace)["managing_directors"] == ["Anna Muster", "Bernd Beispiel"]
     assert en(particulars_lines, workspace) == en(particulars_lines, snapshot)
     assert missing_particulars(workspace) == missing_particulars(snapshot) == []
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "legal_form",
+        "registered_seat",
+        "register_court",
+        "register_number",
+        "managing_directors",
+        "supervisory_board_chair",
+        "iban",
+    ],
+)
+def test_it_tells_whether_any_particular_is_set(field):
+    assert has_particulars(ws(**{field: "x"}))
+    assert not has_particulars(ws(**{field: "  "}))
+
+
+def test_it_counts_neither_name_nor_tax_id_as_particulars():
+    assert not has_particulars(ws(name="Muster IT GmbH", tax_id="DE136695976", tax_number="1"))
+    assert not has_particulars({})
