@@ -96,3 +96,25 @@ def test_it_sets_no_particulars_where_there_are_none(vat_workspace, alice, strip
     assert outcome == "succeeded", row.error
     (invoice,) = stripe_invoices(stripe_api, row)
     assert "Sitz" not in invoice.footer
+
+
+def test_the_preview_warns_about_missing_particulars(client_for, alice, connection, mixed_quote):
+    """A GmbH without register and directors: the preview names what is missing and links the
+    settings; the push button stays."""
+    connection.workspace.legal_form = "GmbH"
+    connection.workspace.save()
+    html = client_for(alice).get(f"/quotes/{mixed_quote.public_id}/stripe/").content.decode()
+    assert 'id="particulars-warning"' in html
+    assert "Missing: registered seat, register court, register number, managing directors." in (
+        html
+    )
+    assert 'href="/settings/workspace/#particulars"' in html
+    assert "Create in Stripe</button>" in html and "disabled>" not in html
+
+
+def test_the_preview_is_quiet_with_complete_particulars(client_for, alice, connection, mixed_quote):
+    for field, value in PARTICULARS.items():
+        setattr(connection.workspace, field, value)
+    connection.workspace.save()
+    html = client_for(alice).get(f"/quotes/{mixed_quote.public_id}/stripe/").content.decode()
+    assert 'id="particulars-warning"' not in html
