@@ -263,6 +263,6 @@ class ParticularsFields:
         if expected and number[:3] != expected:
             self.add_error(
                 "register_number",
-                _("A %(form)s is registered in the %(expected)s, not the %(register)s.")
+                _("Each %(form)s is registered in the %(expected)s, not the %(register)s.")
                 % {"form": form, "expected": expected, "register": number[:3]},
             )

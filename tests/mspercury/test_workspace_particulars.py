@@ -136,7 +136,7 @@ def test_it_refuses_the_wrong_register_for_the_legal_form(client_for, dana, alph
         save(client_for(dana), alpha, legal_form="GmbH", register_number="HRA 1"),
         "register_number",
     )
-    assert message == "A GmbH is registered in the HRB, not the HRA."
+    assert message == "Each GmbH is registered in the HRB, not the HRA."
     assert error(
         save(client_for(dana), alpha, legal_form="KG", register_number="HRB 1"), "register_number"
     )
