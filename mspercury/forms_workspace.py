@@ -13,6 +13,7 @@ from billing.taxids import (
     expected_format,
     normalize_tax_id,
 )
+from mspercury.forms_particulars import ParticularsFields
 from mspercury.models import Workspace
 
 SETTINGS_FIELDS = [
@@ -31,6 +32,19 @@ SETTINGS_FIELDS = [
     "default_currency",
     "default_language",
     "require_2fa_for_admins",
+    "time_zone",
+    "vat_taxation",
+    "legal_form",
+    "registered_seat",
+    "register_court",
+    "register_number",
+    "managing_directors",
+    "supervisory_board_chair",
+    "bank_account_holder",
+    "bank_name",
+    "iban",
+    "bic",
+    "sepa_creditor_id",
 ]
 _TAX_ID_TYPES = {value for value, _label in TaxIdType.choices}
 # Non-EU tax-ID types belong to one country (or one VAT area); eu_vat is checked by billing.
@@ -94,7 +108,7 @@ def known_country(code: str) -> str:
     return code if code in countries else ""
 
 
-class WorkspaceSettingsForm(forms.ModelForm):
+class WorkspaceSettingsForm(ParticularsFields, forms.ModelForm):
     # The country the tax-ID type was last chosen for; a different country means "use its default".
     country_was = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"id": "id_country_was"})
@@ -108,6 +122,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
             "invoice_contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "invoice_phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "invoice_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            **ParticularsFields.WIDGETS,
         }
         help_texts = {
             "invoice_contact_name": _(
@@ -115,6 +130,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
                 "the workspace owner's name and email address are used."
             ),
             "invoice_phone": _("Required for XRechnung (public-sector customers)."),
+            **ParticularsFields.HELP_TEXTS,
         }
 
     def __init__(self, *args, can_set_2fa_policy: bool = False, **kwargs):
@@ -149,6 +165,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
             refresh, **{"hx-include": "#id_country, #id_country_was"}
         )
         self.fields["tax_id"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.set_up_particulars()
 
     @classmethod
     def refreshed(cls, data, **kwargs) -> "WorkspaceSettingsForm":
@@ -193,6 +210,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self.check_register(cleaned)
         if "default_currency" in cleaned and "country" in cleaned:
             cleaned["default_currency"] = currency_after_country_change(
                 self.initial_country,

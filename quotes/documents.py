@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from mspercury.particulars import particulars_data
 from quotes import domain
 from quotes.models import Quote, QuoteLine
 from quotes.summary import summarize
@@ -120,7 +121,12 @@ def quote_snapshot(quote: Quote, *, today: date | None = None) -> dict:
             # rest of the document falls back to English.
             "language": customer.language,
         },
-        "workspace": {"name": workspace.name, **_address(workspace, "region")},
+        # The company particulars too (§35a GmbHG): the document keeps those it was made with.
+        "workspace": {
+            "name": workspace.name,
+            **_address(workspace, "region"),
+            **particulars_data(workspace),
+        },
         "lines": [
             {
                 "id": str(row.line.public_id),

@@ -6,7 +6,8 @@ scripts/setup.sh installs, photos are inlined as data: URLs, the fetcher refuses
 URL), and WeasyPrint writes no random identifiers.
 
 Every document extends ``pdf/_base.html``, whose footer (``pdf/_footer.html``) carries the MSP's
-name, address and tax ID with its customary label, and "Page x of y".
+name, address and tax ID with its customary label, the company particulars a business letter
+needs (``mspercury.particulars``, from the snapshot for quotes and agreements), and "Page x of y".
 """
 
 import re
@@ -28,6 +29,7 @@ from weasyprint.urls import URLFetcher
 from billing import wording
 from billing.tax import TaxTreatment
 from customers.addresses import address_lines
+from mspercury.particulars import particulars_lines
 from quotes.assessments import report
 from quotes.documents import document_language
 from quotes.domain import MONTHLY, ONE_TIME, YEARLY
@@ -248,6 +250,7 @@ def quote_context(snapshot: dict) -> dict:
     return {
         "q": snapshot,
         "supplier": party(snapshot["workspace"]),
+        "particulars": particulars_lines(snapshot["workspace"]),
         "customer": party(snapshot["customer"]),
         "as_of": _date(snapshot.get("as_of")),
         "created": _iso(snapshot.get("as_of")),
@@ -323,6 +326,7 @@ def render_assessment_report(assessment, *, created: datetime) -> bytes:
             "assessment": assessment,
             "summary": summary,
             "supplier": party(supplier_data(assessment.workspace)),
+            "particulars": particulars_lines(assessment.workspace),
             "customer": party(customer_data(assessment.customer)),
             "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "as_of": created.astimezone(UTC).date(),

@@ -4,7 +4,7 @@ ids) into the planner's plain inputs."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.tax import decide_tax
 from billing.tax_parties import customer_party, party
@@ -17,7 +17,8 @@ from integrations.push.planner import (
     PlanSettings,
     stripe_limit_problems,
 )
-from quotes.documents import quote_snapshot
+from mspercury.particulars import has_particulars, particulars_lines
+from quotes.documents import document_language, quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
 
 
@@ -156,7 +157,17 @@ def plan_settings(workspace, customer, *, send_now: bool, today: date) -> PlanSe
         mspercury_vat=prefs.mspercury_vat,
         supplier_country=workspace.country.code or "",
         supplier_tax_id=workspace.tax_id,
+        particulars=invoice_particulars(workspace, customer),
     )
+
+
+def invoice_particulars(workspace, customer) -> tuple[str, ...]:
+    """The workspace's company particulars for the invoice footer, in the customer's language;
+    none while the settings hold none, so the footer stays our reference and the VAT wording."""
+    if not has_particulars(workspace):
+        return ()
+    with translation.override(document_language(customer.language)):
+        return tuple(particulars_lines(workspace))
 
 
 def known_stripe(

@@ -39,6 +39,7 @@ INTERVALS = {MONTHLY: "month", YEARLY: "year"}
 MAX_SUBSCRIPTION_ITEMS = 20
 MAX_ADD_INVOICE_ITEMS = 20
 MAX_INVOICE_LINES = 250
+MAX_FOOTER_LENGTH = 5000  # Stripe's limit on an invoice's footer
 
 QUANTITY_EXACT = "exact"
 QUANTITY_ROUND = "round"
@@ -112,6 +113,9 @@ class PlanSettings:
     tax_inclusive: bool = False
     supplier_country: str = ""
     supplier_tax_id: str = ""
+    # The MSP's company particulars in the customer's language (mspercury.particulars): an
+    # invoice is a business letter (§35a GmbHG, §37a HGB); they go into the invoice footer.
+    particulars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -441,6 +445,7 @@ def plan_push(
                 % {"existing": known.customer_currency.upper(), "currency": currency},
             )
         )
+    plan.problems.extend(footer_problems(quote, customer, settings))
     if settings.stripe_tax and not customer.country:
         plan.problems.append(
             Problem(
@@ -640,7 +645,9 @@ def plan_push(
                 "customer": "@customer",
                 "items": items,
                 "description": _subscription_description(quote, period, n, len(chunks)),
-                "invoice_settings": _invoice_settings(quote, customer, wording),
+                "invoice_settings": _invoice_settings(
+                    quote, customer, wording, settings.particulars
+                ),
                 **common,
             }
             if add_items:
@@ -783,7 +790,7 @@ def _plan_invoice(
         # with whatever items it has by then. "Send now" finalizes it once complete.
         "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
-        "footer": _footer(quote, language, taxes["wording"]),
+        "footer": _footer(quote, language, taxes["wording"], settings.particulars),
         "description": f"{quote.number} · {quote.customer_name}",
         "currency": currency.lower(),
         **common,
@@ -890,13 +897,43 @@ def _wording(customer: PlanCustomer, settings: PlanSettings) -> InvoiceWording |
     )
 
 
-def _footer(quote: PlanQuote, language: str, wording: InvoiceWording | None) -> str:
-    text = footer(quote, language)
-    return f"{text}\n\n{wording.footer}" if wording is not None else text
+def _footer(
+    quote: PlanQuote,
+    language: str,
+    wording: InvoiceWording | None,
+    particulars: tuple[str, ...] = (),
+) -> str:
+    """Our reference, the company particulars, then the legal VAT wording. The wording stays
+    last: a VAT re-check finds it there and replaces it (billing.tax_recheck.reword)."""
+    parts = [footer(quote, language), "\n".join(particulars)]
+    if wording is not None:
+        parts.append(wording.footer)
+    return "\n\n".join(part for part in parts if part)
 
 
-def _invoice_settings(quote, customer: PlanCustomer, wording: InvoiceWording | None) -> dict:
-    result: dict = {"footer": _footer(quote, customer.language, wording)}
+def footer_problems(quote: PlanQuote, customer: PlanCustomer, settings: PlanSettings) -> list:
+    """Stripe refuses an invoice footer longer than 5,000 characters."""
+    wording = _wording(customer, settings)
+    length = len(_footer(quote, customer.language, wording, settings.particulars))
+    if length <= MAX_FOOTER_LENGTH:
+        return []
+    return [
+        Problem(
+            "footer_too_long",
+            _(
+                "The invoice footer (company particulars and VAT wording) has %(count)s "
+                "characters; Stripe allows %(max)s. Shorten the particulars in Settings → "
+                "Workspace."
+            )
+            % {"count": length, "max": MAX_FOOTER_LENGTH},
+        )
+    ]
+
+
+def _invoice_settings(
+    quote, customer: PlanCustomer, wording: InvoiceWording | None, particulars=()
+) -> dict:
+    result: dict = {"footer": _footer(quote, customer.language, wording, particulars)}
     if wording is not None:
         result["custom_fields"] = list(wording.custom_fields)
     return result

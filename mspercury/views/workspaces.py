@@ -12,6 +12,7 @@ from mspercury.forms import WorkspaceCreateForm
 from mspercury.forms_workspace import WorkspaceSettingsForm, changed_fields, settings_snapshot
 from mspercury.middleware import SESSION_WORKSPACE_KEY
 from mspercury.models import Membership, Workspace
+from mspercury.particulars import missing_particulars
 
 
 @login_required
@@ -76,7 +77,11 @@ def workspace_settings(request):
             return redirect("workspace_settings")
     else:
         form = WorkspaceSettingsForm(**options)
-    return render(request, "mspercury/workspace_settings.html", {"form": form})
+    return render(
+        request,
+        "mspercury/workspace_settings.html",
+        {"form": form, "missing_particulars": missing_particulars(request.workspace)},
+    )
 
 
 @admin_required
