@@ -137,9 +137,9 @@ def category_name(category: Category, rate: Decimal) -> str:
     if category == Category.STANDARD:
         return pgettext("e-invoice", "%(rate)s %% VAT") % {"rate": _rate(rate)}
     if category == Category.REVERSE_CHARGE:
-        return pgettext("e-invoice", "0 %% VAT, reverse charge")
+        return pgettext("e-invoice", "0 %% VAT, reverse charge") % {}
     if category == Category.EXPORT:
-        return pgettext("e-invoice", "0 %% VAT, export")
+        return pgettext("e-invoice", "0 %% VAT, export") % {}
     return pgettext("e-invoice", "Not subject to VAT")
 
 
@@ -155,6 +155,17 @@ def service_text(start: date | None, end: date | None) -> str:
     return pgettext("e-invoice", "Service date %(date)s") % {
         "date": formats.date_format(start, "SHORT_DATE_FORMAT")
     }
+
+
+def service_header(start: date | None, end: date | None) -> tuple[str, str]:
+    """The header's (label, dates) of the whole invoice's time of service."""
+    if not start:
+        return "", ""
+    first = formats.date_format(start, "SHORT_DATE_FORMAT")
+    if end and end != start:
+        last = formats.date_format(end, "SHORT_DATE_FORMAT")
+        return pgettext("e-invoice", "Service period"), f"{first}–{last}"
+    return pgettext("e-invoice", "Service date"), first
 
 
 def unit_name(code: str) -> str:
@@ -209,7 +220,7 @@ def invoice_html(invoice: EInvoice, particulars: Sequence[str] = ()) -> str:
             "supplier": _party(invoice.seller, TaxIdType.EU_VAT),
             "customer": _party(invoice.buyer, TaxIdType.EU_VAT),
             "created": invoice.issue_date.isoformat(),
-            "service": service_text(*period),
+            "service": service_header(*period),
             "lines": _lines(invoice),
             "subtotals": _subtotals(invoice),
             "means": invoice.payment.means,
