@@ -143,6 +143,7 @@ def test_a_void_credit_note_cannot_be_voided_again(german_invoice, stripe_api): 
     sk.v1.credit_notes.void_credit_note(note.id)
     with pytest.raises(stripe.InvalidRequestError, match="already void"):
         sk.v1.credit_notes.void_credit_note(note.id)
+    stripe_api.flush_webhooks()  # every event delivered before the database is flushed
 
 
 def test_a_credit_note_on_a_paid_invoice_cannot_be_voided(german_invoice, stripe_api):  # noqa: F811
@@ -156,3 +157,4 @@ def test_a_credit_note_on_a_paid_invoice_cannot_be_voided(german_invoice, stripe
     )
     with pytest.raises(stripe.InvalidRequestError, match="associated invoice is open"):
         sk.v1.credit_notes.void_credit_note(note.id)
+    stripe_api.flush_webhooks()
