@@ -2,7 +2,9 @@
 
 Reads only what billing mirrors from Stripe (invoices, their payments, refunds and credit
 notes), so every row traces back to a Stripe invoice. A fixed number of queries, whatever the
-number of invoices. Dates are German accounting days (Europe/Berlin).
+number of invoices. Dates are the MSP's local days (its workspace's zone; Europe/Berlin for a
+German MSP, §§1, 4 EinhZeitG); an invoice's Belegdatum is its issue date, the local date it was
+finalized (StripeInvoice.issued_on, as BT-2 of its e-invoice), not when its draft was created.
 """
 
 import io
@@ -12,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.datev import debtors as master_data
@@ -76,20 +79,22 @@ def _kind(booking: Booking) -> str:
     return "invoices" if booking.text.startswith("Rechnung ") else "payments"
 
 
-def bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from, time.min, ACCOUNTING_TZ)
-    return start, datetime.combine(date_to + timedelta(days=1), time.min, ACCOUNTING_TZ)
+def bounds(date_from: date, date_to: date, zone=ACCOUNTING_TZ) -> tuple[datetime, datetime]:
+    start = datetime.combine(date_from, time.min, zone)
+    return start, datetime.combine(date_to + timedelta(days=1), time.min, zone)
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(ACCOUNTING_TZ).date()
+def local_day(moment: datetime, zone=ACCOUNTING_TZ) -> date:
+    return moment.astimezone(zone).date()
 
 
 def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
-    in_period = Q(created__gte=start, created__lt=end)
-    voided_before = Q(status=StripeInvoice.Status.VOID, created__lt=end)
+    """Issued (finalized) in the period, or voided (their reversal may fall in it)."""
+    in_period = Q(issued__gte=start, issued__lt=end)
+    voided_before = Q(status=StripeInvoice.Status.VOID, issued__lt=end)
     return list(
-        StripeInvoice.objects.filter(
+        StripeInvoice.objects.annotate(issued=Coalesce("finalized_at", "created"))
+        .filter(
             in_period | voided_before,
             workspace=workspace,
             ownership=Ownership.OURS,
@@ -97,8 +102,8 @@ def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
             created__isnull=False,
         )
         .exclude(number="")
-        .select_related("customer")
-        .order_by("created", "id")
+        .select_related("customer", "workspace")
+        .order_by("issued", "id")
     )
 
 
@@ -109,7 +114,7 @@ def _money(workspace, start: datetime, end: datetime) -> list[Payment]:
         Payment.objects.filter(paid | voided, workspace=workspace)
         .filter(invoice__ownership=Ownership.OURS, invoice__created__isnull=False)
         .exclude(invoice__number="")
-        .select_related("invoice", "invoice__customer")
+        .select_related("invoice", "invoice__customer", "invoice__workspace")
         .order_by("paid_at", "id")
     )
 
@@ -122,7 +127,8 @@ def _void_days(workspace, invoices: list[StripeInvoice]) -> dict[str, date]:
     events = StripeEvent.objects.filter(
         workspace=workspace, event_type="invoice.voided", payload__data__object__id__in=ids
     ).values_list("payload__data__object__id", "created")
-    return {stripe_id: local_day(created) for stripe_id, created in events if created}
+    zone = workspace.zone
+    return {stripe_id: local_day(created, zone) for stripe_id, created in events if created}
 
 
 def _treatments(quote_ids: set[int]) -> dict[int, str]:
@@ -173,7 +179,7 @@ def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
 
 def gather(workspace, date_from: date, date_to: date) -> Gathered:
     """The mirror's invoices and payments that may have bookings in the period."""
-    start, end = bounds(date_from, date_to)
+    start, end = bounds(date_from, date_to, workspace.zone)
     problems: list[Problem] = []
     candidates = _invoices(workspace, start, end)
     void_days = _void_days(workspace, candidates)
@@ -189,7 +195,7 @@ def gather(workspace, date_from: date, date_to: date) -> Gathered:
 
 def _touches(invoice: StripeInvoice, void_days: dict, date_from: date, date_to: date) -> bool:
     """Issued in the period, or voided in it (then the period holds its reversal)."""
-    issued = local_day(invoice.created)
+    issued = invoice.issued_on
     if date_from <= issued <= date_to:
         return True
     voided = void_days.get(invoice.stripe_id, issued)
@@ -209,6 +215,7 @@ class _Facts:
 
     def __init__(self, workspace, gathered: Gathered, debtors: dict[int, int]):
         self.workspace = workspace
+        self.zone = workspace.zone
         self.debtors = debtors
         every = [*gathered.invoices, *(p.invoice for p in gathered.money)]
         self.void_days = gathered.void_days
@@ -221,7 +228,7 @@ class _Facts:
         return self._made[row.pk]
 
     def _invoice(self, row: StripeInvoice) -> InvoiceFact:
-        customer, day = row.customer, local_day(row.created)
+        customer, day = row.customer, row.issued_on  # Belegdatum: the issue date
         voided = None
         if row.status == StripeInvoice.Status.VOID:
             voided = self.void_days.get(row.stripe_id, day)
@@ -236,7 +243,7 @@ class _Facts:
             debtor=str(self.debtors.get(customer.pk, NO_DEBTOR)),
             customer_name=customer.company_name,
             vat_id=_vat_id(customer) if customer.tax_id_type == "eu_vat" else "",
-            due_date=local_day(row.due_date) if row.due_date else None,
+            due_date=local_day(row.due_date, self.zone) if row.due_date else None,
             voided_on=voided,
         )
 
@@ -252,10 +259,10 @@ class _Facts:
             source=row.source,
             method=row.method,
             amount=row.amount,
-            day=local_day(row.paid_at),
+            day=local_day(row.paid_at, self.zone),
             invoice=self.invoice(row.invoice),
             reference=row.reference,
-            voided_on=local_day(row.voided_at) if row.voided_at else None,
+            voided_on=local_day(row.voided_at, self.zone) if row.voided_at else None,
         )
 
 

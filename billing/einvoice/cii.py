@@ -182,18 +182,24 @@ def _address(node, party: Party) -> None:
 
 
 def _settlement(node, invoice: EInvoice) -> None:
-    currency = invoice.currency
-    _el(node, "ram:PaymentReference", invoice.number)
+    currency, means = invoice.currency, invoice.payment.means
+    if means.creditor_id:
+        _el(node, "ram:CreditorReferenceID", means.creditor_id)  # BT-90
+    _el(node, "ram:PaymentReference", means.remittance or invoice.number)  # BT-83
     _el(node, "ram:InvoiceCurrencyCode", currency)
-    means = _el(node, "ram:SpecifiedTradeSettlementPaymentMeans")  # BG-16, BR-DE-1
-    _el(means, "ram:TypeCode", invoice.payment.means_code)
-    _el(means, "ram:Information", invoice.payment.means_text)
+    _means(_el(node, "ram:SpecifiedTradeSettlementPaymentMeans"), invoice)  # BG-16, BR-DE-1
     for subtotal in invoice.subtotals:
         _tax(_el(node, "ram:ApplicableTradeTax"), subtotal, currency, invoice.language)
+    if invoice.period:
+        period = _el(node, "ram:BillingSpecifiedPeriod")  # BG-14
+        _date(period, "ram:StartDateTime", invoice.period[0])
+        _date(period, "ram:EndDateTime", invoice.period[1])
     terms = _el(node, "ram:SpecifiedTradePaymentTerms")
     _el(terms, "ram:Description", _terms_text(invoice))
     if invoice.payment.due_date:
         _date(terms, "ram:DueDateDateTime", invoice.payment.due_date)
+    if means.mandate_reference:
+        _el(terms, "ram:DirectDebitMandateID", means.mandate_reference)  # BT-89
     _summation(_el(node, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"), invoice)
     if invoice.preceding:
         reference = _el(node, "ram:InvoiceReferencedDocument")
@@ -201,9 +207,34 @@ def _settlement(node, invoice: EInvoice) -> None:
         _date(reference, "ram:FormattedIssueDateTime", invoice.preceding.issue_date, True)
 
 
+def _means(node, invoice: EInvoice) -> None:
+    """BT-81, BT-82 and the one group its code needs: card (BG-18), the debited account of a
+    direct debit (BT-91) or the payee's account (BG-17)."""
+    payment, means = invoice.payment, invoice.payment.means
+    _el(node, "ram:TypeCode", means.code)
+    _el(node, "ram:Information", payment.means_text)
+    if means.card_number:
+        card = _el(node, "ram:ApplicableTradeSettlementFinancialCard")
+        _el(card, "ram:ID", means.card_number)
+        if means.card_holder:
+            _el(card, "ram:CardholderName", means.card_holder)
+    if means.debited_account:
+        _el(_el(node, "ram:PayerPartyDebtorFinancialAccount"), "ram:IBANID", means.debited_account)
+    if means.iban:
+        account = _el(node, "ram:PayeePartyCreditorFinancialAccount")
+        _el(account, "ram:IBANID", means.iban)
+        if means.account_name:
+            _el(account, "ram:AccountName", means.account_name)
+        if means.bic:
+            institution = _el(node, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+            _el(institution, "ram:BICID", means.bic)
+
+
 def _terms_text(invoice: EInvoice) -> str:
     payment = invoice.payment
-    return f"{payment.terms} {payment.means_text}." if payment.pay_link else payment.terms
+    if payment.pay_link and payment.pay_link not in payment.terms:
+        return f"{payment.terms} {payment.means_text}."
+    return payment.terms
 
 
 def _tax(node, subtotal: TaxSubtotal, currency: str, language: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from billing.einvoice.means import PaymentMeans, girocode_amount
 from billing.einvoice.model import (
     Category,
     DocumentType,
@@ -49,6 +50,19 @@ class StripeFigures:
     tax: int
     amount_due: int
     due_date: date | None = None
+    amount_paid: int = 0  # paid so far (Stripe's amount_paid)
+    credited_before_payment: int = 0  # the pre-payment amounts of its issued credit notes
+
+    @property
+    def payable(self) -> int:
+        """BT-115: the total less payments and credit balance applied. A credit note taken off
+        before payment is its own document (381), so it is not paid in advance (BT-113)."""
+        return self.amount_due - self.amount_paid + self.credited_before_payment
+
+    @property
+    def to_transfer(self) -> int:
+        """What the buyer still transfers: BT-115 less the credit notes that reduce it."""
+        return self.amount_due - self.amount_paid
 
 
 @dataclass(frozen=True)
@@ -293,6 +307,8 @@ def compose(
     order_reference: str = "",
     notes: Sequence[str] = (),
     language: str = "en",
+    means: PaymentMeans | None = None,
+    means_text: str = "",
 ) -> EInvoice:
     """The e-invoice (type 380) of one finalized Stripe invoice: from Stripe's own lines, or
     (an invoice mirrored before its lines were) from the quote lines that explain its totals."""
@@ -309,7 +325,13 @@ def compose(
     net = _net_sum(lines, currency)
     tax = from_minor_units(figures.tax, currency)
     grand = from_minor_units(figures.total, currency)
-    due = from_minor_units(figures.amount_due, currency)
+    due = from_minor_units(figures.payable, currency)
+    payment = Payment(
+        terms=payment_terms, due_date=figures.due_date, pay_link=pay_link, information=means_text
+    )
+    if means is not None:
+        to_transfer = girocode_amount(means, from_minor_units(figures.to_transfer, currency))
+        payment = replace(payment, means=means, to_transfer=to_transfer)
     return EInvoice(
         number=figures.number,
         issue_date=figures.issue_date,
@@ -320,13 +342,23 @@ def compose(
         lines=lines,
         subtotals=subtotals,
         totals=Totals(lines=net, tax=tax, grand=grand, prepaid=grand - due, due=due),
-        payment=Payment(terms=payment_terms, due_date=figures.due_date, pay_link=pay_link),
+        payment=payment,
         buyer_reference=buyer_reference,
         order_reference=order_reference,
-        delivery_date=figures.issue_date,  # services billed as of the invoice date
+        **service_dates(lines, figures.issue_date),
         notes=tuple(notes),
         language=language,
     )
+
+
+def service_dates(lines: Sequence[Line], issued: date) -> dict:
+    """§14 Abs. 4 Nr. 6 UStG: the time of the service, always explicit. Lines that all carry
+    their period (BG-26) give the invoicing period (BG-14) from the first start to the last
+    end; otherwise the services are dated the issue date (BT-72)."""
+    periods = [(x.period_start, x.period_end) for x in lines]
+    if lines and all(start and end for start, end in periods):
+        return {"period": (min(p[0] for p in periods), max(p[1] for p in periods))}
+    return {"delivery_date": issued}
 
 
 def credit_note(
@@ -371,6 +403,7 @@ def compose_credit_note(
     order_reference: str = "",
     notes: Sequence[str] = (),
     language: str = "en",
+    means_text: str = "",
 ) -> EInvoice:
     """The credit note (381) of a Stripe credit note, citing its invoice (BG-3), with Stripe's
     lines and totals. EN 16931 credit notes carry positive amounts; the type code says they go
@@ -397,11 +430,11 @@ def compose_credit_note(
             prepaid=Decimal(0),
             due=grand,
         ),
-        payment=Payment(terms=payment_terms),
+        payment=Payment(terms=payment_terms, information=means_text),
         buyer_reference=buyer_reference,
         order_reference=order_reference,
         preceding=figures.preceding,
-        delivery_date=figures.preceding.issue_date,  # the supply it corrects
+        **service_dates(lines, figures.preceding.issue_date),  # the supply it corrects
         notes=tuple(notes),
         language=language,
     )

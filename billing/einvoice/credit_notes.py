@@ -13,8 +13,10 @@ from billing.einvoice.compose import (
     NotAnEInvoice,
     compose_credit_note,
 )
+from billing.einvoice.means import MUTUALLY_DEFINED, PaymentMeans
 from billing.einvoice.model import EInvoice, PrecedingInvoice
 from billing.einvoice.models import StripeCreditNote
+from billing.einvoice.paying import means_text
 from billing.einvoice.source import (
     buyer_party,
     legal_notes,
@@ -28,6 +30,9 @@ from billing.einvoice.source import (
 from billing.mirror import plain_dict, stripe_field
 from billing.models import Ownership, StripeInvoice
 from billing.tax import decide_tax
+from mspercury.localtime import local_date
+
+MUTUALLY = PaymentMeans(MUTUALLY_DEFINED)
 
 
 def credit_note_line_facts(line) -> dict:
@@ -128,8 +133,9 @@ def _line_facts(note: StripeCreditNote, invoice: StripeInvoice):
     invoice_lines = {line["id"]: line for line in invoice.lines}
     rates = mapped_tax_rates(invoice.workspace_id, [*note.lines, *invoice.lines])
     quoted = quoted_lines(invoice.quote)
+    zone = invoice.workspace.zone
     return [
-        stripe_line_facts(line, rates, quoted, invoice_lines.get(line["invoice_line_item"]))
+        stripe_line_facts(line, rates, quoted, invoice_lines.get(line["invoice_line_item"]), zone)
         for line in note.lines
     ]
 
@@ -146,12 +152,12 @@ def einvoice_from_credit_note(note: StripeCreditNote) -> EInvoice:
     customer = invoice.customer or (invoice.quote.customer if invoice.quote else None)
     if customer is None:
         raise NotAnEInvoice(f"credit note {note} has no customer")
-    invoiced = invoice.created.astimezone(UTC).date()
+    invoiced = invoice.issued_on  # the preceding invoice's BT-2
     seller, buyer = seller_party(workspace), buyer_party(customer)
     decision = decide_tax(*tax_parties(workspace, customer), invoiced)
     figures = CreditNoteFigures(
         number=note.number,
-        issue_date=note.created.astimezone(UTC).date(),
+        issue_date=local_date(workspace, note.created),  # its local created date
         currency=note.currency.upper(),
         total=note.total,
         tax=note.tax,
@@ -171,4 +177,5 @@ def einvoice_from_credit_note(note: StripeCreditNote) -> EInvoice:
         order_reference=invoice.quote.number if invoice.quote else "",
         notes=[*_notes(note, invoice, language), *legal],
         language=language,
+        means_text=means_text(MUTUALLY, "", language),
     )

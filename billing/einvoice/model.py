@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.einvoice.means import MUTUALLY_DEFINED, PaymentMeans
 from billing.wording import exemption_text
 
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -106,7 +107,7 @@ class Line:
     tax: Decimal = Decimal(0)  # Stripe's tax on this line (summed per rate into BG-23)
     base_quantity: Decimal | None = None  # BT-149, when the price is for several units
     period_start: date | None = None  # BT-134
-    period_end: date | None = None  # BT-135
+    period_end: date | None = None  # BT-135 (the last day of the period, inclusive)
 
 
 @dataclass(frozen=True)
@@ -140,15 +141,24 @@ class Totals:
 
 @dataclass(frozen=True)
 class Payment:
-    """BG-16 and BT-20: how and by when; the pay link goes into both texts."""
+    """BG-16 and BT-20: how and by when. ``information`` is BT-82 in the reader's language;
+    ``to_transfer`` what is still to be transferred (the GiroCode's amount), when anything."""
 
     terms: str
     due_date: date | None = None
     pay_link: str = ""
-    means_code: str = "ZZZ"  # UNTDID 4461: mutually defined (Stripe's payment page)
+    means: PaymentMeans = field(default_factory=lambda: PaymentMeans(MUTUALLY_DEFINED))
+    information: str = ""
+    to_transfer: Decimal | None = None
+
+    @property
+    def means_code(self) -> str:
+        return self.means.code
 
     @property
     def means_text(self) -> str:
+        if self.information:
+            return self.information
         return f"Pay online: {self.pay_link}" if self.pay_link else "As agreed"
 
 
@@ -176,6 +186,7 @@ class EInvoice:
     order_reference: str = ""  # BT-13 (the quote number)
     preceding: PrecedingInvoice | None = None
     delivery_date: date | None = None  # BT-72
+    period: tuple[date, date] | None = None  # BG-14 (BT-73, BT-74)
     notes: tuple[str, ...] = ()  # BT-22
     language: str = "en"
 

@@ -6,15 +6,21 @@ description. Deterministic: the dates come from the invoice, not the clock.
 """
 
 import base64
-from datetime import UTC, datetime, time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
+import segno
+import segno.helpers
 import weasyprint
-from django.utils import translation
+from django.utils import formats, translation
+from django.utils.translation import pgettext
 from django_countries import countries
 from weasyprint.urls import URLFetcher
 
 from billing import wording
-from billing.einvoice.model import EInvoice, Party, Profile
+from billing.einvoice.model import Category, EInvoice, Party, Profile
+from billing.einvoice.paying import grouped_iban
 from billing.taxids import TaxIdType
 from customers.addresses import address_lines
 from quotes.pdf import _font_config, _stylesheet, html_document, stylesheet_source
@@ -108,16 +114,118 @@ def _party(party: Party, tax_id_type: str = "") -> dict:
         country_name=str(countries.name(address.country)) if address.country else "",
     )
     tax_id = wording.tax_id_line(address.country, tax_id_type, party.vat_id)
-    return {"name": party.name, "lines": lines, "tax_id": tax_id, "contact": party.contact}
+    tax_number = (
+        pgettext("e-invoice", "Tax number: %(number)s") % {"number": party.tax_number}
+        if party.tax_number
+        else ""
+    )
+    return {
+        "name": party.name,
+        "lines": lines,
+        "tax_id": tax_id,
+        "tax_number": tax_number,
+        "contact": party.contact,
+    }
 
 
-def invoice_html(invoice: EInvoice) -> str:
-    """The human-readable side of the hybrid invoice, in the invoice's language."""
-    with translation.override(invoice.language):  # country names in the reader's language
+def _rate(rate: Decimal) -> str:
+    return formats.number_format(rate.normalize() if rate else Decimal(0), use_l10n=True)
+
+
+def category_name(category: Category, rate: Decimal) -> str:
+    """The VAT category in words in the active language: "19 % MwSt.", "TVA 19 %"."""
+    if category == Category.STANDARD:
+        return pgettext("e-invoice", "%(rate)s %% VAT") % {"rate": _rate(rate)}
+    if category == Category.REVERSE_CHARGE:
+        return pgettext("e-invoice", "0 %% VAT, reverse charge") % {}
+    if category == Category.EXPORT:
+        return pgettext("e-invoice", "0 %% VAT, export") % {}
+    return pgettext("e-invoice", "Not subject to VAT")
+
+
+def service_text(start: date | None, end: date | None) -> str:
+    """§14 Abs. 4 Nr. 6 UStG: "Leistungszeitraum 01.11.2026–30.11.2026" or a service date."""
+    if not start:
+        return ""
+    if end and end != start:
+        return pgettext("e-invoice", "Service period %(start)s–%(end)s") % {
+            "start": formats.date_format(start, "SHORT_DATE_FORMAT"),
+            "end": formats.date_format(end, "SHORT_DATE_FORMAT"),
+        }
+    return pgettext("e-invoice", "Service date %(date)s") % {
+        "date": formats.date_format(start, "SHORT_DATE_FORMAT")
+    }
+
+
+def service_header(start: date | None, end: date | None) -> tuple[str, str]:
+    """The header's (label, dates) of the whole invoice's time of service."""
+    if not start:
+        return "", ""
+    first = formats.date_format(start, "SHORT_DATE_FORMAT")
+    if end and end != start:
+        last = formats.date_format(end, "SHORT_DATE_FORMAT")
+        return pgettext("e-invoice", "Service period"), f"{first}–{last}"
+    return pgettext("e-invoice", "Service date"), first
+
+
+def unit_name(code: str) -> str:
+    if code == "HUR":
+        return pgettext("e-invoice unit", "h")
+    return pgettext("e-invoice unit", "pcs.")
+
+
+def girocode(invoice: EInvoice) -> str:
+    """The GiroCode (EPC069-12 QR) of what is left to transfer, as an SVG data URI; "" when
+    nothing is to be transferred or the payee's data does not fit the EPC's limits."""
+    payment, means = invoice.payment, invoice.payment.means
+    if payment.to_transfer is None or invoice.currency != "EUR":
+        return ""
+    try:
+        code = segno.helpers.make_epc_qr(
+            name=(means.account_name or invoice.seller.name)[:70],
+            iban=means.iban,
+            amount=payment.to_transfer,
+            text=means.remittance[:140] or invoice.number,
+            bic=means.bic or None,
+        )
+    except ValueError:
+        return ""
+    return code.svg_data_uri(scale=3, border=0)
+
+
+def _lines(invoice: EInvoice) -> list[dict]:
+    return [
+        {
+            "line": line,
+            "unit": unit_name(line.unit_code),
+            "service": service_text(line.period_start, line.period_end),
+            "category": category_name(line.category, line.rate),
+        }
+        for line in invoice.lines
+    ]
+
+
+def _subtotals(invoice: EInvoice) -> list[dict]:
+    return [{"subtotal": s, "name": category_name(s.category, s.rate)} for s in invoice.subtotals]
+
+
+def invoice_html(invoice: EInvoice, particulars: Sequence[str] = ()) -> str:
+    """The human-readable side of the hybrid invoice, entirely in the invoice's language, with
+    every particular §14 Abs. 4 UStG asks for. ``particulars`` are the company particulars
+    (§35a GmbHG) printed in the footer."""
+    with translation.override(invoice.language):  # labels, dates, numbers, country names
+        period = invoice.period or (invoice.delivery_date, invoice.delivery_date)
         context = {
             "invoice": invoice,
             "supplier": _party(invoice.seller, TaxIdType.EU_VAT),
             "customer": _party(invoice.buyer, TaxIdType.EU_VAT),
             "created": invoice.issue_date.isoformat(),
+            "service": service_header(*period),
+            "lines": _lines(invoice),
+            "subtotals": _subtotals(invoice),
+            "means": invoice.payment.means,
+            "iban": grouped_iban(invoice.payment.means.iban),
+            "girocode": girocode(invoice),
+            "particulars": list(particulars),
         }
     return html_document("einvoice/invoice.html", context, language=invoice.language)

@@ -159,3 +159,24 @@ def notify_credit_note_problem(note, error: Exception):
             f"{_missed(invoice, 'portal')} {message}",
             reverse("billing:invoice_detail", kwargs={"invoice_id": invoice.public_id}),
         )
+
+
+# What decide_means names as missing → what the MSP fills in, in Settings → Workspace.
+MISSING_FOR_PAYMENT = {
+    "seller bank account (IBAN)": gettext_lazy("the bank account (IBAN)"),
+    "seller SEPA creditor identifier": gettext_lazy("the SEPA creditor identifier"),
+    "customer's SEPA mandate reference": gettext_lazy("the customer's SEPA mandate reference"),
+    "customer's debited account": gettext_lazy("the customer's debited account"),
+}
+
+
+def payment_warning(invoice, einvoice) -> str:
+    """What the e-invoice cannot say about paying ("" when nothing): the buyer of a transfer
+    invoice sees no bank account without an IBAN in the workspace's settings."""
+    missing = [str(MISSING_FOR_PAYMENT.get(m, m)) for m in einvoice.payment.means.missing]
+    if not missing:
+        return ""
+    return _(
+        "The e-invoice of invoice %(number)s names no way to pay it by bank: missing "
+        "%(fields)s (Settings → Workspace)."
+    ) % {"number": invoice.number, "fields": ", ".join(missing)}

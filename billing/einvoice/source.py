@@ -2,8 +2,11 @@
 quote (units and true quantities of unchanged lines), customer and workspace become the facts
 compose() takes. credit_notes.py does the same for credit notes with these helpers."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+
+from django.utils import formats, translation
+from django.utils.translation import pgettext
 
 from billing import wording
 from billing.einvoice.compose import (
@@ -18,6 +21,7 @@ from billing.models import Ownership, StripeInvoice, StripeSubscription
 from billing.tax import Party as TaxParty
 from billing.tax import TaxTreatment, decide_tax
 from billing.taxids import TaxIdType
+from mspercury.localtime import local_date
 from mspercury.models import Membership, Role
 from quotes.models import BillingPeriod
 
@@ -109,14 +113,20 @@ def _facts(lines) -> list[LineFacts]:
     ]
 
 
-def _day(timestamp) -> date | None:
-    return datetime.fromtimestamp(int(timestamp), tz=UTC).date() if timestamp else None
+def _moment(timestamp, zone: tzinfo) -> datetime | None:
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).astimezone(zone) if timestamp else None
 
 
-def _period(line: dict) -> tuple[date, date] | None:
-    """BT-134/135 for a line billing a period (a subscription's); one-time items have none."""
-    start, end = _day(line.get("period_start")), _day(line.get("period_end"))
-    return (start, end) if start and end and end > start else None
+def line_period(line: dict, zone: tzinfo = UTC) -> tuple[date, date] | None:
+    """BT-134/135 as local dates in the MSP's zone (§§1, 4 EinhZeitG). Stripe's period end is
+    exclusive (the next period's start), so the last day is the local date of end − 1 s. A
+    one-time item (start = end) is dated its day: start and end are that date."""
+    start, end = _moment(line.get("period_start"), zone), _moment(line.get("period_end"), zone)
+    if not (start and end) or end < start:
+        return None
+    if end == start:
+        return start.date(), start.date()
+    return start.date(), max(start.date(), (end - timedelta(seconds=1)).date())
 
 
 def mapped_tax_rates(workspace_id: int, lines: list[dict]) -> dict[str, tuple[str, Decimal]]:
@@ -138,7 +148,11 @@ def mapped_tax_rates(workspace_id: int, lines: list[dict]) -> dict[str, tuple[st
 
 
 def stripe_line_facts(
-    line: dict, rates: dict, quoted: dict[str, LineFacts], inherited: dict | None = None
+    line: dict,
+    rates: dict,
+    quoted: dict[str, LineFacts],
+    inherited: dict | None = None,
+    zone: tzinfo = UTC,
 ) -> StripeLineFacts:
     """One mirrored line (billing.mirror.line_facts) as compose() takes it. ``inherited`` is
     the invoice line a credit-note line credits: its period and tax rate, when it has none."""
@@ -159,7 +173,7 @@ def stripe_line_facts(
         taxable=sum(t["taxable_amount"] for t in taxes[:1]) if inclusive else None,
         treatment=treatment,
         rate=rate,
-        period=_period(line) or (_period(inherited) if inherited else None),
+        period=line_period(line, zone) or (line_period(inherited, zone) if inherited else None),
         quote=quoted.get(line_id),
     )
 
@@ -192,12 +206,22 @@ def candidate_lines(invoice: StripeInvoice) -> list[list[LineFacts]]:
     return [_facts(s) for s in [*sets, lines] if s]
 
 
-def _terms(invoice: StripeInvoice, customer) -> str:
-    if invoice.due_date:
-        return f"Payable by {invoice.due_date.astimezone(UTC):%Y-%m-%d}."
-    if customer.collection_method == "charge_automatically":
-        return "Charged to the payment method on file."
-    return f"Payable within {customer.days_until_due} days."
+def local_day(value: date, language: str) -> str:
+    """A date as the reader writes it (mspercury/formats): 21.12.2026, 21/12/2026 …"""
+    with translation.override(language):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def payment_terms(due: date | None, automatic: bool, days: int, language: str) -> str:
+    """BT-20 in the customer's language."""
+    with translation.override(language):
+        if due:
+            return pgettext("e-invoice", "Payable by %(date)s.") % {
+                "date": local_day(due, language)
+            }
+        if automatic:
+            return pgettext("e-invoice", "Charged to the payment method on file.")
+        return pgettext("e-invoice", "Payable within %(days)s days.") % {"days": days}
 
 
 def legal_notes(treatment, workspace, seller: Party, buyer: Party, language: str) -> list[str]:
@@ -230,7 +254,8 @@ def invoice_line_facts(invoice: StripeInvoice) -> list[StripeLineFacts]:
         return []
     rates = mapped_tax_rates(invoice.workspace_id, invoice.lines)
     quoted = quoted_lines(invoice.quote)
-    return [stripe_line_facts(line, rates, quoted) for line in invoice.lines]
+    zone = invoice.workspace.zone
+    return [stripe_line_facts(line, rates, quoted, zone=zone) for line in invoice.lines]
 
 
 def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None) -> EInvoice:
@@ -244,10 +269,13 @@ def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None)
         raise NotAnEInvoice(f"invoice {invoice} has neither Stripe's lines nor a quote")
     if customer is None or not invoice.number or invoice.created is None:
         raise NotAnEInvoice(f"invoice {invoice} has no customer, number or date")
+    from billing.einvoice.paying import means_for, means_text
+
     workspace = invoice.workspace
-    issued = invoice.created.astimezone(UTC).date()
+    issued = invoice.issued_on  # BT-2: the local date of finalization
     seller, buyer = seller_party(workspace), buyer_party(customer)
     decision = decide_tax(*tax_parties(workspace, customer), issued)
+    due_date = local_date(workspace, invoice.due_date)
     figures = StripeFigures(
         number=invoice.number,
         issue_date=issued,
@@ -255,12 +283,16 @@ def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None)
         total=invoice.total,
         tax=invoice.tax,
         amount_due=invoice.amount_due,
-        due_date=invoice.due_date.astimezone(UTC).date() if invoice.due_date else None,
+        due_date=due_date,
+        amount_paid=invoice.amount_paid,
+        credited_before_payment=credited_before_payment(invoice),
     )
     if pay_link is None:
         due = invoice.status == StripeInvoice.Status.OPEN and invoice.amount_remaining > 0
         pay_link = invoice.hosted_invoice_url if due else ""
     language = customer.language or workspace.default_language
+    means = means_for(invoice, customer)
+    automatic = customer.collection_method == "charge_automatically"
     return compose(
         figures,
         seller=seller,
@@ -269,10 +301,25 @@ def einvoice_from_stripe(invoice: StripeInvoice, *, pay_link: str | None = None)
         rate=decision.rate,
         candidates=candidate_lines(invoice) if not invoice.lines else (),
         stripe_lines=invoice_line_facts(invoice),
-        payment_terms=_terms(invoice, customer),
+        payment_terms=payment_terms(due_date, automatic, customer.days_until_due, language),
         pay_link=pay_link,
         buyer_reference=leitweg_id(customer),
         order_reference=quote.number if quote else "",
         notes=legal_notes(decision.treatment, workspace, seller, buyer, language),
         language=language,
+        means=means,
+        means_text=means_text(means, pay_link, language),
     )
+
+
+def credited_before_payment(invoice: StripeInvoice) -> int:
+    """What the invoice's issued credit notes took off its amount due before payment (none
+    when Stripe's amount due is the whole total)."""
+    from billing.einvoice.models import StripeCreditNote
+
+    if invoice.amount_due >= invoice.total:
+        return 0
+    notes = StripeCreditNote.objects.filter(
+        workspace_id=invoice.workspace_id, invoice=invoice, status=StripeCreditNote.Status.ISSUED
+    )
+    return sum(notes.values_list("pre_payment_amount", flat=True))

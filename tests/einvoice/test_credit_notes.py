@@ -229,3 +229,15 @@ def test_a_credit_balance_credit_note_says_so(credit_note):
     )
     assert terms.startswith("Nach Zahlung der Rechnung")  # the German buyer's language
     assert Decimal(0) == einvoice_from_credit_note(note).totals.prepaid
+
+
+def test_its_issue_date_is_its_local_created_date(credit_note):
+    """Created 17 Dec 23:30 UTC = the 18th, 00:30 in Berlin: BT-2 is the 18th; BG-3 cites
+    the invoice's issue date (its finalization), not its draft's."""
+    note = credit_note(created=CREATED + 23 * 3600 + 1800)
+    invoice = note.invoice
+    invoice.finalized_at = invoice.created.replace(day=3)
+    invoice.save()
+    einvoice = einvoice_from_credit_note(note)
+    assert einvoice.issue_date == date(2026, 12, 18)
+    assert einvoice.preceding.issue_date == date(2026, 12, 3)

@@ -104,10 +104,14 @@ def test_each_line_carries_its_billing_period():
     ]
 
 
-def test_a_one_time_item_has_no_period():
+def test_a_one_time_item_is_dated_its_day():
+    """Stripe dates a one-time item (period start = end): BT-134 = BT-135 = that day, so
+    §14 Abs. 4 Nr. 6 UStG holds per line."""
     lines = [mirror_line("Onboarding", 29900, period=None)]
     _root, (line,) = _xml_lines(to_cii(_pure("domestic", lines)))
-    assert line.find(f".//{{{RAM}}}BillingSpecifiedPeriod") is None
+    period = line.find(f".//{{{RAM}}}BillingSpecifiedPeriod")
+    assert period.findtext(f"{{{RAM}}}StartDateTime/*") == "20261216"
+    assert period.findtext(f"{{{RAM}}}EndDateTime/*") == "20261216"
 
 
 def test_the_totals_are_stripes_to_the_cent():

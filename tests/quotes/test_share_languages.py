@@ -285,6 +285,56 @@ PDF_TAX_LINES = (
 )
 
 
+# The e-invoice the customer gets (billing/einvoice: its PDF, BT-20, BT-82 and the credit
+# notes' reasons and terms): contextual labels ("e-invoice") and plain texts.
+EINVOICE_CONTEXT_MSGIDS = {
+    ("e-invoice", "Payable by %(date)s."),
+    ("e-invoice", "Charged to the payment method on file."),
+    ("e-invoice", "Payable within %(days)s days."),
+    ("e-invoice", "SEPA credit transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, reference "
+     "%(reference)s"),
+    ("e-invoice", "SEPA Direct Debit from account %(account)s, mandate reference %(mandate)s, "
+     "creditor identifier %(creditor)s"),
+    ("e-invoice", "Card payment, card ending in %(last4)s"),
+    ("e-invoice", "As agreed"),
+    ("e-invoice", "Pay online: %(link)s"),
+    ("e-invoice", "Tax number: %(number)s"),
+    ("e-invoice", "%(rate)s %% VAT"),
+    ("e-invoice", "0 %% VAT, reverse charge"),
+    ("e-invoice", "0 %% VAT, export"),
+    ("e-invoice", "Not subject to VAT"),
+    ("e-invoice", "Service period %(start)s–%(end)s"),
+    ("e-invoice", "Service date %(date)s"),
+    ("e-invoice", "Service period"),
+    ("e-invoice", "Service date"),
+    ("e-invoice unit", "h"),
+    ("e-invoice unit", "pcs."),
+}  # fmt: skip
+EINVOICE_MSGIDS = {
+    "Reason for the correction: %(reason)s",
+    "Correction",
+    "Deducted from the amount due on invoice %(number)s.",
+    "Refunded or credited after payment of invoice %(number)s.",
+    "Partly deducted from the amount due on invoice %(number)s, the rest refunded or credited.",
+    "Duplicate invoice",
+    "Fraudulent charge",
+    "Order change",
+    "Service unsatisfactory",
+}
+
+
+def einvoice_context_msgids() -> set:
+    """(context, msgid) of the e-invoice PDF's template and of EINVOICE_CONTEXT_MSGIDS."""
+    source = templatize((TEMPLATES / "einvoice/invoice.html").read_text(encoding="utf-8"))
+    pairs = re.findall(
+        r"pgettext\((u'(?:[^'\\]|\\.)*'|u\"(?:[^\"\\]|\\.)*\"), "
+        r"(u'(?:[^'\\]|\\.)*'|u\"(?:[^\"\\]|\\.)*\")\)",
+        source,
+    )
+    found = {(ast.literal_eval(c), ast.literal_eval(m)) for c, m in pairs}
+    return found | EINVOICE_CONTEXT_MSGIDS
+
+
 def share_flow_msgids() -> set:
     """Every string a customer can meet on the share flow: its templates, its forms and
     messages, and the labels of the snapshot's units, periods and tax treatments."""
@@ -293,6 +343,7 @@ def share_flow_msgids() -> set:
     pages |= {TEMPLATES / "pdf/quote.html", TEMPLATES / "pdf/agreement.html"}
     # The client portal the customer's contacts sign in to (its staff settings page aside).
     pages |= set(TEMPLATES.glob("portal/*.html")) - {TEMPLATES / "portal/payment_settings.html"}
+    pages |= {TEMPLATES / "einvoice/invoice.html"}  # the e-invoice PDF
     seen = set()
     msgids = set().union(*(_template_msgids(page, seen) for page in pages))
     accept, decline = share_views.AcceptForm.base_fields, share_views.DeclineForm.base_fields
@@ -320,6 +371,7 @@ def share_flow_msgids() -> set:
             *PORTAL_MESSAGES,
             *StripeInvoice.Status.labels,  # the portal's status pills
             ExternalStatus.PAYMENT_FAILED.label,
+            *EINVOICE_MSGIDS,
         ]
         msgids |= {str(text) for text in python}
     return msgids
@@ -406,11 +458,14 @@ def test_it_has_a_complete_catalog_of_the_share_flow(language):
     if language in PLURAL_FORMS:
         assert f"Plural-Forms: {PLURAL_FORMS[language]}\n" in header["msgstr"][0]
     forms = _nplurals(header)
-    msgids = [e["msgid"] for e in entries]
-    assert len(msgids) == len(set(msgids))
+    keys = [(e.get("msgctxt"), e["msgid"]) for e in entries]
+    assert len(keys) == len(set(keys))
+    msgids = [e["msgid"] for e in entries if not e.get("msgctxt")]
     assert set(msgids) == share_flow_msgids()
+    contextual = {key for key in keys if key[0]}
+    assert contextual == einvoice_context_msgids()
     _de_header, german = _catalog("de")
-    assert set(msgids) <= {e["msgid"] for e in german}
+    assert set(keys) <= {(e.get("msgctxt"), e["msgid"]) for e in german}
     assert [e["msgid"] for e in entries if not all(e["msgstr"]) or "fuzzy" in e["flags"]] == []
     mismatched = [
         (e["msgid"], e["msgstr"][0])

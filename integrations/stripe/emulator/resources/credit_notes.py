@@ -4,9 +4,20 @@ On an `open` invoice the credit first reduces what is still owed (`pre_payment_a
 amount_due and amount_remaining fall; an invoice owing nothing more becomes `paid`). The rest
 (`post_payment_amount`, all of it on a `paid` invoice) must be split exactly into
 `refund_amount` (refunds the invoice's card payments, newest first) and `out_of_band_amount`.
+
+Taxes as Stripe bills them: a line crediting an invoice line carries that line's tax rates
+(`tax_rates`) and its own `taxes` (per rate: `amount`, `taxable_amount`, `tax_rate_details`),
+computed on the credited `amount` (before exclusive tax) with the invoice's arithmetic
+(money.line_taxes, rounded per line); a custom line takes the `tax_rates` it is given. The note's
+`total_taxes` sums them per rate; `subtotal` is the lines' amounts, `total` = `amount` adds the
+exclusive taxes, `total_excluding_tax` takes the inclusive ones out. An `amount`-only note is one
+untaxed custom line, as before.
+
+Voiding (`POST /v1/credit_notes/{id}/void`): only while the invoice is open (Stripe: "You can
+only void a credit note if the associated invoice is open"); the note becomes `void` with
+`voided_at`, what it took off the amount due is owed again, and `credit_note.voided` is sent.
 Not emulated (400): `credit_amount` (customer balance), `refunds` (linking existing refunds or
-payment record refunds), `shipping_cost`, voiding, and taxes on credit note lines (line amounts
-are taken as tax-inclusive).
+payment record refunds), `shipping_cost`, voiding a note that refunded money.
 """
 
 from __future__ import annotations
@@ -17,7 +28,9 @@ from stripe.params._credit_note_create_params import CreditNoteCreateParams
 from stripe.params._credit_note_line_item_list_params import CreditNoteLineItemListParams
 from stripe.params._credit_note_list_params import CreditNoteListParams
 from stripe.params._credit_note_retrieve_params import CreditNoteRetrieveParams
+from stripe.params._credit_note_void_credit_note_params import CreditNoteVoidCreditNoteParams
 
+from .. import money
 from ..errors import StripeError, invalid
 from ..router import route
 from .common import diff, list_object, match_range, merge_metadata, paginate
@@ -85,7 +98,7 @@ def _line(ctx, invoice: dict, data: dict, index: int) -> dict:
         line["unit_amount"] = data["unit_amount"]
         line["unit_amount_decimal"] = str(data["unit_amount"])
         line["amount"] = data["unit_amount"] * line["quantity"]
-        return line
+        return _taxed(line, _rates(ctx, data.get("tax_rates") or [], f"{param}[tax_rates]"))
     source = _invoice_line(ctx, invoice, data.get("invoice_line_item"), param)
     line["invoice_line_item"] = source["id"]
     line["description"] = line["description"] or source["description"]
@@ -94,7 +107,47 @@ def _line(ctx, invoice: dict, data: dict, index: int) -> dict:
     else:
         quantity = source.get("quantity") or 1
         line["amount"] = source["amount"] * line["quantity"] // quantity
+    rate_ids = [t["tax_rate_details"]["tax_rate"] for t in source.get("taxes") or []]
+    return _taxed(line, _rates(ctx, rate_ids, f"{param}[invoice_line_item]"))
+
+
+def _rates(ctx, rate_ids: list, param: str) -> list[dict]:
+    rates = []
+    for rate_id in rate_ids:
+        rate = ctx.find("tax_rate", rate_id)
+        if rate is None:
+            raise invalid(f"No such tax rate: '{rate_id}'", param=param)
+        rates.append(rate)
+    return rates
+
+
+def _taxed(line: dict, rates: list[dict]) -> dict:
+    """The line's taxes on its credited amount, rounded per line and rate as on invoices."""
+    line["tax_rates"] = copy.deepcopy(rates)
+    line["taxes"] = money.line_taxes(line["amount"], rates)
     return line
+
+
+def _sums(lines: list[dict]) -> dict:
+    """The note's amounts from its lines (Stripe's CreditNote fields)."""
+    subtotal = sum(line["amount"] for line in lines)
+    taxes = [tax for line in lines for tax in line["taxes"]]
+    inclusive = sum(t["amount"] for t in taxes if t["tax_behavior"] == "inclusive")
+    exclusive = sum(t["amount"] for t in taxes if t["tax_behavior"] == "exclusive")
+    total_taxes: dict[tuple, dict] = {}
+    for tax in taxes:
+        key = (tax["tax_rate_details"]["tax_rate"], tax["tax_behavior"])
+        zero = {**copy.deepcopy(tax), "amount": 0, "taxable_amount": 0}
+        entry = total_taxes.setdefault(key, zero)
+        entry["amount"] += tax["amount"]
+        entry["taxable_amount"] += tax["taxable_amount"]
+    return {
+        "subtotal": subtotal,
+        "subtotal_excluding_tax": subtotal - inclusive,
+        "total": subtotal + exclusive,
+        "total_excluding_tax": subtotal - inclusive,
+        "total_taxes": list(total_taxes.values()),
+    }
 
 
 def _invoice_line(ctx, invoice: dict, line_id, param: str) -> dict:
@@ -176,7 +229,7 @@ def create_credit_note(ctx):
         )
     cn_id = ctx.new_id("cn")
     lines = [_line(ctx, invoice, data, i) for i, data in enumerate(p.get("lines") or [])]
-    amount = p["amount"] if "amount" in p else sum(line["amount"] for line in lines)
+    amount = p["amount"] if "amount" in p else _sums(lines)["total"]
     credited = sum(
         cn["amount"]
         for cn in ctx.store.all("credit_note", ctx.owner)
@@ -201,9 +254,10 @@ def create_credit_note(ctx):
                 0,
             )
         ]
+    sums = _sums(lines)
     pre, post = _split(invoice, amount, p)
     refunds = _refunds(ctx, invoice, p.get("refund_amount", 0))
-    note = _credit_note(ctx, cn_id, invoice, amount, pre, post, p, refunds)
+    note = _credit_note(ctx, cn_id, invoice, amount, pre, post, p, refunds) | sums
     ctx.add("credit_note", note, {"lines": lines})
     _apply(ctx, invoice, pre, post)
     ctx.emit("credit_note.created", note)
@@ -247,14 +301,42 @@ def _credit_note(ctx, cn_id, invoice, amount, pre, post, p, refunds) -> dict:
         ],
         "shipping_cost": None,
         "status": "issued",
-        "subtotal": amount,
-        "subtotal_excluding_tax": amount,
-        "total": amount,
-        "total_excluding_tax": amount,
-        "total_taxes": [],
         "type": kind,
         "voided_at": None,
     }
+
+
+@route(
+    "POST",
+    "/v1/credit_notes/{id}/void",
+    CreditNoteVoidCreditNoteParams,
+    perm=("credit_notes", "write"),
+)
+def void_credit_note(ctx):
+    """Void an issued credit note on an open invoice: what it took off the amount due is owed
+    again (and what it settled after payment out of band no longer counts)."""
+    note = ctx.get("credit_note", ctx.path["id"], label="credit_note")
+    invoice = ctx.get("invoice", note["invoice"], "invoice")
+    if note["status"] != "issued":
+        raise invalid("This credit note is already void.")
+    if invoice["status"] != "open":
+        raise invalid(
+            f"You can only void a credit note if the associated invoice is open; this one is "
+            f"{invoice['status']}."
+        )
+    if note["refunds"]:
+        raise invalid("The emulator does not void credit notes that refunded money.")
+    before = copy.deepcopy(invoice)
+    pre, post = note["pre_payment_amount"], note["post_payment_amount"]
+    invoice["pre_payment_credit_notes_amount"] -= pre
+    invoice["post_payment_credit_notes_amount"] -= post
+    invoice["amount_due"] += pre
+    invoice["amount_remaining"] += pre
+    note["status"] = "void"
+    note["voided_at"] = ctx.now()
+    ctx.emit("invoice.updated", invoice, diff(before, invoice))
+    ctx.emit("credit_note.voided", note)
+    return ctx.render(note)
 
 
 def render_credit_note(emu, note: dict) -> dict:
