@@ -28,7 +28,21 @@ def build_facturx_pdf(invoice, pay_link: str | None = None) -> bytes:
 
     einvoice = einvoice_from_stripe(invoice, pay_link=pay_link)
     xml = to_cii(einvoice, Profile.EN16931)
-    return facturx_pdf(einvoice, xml, invoice_html(einvoice), Profile.EN16931)
+    html = invoice_html(einvoice, particulars_of(invoice.workspace, einvoice.language))
+    return facturx_pdf(einvoice, xml, html, Profile.EN16931)
+
+
+def particulars_of(workspace, language: str) -> list[str]:
+    """The company particulars the PDF's footer prints (§35a GmbHG, §37a HGB: an invoice is a
+    business letter), in the invoice's language; none when the workspace has set none."""
+    from django.utils import translation
+
+    from mspercury.particulars import has_particulars, particulars_lines
+
+    if not has_particulars(workspace):
+        return []
+    with translation.override(language):
+        return particulars_lines(workspace)
 
 
 def build_xrechnung_xml(invoice, pay_link: str | None = None) -> bytes:
@@ -77,7 +91,8 @@ def build_credit_note_pdf(note) -> bytes:
 
     einvoice = einvoice_from_credit_note(note)
     xml = to_cii(einvoice, Profile.EN16931)
-    return facturx_pdf(einvoice, xml, invoice_html(einvoice), Profile.EN16931)
+    html = invoice_html(einvoice, particulars_of(note.invoice.workspace, einvoice.language))
+    return facturx_pdf(einvoice, xml, html, Profile.EN16931)
 
 
 def build_credit_note_xrechnung(note) -> bytes:

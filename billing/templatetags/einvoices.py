@@ -48,3 +48,23 @@ def portal_einvoice_of(invoice, customer) -> str:
     if kind == "xrechnung" and missing_for_xrechnung(einvoice):
         return ""
     return kind
+
+
+@register.simple_tag
+def einvoice_payment_warning(invoice, workspace) -> str:
+    """For the MSP's invoice page: the customer pays this invoice by transfer (Stripe does not
+    charge them) and the workspace (the page's own) has no IBAN, so its e-invoice can name no account (means
+    ZZZ instead of 58). Read from what the page has loaded, without building the e-invoice."""
+    from django.utils.translation import gettext as _
+
+    from billing.einvoice.problems import MISSING_FOR_PAYMENT
+
+    customer = invoice.customer
+    if not einvoice_kind(invoice) or invoice.balance_due <= 0 or workspace.iban:
+        return ""
+    if customer is not None and customer.collection_method == "charge_automatically":
+        return ""
+    return _(
+        "The e-invoice of invoice %(number)s names no way to pay it by bank: missing "
+        "%(fields)s (Settings → Workspace)."
+    ) % {"number": invoice.number, "fields": MISSING_FOR_PAYMENT["seller bank account (IBAN)"]}

@@ -177,3 +177,15 @@ def test_it_checks_ownership(client_for, charlie, alice, invoice, charlie_ws):
     invoice.ownership = "unlinked"
     invoice.save()
     assert client_for(alice).get(url(invoice)).status_code == 404
+
+
+def test_the_invoice_page_says_when_the_e_invoice_names_no_bank_account(client_for, alice, invoice):
+    """A transfer invoice without an IBAN in the settings: the MSP is told before the buyer
+    gets an e-invoice that names no way to pay; entering the account makes it go away."""
+    page = client_for(alice).get(detail(invoice)).content.decode()
+    assert 'id="einvoice-payment-warning"' in page and "IBAN" in page
+    invoice.workspace.iban, invoice.workspace.bic = "DE89370400440532013000", "COBADEFFXXX"
+    invoice.workspace.bank_account_holder = "Alpha IT GmbH"
+    invoice.workspace.save()
+    page = client_for(alice).get(detail(invoice)).content.decode()
+    assert 'id="einvoice-payment-warning"' not in page

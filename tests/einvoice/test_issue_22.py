@@ -317,3 +317,29 @@ def test_the_pdf_page_shows_the_period_and_bank(banked, make_invoice):
     assert "01.11.2026–30.11.2026" in text
     assert "DE89 3704 0044 0532 0130 00" in text
     check(embedded_xml(pdf))
+
+
+def test_the_pdf_carries_the_company_particulars_in_the_customers_language(banked, make_invoice):
+    """An invoice is a business letter (§35a GmbHG): seat, register and managing directors in
+    the footer, in French for a French customer; read back from the real PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    banked.legal_form, banked.registered_seat = "GmbH", "München"
+    banked.register_court, banked.register_number = "Amtsgericht München", "HRB 123456"
+    banked.managing_directors = "Anna Beispiel\nJonas Muster"
+    banked.save()
+    invoice = _november(make_invoice, "reverse_charge")
+    pdf = build_facturx_pdf(invoice)
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().split())
+    assert "Amtsgericht München, HRB 123456" in text
+    assert "Gérants : Anna Beispiel, Jonas Muster" in text
+    assert "Managing director" not in text
+    check(embedded_xml(pdf))
+
+
+def test_no_particulars_block_when_the_workspace_has_none(make_invoice):
+    """A workspace without particulars prints no empty footer block."""
+    page = invoice_html(einvoice_from_stripe(_november(make_invoice)))
+    assert 'id="particulars"' not in page
