@@ -87,6 +87,9 @@ class StripeInvoice(models.Model):
     # of issue), else status_transitions.finalized_at. The issue date (BT-2, DATEV's
     # Belegdatum, §14 Abs. 4 Nr. 3 UStG) is its local date, never ``created``'s.
     finalized_at = models.DateTimeField(null=True, blank=True)
+    # When Stripe voided it (status_transitions.voided_at): the VAT return counts the void then,
+    # as a correction of the period it happens in (§17 Abs. 1 S. 8 UStG).
+    voided_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateTimeField(null=True, blank=True)
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     invoice_pdf = models.URLField(max_length=500, blank=True)

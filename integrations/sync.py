@@ -170,6 +170,7 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
         "billing_reason": _get(invoice, "billing_reason", "") or "",
         "created": _ts(_get(invoice, "created")),
         "finalized_at": _issued_at(invoice, status),
+        "voided_at": _ts(_get(_get(invoice, "status_transitions") or {}, "voided_at")),
         "due_date": _ts(_get(invoice, "due_date")),
         "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
         "invoice_pdf": _get(invoice, "invoice_pdf", "") or "",

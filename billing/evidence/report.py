@@ -5,7 +5,7 @@ look at, and a reconciliation with Stripe to the cent. Dates are the workspace's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 
 from django.db.models import Q, Sum
@@ -96,6 +96,35 @@ def _credit_note(workspace, payment: Payment, reductions: list[Reduction]):
     )
 
 
+def voided_at(invoice: StripeInvoice) -> datetime | None:
+    """When Stripe voided the invoice. Rows voided before ``voided_at`` was mirrored have only
+    ``synced_at`` (the last mirror, at or after the void): the best date known for them."""
+    if invoice.status != StripeInvoice.Status.VOID:
+        return None
+    return invoice.voided_at or invoice.synced_at
+
+
+def _void_window(start, end) -> Q:
+    return Q(status=StripeInvoice.Status.VOID) & (
+        Q(voided_at__gte=start, voided_at__lt=end)
+        | Q(voided_at__isnull=True, synced_at__gte=start, synced_at__lt=end)
+    )
+
+
+def _with_void(workspace, found: vat_return.Invoice, mirror, payments) -> vat_return.Invoice:
+    """The invoice with its void as a credit note of what was still owed (vat_return.void_note),
+    after the payments recorded up to the void (their ids order them)."""
+    moment = voided_at(mirror)
+    if moment is None:
+        return found
+    seq = max((p.pk for p in payments if p.paid_at <= moment), default=0)
+    key = f"void:{mirror.stripe_id}"
+    note = vat_return.void_note(found, key, local_date(workspace, moment), seq)
+    if note is None:
+        return found
+    return replace(found, credit_notes=(*found.credit_notes, note))
+
+
 def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invoice]:
     by_invoice: dict[int, list] = {}
     for supply in supplies:
@@ -105,7 +134,9 @@ def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invo
         notes_of.setdefault(reduction.payment_id, []).append(reduction)
     money: dict[int, list] = {}
     notes: dict[int, list] = {}
+    paid: dict[int, list[Payment]] = {}
     for p in payments:
+        paid.setdefault(p.invoice_id, []).append(p)
         if p.source == Payment.Source.CREDIT_NOTE:
             notes.setdefault(p.invoice_id, []).append(
                 _credit_note(workspace, p, notes_of.get(p.pk, []))
@@ -116,28 +147,43 @@ def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invo
                 vat_return.Movement(p.provider_id, on, p.amount, p.pk)
             )
     return [
-        vat_return.Invoice(
-            str(pk),
-            tuple(_line(s) for s in lines),
-            tuple(money.get(pk, ())),
-            tuple(notes.get(pk, ())),
+        _with_void(
+            workspace,
+            vat_return.Invoice(
+                str(pk),
+                tuple(_line(s) for s in lines),
+                tuple(money.get(pk, ())),
+                tuple(notes.get(pk, ())),
+            ),
+            lines[0].invoice,
+            paid.get(pk, []),
         )
         for pk, lines in by_invoice.items()
     ]
 
 
-def _touched(workspace, period, start, end) -> list[int]:
-    """Invoices with a line performed in the period or money or a credit note in it."""
+def _touched(workspace, period, start, end) -> tuple[list[int], list[StripeInvoice]]:
+    """Invoices with a line performed in the period, money or a credit note in it, or voided in
+    it; and those voided in it."""
     window = Q(performed_on__gte=period.start, performed_on__lt=period.end) | Q(
         performed_on__isnull=True, supplied_on__gte=period.start, supplied_on__lt=period.end
     )
     performed = Supply.objects.filter(window, workspace=workspace).values_list(
         "invoice_id", flat=True
     )
-    moved = Payment.objects.filter(
-        workspace=workspace, paid_at__gte=start, paid_at__lt=end, voided_at__isnull=True
-    ).values_list("invoice_id", flat=True)
-    return list(set(performed) | set(moved))
+    moved = Q(
+        payments__paid_at__gte=start,
+        payments__paid_at__lt=end,
+        payments__voided_at__isnull=True,
+    )
+    others = (
+        StripeInvoice.objects.filter(moved | _void_window(start, end), workspace=workspace)
+        .distinct()
+        .only("status", "voided_at", "synced_at", "total", "currency", "ownership")
+    )
+    others = list(others)
+    voided = [i for i in others if voided_at(i) and start <= voided_at(i) < end]
+    return list(set(performed) | {i.pk for i in others}), voided
 
 
 def _by_currency(pairs) -> dict[str, int]:
@@ -167,15 +213,47 @@ def _credited_in(workspace, start, end):
         paid_at__lt=end,
         voided_at__isnull=True,
         invoice__ownership=Ownership.OURS,
-    ).exclude(invoice__status=StripeInvoice.Status.VOID)
-
-
-def invoiced(workspace, period, start, end) -> list[Reconciliation]:
-    """Soll: the supplies of invoices issued in the period less its credit notes, against
-    Stripe's totals of the invoices finalized in it less the same credit notes."""
-    issued = _issued_in(workspace, start, end).exclude(
-        status__in=[*NOT_ISSUED, StripeInvoice.Status.VOID]
     )
+
+
+def _voids(invoices, period) -> list[tuple[str, int]]:
+    """(currency, amount) of the voids the records count in the period."""
+    return [
+        (invoice.lines[0].currency, note.amount)
+        for invoice in invoices
+        for note in invoice.credit_notes
+        if note.void and period.start <= note.on < period.end
+    ]
+
+
+def _stripe_voids(voided, payments) -> list[tuple[str, int]]:
+    """(currency, amount) of what Stripe's invoices voided in the period still asked for then:
+    their total less the credit notes and payments recorded before the void (Stripe voids only
+    open invoices)."""
+    found = []
+    for invoice in voided:
+        if invoice.ownership != Ownership.OURS:
+            continue
+        moment = voided_at(invoice)
+        before = sum(
+            abs(p.amount)
+            for p in payments
+            if p.invoice_id == invoice.pk
+            and p.paid_at <= moment
+            and p.source in (*RECEIVING, Payment.Source.CREDIT_NOTE)
+        )
+        found.append((invoice.currency, max(0, invoice.total - before)))
+    return found
+
+
+def invoiced(
+    workspace, period, start, end, *, invoices=(), voided=(), payments=()
+) -> list[Reconciliation]:
+    """Soll: the supplies of invoices issued in the period less its credit notes and voids,
+    against Stripe's totals of the invoices finalized in it less the same credit notes and what
+    the voided ones still asked for (``voided``: the period's voided invoices, ``payments``: at
+    least theirs). An invoice voided later was still issued in the period."""
+    issued = _issued_in(workspace, start, end).exclude(status__in=NOT_ISSUED)
     theirs = _by_currency(issued.values_list("currency", "total"))
     rows = Supply.objects.filter(invoice__in=issued).values("currency")
     ours = _by_currency(
@@ -187,6 +265,10 @@ def invoiced(workspace, period, start, end) -> list[Reconciliation]:
         ours[currency.upper()] = ours.get(currency.upper(), 0) + amount
     for currency, amount in notes.values_list("currency", "amount"):
         theirs[currency.upper()] = theirs.get(currency.upper(), 0) + amount
+    for currency, amount in _voids(invoices, period):
+        ours[currency.upper()] = ours.get(currency.upper(), 0) - amount
+    for currency, amount in _stripe_voids(voided, payments):
+        theirs[currency.upper()] = theirs.get(currency.upper(), 0) - amount
     return _reconcile(ours, theirs)
 
 
@@ -204,7 +286,7 @@ def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
         paid_at__lt=end,
         voided_at__isnull=True,
         invoice__ownership=Ownership.OURS,
-    ).exclude(invoice__status=StripeInvoice.Status.VOID)
+    )
     theirs = _by_currency(payments.values_list("currency", "amount"))
     for invoice in invoices:  # credit notes settled by crediting back, as the records count them
         for note, (_owed, _refunded, returned) in vat_return.credit_note_parts(invoice).items():
@@ -218,7 +300,6 @@ def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
 def _load(workspace, ids):
     supplies = list(
         Supply.objects.filter(invoice_id__in=ids)
-        .exclude(invoice__status=StripeInvoice.Status.VOID)
         .select_related("customer", "invoice", "vat_validation", "evidence")
         .order_by("invoice_id", "id")
     )
@@ -253,7 +334,8 @@ def _rows(contributions) -> list[rules.Row]:
 
 def build(workspace, period: rules.Period) -> Report:
     start, end = bounds(workspace, period)
-    supplies, payments, reductions = _load(workspace, _touched(workspace, period, start, end))
+    ids, voided = _touched(workspace, period, start, end)
+    supplies, payments, reductions = _load(workspace, ids)
     invoices = _invoices(workspace, supplies, payments, reductions)
     method = Timing(workspace.vat_taxation or VatTaxation.AGREED)
     found = vat_return.vat_return(invoices, method, period.start, period.end)
@@ -261,14 +343,16 @@ def build(workspace, period: rules.Period) -> Report:
     involved = {c.line.key for c in found.contributions}
     unrecorded = (
         _issued_in(workspace, start, end)
-        .exclude(status__in=[*NOT_ISSUED, StripeInvoice.Status.VOID])
+        .exclude(status__in=NOT_ISSUED)
         .filter(supplies__isnull=True)
         .exclude(lines=[])
     )
     if method == Timing.RECEIVED:
         reconciliation = collected(workspace, invoices, start, end, period)
     else:
-        reconciliation = invoiced(workspace, period, start, end)
+        reconciliation = invoiced(
+            workspace, period, start, end, invoices=invoices, voided=voided, payments=payments
+        )
     return Report(
         period=period,
         method=method.value,

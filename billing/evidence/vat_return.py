@@ -20,6 +20,11 @@ still owed counts on the note's day; money already paid lowers the base only whe
 back (the refund's day); a credit note's part that neither lowers the amount owed nor is
 refunded (credited to the customer's balance, refunded outside Stripe) counts on its day.
 
+A void (Stripe voids only open invoices) is such a reduction too: a credit note of what was
+still owed on the void's day (``void_note``). The supplies keep counting in the periods they
+counted in; the void lowers the performed part in its own period, a line performed later never
+counts, and what was paid stays paid unless it is refunded.
+
 Money is split over an invoice's lines by gross share (largest remainder, ``rules.split``):
 receipts cumulatively (so a fully paid line has received exactly its gross), each refund and
 credit note on its own; each line's gross over net and VAT by the line's own proportion, also
@@ -90,6 +95,7 @@ class CreditNote:
     refunds: tuple[str, ...] = ()
     lines: tuple[tuple[str, int], ...] = ()
     seq: int = 0
+    void: bool = False  # the invoice's void: lowers what was owed, never money paid
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,10 @@ def credit_note_parts(invoice: Invoice) -> dict[str, tuple[int, int, int]]:
     parts: dict[str, tuple[int, int, int]] = {}
     credited = 0
     for note in sorted(invoice.credit_notes, key=_order):
+        if note.void:
+            parts[note.key] = (note.amount, 0, 0)
+            credited += note.amount
+            continue
         paid = sum(
             m.amount
             for m in invoice.movements
@@ -149,6 +159,28 @@ def credit_note_parts(invoice: Invoice) -> dict[str, tuple[int, int, int]]:
         parts[note.key] = (owed, refunded, post - refunded)
         credited += note.amount
     return parts
+
+
+def void_note(invoice: Invoice, key: str, on: date, seq: int = 0) -> CreditNote | None:
+    """A void on ``on`` as a credit note of what was still owed then (§17 Abs. 1 S. 8 UStG:
+    the change counts in the period it happens in; UStAE 18a.4 for the EC Sales List): per line
+    its gross less its share of the receipts and of the credit notes' ``owed`` parts so far,
+    split as ``events`` splits them, so a performed line nets to what was kept. None when
+    nothing was owed."""
+    moment = (on, seq)
+    weights = _weights(invoice)
+    received = sum(m.amount for m in invoice.movements if m.amount >= 0 and _order(m) <= moment)
+    rest = [g - r for g, r in zip(weights, split(received, weights), strict=True)]
+    notes = {note.key: note for note in invoice.credit_notes if _order(note) <= moment}
+    for note_key, (owed, _refunded, _returned) in credit_note_parts(invoice).items():
+        if note_key in notes:
+            shares = split(owed, _note_weights(invoice, notes[note_key]))
+            rest = [r - s for r, s in zip(rest, shares, strict=True)]
+    amount = sum(rest)
+    if amount <= 0:
+        return None
+    lines = tuple((line.key, r) for line, r in zip(invoice.lines, rest, strict=True))
+    return CreditNote(key, on, amount, lines=lines, seq=seq, void=True)
 
 
 def events(invoice: Invoice) -> list[Event]:

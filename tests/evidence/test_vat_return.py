@@ -3,10 +3,11 @@ by performance with Anzahlungen (§13 Abs. 1 Nr. 1 a UStG), Ist by receipt (§20
 EC Sales List by performance (§18b S. 3, §18a Abs. 8), corrections in the period of the change
 (§17 Abs. 1 S. 8, UStAE 17.1 Abs. 2 S. 3), and the UStVA's Kennzahlen."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from billing.evidence import vat_return as vr
@@ -115,6 +116,102 @@ def test_a_credit_note_on_a_half_paid_invoice_lowers_what_is_owed_first():
     assert vr.credit_note_parts(invoice) == {"cn_1": (5950, 1190, 0)}
     assert _in([invoice], AGREED, 2026, 2) == (-6000, -1140)
     assert _in([invoice], RECEIVED, 2026, 2) == (-1000, -190)
+
+
+def _voided(invoice, on, seq=100):
+    """The invoice with its void on ``on`` as the report adds it."""
+    note = vr.void_note(invoice, f"void:{invoice.key}", on, seq)
+    return replace(invoice, credit_notes=(*invoice.credit_notes, note))
+
+
+def test_a_void_reverses_a_performed_supply_in_its_own_period():
+    """§17 Abs. 1 S. 8: performed in January (119.00, unpaid), voided 10 Feb: Soll +100.00/
+    +19.00 in January as filed, -100.00/-19.00 in February; Ist nothing (no money moved)."""
+    invoice = _voided(vr.Invoice("in_1", (_line(),)), date(2026, 2, 10))
+    assert vr.credit_note_parts(invoice) == {"void:in_1": (11900, 0, 0)}
+    assert _in([invoice], AGREED, 2026, 1) == (10000, 1900)
+    assert _in([invoice], AGREED, 2026, 2) == (-10000, -1900)
+    for month in (1, 2, 3):
+        assert _in([invoice], RECEIVED, 2026, month) == (0, 0)
+
+
+def test_a_void_before_performance_never_counts():
+    """A March period (performed 31 Mar), unpaid, voided 10 Feb: nothing in any month, under
+    either method, in the EC Sales List neither."""
+    line = vr.Line("il_fr", "reverse_charge", "0", "EUR", 50000, 0, date(2026, 3, 31), "FR", "FR1")
+    invoices = [
+        _voided(vr.Invoice("in_1", (_line(on=date(2026, 3, 31)),)), date(2026, 2, 10)),
+        _voided(vr.Invoice("in_2", (line,)), date(2026, 2, 10)),
+    ]
+    for month in range(1, 13):
+        for method in (AGREED, RECEIVED):
+            found = vr.vat_return(invoices, method, *_month(2026, month))
+            assert found.contributions == [] and found.sales_list == [], (month, method)
+
+
+def test_a_part_paid_invoice_voided_reverses_only_the_unpaid_rest():
+    """119.00 performed 31 Jan, 59.50 paid 15 Jan (recorded by hand), voided 10 Feb: the void
+    lowers the unpaid 59.50 (-50.00/-9.50 in February); the 59.50 paid stays taxed (Soll
+    January 100.00/19.00 in all, Ist January 50.00/9.50, Ist February nothing)."""
+    money = (vr.Movement("py_1", date(2026, 1, 15), 5950, seq=1),)
+    invoice = _voided(vr.Invoice("in_1", (_line(),), money), date(2026, 2, 10))
+    assert vr.credit_note_parts(invoice) == {"void:in_1": (5950, 0, 0)}
+    assert _in([invoice], AGREED, 2026, 1) == (10000, 1900)
+    assert _in([invoice], AGREED, 2026, 2) == (-5000, -950)
+    assert _in([invoice], RECEIVED, 2026, 1) == (5000, 950)
+    assert _in([invoice], RECEIVED, 2026, 2) == (0, 0)
+
+
+def test_a_void_after_a_credit_note_lowers_what_the_note_left():
+    """119.00 performed in January; a 23.80 note on 5 Feb; voided 10 Feb: the void is 95.20,
+    February -100.00/-19.00 in all (-20.00/-3.80 and -80.00/-15.20)."""
+    notes = (vr.CreditNote("cn_1", date(2026, 2, 5), 2380, seq=1),)
+    invoice = _voided(vr.Invoice("in_1", (_line(),), (), notes), date(2026, 2, 10))
+    assert vr.credit_note_parts(invoice)["void:in_1"] == (9520, 0, 0)
+    assert _in([invoice], AGREED, 2026, 2) == (-10000, -1900)
+    assert _in([invoice], AGREED, 2026, 3) == (0, 0)
+
+
+def test_a_void_splits_what_was_owed_per_line_as_the_receipts_were_split():
+    """119.00 at 19 % performed 31 Jan and 53.50 at 7 % performed 31 Mar; 100.00 paid 20 Jan
+    (68.99 and 31.01 by gross, see the part-payment test); voided 10 Feb. The void is 50.01 +
+    22.49 = 72.50. January: the 19 % line performed (100.00/19.00) and the 7 % line's
+    Anzahlung 31.01 (28.98/2.03). February: the 19 % line keeps 68.99 = 57.97/11.02 (57.974…
+    /11.015…), so -42.03/-7.98. March: the 7 % line performed keeps its Anzahlung: nothing."""
+    lines = (_line("il_19"), _line("il_7", 5000, 350, "7", on=date(2026, 3, 31)))
+    money = (vr.Movement("py_1", date(2026, 1, 20), 10000, seq=1),)
+    invoice = _voided(vr.Invoice("in_1", lines, money), date(2026, 2, 10))
+    assert invoice.credit_notes[-1].lines == (("il_19", 5001), ("il_7", 2249))
+    assert invoice.credit_notes[-1].amount == 7250
+
+    def per_line(month):
+        found = vr.contributions([invoice], AGREED, *_month(2026, month))
+        return [(c.line.key, c.net, c.tax) for c in found]
+
+    assert per_line(1) == [("il_19", 10000, 1900), ("il_7", 2898, 203)]
+    assert per_line(2) == [("il_19", -4203, -798)]
+    assert per_line(3) == []
+    assert _in([invoice], RECEIVED, 2026, 2) == (0, 0)
+
+
+def test_a_void_corrects_kz_21_and_the_ec_sales_list_in_its_period():
+    """UStAE 18a.4: an EU B2B service performed in January, voided in February: the ZM and Kz 21
+    show +500.00 in January and -500.00 in February, under either method."""
+    line = vr.Line("il_fr", "reverse_charge", "0", "EUR", 50000, 0, date(2026, 1, 31), "FR", "FR1")
+    invoice = _voided(vr.Invoice("in_1", (line,)), date(2026, 2, 10))
+    for method in (AGREED, RECEIVED):
+        january = vr.vat_return([invoice], method, *_month(2026, 1))
+        february = vr.vat_return([invoice], method, *_month(2026, 2))
+        assert [(r.vat_id, r.net) for r in january.sales_list] == [("FR1", 50000)]
+        assert [(r.vat_id, r.net) for r in february.sales_list] == [("FR1", -50000)]
+        assert [(f.code, f.base_euros) for f in february.fields] == [("21", -500)]
+
+
+def test_nothing_owed_is_no_void():
+    """Fully paid (Stripe would refuse the void anyway): no correction."""
+    money = (vr.Movement("py_1", date(2026, 1, 15), 11900),)
+    invoice = vr.Invoice("in_1", (_line(),), money)
+    assert vr.void_note(invoice, "void:in_1", date(2026, 2, 10)) is None
 
 
 def test_reverse_charge_is_by_performance_even_under_ist():
@@ -299,6 +396,35 @@ def test_receipts_split_over_the_lines_add_up_exactly(invoice):
     assert sum(c.gross for c in whole) == received
     for c in whole:
         assert 0 <= c.gross <= c.line.gross
+
+
+@settings(max_examples=150, deadline=None)
+@given(invoice=invoices(), later=st.integers(0, 40))
+def test_a_voided_invoice_is_finally_taxed_on_what_was_received(invoice, later):
+    """Voided after its last payment and note: over all time Soll, the EC Sales List's timing
+    and Ist tax exactly the money kept, line by line, and every cent lands in one month."""
+    days = [m.on for m in invoice.movements] + [n.on for n in invoice.credit_notes]
+    on = max(days, default=date(2026, 1, 1)) + timedelta(days=later)
+    note = vr.void_note(invoice, "void:in", on, seq=1000)
+    assume(note is not None)
+    voided = replace(invoice, credit_notes=(*invoice.credit_notes, note))
+    always = (date(2000, 1, 1), date(2100, 1, 1))
+    ist = {
+        (c.line.key, c.net, c.tax)
+        for c in vr.contributions([voided], RECEIVED, *always, all_by=RECEIVED)
+    }
+    for timing in (AGREED, PERFORMED):
+        found = vr.contributions([voided], timing, *always, all_by=timing)
+        assert {(c.line.key, c.net, c.tax) for c in found} == ist, timing
+    monthly = {}
+    for period in _months():
+        for c in vr.contributions([voided], AGREED, period.start, period.end):
+            entry = monthly.setdefault(c.line.key, [0, 0])
+            entry[0] += c.net
+            entry[1] += c.tax
+    assert {k: tuple(v) for k, v in monthly.items() if any(v)} == {
+        key: (net, tax) for key, net, tax in ist
+    }
 
 
 def test_performed_is_on_or_after_day():
