@@ -53,8 +53,9 @@ def portal_einvoice_of(invoice, customer) -> str:
 @register.simple_tag
 def einvoice_payment_warning(invoice, workspace) -> str:
     """For the MSP's invoice page: the customer pays this invoice by transfer (Stripe does not
-    charge them) and the workspace (the page's own) has no IBAN, so its e-invoice can name no account (means
-    ZZZ instead of 58). Read from what the page has loaded, without building the e-invoice."""
+    charge them) and the workspace (the page's own) has no IBAN, so its e-invoice can name no
+    account (means ZZZ instead of 58). Read from what the page has loaded, without building
+    the e-invoice."""
     from django.utils.translation import gettext as _
 
     from billing.einvoice.problems import MISSING_FOR_PAYMENT
