@@ -83,7 +83,7 @@ def seed_workspace(workspace, user) -> None:
         city="Hamburg",
         country="DE",
         tax_id_type="eu_vat",
-        tax_id="DE136695976",
+        tax_id="DE287654324",  # not the demo MSP's own (DE136695976)
         language="de",
     )
     Project.objects.create(
