@@ -1,6 +1,8 @@
 """The MSP's invoice page offers the e-invoice: the ZUGFeRD PDF (XRechnung for a customer with
 a Leitweg-ID) or the bare CII XML; when it cannot be made, the page says exactly why."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -189,3 +191,14 @@ def test_the_invoice_page_says_when_the_e_invoice_names_no_bank_account(client_f
     invoice.workspace.save()
     page = client_for(alice).get(detail(invoice)).content.decode()
     assert 'id="einvoice-payment-warning"' not in page
+
+
+def test_the_invoice_page_shows_the_issue_date_in_the_msps_zone(client_for, alice, invoice):
+    """Finalized at 23:30 UTC on 31 December: issued on 1 January in Berlin, as BT-2 says."""
+    from datetime import UTC, datetime
+
+    invoice.finalized_at = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    invoice.save()
+    page = client_for(alice).get(detail(invoice)).content.decode()
+    found = re.search(r'<dd id="issue-date">([^<]+)<small', page)
+    assert found and "2027" in found.group(1) and "2026" not in found.group(1), found
