@@ -12,7 +12,7 @@ from tests.mspercury.test_bad_query_strings import GET_ROUTES, _share_token, _ur
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered by WeasyPrint into PDFs or sent as mail, never served to a browser as a page.
-NOT_PAGES = ("pdf/", "mspercury/email/")
+NOT_PAGES = ("pdf/", "einvoice/invoice.html", "mspercury/email/")
 
 
 def _policy(response) -> dict[str, list[str]]:
