@@ -13,12 +13,14 @@ from portal.models import PayLink
 
 @require_POST
 @admin_required
-def revoke_pay_link(request, invoice_id, link_id):
+def revoke_pay_link(request, invoice_id, pay_link_id):
     """Owners and admins revoke one of an invoice's pay links; the customer who opens it is
     told it is no longer valid."""
     invoices = StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
     invoice = get_for_workspace(request, invoices, public_id=invoice_id)
-    link = get_for_workspace(request, PayLink.objects.filter(invoice=invoice), public_id=link_id)
+    link = get_for_workspace(
+        request, PayLink.objects.filter(invoice=invoice), public_id=pay_link_id
+    )
     if links.do_revoke_pay_link(request, link, actor=request.user):
         messages.success(
             request, _("Pay link revoked: whoever opens it is told it is no longer valid.")

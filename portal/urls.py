@@ -29,7 +29,7 @@ urlpatterns = [
     path("pay/<str:token>/", views.pay_link, name="pay_link"),
     path("pay/<str:token>/done/", views.pay_link_done, name="pay_link_done"),
     path(
-        "billing/invoices/<uuid:invoice_id>/pay-links/<uuid:link_id>/revoke/",
+        "billing/invoices/<uuid:invoice_id>/pay-links/<uuid:pay_link_id>/revoke/",
         staff_views.revoke_pay_link,
         name="revoke_pay_link",
     ),
