@@ -307,6 +307,8 @@ def pay_link(request, token):
 def pay_link_return(request, ticket):
     """Where Checkout returns a pay link's payer (the address names the link by a short-lived
     ticket, not its token): paid (checked now), a debit on its way, or not paid (cancelled)."""
+    if limited(request):
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         link = links.find_by_ticket(ticket)
     return _pay_outcome(request, link)
@@ -314,14 +316,14 @@ def pay_link_return(request, ticket):
 
 def pay_link_done(request, token):
     """The return address of Checkout Sessions made before returns carried a ticket."""
+    if limited(request):
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         link = links.find_pay_link(token)
     return _pay_outcome(request, link)
 
 
 def _pay_outcome(request, link):
-    if limited(request):
-        return _visitor_message(request, "limited", 429)
     if link is None:
         raise Http404
     customer = link.invoice.customer
