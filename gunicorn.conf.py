@@ -2,5 +2,6 @@
 bind = "0.0.0.0:8000"
 workers = 3
 accesslog = "-"
-# Access-log lines never carry share-link, invite or webhook tokens.
+# Access-log lines never carry a token-shaped path segment (share, invite, webhook, pay and
+# sign-in links) or a key.
 logger_class = "mspercury.gunicorn_logging.RedactingLogger"

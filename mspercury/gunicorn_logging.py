@@ -1,5 +1,5 @@
-"""Gunicorn's access and error logs without bearer tokens (share links, invites, webhook paths)
-or keys."""
+"""Gunicorn's access and error logs without bearer tokens (any token-shaped path segment, see
+mspercury.logging) or keys."""
 
 from gunicorn.glogging import Logger
 

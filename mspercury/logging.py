@@ -1,4 +1,6 @@
-"""A log filter that masks anything shaped like a Stripe key or webhook secret."""
+"""A log filter that masks anything shaped like a Stripe key or webhook secret, and every URL
+path segment shaped like a bearer token (share, invite, webhook, pay and sign-in links, Checkout
+return tickets, whatever route comes next) by its shape, not by a list of routes."""
 
 import contextvars
 import logging
@@ -9,13 +11,31 @@ from django.conf import settings
 from django.utils.log import AdminEmailHandler
 
 SECRET_PATTERN = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{4,}")
-# Paths whose last part is a bearer token: share pages, invites, webhook endpoints.
-TOKEN_PATH_PATTERN = re.compile(r"(/(?:q|invite|webhooks/stripe)/)[A-Za-z0-9_-]{16,}")
+# A whole path segment (after "/", up to the next delimiter) of 20 or more URL-safe characters
+# (":" joins the parts of a signed value): our tokens are 43 (token_urlsafe(32)), hex digests 40
+# or 64, signed tickets about 100. Words and slugs are shorter or have no capital or digit; a
+# UUID is a public id, not a secret.
+TOKEN_SEGMENT_PATTERN = re.compile(r"(?<=/)[A-Za-z0-9_:-]{20,}(?=[/?#;&\s\"'<>]|$)")
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def looks_like_token(segment: str) -> bool:
+    """Whether a URL path segment is to be read as a bearer token. Pure."""
+    return (
+        len(segment) >= 20
+        and re.fullmatch(r"[A-Za-z0-9_:-]+", segment) is not None
+        and any(c.isdigit() or c.isupper() for c in segment)
+        and UUID_PATTERN.fullmatch(segment) is None
+    )
+
+
+def _mask_segment(match: re.Match) -> str:
+    return "***" if looks_like_token(match.group(0)) else match.group(0)
 
 
 def redact(text: str) -> str:
     text = SECRET_PATTERN.sub(lambda m: m.group(1) + "***", text)
-    return TOKEN_PATH_PATTERN.sub(lambda m: m.group(1) + "***", text)
+    return TOKEN_SEGMENT_PATTERN.sub(_mask_segment, text)
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -40,7 +60,8 @@ class RedactingAdminEmailHandler(AdminEmailHandler):
             return
         resolved = getattr(getattr(record, "request", None), "resolver_match", None)
         kwargs = resolved.kwargs if resolved else {}
-        token = _url_tokens.set(tuple(v for k, v in kwargs.items() if k == "token" and v))
+        captured = (v for v in kwargs.values() if isinstance(v, str) and looks_like_token(v))
+        token = _url_tokens.set(tuple(captured))
         try:
             super().emit(record)
         finally:

@@ -3,8 +3,10 @@ names one workspace and one customer; every page runs inside that workspace alon
 security) and shows only that customer's rows, in the customer's language."""
 
 import time
-from functools import wraps
+from collections.abc import Iterable
+from functools import partial, wraps
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -32,6 +34,37 @@ def sign_out(request) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+def browser_language(accept_language: str, offered: Iterable[str]) -> str:
+    """The browser's most preferred language (Accept-Language, RFC 9110 §12.5.4) that the
+    customers' documents speak, by its primary subtag ("fr-CH" reads French); else English.
+    Pure: the header and the offered codes in, a code out."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    offered = set(offered)
+    for code, _quality in parse_accept_lang_header(accept_language or ""):
+        primary = code.split("-")[0]
+        if primary in offered:
+            return primary
+    return "en"
+
+
+def visitor_language(request, customer=None) -> str:
+    """Before sign-in: the contact's language when the page knows the customer, else the
+    browser's among the document languages."""
+    if customer is not None and customer.language:
+        return document_language(customer.language)
+    header = request.headers.get("Accept-Language", "")
+    return browser_language(header, settings.MSPERCURY_DOCUMENT_LANGUAGES)
+
+
+def in_language(language: str, make_response):
+    """The response made and labelled in ``language``."""
+    with translation.override(language):
+        response = make_response()
+        response["Content-Language"] = language
+    return response
+
+
 def private(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "same-origin"
@@ -51,12 +84,10 @@ def portal_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if limited(request):
-            return private(render(request, "portal/message.html", {"kind": "limited"}, status=429))
+            return _signed_out(request, "limited", 429)
         data = request.session.get(SESSION_KEY) or {}
         if not data or time.time() - data.get("since", 0) > SESSION_SECONDS:
-            return private(
-                render(request, "portal/message.html", {"kind": "signed_out"}, status=404)
-            )
+            return _signed_out(request, "signed_out", 404)
         with tenancy.workspace_context(data["workspace"]):
             customer = (
                 Customer.objects.select_related("workspace")
@@ -65,9 +96,7 @@ def portal_view(view):
             )
             if customer is None:
                 sign_out(request)
-                return private(
-                    render(request, "portal/message.html", {"kind": "signed_out"}, status=404)
-                )
+                return _signed_out(request, "signed_out", 404)
             with translation.override(document_language(customer.language)):
                 request.portal_customer = customer
                 request.portal_email = data.get("email", "")
@@ -76,3 +105,8 @@ def portal_view(view):
         return private(response)
 
     return wrapper
+
+
+def _signed_out(request, kind: str, status: int):
+    page = partial(render, request, "portal/message.html", {"kind": kind}, status=status)
+    return private(in_language(visitor_language(request), page))

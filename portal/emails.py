@@ -52,7 +52,7 @@ def invoice_email(
     values = {
         "number": invoice.number or invoice.stripe_id,
         "msp": invoice.workspace.name,
-        "amount": f"{minor(invoice.amount_remaining, invoice.currency)} {invoice.currency}",
+        "amount": f"{minor(invoice.due_shown, invoice.currency)} {invoice.currency}",
         "url": pay_link_url(token),
         "until": date_format(until, "DATETIME_FORMAT"),
     }

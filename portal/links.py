@@ -4,12 +4,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing.models import Ownership, PaymentPage, PaymentSettings, StripeInvoice
 from customers.models import Customer
+from mspercury import audit
+from mspercury.localtime import local_date
 from mspercury.models import hash_token, new_token
 from portal.models import PayLink, PortalLogin
 
@@ -102,19 +107,68 @@ def find_pay_link(token: str) -> PayLink | None:
     )
 
 
+# Checkout returns the payer to an address that names the pay link by a signed, short-lived
+# ticket, never by its token: Stripe keeps return URLs in the session and in every event about
+# it. A session lives at most 24 hours; the ticket a little longer, and it can only show how a
+# session ended, never open a new one.
+RETURN_SALT = "portal.checkout-return"
+RETURN_SECONDS = 25 * 3600
+
+
+def return_ticket(link: PayLink) -> str:
+    return signing.dumps(str(link.public_id), salt=RETURN_SALT)
+
+
+def find_by_ticket(ticket: str) -> PayLink | None:
+    """The pay link a live return ticket names (across workspaces: the caller is in the system
+    role), or None for a forged, stale or unknown one."""
+    try:
+        public_id = signing.loads(ticket, salt=RETURN_SALT, max_age=RETURN_SECONDS)
+    except signing.BadSignature:
+        return None
+    return (
+        PayLink.objects.select_related("invoice__customer", "workspace")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
 class PaidOutsideStripe(Exception):
     """Part of the invoice was paid in a way only MSPercury records (a manual payment Stripe
     could not hold), so Stripe's own invoice page would ask for more than is owed."""
 
 
 def refresh_mirror(invoice: StripeInvoice) -> None:
-    """Read the invoice from Stripe now (the success page does not wait for webhooks)."""
+    """Read the invoice and its payments from Stripe now, into the ledger (the success page
+    does not wait for webhooks)."""
     from integrations.models import StripeConnection
-    from integrations.sync import sync_invoice
 
     connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
     if connection is not None:
-        sync_invoice(connection, invoice.stripe_id)
+        _read_fresh(connection, invoice)
+
+
+def _read_fresh(connection, invoice: StripeInvoice) -> StripeInvoice | None:
+    """The mirror re-read from Stripe with its payments recorded in the ledger, so what the
+    portal shows and asks for is the ledger's balance as of now. A key that may not list
+    invoice payments leaves that to the webhooks."""
+    from integrations.payments import collect_invoice_payments
+    from integrations.stripe.client import make_client
+    from integrations.stripe.errors import StripeFailure
+    from integrations.sync import sync_invoice
+
+    client = make_client(connection.api_key)
+    mirror = sync_invoice(connection, invoice.stripe_id, client)
+    if mirror is None:
+        return None
+    try:
+        collect_invoice_payments(connection, mirror, client)
+    except StripeFailure as failure:
+        if failure.retryable:
+            raise
+        logger.warning("Payments of %s not read: %s", mirror.stripe_id, failure.message)
+    mirror.refresh_from_db()
+    return mirror
 
 
 def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -> str | None:
@@ -124,14 +178,11 @@ def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -
     never offered for more than is owed: when MSPercury knows of a payment Stripe does not,
     a Checkout Session asks for the rest, or PaidOutsideStripe is raised."""
     from integrations.models import StripeConnection
-    from integrations.stripe.client import make_client
-    from integrations.sync import sync_invoice
 
     connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
     if connection is None:
         return None
-    mirror = sync_invoice(connection, invoice.stripe_id, make_client(connection.api_key))
-    mirror = mirror or invoice
+    mirror = _read_fresh(connection, invoice) or invoice
     owed = min(mirror.amount_remaining, mirror.balance_due)
     if mirror.status not in PAYABLE or owed <= 0:
         return None
@@ -174,6 +225,33 @@ class PageUrls:
     success: str
     cancel: str
     expires_at: datetime
+
+
+def do_revoke_pay_link(request, link: PayLink, *, actor) -> bool:
+    """Revoke a pay link (audited): from now on it shows the customer that it is no longer
+    valid. Returns False when it was revoked already (nothing changes, nothing is recorded)."""
+    with transaction.atomic():
+        changed = PayLink.objects.filter(pk=link.pk, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        if changed:
+            invoice = link.invoice
+            audit.record(
+                request,
+                invoice.workspace,
+                "pay_link.revoked",
+                _("Revoked a pay link for invoice %(invoice)s (sent %(sent)s)")
+                % {
+                    "invoice": invoice.number or invoice.stripe_id,
+                    "sent": date_format(
+                        local_date(invoice.workspace, link.created_at), "SHORT_DATE_FORMAT"
+                    ),
+                },
+                actor=actor,
+                pay_link=str(link.public_id),
+                invoice=invoice.stripe_id,
+            )
+    return bool(changed)
 
 
 def touch(link: PayLink) -> None:

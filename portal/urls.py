@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import settings_views, views, views_einvoice
+from portal import settings_views, staff_views, views, views_einvoice
 
 app_name = "portal"
 
@@ -25,7 +25,13 @@ urlpatterns = [
     path("portal/sign-out/", views.logout, name="logout"),
     path("portal/login/<str:token>/", views.login, name="login"),
     path("portal/w/<uuid:workspace_id>/", views.entry, name="entry"),
+    path("pay/back/<str:ticket>/", views.pay_link_return, name="pay_link_return"),
     path("pay/<str:token>/", views.pay_link, name="pay_link"),
     path("pay/<str:token>/done/", views.pay_link_done, name="pay_link_done"),
+    path(
+        "billing/invoices/<uuid:invoice_id>/pay-links/<uuid:pay_link_id>/revoke/",
+        staff_views.revoke_pay_link,
+        name="revoke_pay_link",
+    ),
     path("settings/payments/", settings_views.payment_settings, name="payment_settings"),
 ]

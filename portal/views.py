@@ -3,6 +3,7 @@ invoices (finalized only), pay what is due, and find the quotes they accepted. P
 points (sign-in, pay links) name their workspace only through a token or the MSP's portal id."""
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -18,10 +19,18 @@ from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
 from mspercury.models import Workspace
 from portal import links
-from portal.access import limited, portal_view, private, sign_in, sign_out
+from portal.access import (
+    in_language,
+    limited,
+    portal_view,
+    private,
+    sign_in,
+    sign_out,
+    visitor_language,
+)
 from portal.emails import send_login_email
 from quotes.documents import document_language
-from quotes.models import QuoteAcceptance, QuoteStatus
+from quotes.models import QuoteAcceptance, QuoteStatus, RevisionAcceptance
 
 
 class EmailForm(forms.Form):
@@ -41,11 +50,17 @@ def _message(request, kind, status=200, **context):
     return private(render(request, "portal/message.html", {"kind": kind, **context}, status=status))
 
 
+def _visitor_message(request, kind, status=200, customer=None, **context):
+    """A page before sign-in, in the contact's language if known, else the browser's."""
+    language = visitor_language(request, customer)
+    return in_language(language, lambda: _message(request, kind, status, **context))
+
+
 @require_http_methods(["GET", "POST"])
 def entry(request, workspace_id):
     """The MSP's portal address: ask for an email, send a sign-in link if it is a contact's."""
     if limited(request):
-        return _message(request, "limited", 429)
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         workspace = Workspace.objects.filter(public_id=workspace_id).first()
     if workspace is None:
@@ -60,27 +75,35 @@ def entry(request, workspace_id):
                     transaction.on_commit(
                         lambda c=customer, t=token: send_login_email(c, email, t, request)
                     )
-        # The same answer whether or not the address is known.
-        return _message(request, "link_sent", workspace=workspace, email=email)
-    return private(render(request, "portal/entry.html", {"workspace": workspace, "form": form}))
+        # The same answer, in the same (the browser's) language, whether or not the address
+        # is known.
+        return _visitor_message(request, "link_sent", workspace=workspace, email=email)
+    page = partial(render, request, "portal/entry.html", {"workspace": workspace, "form": form})
+    return private(in_language(visitor_language(request), page))
 
 
 @require_http_methods(["GET", "POST"])
 def login(request, token):
     """GET shows a button (mail scanners follow links); POST uses the single-use link."""
     if limited(request):
-        return _message(request, "limited", 429)
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         found = links.find_login(token)
     if found is None:
         raise Http404
+    contact = found.customer
     if not found.usable:
-        return _message(request, "login_expired", workspace=found.workspace)
+        return _visitor_message(
+            request, "login_expired", customer=contact, workspace=found.workspace
+        )
     if request.method == "GET":
-        return private(render(request, "portal/login.html", {"login": found}))
+        page = partial(render, request, "portal/login.html", {"login": found})
+        return private(in_language(visitor_language(request, contact), page))
     with tenancy.workspace_context(found.workspace_id):
         if not links.consume_login(found):
-            return _message(request, "login_expired", workspace=found.workspace)
+            return _visitor_message(
+                request, "login_expired", customer=contact, workspace=found.workspace
+            )
         audit.record(
             request,
             found.workspace,
@@ -94,17 +117,17 @@ def login(request, token):
 @require_POST
 def logout(request):
     sign_out(request)
-    return _message(request, "signed_out_now")
+    return _visitor_message(request, "signed_out_now")
 
 
 @portal_view
 def overview(request):
     customer = request.portal_customer
     invoices = links.visible_invoices(customer)
-    open_invoices = [i for i in invoices if i.status == "open"]
     balance = {}
-    for invoice in open_invoices:
-        balance[invoice.currency] = balance.get(invoice.currency, 0) + invoice.amount_remaining
+    for invoice in invoices:
+        if _payable(invoice):
+            balance[invoice.currency] = balance.get(invoice.currency, 0) + invoice.due_shown
     renewals = StripeSubscription.objects.filter(
         workspace_id=customer.workspace_id,
         customer=customer,
@@ -157,7 +180,9 @@ def invoice(request, invoice_id):
 
 
 def _payable(invoice) -> bool:
-    return invoice.status in links.PAYABLE and invoice.amount_remaining > 0
+    """Still owed by the ledger, as the MSP's own invoice page says (a bank transfer recorded
+    only in MSPercury counts; Stripe's remaining amount alone does not)."""
+    return invoice.status in links.PAYABLE and invoice.due_shown > 0
 
 
 @require_POST
@@ -203,34 +228,41 @@ def _returned_session(request, invoice) -> str:
     return check_returned_session(connection, session_id, invoice) if connection else ""
 
 
+def _accepted_records(customer):
+    """Every accepted revision of the customer's accepted quotes: the first acceptance and each
+    re-acceptance, newest first."""
+    mine = {
+        "workspace_id": customer.workspace_id,
+        "quote__customer": customer,
+        "quote__status": QuoteStatus.ACCEPTED,
+    }
+    first = QuoteAcceptance.objects.filter(**mine).select_related("quote")
+    again = RevisionAcceptance.objects.filter(**mine).select_related("quote")
+    return sorted([*first, *again], key=lambda a: a.accepted_at, reverse=True)
+
+
 @portal_view
 def quotes(request):
     customer = request.portal_customer
-    accepted = (
-        QuoteAcceptance.objects.filter(
-            workspace_id=customer.workspace_id,
-            quote__customer=customer,
-            quote__status=QuoteStatus.ACCEPTED,
-        )
-        .select_related("quote")
-        .order_by("-accepted_at")
-    )
+    accepted = _accepted_records(customer)
     return render(request, "portal/quotes.html", {"customer": customer, "acceptances": accepted})
 
 
 @portal_view
 def quote_document(request, acceptance_id, kind):
-    """The frozen documents of an accepted quote: the PDF accepted, or the agreement."""
+    """The frozen documents of an accepted revision: the PDF accepted, or the agreement."""
     from quotes.stored_documents import accepted_quote_document, agreement_document
     from quotes.views.documents import pdf_response
 
     customer = request.portal_customer
+    mine = {
+        "workspace_id": customer.workspace_id,
+        "quote__customer": customer,
+        "public_id": acceptance_id,
+    }
     acceptance = (
-        QuoteAcceptance.objects.filter(
-            workspace_id=customer.workspace_id, quote__customer=customer, public_id=acceptance_id
-        )
-        .select_related("quote")
-        .first()
+        QuoteAcceptance.objects.filter(**mine).select_related("quote").first()
+        or RevisionAcceptance.objects.filter(**mine).select_related("quote").first()
     )
     if acceptance is None or kind not in ("quote", "agreement"):
         raise Http404
@@ -246,7 +278,7 @@ def pay_link(request, token):
     """A durable pay link from an email: while it lives, each click opens a fresh Stripe page
     for what is still due; expired, revoked or settled links say so."""
     if limited(request):
-        return _message(request, "limited", 429)
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         link = links.find_pay_link(token)
     if link is None:
@@ -258,7 +290,8 @@ def pay_link(request, token):
         if state != "active":
             return _message(request, f"pay_{state}", workspace=link.workspace)
         links.touch(link)
-        done = _absolute(reverse("portal:pay_link_done", kwargs={"token": token}))
+        ticket = links.return_ticket(link)
+        done = _absolute(reverse("portal:pay_link_return", kwargs={"ticket": ticket}))
         back = links.PageUrls(
             success=done + RETURNED_SESSION, cancel=done, expires_at=link.expires_at
         )
@@ -271,13 +304,26 @@ def pay_link(request, token):
     return redirect(page)
 
 
-def pay_link_done(request, token):
-    """Where Checkout returns a pay link's payer: paid (checked now), a debit on its way, or
-    not paid (cancelled) with the link to try again."""
+def pay_link_return(request, ticket):
+    """Where Checkout returns a pay link's payer (the address names the link by a short-lived
+    ticket, not its token): paid (checked now), a debit on its way, or not paid (cancelled)."""
     if limited(request):
-        return _message(request, "limited", 429)
+        return _visitor_message(request, "limited", 429)
+    with tenancy.system_context():
+        link = links.find_by_ticket(ticket)
+    return _pay_outcome(request, link)
+
+
+def pay_link_done(request, token):
+    """The return address of Checkout Sessions made before returns carried a ticket."""
+    if limited(request):
+        return _visitor_message(request, "limited", 429)
     with tenancy.system_context():
         link = links.find_pay_link(token)
+    return _pay_outcome(request, link)
+
+
+def _pay_outcome(request, link):
     if link is None:
         raise Http404
     customer = link.invoice.customer
@@ -286,4 +332,4 @@ def pay_link_done(request, token):
         checked = _returned_session(request, link.invoice)
         kinds = {"paid": "pay_thanks", "processing": "pay_processing", "failed": "pay_failed"}
         kind = kinds.get(checked, "pay_cancelled")
-        return _message(request, kind, workspace=link.workspace, token=token)
+        return _message(request, kind, workspace=link.workspace)

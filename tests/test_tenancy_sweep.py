@@ -128,6 +128,14 @@ def _stripe_invoice(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _pay_link(workspace: Workspace, owner: User):
+    from billing.models import StripeInvoice
+    from portal.links import issue_pay_link
+
+    invoice = StripeInvoice.objects.get(public_id=_stripe_invoice(workspace, owner))
+    return issue_pay_link(invoice)[0].public_id
+
+
 def _payment(workspace: Workspace, owner: User):
     from billing.models import Payment, StripeInvoice
 
@@ -222,6 +230,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "subscription_id": _stripe_subscription,
     "invoice_id": _stripe_invoice,
     "payment_id": _payment,
+    "pay_link_id": _pay_link,
     "credit_note_id": credit_note_factory,
     "acceptance_id": _acceptance,
     "kind": lambda workspace, owner: "quote",
@@ -247,6 +256,8 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
     "the key",
     "pay/<str:token>/": "the durable pay link in an invoice email: the token is the key",
     "pay/<str:token>/done/": "where Checkout returns a pay link's payer: the token is the key",
+    "pay/back/<str:ticket>/": "where Checkout returns a pay link's payer: a signed, short-lived "
+    "ticket names the link and only shows how the payment ended",
     "portal/w/<uuid:workspace_id>/": "the MSP's published portal address: it shows only a "
     "sign-in form, and sends links only to its customers' own addresses",
 }

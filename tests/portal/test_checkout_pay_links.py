@@ -3,9 +3,11 @@ click makes a fresh session for what is due (so Stripe's 24-hour cap never caps 
 SEPA debit completes unpaid and is recorded only when it succeeds; the payment is attached to
 the Stripe invoice, so Stripe's invoice is paid too; nothing is recorded twice."""
 
+import re
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -87,7 +89,8 @@ def test_a_sepa_debit_is_recorded_once_when_it_succeeds_and_pays_the_stripe_invo
     html = urllib.request.urlopen(page).read().decode()
     assert "Pay by SEPA Direct Debit" in html and "Pay" in html
     back = _press(page, "sepa")
-    assert back.startswith(f"{links_base()}/pay/{token}/done/?session=cs_")
+    assert back.startswith(f"{links_base()}/pay/back/") and "?session=cs_" in back
+    assert token not in back
     waiting = Client().get(_local(back)).content.decode()
     assert 'data-message="pay_processing"' in waiting
     assert not Payment.objects.filter(invoice=invoice).exists()  # mandate, no money yet
@@ -152,11 +155,47 @@ def test_without_the_checkout_permission_the_link_opens_stripes_invoice_page(
     assert response.status_code == 302 and response.url == hosted
 
 
-def test_a_cancelled_checkout_says_nothing_was_paid(checkout, invoice):
+def test_a_cancelled_checkout_says_nothing_was_paid(checkout, invoice, stripe_api):
     _link, token = links.issue_pay_link(invoice)
-    _session_page(token)
-    page = Client().get(f"/pay/{token}/done/").content.decode()
-    assert 'data-message="pay_cancelled"' in page and f"/pay/{token}/" in page
+    page = _session_page(token)
+    html = urllib.request.urlopen(page).read().decode()
+    back = unescape(re.search(r'<a href="([^"]+)">Back</a>', html).group(1))  # the "Back" link
+    assert back.startswith(f"{links_base()}/pay/back/") and token not in back
+    html = Client().get(_local(back)).content.decode()
+    assert 'data-message="pay_cancelled"' in html and token not in html
+    # A session made before returns carried a ticket still comes back to its old address.
+    old = Client().get(f"/pay/{token}/done/").content.decode()
+    assert 'data-message="pay_cancelled"' in old
+
+
+def test_no_return_address_carries_the_pay_token_to_stripe(checkout, invoice, stripe_api):
+    """The session's success and cancel URLs, and every event Stripe stores and sends about
+    it, name the pay link by a short-lived ticket, never by its token."""
+    _link, token = links.issue_pay_link(invoice)
+    page = _session_page(token)
+    session_id = page.rsplit("/", 1)[1]
+    session = stripe_api.client().v1.checkout.sessions.retrieve(session_id)
+    assert "/pay/back/" in session.success_url and "{CHECKOUT_SESSION_ID}" in session.success_url
+    assert "/pay/back/" in session.cancel_url
+    assert token not in session.success_url and token not in session.cancel_url
+    back = _press(page, "pay")
+    assert 'data-message="pay_thanks"' in Client().get(_local(back)).content.decode()
+    events = stripe_api.client().v1.events.list({"limit": 100}).data
+    assert any(e.type == "checkout.session.completed" for e in events)
+    assert all(token not in str(e) for e in events)
+
+
+def test_a_return_ticket_is_signed_and_short_lived(checkout, invoice):
+    """A forged or stale ticket finds nothing; a live one names its pay link only."""
+    import time_machine
+
+    link, _token = links.issue_pay_link(invoice)
+    ticket = links.return_ticket(link)
+    assert links.find_by_ticket(ticket) == link
+    assert links.find_by_ticket(ticket[:-2] + "xx") is None
+    assert Client().get(f"/pay/back/{ticket[:-2]}xx/").status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(hours=26)):
+        assert links.find_by_ticket(ticket) is None
 
 
 def test_another_invoices_session_is_not_counted_here(checkout, invoice, pushed, stripe_api):  # noqa: F811

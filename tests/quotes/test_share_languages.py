@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 from django_countries import countries
 
-from billing.models import ExternalStatus, StripeInvoice
+from billing.models import ExternalStatus, PaymentStatus, StripeInvoice
 from customers.models import Customer
 from mspercury.models import DOCUMENT_LANGUAGES
 from quotes import actions, pdf, sharing
@@ -370,6 +370,7 @@ def share_flow_msgids() -> set:
             *STRIPE_LIMIT_MESSAGES,  # the share page warns before acceptance (push planner)
             *PORTAL_MESSAGES,
             *StripeInvoice.Status.labels,  # the portal's status pills
+            *PaymentStatus.labels,  # ... as the ledger has them (billing.payments)
             ExternalStatus.PAYMENT_FAILED.label,
             *EINVOICE_MSGIDS,
         ]

@@ -1,0 +1,28 @@
+"""The MSP's side of pay links: revoking one from the invoice page."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.models import Ownership, StripeInvoice
+from mspercury.access import admin_required, get_for_workspace
+from portal import links
+from portal.models import PayLink
+
+
+@require_POST
+@admin_required
+def revoke_pay_link(request, invoice_id, pay_link_id):
+    """Owners and admins revoke one of an invoice's pay links; the customer who opens it is
+    told it is no longer valid."""
+    invoices = StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
+    invoice = get_for_workspace(request, invoices, public_id=invoice_id)
+    link = get_for_workspace(
+        request, PayLink.objects.filter(invoice=invoice), public_id=pay_link_id
+    )
+    if links.do_revoke_pay_link(request, link, actor=request.user):
+        messages.success(
+            request, _("Pay link revoked: whoever opens it is told it is no longer valid.")
+        )
+    return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
