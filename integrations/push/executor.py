@@ -33,6 +33,7 @@ from integrations.push.inputs import (
     plan_customer,
     plan_quote,
     plan_settings,
+    vies_problems,
 )
 from integrations.push.locks import advisory_lock
 from integrations.push.planner import Operation, Plan, Problem, plan_push, resolve
@@ -135,7 +136,9 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
     keys = {op.key.removeprefix("product:") for op in draft.of_kind("product")}
     rate_keys = {op.key.removeprefix("tax_rate:") for op in draft.of_kind("tax_rate")}
     known = known_stripe(connection, quote, keys, tax_rate_id=tax_rate, tax_rate_keys=rate_keys)
-    return plan_push(pq, customer, ps, known)
+    plan = plan_push(pq, customer, ps, known)
+    plan.problems.extend(vies_problems(quote, ps))
+    return plan
 
 
 def execute_push(push_pk: int) -> str:
