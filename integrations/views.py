@@ -14,12 +14,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from integrations import actions
-from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretForm
+from integrations.forms import PushSettingsForm, StripeKeyForm, VatMode, WebhookSecretForm
 from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
 from integrations.sales_tax import do_confirm_no_sales_tax, needs_sales_tax_warning
 from integrations.stripe.account import OPTIONAL_SCOPES, scopes_for
 from integrations.stripe.client import WebhookSignatureError, construct_event
+from integrations.stripe.permissions import labels, missing_writes, shown_state
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.tasks import process_stripe_event
 from mspercury import audit, ratelimit, tenancy
@@ -56,8 +57,9 @@ def _page(
 ):
     connection = _connection(request)
     prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    permissions = connection.permissions if connection else None
     scopes = [
-        {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
+        {"scope": scope, "state": shown_state(permissions, scope) if connection else None}
         for scope in scopes_for(prefs)
     ]
     context = {
@@ -297,6 +299,12 @@ def push_settings(request):
     form = PushSettingsForm(request.POST, instance=instance)
     if not form.is_valid():
         return _page(request, settings_form=form, status=400)
+    problem, refuse = _vat_permission_check(request, form)
+    if refuse:
+        form.add_error("vat_mode", problem)
+        return _page(request, settings_form=form, status=400)
+    if problem:
+        messages.warning(request, problem)
     if form.has_changed():
         form.save()
         audit.record(
@@ -308,6 +316,25 @@ def push_settings(request):
         )
     messages.success(request, _("Push settings saved."))
     return redirect("integrations:stripe_settings")
+
+
+def _vat_permission_check(request, form) -> tuple[str, bool]:
+    """With "MSPercury calculates the VAT" every push creates tax rates, which needs Tax Rates:
+    Write: asked of Stripe now (writing nothing). Returns (what to say, whether to refuse):
+    switching it on with such a key is refused; saving other settings while it is on warns."""
+    if form.cleaned_data.get("vat_mode") != VatMode.MSPERCURY:
+        return "", False
+    connection = _connection(request)
+    if connection is None or not missing_writes(connection, ["tax_rates"], fresh=True):
+        return "", False
+    switching = VatMode.of(form.instance) != VatMode.MSPERCURY
+    message = _(
+        "Your Stripe key lacks %(permission)s, which MSPercury needs to create the VAT rates on "
+        "your invoices. Give the key that permission in the Stripe Dashboard (Developers → API "
+        "keys → the key → Edit); until then pushes that need a tax rate are refused before "
+        "anything is written."
+    ) % {"permission": labels(["tax_rates"])}
+    return message, switching
 
 
 @require_POST
