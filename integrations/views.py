@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -258,6 +259,9 @@ def stripe_events(request):
         queryset = queryset.filter(status__in=UNPROCESSED)
     elif status in StripeEvent.Status.values:
         queryset = queryset.filter(status=status)
+    whose = request.GET.get("whose", "")
+    if whose in WHOSE:
+        queryset = queryset.filter(not_ours=whose == "not_ours")
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     summary = unprocessed_summary(request.workspace)
     return render(
@@ -267,11 +271,20 @@ def stripe_events(request):
             "page": page,
             "status": status,
             "statuses": [("unprocessed", _("Not processed")), *StripeEvent.Status.choices],
+            "whose": whose,
+            "whose_choices": [(value, WHOSE[value]) for value in WHOSE],
             "unprocessed": summary,
             "overdue": bool(summary["oldest"])
             and summary["oldest"] < timezone.now() - alert_after(),
         },
     )
+
+
+# The events page's filter: events about our objects, or about objects nobody owns.
+WHOSE = {
+    "ours": gettext_lazy("Ours"),
+    "not_ours": gettext_lazy("Not ours (nobody's)"),
+}
 
 
 @require_POST
