@@ -223,3 +223,15 @@ def _intra_eu(supplier, customer, c_country, s_country, supplier_rate, supply, h
     return TaxDecision(
         TaxTreatment.EU_NO_VAT_ID, supplier_rate, s_country, (*hints, "oss_may_apply")
     )
+
+
+VAT_ID_VALID = "valid"
+
+
+def awaiting_vies(treatment: str, vat_id_status: str) -> bool:
+    """Reverse charge (or an intra-EU supply of goods) whose customer VAT ID VIES has not
+    confirmed yet (``vat_id_status`` as status_for() says it): the treatment stands, but only a
+    valid answer is the confirmation Art. 18(1)(a) Impl. Reg. 282/2011 asks the supplier to
+    hold ("invalid" already took the treatment away in decide_tax)."""
+    zero_rated_by_vat_id = treatment in (TaxTreatment.REVERSE_CHARGE, TaxTreatment.INTRA_EU_GOODS)
+    return zero_rated_by_vat_id and vat_id_status != VAT_ID_VALID

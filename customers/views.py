@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.tax_parties import vat_id_status
+from billing.vatids.views import check_on_save
 from customers.access import access_customer, access_project
 from customers.actions import (
     CustomerInUse,
@@ -23,6 +25,8 @@ from customers.models import Customer
 from mspercury.access import workspace_required
 
 PAGE_SIZE = 25
+# Changing any of these asks VIES again as the customer is saved.
+VAT_FIELDS = {"country", "tax_id_type", "tax_id"}
 
 
 def _search(queryset, q: str):
@@ -74,6 +78,7 @@ def customer_create(request):
         if form.is_valid():
             customer = do_create_customer(request, form.save(commit=False))
             messages.success(request, _("Customer created."))
+            check_on_save(request, customer)
             return redirect("customers:detail", customer_id=customer.public_id)
     else:
         form = CustomerForm(**options)
@@ -104,6 +109,8 @@ def customer_edit(request, customer_id):
             changed = [name for name in CUSTOMER_FIELDS if before[name] != after[name]]
             do_update_customer(request, customer, changed)
             messages.success(request, _("Customer saved."))
+            if VAT_FIELDS & set(changed) or not vat_id_status(customer):
+                check_on_save(request, customer)
             return redirect("customers:detail", customer_id=customer.public_id)
     else:
         form = CustomerForm(**options)

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from integrations import ownership
 from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
 from integrations.stripe.account import (
+    GRANTED,
+    READABLE,
+    UNKNOWN,
     KeyFormatError,
     KeyInfo,
     parse_key,
@@ -25,6 +28,7 @@ from integrations.stripe.account import (
     verify_key,
 )
 from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.permissions import WRITE_PROBES, WRITES_KEY, probe_writes
 from integrations.stripe.webhooks import (
     delete_endpoint,
     list_endpoint_workspaces,
@@ -79,7 +83,15 @@ def _apply(connection: StripeConnection, info: KeyInfo, verification) -> None:
     connection.account_id = verification.account_id
     connection.account_name = verification.account_name
     connection.account_details_available = verification.account_details_available
-    connection.permissions = verification.permissions
+    readable = [
+        scope
+        for scope in WRITE_PROBES
+        if verification.permissions.get(scope) in (GRANTED, READABLE, UNKNOWN)
+    ]
+    connection.permissions = {
+        **verification.permissions,
+        WRITES_KEY: probe_writes(info.key, readable),
+    }
     connection.last_verified_at = timezone.now()
     connection.last_check_error = ""
 

@@ -22,7 +22,7 @@ from billing.models import Notification, Ownership
 from billing.money import from_minor_units
 from billing.notify import notify
 from integrations import event_failures as failures
-from integrations import payments, recheck
+from integrations import ownership, payments, recheck
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
@@ -47,6 +47,13 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(
         seconds=min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
     )
+
+
+def _verdict(mirror) -> str | None:
+    """NOBODY for a mirrored invoice that is not ours (foreign ones raise ForeignObject)."""
+    if mirror is None or mirror.ownership == Ownership.OURS:
+        return None
+    return ownership.NOBODY
 
 
 def _invoice(event: StripeEvent, connection: StripeConnection, client):
@@ -77,6 +84,7 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
             % {"amount": amount, "number": mirror.number or invoice_id},
             reverse("billing:invoices") + f"?status=open&q={mirror.number or invoice_id}",
         )
+    return _verdict(mirror)
 
 
 PAYMENT_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.updated"}
@@ -87,29 +95,51 @@ def _object_id(event: StripeEvent) -> str:
 
 
 def _invoice_payment(event: StripeEvent, connection: StripeConnection, client):
-    payments.on_invoice_payment(connection, _object_id(event), client)
+    return _verdict(payments.on_invoice_payment(connection, _object_id(event), client))
 
 
 def _checkout_session(event: StripeEvent, connection: StripeConnection, client):
+    """Our pay links mark their sessions with our workspace; others' are not ours."""
+    metadata = event.payload["data"]["object"].get("metadata") or {}
+    verdict = ownership.classify({"metadata": metadata}, str(connection.workspace.public_id))
+    if verdict != ownership.OURS:
+        return verdict
     payments.on_checkout_session(connection, _object_id(event), client)
+    return None
 
 
 def _refund(event: StripeEvent, connection: StripeConnection, client):
+    """A refund of money we recorded (by its payment intent) is ours; any other is re-read
+    only as far as telling another workspace's from nobody's."""
+    refund = event.payload["data"]["object"]
+    if not payments.recorded_intent(connection, refund.get("payment_intent")):
+        verdict = payments.payment_ownership(connection, refund, client)
+        if verdict != ownership.OURS:
+            return verdict
     payments.on_refund(connection, _object_id(event), client)
+    return None
 
 
 def _charge_refunded(event: StripeEvent, connection: StripeConnection, client):
-    refunds = (event.payload["data"]["object"].get("refunds") or {}).get("data") or []
+    charge = event.payload["data"]["object"]
+    if not payments.recorded_intent(connection, charge.get("payment_intent")):
+        verdict = payments.payment_ownership(connection, charge, client)
+        if verdict != ownership.OURS:
+            return verdict
+    refunds = (charge.get("refunds") or {}).get("data") or []
     payments.on_charge_refunded(connection, _object_id(event), client, refunds)
+    return None
 
 
 def _credit_note(event: StripeEvent, connection: StripeConnection, client):
     signed = event.payload["data"]["object"]
-    payments.on_credit_note(connection, _object_id(event), client, signed)
+    recorded = payments.on_credit_note(connection, _object_id(event), client, signed)
+    return None if recorded is not None else ownership.NOBODY
 
 
 def _subscription(event: StripeEvent, connection: StripeConnection, client):
-    sync_subscription(connection, event.payload["data"]["object"]["id"], client)
+    mirror = sync_subscription(connection, event.payload["data"]["object"]["id"], client)
+    return _verdict(mirror)
 
 
 HANDLERS = {
@@ -158,7 +188,7 @@ def process_event(event_pk: int) -> str:
         return _failed(event, _("Stripe is not connected any more."))
     try:
         with transaction.atomic():
-            handler(event, connection, make_client(connection.api_key))
+            verdict = handler(event, connection, make_client(connection.api_key))
     except ForeignObject as foreign:
         # Another workspace's object (seen only on the re-read): keep nothing of it.
         forget_foreign(connection, foreign)
@@ -179,11 +209,15 @@ def process_event(event_pk: int) -> str:
         _failed(event, reason)
         failures.notify_failure(event, reason, ours=True)
         return StripeEvent.Status.FAILED
+    if verdict == ownership.FOREIGN:  # another workspace's: keep nothing of it
+        StripeEvent.objects.filter(pk=event.pk).delete()
+        return FOREIGN
     StripeEvent.objects.filter(pk=event.pk).update(
         status=StripeEvent.Status.PROCESSED,
         processed_at=timezone.now(),
         error="",
         next_attempt_at=None,
+        not_ours=verdict == ownership.NOBODY,
     )
     failures.resolve_failure(event)
     return StripeEvent.Status.PROCESSED

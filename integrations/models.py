@@ -127,6 +127,9 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     # When the retry task tries a failed event again (empty: not scheduled; gave up or done).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # About an object no workspace owns (made in the Stripe Dashboard for a customer nobody
+    # pushed): stored and listed, marked "not ours". Another workspace's events are not kept.
+    not_ours = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]

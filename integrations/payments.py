@@ -15,10 +15,11 @@ from billing.einvoice.credit_notes import record_credit_note
 from billing.evidence.services import withdraw
 from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
+from integrations import ownership
 from integrations.models import StripeConnection
 from integrations.stripe.client import call
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.sync import _get, sync_invoice
+from integrations.sync import _get, ownership_of, sync_invoice
 
 logger = logging.getLogger(__name__)
 
@@ -216,10 +217,55 @@ def on_refund(connection: StripeConnection, refund_id: str, client):
     )
 
 
-def on_charge_refunded(connection: StripeConnection, charge_id: str, client, payload_refunds):
-    """charge.refunded names its refunds (older payloads list them); each is re-read."""
+def on_charge_refunded(
+    connection: StripeConnection, charge_id: str, client, payload_refunds
+) -> bool:
+    """charge.refunded names its refunds (older payloads list them); each is re-read. Returns
+    whether any of them refunded money we recorded."""
+    recorded = False
     for refund in payload_refunds:
-        on_refund(connection, refund["id"] if isinstance(refund, dict) else refund, client)
+        ref = refund["id"] if isinstance(refund, dict) else refund
+        recorded = on_refund(connection, ref, client) is not None or recorded
+    return recorded
+
+
+def recorded_intent(connection: StripeConnection, intent) -> bool:
+    """Whether we recorded a payment by this payment intent (a Stripe payment of our invoice)."""
+    if not intent or not isinstance(intent, str):
+        return False
+    return Payment.objects.filter(
+        workspace=connection.workspace, payment_intent=intent, source=Payment.Source.STRIPE
+    ).exists()
+
+
+def payment_ownership(connection: StripeConnection, obj, client) -> str:
+    """Whose money a charge or refund we recorded nothing of is: FOREIGN (another workspace's
+    customer or pay link), OURS or NOBODY (see integrations/ownership.py).
+
+    A charge names its customer; a refund only its payment intent, which is re-read (Payment
+    Intents: Read, optional: without it the refund counts as nobody's). A customer no workspace
+    of ours pushed is re-read for the identity our pushes put in its metadata."""
+    if _get(obj, "object") == "refund":
+        intent = _get(obj, "payment_intent")
+        if not intent:
+            return ownership.NOBODY
+        try:
+            obj = call(lambda: client.v1.payment_intents.retrieve(str(intent)))
+        except StripeFailure as failure:
+            if failure.retryable:
+                raise
+            return ownership.NOBODY
+    verdict = ownership_of(connection, obj)
+    customer_id = ownership.customer_id(obj)
+    if verdict != ownership.NOBODY or not customer_id:
+        return verdict
+    try:
+        customer = call(lambda: client.v1.customers.retrieve(customer_id))
+    except StripeFailure as failure:
+        if failure.retryable:
+            raise
+        return ownership.NOBODY
+    return ownership.classify(customer, str(connection.workspace.public_id))
 
 
 def on_credit_note(connection: StripeConnection, credit_note_id: str, client, signed=None):

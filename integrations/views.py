@@ -9,17 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from integrations import actions
-from integrations.forms import PushSettingsForm, StripeKeyForm, WebhookSecretForm
+from integrations.forms import PushSettingsForm, StripeKeyForm, VatMode, WebhookSecretForm
 from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
 from integrations.sales_tax import do_confirm_no_sales_tax, needs_sales_tax_warning
 from integrations.stripe.account import OPTIONAL_SCOPES, scopes_for
 from integrations.stripe.client import WebhookSignatureError, construct_event
+from integrations.stripe.permissions import labels, missing_writes, shown_state
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.tasks import process_stripe_event
 from mspercury import audit, ratelimit, tenancy
@@ -56,8 +58,9 @@ def _page(
 ):
     connection = _connection(request)
     prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    permissions = connection.permissions if connection else None
     scopes = [
-        {"scope": scope, "state": (connection.permissions.get(scope.code) if connection else None)}
+        {"scope": scope, "state": shown_state(permissions, scope) if connection else None}
         for scope in scopes_for(prefs)
     ]
     context = {
@@ -256,6 +259,9 @@ def stripe_events(request):
         queryset = queryset.filter(status__in=UNPROCESSED)
     elif status in StripeEvent.Status.values:
         queryset = queryset.filter(status=status)
+    whose = request.GET.get("whose", "")
+    if whose in WHOSE:
+        queryset = queryset.filter(not_ours=whose == "not_ours")
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     summary = unprocessed_summary(request.workspace)
     return render(
@@ -265,11 +271,20 @@ def stripe_events(request):
             "page": page,
             "status": status,
             "statuses": [("unprocessed", _("Not processed")), *StripeEvent.Status.choices],
+            "whose": whose,
+            "whose_choices": [(value, WHOSE[value]) for value in WHOSE],
             "unprocessed": summary,
             "overdue": bool(summary["oldest"])
             and summary["oldest"] < timezone.now() - alert_after(),
         },
     )
+
+
+# The events page's filter: events about our objects, or about objects nobody owns.
+WHOSE = {
+    "ours": gettext_lazy("Ours"),
+    "not_ours": gettext_lazy("Not ours (nobody's)"),
+}
 
 
 @require_POST
@@ -297,6 +312,12 @@ def push_settings(request):
     form = PushSettingsForm(request.POST, instance=instance)
     if not form.is_valid():
         return _page(request, settings_form=form, status=400)
+    problem, refuse = _vat_permission_check(request, form)
+    if refuse:
+        form.add_error("vat_mode", problem)
+        return _page(request, settings_form=form, status=400)
+    if problem:
+        messages.warning(request, problem)
     if form.has_changed():
         form.save()
         audit.record(
@@ -308,6 +329,25 @@ def push_settings(request):
         )
     messages.success(request, _("Push settings saved."))
     return redirect("integrations:stripe_settings")
+
+
+def _vat_permission_check(request, form) -> tuple[str, bool]:
+    """With "MSPercury calculates the VAT" every push creates tax rates, which needs Tax Rates:
+    Write: asked of Stripe now (writing nothing). Returns (what to say, whether to refuse):
+    switching it on with such a key is refused; saving other settings while it is on warns."""
+    if form.cleaned_data.get("vat_mode") != VatMode.MSPERCURY:
+        return "", False
+    connection = _connection(request)
+    if connection is None or not missing_writes(connection, ["tax_rates"], fresh=True):
+        return "", False
+    switching = VatMode.of(form.instance) != VatMode.MSPERCURY
+    message = _(
+        "Your Stripe key lacks %(permission)s, which MSPercury needs to create the VAT rates on "
+        "your invoices. Give the key that permission in the Stripe Dashboard (Developers → API "
+        "keys → the key → Edit); until then pushes that need a tax rate are refused before "
+        "anything is written."
+    ) % {"permission": labels(["tax_rates"])}
+    return message, switching
 
 
 @require_POST

@@ -13,7 +13,8 @@ from integrations.push.actions import (
     do_retry_push,
     do_start_push,
 )
-from integrations.push.executor import build_plan
+from integrations.push.billed import billed_invoices
+from integrations.push.executor import build_plan, permission_problems
 from integrations.sales_tax import needs_sales_tax_warning
 from mspercury.access import admin_required, workspace_required
 from quotes.access import access_quote
@@ -35,6 +36,7 @@ def _context(request, quote, *, send_now=False):
         )
         if push is None and quote.status == QuoteStatus.ACCEPTED:
             plan = build_plan(quote, connection, send_now=send_now)
+            plan.problems.extend(permission_problems(connection, plan))
     counts = []
     if plan is not None:
         labels = {
@@ -56,6 +58,7 @@ def _context(request, quote, *, send_now=False):
         "push": push,
         "plan": plan,
         "counts": counts,
+        "billed": billed_invoices(plan) if plan is not None else [],
         "one_time_only": one_time_only,
         "send_now": send_now,
         "can_push": request.membership.is_admin,
@@ -92,6 +95,7 @@ def push_start(request, quote_id):
     send_now = request.POST.get("send_now") == "1"
     if connection is not None:
         plan = build_plan(quote, connection, send_now=send_now)
+        plan.problems.extend(permission_problems(connection, plan))
         if plan.blocked:
             messages.error(request, _("Fix the problems listed below first; nothing was sent."))
             return redirect("integrations:push_page", quote_id=quote.public_id)

@@ -51,6 +51,8 @@ MSPERCURY_VIES_URL = check_public_url(
     env_str("MSPERCURY_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api"),
 )
 MSPERCURY_VIES_TIMEOUT = env_int("MSPERCURY_VIES_TIMEOUT", 10)  # seconds per VIES request
+# Saving a customer asks VIES at once but waits only this long; then the retries take over.
+MSPERCURY_VIES_ENTRY_TIMEOUT = env_int("MSPERCURY_VIES_ENTRY_TIMEOUT", 3)
 # A valid/invalid answer of VIES is reused (stays in force) for this many days.
 MSPERCURY_VIES_REUSE_DAYS = env_int("MSPERCURY_VIES_REUSE_DAYS", 28)
 

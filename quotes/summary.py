@@ -10,7 +10,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 
 from billing.indirect_taxes import not_calculated_note
-from billing.tax import Party, TaxDecision, TaxTreatment, decide_tax
+from billing.tax import Party, TaxDecision, TaxTreatment, awaiting_vies, decide_tax
 from billing.tax_parties import customer_party
 from quotes import domain
 from quotes.models import Quote, QuoteLine
@@ -29,6 +29,11 @@ TREATMENT_NOTES = {
     TaxTreatment.EXPORT: _("0 %: the place of supply is outside the supplier's VAT area."),
 }
 SALES_TAX_NOT_CALCULATED = _("Sales tax: not calculated")
+REVERSE_CHARGE_PENDING = _("Reverse charge pending VIES confirmation")
+REVERSE_CHARGE_PENDING_NOTE = _(
+    "VIES has not confirmed the customer's VAT ID yet (no answer so far, or the last one "
+    "expired). MSPercury keeps asking; the customer page shows the checks."
+)
 
 
 def sales_tax_country(decision: TaxDecision) -> bool:
@@ -68,6 +73,8 @@ class QuoteSummary:
     totals: domain.QuoteTotals
     tax: domain.TaxSummary
     supplier_country: str = ""
+    # Reverse charge whose customer VAT ID VIES has not confirmed yet (billing.tax).
+    vies_pending: bool = False
 
     @property
     def decision(self) -> TaxDecision:
@@ -82,8 +89,14 @@ class QuoteSummary:
     def treatment_label(self):
         if self.sales_tax_not_calculated:
             return SALES_TAX_NOT_CALCULATED
+        if self.vies_pending:
+            return REVERSE_CHARGE_PENDING
         # Goods (INTRA_EU_GOODS) are not quoted yet: they get a label once they are.
         return TREATMENT_LABELS.get(self.decision.treatment, str(self.decision.treatment))
+
+    @property
+    def vies_pending_note(self):
+        return REVERSE_CHARGE_PENDING_NOTE
 
     @property
     def treatment_note(self):
@@ -121,10 +134,12 @@ def party(obj) -> Party:
 def summarize(quote: Quote, lines: list[QuoteLine], workspace, today: date) -> QuoteSummary:
     """Totals and tax of ``quote`` with its ``lines`` (already loaded, in order)."""
     totals = domain.quote_totals([line_input(line) for line in lines], quote.currency)
-    decision = decide_tax(party(workspace), customer_party(quote.customer), today)
+    customer = customer_party(quote.customer)
+    decision = decide_tax(party(workspace), customer, today)
     return QuoteSummary(
         rows=[LineRow(line, amounts) for line, amounts in zip(lines, totals.lines, strict=True)],
         totals=totals,
         tax=domain.tax_summary(totals, decision),
         supplier_country=workspace.country.code or "",
+        vies_pending=awaiting_vies(decision.treatment, customer.vat_id_status),
     )

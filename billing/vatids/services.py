@@ -193,6 +193,7 @@ def validate(
     force: bool = False,
     reason: str = "manual",
     renew_within: timedelta = timedelta(0),
+    timeout: float | None = None,
 ):
     """The customer's validation: the one in force if it lasts longer than ``renew_within``
     (unless ``force``), else VIES's answer now. Returns None without an EU VAT ID.
@@ -213,7 +214,7 @@ def validate(
         return row
     if row is None:
         row = _start(customer, vat, reason, now)
-    return attempt(row, claim=not force)
+    return attempt(row, claim=not force, timeout=timeout)
 
 
 def _start(customer, vat: tuple[str, str], reason: str, now: datetime) -> VatIdValidation:
@@ -231,12 +232,19 @@ def _start(customer, vat: tuple[str, str], reason: str, now: datetime) -> VatIdV
         return _of(customer, vat).get(status=VatIdStatus.UNCONFIRMED)
 
 
-def attempt(row: VatIdValidation, *, claim: bool = True, enqueue: bool = True) -> VatIdValidation:
+def attempt(
+    row: VatIdValidation,
+    *,
+    claim: bool = True,
+    enqueue: bool = True,
+    timeout: float | None = None,
+) -> VatIdValidation:
     """Ask VIES about an unconfirmed check once and store the answer on it.
 
     ``claim``: only if its retry is due and nobody else is asking (the retries); a forced
     check ("Check now") asks regardless. ``enqueue``: schedule the retry task if VIES still
-    cannot answer (the retry task itself retries instead)."""
+    cannot answer (the retry task itself retries instead). ``timeout``: seconds to wait for
+    VIES (default MSPERCURY_VIES_TIMEOUT)."""
     now = timezone.now()
     claimed = VatIdValidation.objects.filter(pk=row.pk, status=VatIdStatus.UNCONFIRMED)
     if claim:
@@ -245,7 +253,7 @@ def attempt(row: VatIdValidation, *, claim: bool = True, enqueue: bool = True) -
         return VatIdValidation.objects.get(pk=row.pk)
 
     requester = vat_id_of(row.customer.workspace)
-    result = check_vat(row.country, row.number, requester=requester)
+    result = check_vat(row.country, row.number, requester=requester, timeout=timeout)
     with transaction.atomic():
         row = VatIdValidation.objects.select_for_update().get(pk=row.pk)
         if row.status != VatIdStatus.UNCONFIRMED:
@@ -342,6 +350,18 @@ def retry_all_due(now: datetime | None = None, batch: int = SWEEP_BATCH) -> dict
                 status = retry(pk)
                 results[status] = results.get(status, 0) + 1
     return results
+
+
+def entry_timeout() -> float:
+    """Seconds a customer form waits for VIES (MSPERCURY_VIES_ENTRY_TIMEOUT, default 3)."""
+    return float(getattr(settings, "MSPERCURY_VIES_ENTRY_TIMEOUT", 3))
+
+
+def check_on_entry(customer):
+    """Ask VIES about a customer's EU VAT ID as the customer is saved, waiting at most
+    ``entry_timeout()``: an answer in force is reused; without an answer the check stays open
+    and the retries take it over (the caller says so). None without an EU VAT ID."""
+    return validate(customer, reason="entry", timeout=entry_timeout())
 
 
 # -- reverse-charge customers -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The customer page's "Check now": ask VIES about the customer's VAT ID right away."""
+"""VIES from the customer pages: the check as a customer is saved, and "Check now"."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -11,6 +11,36 @@ from billing.vatids.templatetags.vatids import error_label
 from customers.access import access_customer
 from mspercury import audit
 from mspercury.access import workspace_required
+
+
+def check_on_save(request, customer) -> None:
+    """Ask VIES about the customer's EU VAT ID as it is saved (a few seconds at most) and say
+    what VIES answered, or that the check is queued because VIES did not answer."""
+    validation = services.check_on_entry(customer)
+    if validation is None:
+        return
+    vat_id = validation.vat_id
+    if validation.status == VatIdStatus.VALID:
+        messages.success(request, _("VIES confirmed the VAT ID %(id)s.") % {"id": vat_id})
+    elif validation.status == VatIdStatus.INVALID:
+        messages.error(
+            request,
+            _(
+                "VIES says the VAT ID %(id)s is invalid: no reverse charge for this customer "
+                "until it gives a valid one, and pushes billed with reverse charge are refused."
+            )
+            % {"id": vat_id},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "VIES did not confirm the VAT ID %(id)s yet (%(reason)s). The check is queued "
+                "and retried on its own; until VIES confirms it, quotes say “reverse charge "
+                "pending VIES confirmation”."
+            )
+            % {"id": vat_id, "reason": error_label(validation.error_code)},
+        )
 
 
 @workspace_required

@@ -33,11 +33,18 @@ from integrations.push.inputs import (
     plan_customer,
     plan_quote,
     plan_settings,
+    vies_problems,
 )
 from integrations.push.locks import advisory_lock
 from integrations.push.planner import Operation, Plan, Problem, plan_push, resolve
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.permissions import (
+    forget_writes,
+    missing_message,
+    missing_writes,
+    writes_needed,
+)
 from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
 
@@ -135,7 +142,15 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
     keys = {op.key.removeprefix("product:") for op in draft.of_kind("product")}
     rate_keys = {op.key.removeprefix("tax_rate:") for op in draft.of_kind("tax_rate")}
     known = known_stripe(connection, quote, keys, tax_rate_id=tax_rate, tax_rate_keys=rate_keys)
-    return plan_push(pq, customer, ps, known)
+    plan = plan_push(pq, customer, ps, known)
+    plan.problems.extend(vies_problems(quote, ps))
+    return plan
+
+
+def permission_problems(connection: StripeConnection, plan: Plan) -> list[Problem]:
+    """A blocking problem naming every write permission the plan needs and the key lacks."""
+    missing = missing_writes(connection, writes_needed(op.kind for op in plan.operations))
+    return [Problem("permissions_missing", missing_message(missing))] if missing else []
 
 
 def execute_push(push_pk: int) -> str:
@@ -195,6 +210,13 @@ def _run(push: Push) -> str:
     if plan.blocked:
         message = "; ".join(p.message for p in plan.problems if p.blocking)
         return _fail(push, None, StripeFailure(FailureKind.INVALID_REQUEST, message))
+    # Every permission the remaining steps need, before the first write.
+    done = {step.key for step in push.steps.filter(status=PushStep.Status.SUCCEEDED)}
+    missing = missing_writes(
+        connection, writes_needed(op.kind for op in plan.operations if op.key not in done)
+    )
+    if missing:
+        return _fail(push, None, StripeFailure(FailureKind.PERMISSION, missing_message(missing)))
 
     existing = {step.key: step for step in push.steps.all()}
     label_size = PushStep._meta.get_field("label").max_length
@@ -336,6 +358,8 @@ def _run_steps(ctx: Context, plan: Plan, existing: dict[str, PushStep]) -> str |
             products = _missing_products(ctx, op, failure) | _stale_tax_rates(ctx, op, failure)
             if products:
                 raise StaleProducts(op.key, products, failure) from None
+            if failure.kind == FailureKind.PERMISSION:
+                forget_writes(ctx.connection)  # the kept verdicts did not foresee it
             return _fail(ctx.push, step, failure)
         PushStep.objects.filter(pk=step.pk).update(
             status=PushStep.Status.SUCCEEDED,

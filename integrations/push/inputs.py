@@ -4,10 +4,13 @@ ids) into the planner's plain inputs."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
-from billing.tax import decide_tax
+from billing.tax import TaxTreatment, awaiting_vies, decide_tax
 from billing.tax_parties import customer_party, party
+from billing.vatids.models import VatIdStatus
+from billing.vatids.services import describe
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.planner import (
     KnownStripe,
@@ -15,11 +18,14 @@ from integrations.push.planner import (
     PlanLine,
     PlanQuote,
     PlanSettings,
+    Problem,
     stripe_limit_problems,
 )
+from mspercury.localtime import local_moment
 from mspercury.particulars import has_particulars, particulars_lines
 from quotes.documents import document_language, quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
+from quotes.sharing import latest_acceptance
 
 
 def push_snapshot(quote) -> dict | None:
@@ -197,3 +203,51 @@ def known_stripe(
         tax_rate_id=tax_rate_id,
         tax_rate_ids=tax_rates,
     )
+
+
+def vies_problems(quote, settings: PlanSettings) -> list[Problem]:
+    """What VIES's word on the customer's VAT ID means for the push.
+
+    Blocking: VIES called the ID invalid while the push would still bill reverse charge (the
+    customer accepted a reverse-charge document, or Stripe Tax would read the ID and apply it):
+    0 % VAT needs a valid ID (Art. 196 and 226(11a) VAT Directive). A warning: reverse charge
+    whose ID VIES has not confirmed yet."""
+    state = describe(quote.customer)
+    if state is None:
+        return []
+    if state.status == VatIdStatus.INVALID:
+        accepted = latest_acceptance(quote)
+        accepted_tax = (accepted.snapshot.get("tax") or {}) if accepted else {}
+        accepted_treatment = accepted_tax.get("treatment", "")
+        if accepted_treatment == TaxTreatment.REVERSE_CHARGE or settings.stripe_tax:
+            return [Problem("vat_id_invalid", _invalid_message(quote, state))]
+        return []
+    if awaiting_vies(settings.tax_treatment, state.status):
+        return [
+            Problem(
+                "vat_id_pending",
+                _(
+                    "Reverse charge pending VIES confirmation: VIES has not confirmed the VAT "
+                    "ID %(id)s yet. The push checks it once more before it bills."
+                )
+                % {"id": state.vat_id},
+                blocking=False,
+            )
+        ]
+    return []
+
+
+def _invalid_message(quote, state) -> str:
+    answer = state.last_answer
+    when = local_moment(quote.workspace, answer.checked_at) if answer else None
+    checked = f"{formats.date_format(when, 'DATETIME_FORMAT')} {when.tzname()}" if when else "—"
+    return _(
+        "VIES says the customer's VAT ID %(id)s is invalid (checked %(when)s, consultation "
+        "%(consultation)s). The quote bills reverse charge, which needs a valid VAT ID: "
+        "correct the VAT ID on the customer page and check it again, or have the customer "
+        "accept a revision with VAT. Nothing was sent to Stripe."
+    ) % {
+        "id": state.vat_id,
+        "when": checked,
+        "consultation": (answer.consultation_number if answer else "") or "—",
+    }

@@ -191,6 +191,8 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)
     currency: str = ""
+    # The VAT rate the plan's tax rates add to every line; None when Stripe Tax computes it.
+    vat_percent: Decimal | None = None
 
     @property
     def blocked(self) -> bool:
@@ -427,7 +429,10 @@ def plan_push(
 ) -> Plan:
     known = known or KnownStripe()
     currency = quote.currency.upper()
-    plan = Plan(currency=currency)
+    plan = Plan(
+        currency=currency,
+        vat_percent=None if settings.stripe_tax else settings.tax_rate_percent,
+    )
 
     # -- checks before anything is sent ---------------------------------------------------------
     if not quote.accepted:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.tax import awaiting_vies
+from billing.tax_parties import vat_id_status
 from integrations.push.inputs import limit_problems
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
@@ -191,6 +193,11 @@ def _quote_state_page(request, link):
     return None
 
 
+def _vies_pending(quote, snapshot: dict) -> bool:
+    """The document's reverse charge waits for VIES to confirm the customer's VAT ID."""
+    return awaiting_vies(snapshot["tax"]["treatment"], vat_id_status(quote.customer))
+
+
 def _accepted_page(request, link, *, just_accepted=False):
     acceptance = QuoteAcceptance.objects.filter(quote=link.quote).first()
     if acceptance is None:  # marked accepted some other way than recorded here
@@ -207,6 +214,7 @@ def _accepted_page(request, link, *, just_accepted=False):
         # certificate, of the revision this link was for.
         "accepted_pdf": accepted_quote_document(shown),
         "agreement": ready_for_view(agreement_document(shown)),
+        "vies_pending": _vies_pending(link.quote, shown.snapshot),
     }
     return render(request, "quotes/share_accepted.html", context)
 
@@ -231,6 +239,7 @@ def _share_page(request, link, *, accept_form=None, decline_form=None, error="",
         "reaccept": reaccept,
         # Stripe's hard limits, so nobody accepts a quote that can never be billed.
         "limits": limit_problems(link.quote),
+        "vies_pending": _vies_pending(link.quote, document.snapshot),
         "accept_form": accept_form,
         "decline_form": decline_form or DeclineForm(),
         "error": error,

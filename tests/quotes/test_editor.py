@@ -637,7 +637,8 @@ def test_it_shows_reverse_charge_with_zero_percent_and_a_note(client_for, alice,
         billing_period="monthly",
     )
     html = client_for(alice).get(detail_url(quote)).content.decode()
-    assert "EU reverse charge" in html
+    # Nobody asked VIES yet: the reverse charge waits for its confirmation, and says so.
+    assert "Reverse charge pending VIES confirmation" in html
     assert "VAT 0 %" in html
     assert "the customer accounts for the VAT" in html
     assert _total(html, "first_invoice_gross") == "100.00 EUR"

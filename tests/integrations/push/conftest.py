@@ -4,6 +4,7 @@ import pytest
 
 from customers.models import Customer
 from integrations.models import PushSettings, StripeConnection
+from integrations.stripe.permissions import WRITE_PROBES, check_writes
 from quotes.actions import do_add_line, do_create_quote
 from quotes.models import QuoteAcceptance, Service
 from quotes.sharing import do_accept_quote
@@ -33,6 +34,12 @@ def connection(alpha, stripe_api, fast_push):
     )
     conn.api_key = "rk_test_emulator"
     conn.save()
+    return verified(conn)
+
+
+def verified(conn: StripeConnection) -> StripeConnection:
+    """What connecting does: the key's write permissions asked of Stripe, kept for an hour."""
+    check_writes(conn, WRITE_PROBES)
     return conn
 
 
@@ -130,7 +137,7 @@ def connect(workspace, key: str) -> StripeConnection:
     conn.api_key = key
     conn.save()
     PushSettings.objects.update_or_create(workspace=workspace, defaults={"mspercury_vat": True})
-    return conn
+    return verified(conn)
 
 
 @pytest.fixture
