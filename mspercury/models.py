@@ -144,6 +144,15 @@ class Workspace(models.Model):
     invoice_contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
     invoice_phone = models.CharField(_("invoice phone"), max_length=50, blank=True)
     invoice_email = models.EmailField(_("invoice email"), blank=True)
+    # Where customers' replies to MSPercury's mails go (Reply-To); blank: the invoice email.
+    reply_to_email = models.EmailField(
+        _("reply-to address for customer mail"),
+        blank=True,
+        help_text=_(
+            "Mails to your customers are sent in your name from this service's address; "
+            "replies go here. Empty: the invoice email."
+        ),
+    )
     default_currency = models.CharField(
         _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
     )
