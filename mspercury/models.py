@@ -102,6 +102,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_workspace = models.ForeignKey(
         "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Notification kinds (billing's Notification.Kind values) this person gets no mail for;
+    # the bell shows them all the same.
+    mail_muted_kinds = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -116,6 +119,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def wants_mail(self, kind: str) -> bool:
+        return kind not in self.mail_muted_kinds
 
     def has_two_factor(self) -> bool:
         return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
