@@ -90,9 +90,7 @@ def test_every_customer_mail_comes_from_the_msp_with_its_portal(
         assert "Vos factures, devis et paiements chez Alpha IT Müller GmbH" in text
 
 
-def test_replies_go_to_the_invoice_email_without_a_reply_to_address(
-    mailing, dupont, smtp_server
-):
+def test_replies_go_to_the_invoice_email_without_a_reply_to_address(mailing, dupont, smtp_server):
     mailing.reply_to_email = ""
     mailing.save()
     send_login_email(dupont, dupont.email, links.issue_login(dupont, dupont.email))
@@ -187,4 +185,3 @@ def test_it_checks_ownership(client_for, charlie, dupont, smtp_server):
     response = client_for(charlie).post(f"/customers/{dupont.public_id}/portal-invite/")
     assert response.status_code == 404
     assert smtp_server.wait(1, timeout=0.5) == []
-
