@@ -266,6 +266,10 @@ class Notification(models.Model):
         EVENTS_STUCK = "events_stuck", _("Stripe events not processed")
         EINVOICE_FAILED = "einvoice_failed", _("E-invoice not delivered")
         TAX_RECHECK = "tax_recheck", _("Invoice VAT re-check")
+        QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
+        QUOTE_REACCEPTED = "quote_reaccepted", _("Quote re-accepted")
+        QUOTE_DECLINED = "quote_declined", _("Quote declined")
+        AMENDMENT_FAILED = "amendment_failed", _("Contract change failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
@@ -275,6 +279,12 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
+    # For one person (a quote's owner), else for owners and admins (and the bell of everyone).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A failure that a later success cleared (a retried push): kept, no longer unread.
+    resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 
@@ -286,6 +296,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def visible_to(cls, workspace, user):
+        """The workspace's notifications for everyone, and those addressed to ``user``."""
+        return cls.objects.filter(workspace=workspace).filter(
+            models.Q(recipient__isnull=True) | models.Q(recipient=user)
+        )
 
 
 class Payment(models.Model):

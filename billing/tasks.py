@@ -1,11 +1,10 @@
 """Celery tasks of billing. Ids in, reload, safe to run twice."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from mspercury.mail import customer_mail
 from mspercury.tenancy import workspace_context
 
 
@@ -33,13 +32,21 @@ def send_payment_confirmation(workspace_pk: int, payment_pk: int) -> str:
         )
         if not claimed:
             return "skipped"
-        subject, body = confirmation_text(payment, customer.language)
+        message = confirmation_mail(payment, customer)
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+            message.send()
         except OSError:
             Payment.objects.filter(pk=payment.pk).update(confirmation_sent_at=None)
             raise
         return "sent"
+
+
+def confirmation_mail(payment, customer):
+    from quotes.documents import document_language
+
+    subject, body = confirmation_text(payment, customer.language)
+    with translation.override(document_language(customer.language)):
+        return customer_mail(payment.workspace, [customer.email], subject, body)
 
 
 def confirmation_text(payment, language: str) -> tuple[str, str]:

@@ -109,7 +109,7 @@ def unlinked_invoices(request):
 
 @workspace_required
 def notifications(request):
-    queryset = Notification.objects.filter(workspace=request.workspace)
+    queryset = Notification.visible_to(request.workspace, request.user)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     read = set(
         Notification.read_by.through.objects.filter(
@@ -122,7 +122,7 @@ def notifications(request):
 @require_POST
 @workspace_required
 def notifications_read(request):
-    unread = Notification.objects.filter(workspace=request.workspace).exclude(read_by=request.user)
+    unread = Notification.visible_to(request.workspace, request.user).exclude(read_by=request.user)
     for notification in unread:
         notification.read_by.add(request.user)
     return redirect("billing:notifications")

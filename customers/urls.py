@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:customer_id>/", views.customer_detail, name="detail"),
     path("<uuid:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<uuid:customer_id>/delete/", views.customer_delete, name="delete"),
+    path("<uuid:customer_id>/portal-invite/", views.portal_invite, name="portal_invite"),
     path("<uuid:customer_id>/projects/new/", views.project_create, name="project_new"),
     path(
         "<uuid:customer_id>/projects/<uuid:project_id>/edit/",

@@ -1,6 +1,7 @@
 """Customers and their projects. Owners, admins and members alike may manage them."""
 
 import re
+from smtplib import SMTPException
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from customers.actions import (
 )
 from customers.forms import CUSTOMER_FIELDS, CustomerForm, ProjectForm
 from customers.models import Customer
+from customers.portal_invite import InviteRefused, do_invite_to_portal
 from mspercury.access import workspace_required
 
 PAGE_SIZE = 25
@@ -115,6 +117,24 @@ def customer_edit(request, customer_id):
     else:
         form = CustomerForm(**options)
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@workspace_required
+@require_POST
+def portal_invite(request, customer_id):
+    """Invite the customer's contact to the client portal (any member may, as with quotes)."""
+    customer = access_customer(request, customer_id)
+    try:
+        do_invite_to_portal(request, customer)
+    except InviteRefused as refused:
+        messages.error(request, str(refused))
+    except (OSError, SMTPException):
+        messages.error(request, _("The invitation could not be sent: the mail server refused it."))
+    else:
+        messages.success(
+            request, _("Portal invitation sent to %(email)s.") % {"email": customer.email}
+        )
+    return redirect("customers:detail", customer_id=customer.public_id)
 
 
 @workspace_required

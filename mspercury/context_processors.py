@@ -7,7 +7,8 @@ def _unread(request):
     if not getattr(request, "workspace", None) or not request.user.is_authenticated:
         return 0
     return (
-        Notification.objects.filter(workspace=request.workspace)
+        Notification.visible_to(request.workspace, request.user)
+        .filter(resolved_at__isnull=True)
         .exclude(read_by=request.user)
         .count()
     )

@@ -107,6 +107,20 @@ def check_redis_url(name: str, url: str) -> str:
     return url
 
 
+def check_mail_address(name: str, address: str) -> str:
+    """A bare address (``billing@example.com``), no display name: the name is the MSP's."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"{name}={address!r} is not an email address (e.g. mail@msp.example)"
+        ) from None
+    return address
+
+
 def check_public_url(name: str, url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:

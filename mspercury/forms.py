@@ -80,10 +80,34 @@ class DisableTwoFactorForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(label=_("Language"), choices=UI_LANGUAGES)
+    mail_kinds = forms.MultipleChoiceField(
+        label=_("Notifications by email"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Unticked kinds still show in the bell. Quotes you created tell you when the "
+            "customer accepts or declines them, and when their push or contract change fails."
+        ),
+    )
 
     class Meta:
         model = User
         fields = ["full_name", "language"]
+
+    def __init__(self, *args, **kwargs):
+        from billing.models import Notification  # the kinds are billing's
+
+        super().__init__(*args, **kwargs)
+        self.kinds = [value for value, _label in Notification.Kind.choices]
+        self.fields["mail_kinds"].choices = Notification.Kind.choices
+        self.fields["mail_kinds"].initial = [
+            kind for kind in self.kinds if self.instance.wants_mail(kind)
+        ]
+
+    def save(self, commit=True):
+        wanted = set(self.cleaned_data["mail_kinds"])
+        self.instance.mail_muted_kinds = [kind for kind in self.kinds if kind not in wanted]
+        return super().save(commit)
 
 
 class WorkspaceCreateForm(forms.Form):

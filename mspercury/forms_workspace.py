@@ -29,6 +29,7 @@ SETTINGS_FIELDS = [
     "invoice_contact_name",
     "invoice_phone",
     "invoice_email",
+    "reply_to_email",
     "default_currency",
     "default_language",
     "require_2fa_for_admins",

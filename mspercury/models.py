@@ -102,6 +102,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_workspace = models.ForeignKey(
         "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Notification kinds (billing's Notification.Kind values) this person gets no mail for;
+    # the bell shows them all the same.
+    mail_muted_kinds = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -116,6 +119,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def wants_mail(self, kind: str) -> bool:
+        return kind not in self.mail_muted_kinds
 
     def has_two_factor(self) -> bool:
         return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
@@ -144,6 +150,15 @@ class Workspace(models.Model):
     invoice_contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
     invoice_phone = models.CharField(_("invoice phone"), max_length=50, blank=True)
     invoice_email = models.EmailField(_("invoice email"), blank=True)
+    # Where customers' replies to MSPercury's mails go (Reply-To); blank: the invoice email.
+    reply_to_email = models.EmailField(
+        _("reply-to address for customer mail"),
+        blank=True,
+        help_text=_(
+            "Mails to your customers are sent in your name from this service's address; "
+            "replies go here. Empty: the invoice email."
+        ),
+    )
     default_currency = models.CharField(
         _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
     )

@@ -1,5 +1,6 @@
 """One settings module, configured from the environment. See README.md, "Configuration"."""
 
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.conf.locale import LANG_INFO
@@ -7,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from mspercury.env import (
+    check_mail_address,
     check_public_url,
     check_redis_url,
     env_bool,
@@ -259,6 +261,12 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MSPercury <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Mail to an MSP's customers is sent from this address in the MSP's name, with the MSP's own
+# address as Reply-To: this domain's SPF/DKIM must authorize our server (README "Configuration").
+MSPERCURY_MAIL_FROM = check_mail_address(
+    "MSPERCURY_MAIL_FROM",
+    env_str("MSPERCURY_MAIL_FROM") or parseaddr(DEFAULT_FROM_EMAIL)[1] or "noreply@localhost",
+)
 
 # Behind a reverse proxy, client addresses (rate limits, audit log, acceptance records) come from
 # X-Forwarded-For: the address the Nth proxy from our side saw.

@@ -5,13 +5,13 @@ the e-invoice when the customer wants e-invoices."""
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.einvoice import XRECHNUNG_CONTENT_TYPE
+from mspercury.mail import customer_mail
 from quotes.documents import document_language
 
 logger = logging.getLogger(__name__)
@@ -24,16 +24,16 @@ def _absolute(path: str) -> str:
 def send_login_email(customer, email: str, token: str, request=None) -> None:
     with translation.override(document_language(customer.language)):
         url = _absolute(reverse("portal:login", kwargs={"token": token}))
-        send_mail(
+        customer_mail(
+            customer.workspace,
+            [email],
             _("Your sign-in link for %(msp)s") % {"msp": customer.workspace.name},
             _(
                 "Open this link to see your invoices and quotes with %(msp)s:\n\n%(url)s\n\n"
                 "It works once, for 20 minutes. If you did not ask for it, ignore this email."
             )
             % {"msp": customer.workspace.name, "url": url},
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
+        ).send()
 
 
 def pay_link_url(token: str) -> str:
@@ -124,7 +124,7 @@ def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
             reminder=reminder,
             attached=einvoice[2] if einvoice else "",
         )
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+        message = customer_mail(invoice.workspace, [customer.email], subject, body)
     if einvoice:
         message.attach(*einvoice)
     message.send()

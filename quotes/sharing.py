@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mspercury import audit
 from mspercury.models import User, hash_token, new_token
+from quotes import notifications
 from quotes.documents import fingerprint, render_document
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, RevisionAcceptance, ShareLink
 from quotes.stored_documents import do_request_agreement
@@ -275,6 +276,8 @@ def do_accept_quote(
         document=fingerprint(acceptance.document_sha256),
         link=str(link.public_id) if link else None,
     )
+    if via == QuoteAcceptance.Via.SHARE_PAGE:  # staff marking it accepted need not be told
+        notifications.notify_accepted(locked, acceptance.name)
     return acceptance
 
 
@@ -335,6 +338,7 @@ def do_reaccept_quote(
         document=fingerprint(record.document_sha256),
         link=str(link.public_id),
     )
+    notifications.notify_reaccepted(locked, record.name, record.revision)
     return record
 
 
@@ -366,6 +370,7 @@ def do_decline_quote(
         reason=locked.decline_reason,
         link=str(link.public_id) if link else None,
     )
+    notifications.notify_declined(locked, locked.decline_reason)
 
 
 def _user_agent(request) -> str:

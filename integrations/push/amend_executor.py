@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import StripeSubscription
 from integrations.models import Amendment, AmendmentStep, Push, PushSettings, StripeObjectMap
+from integrations.push import notifications
 from integrations.push.amend import (
     AT_RENEWAL,
     AmendmentPlan,
@@ -228,6 +229,7 @@ def _apply(amendment: Amendment) -> str:
             timing=amendment.timing,
             calls=stripe.calls,
         )
+        notifications.amendment_applied(amendment)
     return "succeeded"
 
 
@@ -275,6 +277,8 @@ def _fail(amendment: Amendment, message: str) -> str:
         f"Change of {amendment.push.quote.number} failed: {message}"[:300],
         actor=amendment.created_by,
     )
+    runs = Amendment.objects.values_list("runs", flat=True).get(pk=amendment.pk)
+    notifications.amendment_failed(amendment, message, runs)
     return "failed"
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from billing.vatids.services import revalidate_before_push
 from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
+from integrations.push import notifications
 from integrations.push.inputs import (
     accepted_snapshot,
     known_stripe,
@@ -296,6 +297,7 @@ def _run(push: Push) -> str:
             invoices=invoices,
             calls=ctx.calls,
         )
+        notifications.push_succeeded(push)
     return "succeeded"
 
 

@@ -16,6 +16,7 @@ from quotes import reporting
 from quotes.actions import standard_text_in
 from quotes.documents import fingerprint as short_fingerprint
 from quotes.models import BillingPeriod, QuoteAcceptance, RevisionAcceptance, ShareLink, Unit
+from quotes.share_mail import sent_mails
 from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state, needs_reacceptance
 from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
@@ -45,6 +46,7 @@ def share_panel(quote):
         "can_share": quote.status in SHAREABLE_STATUSES or reaccept,
         "reaccept": reaccept,
         "form": ShareForm(),
+        "mails": list(sent_mails(quote)),
     }
 
 

@@ -9,6 +9,7 @@ referrers.
 
 from contextlib import suppress
 from functools import wraps
+from smtplib import SMTPException
 
 from django import forms
 from django.contrib import messages
@@ -27,7 +28,7 @@ from billing.tax_parties import vat_id_status
 from integrations.push.inputs import limit_problems
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
-from quotes import sharing
+from quotes import share_mail, sharing
 from quotes.access import access_quote
 from quotes.documents import diff_snapshots, document_language, quote_document, quote_snapshot
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, ShareLink
@@ -394,7 +395,22 @@ def share_create(request, quote_id):
         "link": link,
         "url": request.build_absolute_uri(_share_url(token)),
     }
+    if request.POST.get("send_email"):
+        _email_link(request, quote, link, context["url"])
     return _privacy_headers(render(request, "quotes/share_created.html", context))
+
+
+def _email_link(request, quote, link, url) -> None:
+    try:
+        email = share_mail.do_email_share_link(quote, link, url, request=request)
+    except share_mail.NoRecipient:
+        messages.error(request, _("The customer has no email address: copy the link instead."))
+    except (OSError, SMTPException):
+        messages.error(request, _("The mail server refused the mail: copy the link instead."))
+    else:
+        messages.success(
+            request, _("The link and the PDF were emailed to %(email)s.") % {"email": email}
+        )
 
 
 @workspace_required

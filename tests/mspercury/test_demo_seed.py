@@ -36,6 +36,11 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
     assert (payment.source, payment.amount) == ("stripe", paid_part.total // 2)
     assert paid_part.amount_remaining == paid_part.balance_due  # Stripe and MSPercury agree
     assert workspace.datev_settings.consultant_number == 1234567  # DATEV exports at once
+    # Customer mail shows the MSP's name and brings replies to its own address.
+    from mspercury.mail import reply_to_address, sender
+
+    assert reply_to_address(workspace) == "buchhaltung@demo-it-services.example"
+    assert sender(workspace).startswith("Demo IT Services GmbH <")
     call_command("seed_demo")  # idempotent
     assert User.objects.filter(email="demo@mspercury.test").count() == 1
 

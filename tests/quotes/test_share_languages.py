@@ -413,6 +413,17 @@ PORTAL_MESSAGES = [
     "Still to pay on this invoice: %(due)s.",
     "The invoice is now paid in full.",
     "Kind regards,\n%(workspace)s",
+    # Every customer mail's portal link and the portal invitation (mspercury/mail.py,
+    # customers/portal_invite.py); the quote mailed with its share link (quotes/share_mail.py).
+    "Your invoices, quotes and payments with %(msp)s are in your client portal: %(url)s",
+    "Your client portal with %(msp)s",
+    "%(msp)s invites you to its client portal: your invoices, quotes and payments in one place, "
+    "and invoices to pay online.\n\nSign in at %(url)s with your email address %(email)s; the "
+    "portal then sends you a sign-in link.",
+    "Quote %(number)s from %(msp)s",
+    "Please find attached quote %(number)s from %(msp)s as a PDF.\n\nRead it and accept it "
+    "online here:\n%(url)s",
+    "The link works until %(until)s.",
 ]
 
 # What the planner says about Stripe's hard limits, and the labels of invoices it names.

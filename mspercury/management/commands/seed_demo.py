@@ -44,6 +44,9 @@ class Command(BaseCommand):
             workspace.iban = "DE89370400440532013000"
             workspace.bic = "COBADEFFXXX"
             workspace.sepa_creditor_id = "DE98ZZZ09999999999"
+            # Customer mail goes out as "Demo IT Services GmbH" and replies come back here.
+            workspace.invoice_email = "rechnung@demo-it-services.example"
+            workspace.reply_to_email = "buchhaltung@demo-it-services.example"
             workspace.save()
             from mspercury.demo import seed_workspace
 
