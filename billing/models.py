@@ -261,6 +261,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         PUSH_FAILED = "push_failed", _("Push failed")
+        AMENDMENT_FAILED = "amend_failed", _("Contract change failed")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
         EVENTS_STUCK = "events_stuck", _("Stripe events not processed")

@@ -8,8 +8,18 @@ from billing.models import Notification
 from mspercury.models import Membership, Role
 
 
-def notify(workspace, kind: str, dedupe_key: str, title: str, body: str = "", url: str = ""):
-    """Create the notification unless this fact was notified already; email owners and admins."""
+def notify(
+    workspace,
+    kind: str,
+    dedupe_key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    *,
+    owner=None,
+):
+    """Create the notification unless this fact was notified already; email owners and admins,
+    and ``owner`` (the user the fact is about, e.g. a quote's creator) if still a member."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -27,6 +37,9 @@ def notify(workspace, kind: str, dedupe_key: str, title: str, body: str = "", ur
         .select_related("user")
         .values_list("user__email", flat=True)
     )
+    member = Membership.objects.filter(workspace=workspace, user=owner)
+    if owner is not None and owner.email not in recipients and member.exists():
+        recipients.append(owner.email)
     if recipients:
         link = f"{settings.MSPERCURY_PUBLIC_URL}{url}" if url.startswith("/") else url
         text = f"{body}\n\n{link}".strip() if link else body

@@ -5,6 +5,12 @@ holds now; the apply writes each change with a deterministic idempotency key and
 (``AmendmentStep``), and moves ``Push.billed_items`` on with each subscription written, so a
 run that stops anywhere resumes: what is done plans as "nothing to change", what is not is
 written with the same key. A subscription someone changed in Stripe meanwhile is refused.
+
+A failed amendment is re-planned (``Amendment.plan`` counts up): the next run plans again from
+what Stripe holds then, with the timing and proration moment of the new preview. Steps done stay
+done; a subscription update of the new plan gets a key of its own (its parameters differ, and
+Stripe may keep the old key's answer), while creations keep theirs (a lost answer is replayed,
+never duplicated).
 """
 
 import logging
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +32,7 @@ from integrations.push.amend import (
     RunningSubscription,
     SubscriptionChange,
     items_param,
+    next_invoice,
     plan_amendment,
 )
 from integrations.push.executor import throttled_call
@@ -33,6 +41,7 @@ from integrations.push.locks import advisory_lock
 from integrations.push.planner import ONE_TIME, stripe_line
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.stripe.wording import in_words
 from mspercury import audit
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from quotes.sharing import latest_acceptance
@@ -185,6 +194,8 @@ def execute_amendment(amendment_pk: int) -> str:
         amendment.refresh_from_db()
         if amendment.status == Amendment.Status.SUCCEEDED:
             return "succeeded"
+        if amendment.status == Amendment.Status.DISCARDED:
+            return "discarded"
         Amendment.objects.filter(pk=amendment.pk).update(
             status=Amendment.Status.RUNNING, runs=F("runs") + 1, error=""
         )
@@ -211,6 +222,9 @@ def _apply(amendment: Amendment) -> str:
     for change in plan.subscriptions:
         if change.changes or change.ends:
             _subscription(amendment, stripe, push, change, products, plan)
+        elif change.subscription and _unrecorded(push, change):
+            # Written by an earlier run whose answer was lost: record what Stripe holds.
+            _record_billed(push, change.subscription.id, _target(change))
     with transaction.atomic():
         Push.objects.filter(pk=push.pk).update(billed_revision=amendment.revision)
         Amendment.objects.filter(pk=amendment.pk).update(
@@ -256,11 +270,14 @@ def summary(plan: AmendmentPlan) -> dict:
         }
         for x in plan.one_time
     ]
+    before, after = next_invoice(plan)
     return {
         "currency": plan.currency,
         "changes": changes,
         "charged_now": plan.charged_now,
         "on_next_invoice": plan.on_next_invoice,
+        "next_invoice_before": before,
+        "next_invoice": after,
     }
 
 
@@ -275,11 +292,33 @@ def _fail(amendment: Amendment, message: str) -> str:
         f"Change of {amendment.push.quote.number} failed: {message}"[:300],
         actor=amendment.created_by,
     )
+    notify_amendment_failed(amendment, message)
     return "failed"
 
 
-def _step(amendment: Amendment, key: str, label: str, write) -> str:
-    """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id."""
+def notify_amendment_failed(amendment: Amendment, message: str) -> None:
+    """The quote's owner (its creator) and the workspace's admins learn of it, once per run."""
+    from billing.models import Notification
+    from billing.notify import notify
+
+    push = amendment.push
+    quote = push.quote
+    runs = Amendment.objects.filter(pk=amendment.pk).values_list("runs", flat=True).first()
+    notify(
+        push.workspace,
+        Notification.Kind.AMENDMENT_FAILED,
+        f"amend_failed:{amendment.public_id}:{amendment.plan}:{runs}",
+        _("Contract change of %(number)s failed in Stripe") % {"number": quote.number},
+        in_words(message, push.workspace.zone),
+        reverse("integrations:amend_page", args=[quote.public_id]),
+        owner=quote.created_by,
+    )
+
+
+def _step(amendment: Amendment, key: str, label: str, write, *, per_plan: bool = False) -> str:
+    """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id.
+    ``per_plan``: the parameters depend on the plan (timing, proration moment), so each plan
+    sends with a key of its own."""
     step, _created = AmendmentStep.objects.get_or_create(
         amendment=amendment,
         key=key,
@@ -288,6 +327,8 @@ def _step(amendment: Amendment, key: str, label: str, write) -> str:
     if step.done:
         return step.stripe_id
     idempotency = f"mspercury:amend:{amendment.public_id}:{key}"
+    if per_plan and amendment.plan > 1:
+        idempotency += f":plan{amendment.plan}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         AmendmentStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
         try:
@@ -396,7 +437,7 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
             "metadata": {"mspercury_revision": str(amendment.revision)},
         }
         if plan.timing != AT_RENEWAL:
-            params["proration_date"] = plan.proration_date
+            params["proration_date"] = change.proration_date
     _step(
         amendment,
         change.key,
@@ -408,8 +449,14 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
                 )
             ).id
         ),
+        per_plan=True,
     )
     _record_billed(push, sub_id, {} if change.ends else _target(change))
+
+
+def _unrecorded(push: Push, change: SubscriptionChange) -> bool:
+    recorded = push.billed_items.get(change.subscription.id)
+    return recorded is not None and recorded != _target(change)
 
 
 def _target(change: SubscriptionChange) -> dict[str, list[int]]:
