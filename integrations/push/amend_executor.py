@@ -315,10 +315,10 @@ def notify_amendment_failed(amendment: Amendment, message: str) -> None:
     )
 
 
-def _step(amendment: Amendment, key: str, label: str, write, *, per_plan: bool = False) -> str:
+def _step(amendment: Amendment, key: str, label: str, write, *, variant: str = "") -> str:
     """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id.
-    ``per_plan``: the parameters depend on the plan (timing, proration moment), so each plan
-    sends with a key of its own."""
+    ``variant``: what the parameters depend on beyond the key (a plan's timing and proration
+    moment), so that different parameters never go out under one key."""
     step, _created = AmendmentStep.objects.get_or_create(
         amendment=amendment,
         key=key,
@@ -327,8 +327,8 @@ def _step(amendment: Amendment, key: str, label: str, write, *, per_plan: bool =
     if step.done:
         return step.stripe_id
     idempotency = f"mspercury:amend:{amendment.public_id}:{key}"
-    if per_plan and amendment.plan > 1:
-        idempotency += f":plan{amendment.plan}"
+    if variant:
+        idempotency += f":{variant}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         AmendmentStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
         try:
@@ -449,7 +449,7 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
                 )
             ).id
         ),
-        per_plan=True,
+        variant=f"{plan.timing}:{change.proration_date}",
     )
     _record_billed(push, sub_id, {} if change.ends else _target(change))
 
