@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-# Unix seconds from 2001-09-09 to 2100-01-01: ten digits, never an amount Stripe quotes.
-_STAMP = re.compile(r"(?<![\w.])(1\d{9}|[2-3]\d{9}|40\d{8}|410[0-3]\d{7})(?![\w.])")
+# Ten digits standing alone: Unix seconds when they fall from 2001-09-09 to 2100-01-01.
+_STAMP = re.compile(r"(?<![\w.])(\d{10})(?![\w.])")
+_FIRST, _LAST = 1_000_000_000, 4_102_444_799
 _PRORATION_PERIOD = re.compile(
     r"`?proration_date`? must be within the subscription's current period "
     r"\((\d{9,10}) to (\d{9,10})\)\.?"
@@ -35,4 +36,9 @@ def in_words(message: str, zone) -> str:
             "change: MSPercury then prorates inside the period that runs now."
         ) % {"start": start, "end": end}
         message = message[: known.start()] + words + message[known.end() :]
-    return _STAMP.sub(lambda m: local_stamp(int(m.group(1)), zone), message)
+    return _STAMP.sub(lambda m: _stamp_or_number(m.group(1), zone), message)
+
+
+def _stamp_or_number(digits: str, zone) -> str:
+    seconds = int(digits)
+    return local_stamp(seconds, zone) if _FIRST <= seconds <= _LAST else digits
