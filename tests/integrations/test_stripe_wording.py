@@ -21,13 +21,15 @@ def test_it_tells_the_proration_period_in_local_dates():
         text = in_words(JAMMED, BERLIN)
     assert not re.search(r"\d{10}", text)
     # 1799337828 is 2027-01-07 16:03:48 UTC, 17:03:48 in Berlin (CET).
-    assert "(7 Jan 2027, 17:03 CET to 7 Feb 2027, 17:03 CET)" in text and "Re-plan the change" in text
+    assert "(7 Jan 2027, 17:03 CET to 7 Feb 2027, 17:03 CET)" in text
+    assert "Re-plan the change" in text
 
 
 def test_it_speaks_german():
     with translation.override("de"):
         text = in_words(JAMMED, BERLIN)
-    assert "(07.01.2027, 17:03 CET bis 07.02.2027, 17:03 CET)" in text and "Planen Sie die Änderung neu" in text
+    assert "(07.01.2027, 17:03 CET bis 07.02.2027, 17:03 CET)" in text
+    assert "Planen Sie die Änderung neu" in text
 
 
 def test_it_leaves_ids_amounts_and_plain_messages_alone():
