@@ -368,7 +368,7 @@ def test_a_line_of_a_new_interval_gets_a_subscription_of_its_own(
 def test_ending_defaults_to_keep_and_asks_first_naming_what_stops(
     client_for, alice, connection, mixed_quote, stripe_api
 ):
-    """"Keep it running" is preselected; ending shows a confirmation naming the subscription,
+    """ "Keep it running" is preselected; ending shows a confirmation naming the subscription,
     the local end date and every line that stops being billed, and changes nothing in Stripe
     until it is confirmed."""
     from integrations.sync import sync_subscription
