@@ -1,9 +1,11 @@
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mspercury.models import Workspace
@@ -272,6 +274,18 @@ class Push(models.Model):
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    @property
+    def is_stale(self) -> bool:
+        """Queued or running, and no worker finished it for longer than any run takes."""
+        started = self.planned_at or self.created_at
+        return (
+            self.is_active and started is not None and (timezone.now() - started > self.STALE_AFTER)
+        )
+
+    @property
+    def can_replan(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.DISCARDED) or self.is_stale
+
 
 class PushStep(models.Model):
     class Status(models.TextChoices):
@@ -305,11 +319,14 @@ class PushStep(models.Model):
 class Amendment(models.Model):
     """A newly accepted revision of a pushed quote, applied to the subscriptions it came from."""
 
+    STALE_AFTER = timedelta(minutes=15)
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Applied")
         FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
 
     class Timing(models.TextChoices):
         NOW = "always_invoice", _("Prorate now: invoice the difference at once")
@@ -328,6 +345,10 @@ class Amendment(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     runs = models.PositiveIntegerField(default=0)
+    # Each re-plan (new timing, new proration moment, what Stripe holds then) counts up; the
+    # subscription writes of a new plan get idempotency keys of their own.
+    plan = models.PositiveIntegerField(default=1)
+    planned_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -346,6 +367,18 @@ class Amendment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_stale(self) -> bool:
+        """Queued or running, and no worker finished it for longer than any run takes."""
+        started = self.planned_at or self.created_at
+        return (
+            self.is_active and started is not None and (timezone.now() - started > self.STALE_AFTER)
+        )
+
+    @property
+    def can_replan(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.DISCARDED) or self.is_stale
 
 
 class AmendmentStep(models.Model):

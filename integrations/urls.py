@@ -43,6 +43,12 @@ urlpatterns = [
     path("quotes/<uuid:quote_id>/stripe/amend/", views_amend.amend_page, name="amend_page"),
     path("quotes/<uuid:quote_id>/stripe/amend/apply/", views_amend.amend_apply, name="amend_apply"),
     path(
+        "quotes/<uuid:quote_id>/stripe/amend/<uuid:amendment_id>/discard/",
+        views_amend.amend_discard,
+        name="amend_discard",
+    ),
+    path("quotes/<uuid:quote_id>/stripe/discard/", views_push.push_discard, name="push_discard"),
+    path(
         "quotes/<uuid:quote_id>/stripe/subscriptions/<str:subscription_id>/end/",
         views_amend.end_subscription,
         name="end_subscription",

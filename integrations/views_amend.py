@@ -15,10 +15,16 @@ from integrations.push.actions import (
     PushRefused,
     amendable_revision,
     connected_push,
+    do_discard_amendment,
     do_start_amendment,
 )
 from integrations.push.amend_executor import amendment_plan
-from integrations.push.contract_end import ContractEndRefused, do_end_subscription
+from integrations.push.contract_end import (
+    KEEP,
+    ContractEndRefused,
+    do_end_subscription,
+    ending_summary,
+)
 from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, workspace_required
 from quotes.access import access_quote
@@ -62,6 +68,7 @@ def amend_page(request, quote_id):
         "timings": Amendment.Timing.choices,
         "can_apply": request.membership.is_admin,
         "amendments": _history(push),
+        "current": push.amendments.filter(revision=revision).first() if revision else None,
         "subscriptions": StripeSubscription.objects.filter(
             workspace=request.workspace, quote=quote, account_ref=push.account_ref
         ).order_by("interval", "stripe_id"),
@@ -93,10 +100,33 @@ def amend_apply(request, quote_id):
     except (PushRefused, StripeFailure) as exc:
         messages.error(request, exc.message)
     else:
-        if created:
-            messages.success(request, _("The change is being applied in Stripe."))
-        else:
-            messages.info(request, _("This revision is already being applied or was applied."))
+        _say_outcome(request, _amendment, created)
+    return redirect("integrations:amend_page", quote_id=quote.public_id)
+
+
+def _say_outcome(request, amendment: Amendment, created: bool) -> None:
+    """One message, the amendment's state as it is now (the page shows a failure itself)."""
+    amendment.refresh_from_db()
+    if not created:
+        messages.info(request, _("This revision is already being applied or was applied."))
+    elif amendment.status == Amendment.Status.SUCCEEDED:
+        messages.success(request, _("The change was applied in Stripe."))
+    elif amendment.is_active:
+        messages.success(request, _("The change is being applied in Stripe."))
+
+
+@require_POST
+@admin_required
+def amend_discard(request, quote_id, amendment_id):
+    quote = access_quote(request, quote_id)
+    push = _push(request, quote)
+    amendment = push.amendments.filter(public_id=amendment_id).first()
+    if amendment is None:
+        raise Http404
+    if do_discard_amendment(request, amendment):
+        messages.success(request, _("The change was discarded; Stripe goes on billing as before."))
+    else:
+        messages.info(request, _("Only a failed or stalled change can be discarded."))
     return redirect("integrations:amend_page", quote_id=quote.public_id)
 
 
@@ -105,16 +135,20 @@ def amend_apply(request, quote_id):
 def end_subscription(request, quote_id, subscription_id):
     quote = access_quote(request, quote_id)
     push = _push(request, quote)
+    when, on = request.POST.get("when", ""), request.POST.get("date", "")
     try:
-        do_end_subscription(
-            request,
-            push,
-            subscription_id,
-            request.POST.get("when", ""),
-            request.POST.get("date", ""),
-        )
+        if when != KEEP and request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "integrations/contract_end_confirm.html",
+                {"quote": quote, **ending_summary(push, subscription_id, when, on)},
+            )
+        do_end_subscription(request, push, subscription_id, when, on)
     except (ContractEndRefused, StripeFailure) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Stripe ends the subscription as chosen."))
+        if when == KEEP:
+            messages.success(request, _("The subscription keeps running."))
+        else:
+            messages.success(request, _("Stripe ends the subscription as confirmed."))
     return redirect("integrations:amend_page", quote_id=quote.public_id)

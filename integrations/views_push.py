@@ -10,6 +10,7 @@ from integrations.models import Push, PushSettings, StripeConnection
 from integrations.push.actions import (
     PushRefused,
     connected_push,
+    do_discard_push,
     do_retry_push,
     do_start_push,
 )
@@ -116,4 +117,23 @@ def push_retry(request, quote_id):
     push = connected_push(request.workspace, quote)
     if push is None or not do_retry_push(request, push):
         messages.info(request, _("There is no failed push to retry."))
+    return redirect("integrations:push_page", quote_id=quote.public_id)
+
+
+@require_POST
+@admin_required
+def push_discard(request, quote_id):
+    quote = access_quote(request, quote_id)
+    push = connected_push(request.workspace, quote)
+    if push is None:
+        messages.info(request, _("There is no failed push to discard."))
+        return redirect("integrations:push_page", quote_id=quote.public_id)
+    try:
+        do_discard_push(request, push)
+    except PushRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The failed push was discarded; the preview shows a fresh plan.")
+        )
     return redirect("integrations:push_page", quote_id=quote.public_id)

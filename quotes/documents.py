@@ -235,6 +235,15 @@ class SnapshotDiff:
     customer_changed: bool
 
     @property
+    def added_one_time_net(self) -> Decimal:
+        """What the lines a revision adds that are billed once come to (net): a running
+        contract invoices them once, with its next invoice."""
+        return sum(
+            (Decimal(x["net"]) for x in self.added if x.get("billing_period") == "one_time"),
+            Decimal(0),
+        )
+
+    @property
     def is_empty(self) -> bool:
         return not (
             self.header

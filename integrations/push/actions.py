@@ -1,6 +1,7 @@
 """Starting and retrying pushes. A second click, while running or after success, creates nothing."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations.models import Push, StripeConnection
@@ -89,6 +90,45 @@ def do_retry_push(request, push: Push) -> bool:
     return True
 
 
+# Steps whose object belongs to this push alone: once tried, it may exist in Stripe even
+# without an answer, and only a retry of this push (which looks for it) can find it.
+BILLING_STEPS = frozenset({"subscription", "invoice", "invoice_item", "finalize", "send"})
+
+
+def do_discard_push(request, push: Push) -> None:
+    """Discard a failed push that billed nothing yet, so the quote can be planned and pushed
+    afresh. The customer, products and tax rates it created stay mapped and are reused by the
+    next push, never created twice. Refused once a billing step was tried."""
+    from integrations.models import PushStep
+
+    with transaction.atomic():
+        locked = Push.objects.select_for_update().get(pk=push.pk)
+        if locked.status != Push.Status.FAILED:
+            raise PushRefused(_("Only a failed push can be discarded."))
+        tried = PushStep.objects.filter(push=locked, kind__in=BILLING_STEPS, attempts__gt=0)
+        if tried.exists():
+            raise PushRefused(
+                _(
+                    "This push already sent a subscription or invoice to Stripe: retry it, so "
+                    "that nothing is billed twice."
+                )
+            )
+        created = list(
+            PushStep.objects.filter(push=locked, status=PushStep.Status.SUCCEEDED).values_list(
+                "stripe_id", flat=True
+            )
+        )
+        audit.record(
+            request,
+            push.workspace,
+            "stripe.push_discarded",
+            f"Failed push of {push.quote.number} discarded; kept for reuse: "
+            + (", ".join(created) or "nothing"),
+            previous_error=locked.error[:300],
+        )
+        locked.delete()
+
+
 # -- amendments --------------------------------------------------------------------------------
 
 PREVIEW_VALID_SECONDS = 3600  # a preview older than this is computed again before applying
@@ -140,16 +180,61 @@ def do_start_amendment(request, push: Push, *, timing: str, proration_date: int,
                 "created_by": actor,
             },
         )
-        if not created and amendment.status != Amendment.Status.FAILED:
+        if not created and not amendment.can_replan:
             return amendment, False
-        if not created:  # a failed one resumes as it was started (same keys, same instant)
-            Amendment.objects.filter(pk=amendment.pk).update(status=Amendment.Status.QUEUED)
+        if created:
+            Amendment.objects.filter(pk=amendment.pk).update(planned_at=timezone.now())
+        else:
+            _replan(amendment, timing, proration_date, actor)
         audit.record(
             request,
             push.workspace,
-            "stripe.amend_started",
-            f"{push.quote.number} revision {revision} sent to Stripe ({timing})",
+            "stripe.amend_started" if created else "stripe.amend_replanned",
+            f"{push.quote.number} revision {revision} sent to Stripe ({timing})"
+            + ("" if created else f", plan {amendment.plan}"),
             actor=actor,
         )
         _enqueue_amendment(amendment)
     return amendment, True
+
+
+def _replan(amendment, timing: str, proration_date: int, actor) -> None:
+    """A failed, discarded or stale amendment starts over from the new preview: its timing,
+    its proration moment, what Stripe holds when it runs. Done steps stay done."""
+    from integrations.models import Amendment
+
+    amendment.plan += 1
+    amendment.timing, amendment.proration_date = timing, proration_date
+    Amendment.objects.filter(pk=amendment.pk).update(
+        status=Amendment.Status.QUEUED,
+        timing=timing,
+        proration_date=proration_date,
+        plan=amendment.plan,
+        planned_at=timezone.now(),
+        error="",
+        finished_at=None,
+        created_by=actor or amendment.created_by,
+    )
+
+
+def do_discard_amendment(request, amendment) -> bool:
+    """Give up a failed or stale amendment: Stripe keeps billing what it bills; the accepted
+    revision can be planned again later. Returns whether it was discarded."""
+    from integrations.models import Amendment
+
+    with transaction.atomic():
+        locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
+        if locked.status != Amendment.Status.FAILED and not locked.is_stale:
+            return False
+        Amendment.objects.filter(pk=locked.pk).update(
+            status=Amendment.Status.DISCARDED, finished_at=timezone.now()
+        )
+        audit.record(
+            request,
+            locked.workspace,
+            "stripe.amend_discarded",
+            f"Change of {locked.push.quote.number} to revision {locked.revision} discarded "
+            f"({len([s for s in locked.steps.all() if s.done])} Stripe writes were done)",
+            previous_error=locked.error[:300],
+        )
+    return True

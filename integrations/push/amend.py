@@ -16,6 +16,11 @@ new one charged for the remaining time, +round(new amount × (end - t) / (end - 
 line rounded half up to the minor unit. ``always_invoice`` bills them at once, on an invoice of
 their own; ``create_prorations`` adds them to the next invoice; ``none`` bills nothing for the
 current period, the new amounts apply from the next one.
+
+Stripe refuses a ``proration_date`` outside the subscription's current period, so each
+subscription is prorated at the preview's moment held inside its own current period
+(``proration_moment``): a period that renewed (or a test clock that ran ahead) since the preview
+moves the moment to the period's first second instead of jamming the change.
 """
 
 from dataclasses import dataclass, field
@@ -99,6 +104,7 @@ class SubscriptionChange:
     prorations: list[Proration] = field(default_factory=list)
     ends: bool = False  # every line removed: it ends at the end of its period
     new_period_amount: int = 0  # what each period costs from now on
+    proration_date: int = 0  # the moment Stripe prorates at, inside the current period
 
     @property
     def key(self) -> str:
@@ -144,6 +150,28 @@ class AmendmentPlan:
         prorated = sum(s.proration_total for s in self.subscriptions if s.subscription)
         one_time = sum(line.amount for line in self.one_time)
         return one_time + (prorated if self.timing == NEXT_INVOICE else 0)
+
+
+def proration_moment(subscription: RunningSubscription, at: int) -> int:
+    """``at`` held inside the subscription's current period [start, end): Stripe accepts no
+    ``proration_date`` outside it."""
+    if subscription.period_end <= subscription.period_start:
+        return at
+    return min(max(at, subscription.period_start), subscription.period_end - 1)
+
+
+def next_invoice(plan: "AmendmentPlan") -> tuple[int, int]:
+    """The next regular invoice of the changed subscriptions before and after the change: the
+    sum of each period's amount, plus what the change adds to it (prorations billed on the next
+    invoice, one-time lines). Subscriptions the change creates bill on their own and are left
+    out; a subscription that ends bills nothing more."""
+    before = after = 0
+    for s in plan.subscriptions:
+        if s.subscription is None:
+            continue
+        before += s.old_period_amount
+        after += s.new_period_amount
+    return before, after + plan.on_next_invoice
 
 
 def prorate(amount: int, subscription: RunningSubscription, at: int) -> int:
@@ -270,7 +298,9 @@ def _check_running(plan: AmendmentPlan, running, billed, lines) -> None:
 
 def _subscription_change(plan, subscription, lines, placed, names) -> SubscriptionChange:
     interval = subscription.interval
-    change = SubscriptionChange(interval, subscription)
+    change = SubscriptionChange(
+        interval, subscription, proration_date=proration_moment(subscription, plan.proration_date)
+    )
     wanted = {
         x.line_ref: x for x in lines if INTERVALS.get(x.period) == interval and x.quantity > 0
     }
@@ -351,6 +381,7 @@ def _new_amount(subscription: RunningSubscription, change: SubscriptionChange) -
 def _prorations(plan, subscription, changes: list[ItemChange]) -> list[Proration]:
     if plan.timing == AT_RENEWAL:
         return []
+    at = proration_moment(subscription, plan.proration_date)
     out = []
     for c in changes:
         if c.old_amount:
@@ -358,7 +389,7 @@ def _prorations(plan, subscription, changes: list[ItemChange]) -> list[Proration
                 Proration(
                     _("Unused time on %(quantity)s × %(line)s")
                     % {"quantity": c.old_quantity, "line": c.description},
-                    -prorate(c.old_amount, subscription, plan.proration_date),
+                    -prorate(c.old_amount, subscription, at),
                 )
             )
         if c.new_amount:
@@ -366,7 +397,7 @@ def _prorations(plan, subscription, changes: list[ItemChange]) -> list[Proration
                 Proration(
                     _("Remaining time on %(quantity)s × %(line)s")
                     % {"quantity": c.new_quantity, "line": c.description},
-                    prorate(c.new_amount, subscription, plan.proration_date),
+                    prorate(c.new_amount, subscription, at),
                 )
             )
     return out

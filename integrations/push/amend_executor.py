@@ -5,6 +5,12 @@ holds now; the apply writes each change with a deterministic idempotency key and
 (``AmendmentStep``), and moves ``Push.billed_items`` on with each subscription written, so a
 run that stops anywhere resumes: what is done plans as "nothing to change", what is not is
 written with the same key. A subscription someone changed in Stripe meanwhile is refused.
+
+A failed amendment is re-planned (``Amendment.plan`` counts up): the next run plans again from
+what Stripe holds then, with the timing and proration moment of the new preview. Steps done stay
+done; a subscription update of the new plan gets a key of its own (its parameters differ, and
+Stripe may keep the old key's answer), while creations keep theirs (a lost answer is replayed,
+never duplicated).
 """
 
 import logging
@@ -26,6 +32,7 @@ from integrations.push.amend import (
     RunningSubscription,
     SubscriptionChange,
     items_param,
+    next_invoice,
     plan_amendment,
 )
 from integrations.push.executor import throttled_call
@@ -186,6 +193,8 @@ def execute_amendment(amendment_pk: int) -> str:
         amendment.refresh_from_db()
         if amendment.status == Amendment.Status.SUCCEEDED:
             return "succeeded"
+        if amendment.status == Amendment.Status.DISCARDED:
+            return "discarded"
         Amendment.objects.filter(pk=amendment.pk).update(
             status=Amendment.Status.RUNNING, runs=F("runs") + 1, error=""
         )
@@ -212,6 +221,9 @@ def _apply(amendment: Amendment) -> str:
     for change in plan.subscriptions:
         if change.changes or change.ends:
             _subscription(amendment, stripe, push, change, products, plan)
+        elif change.subscription and _unrecorded(push, change):
+            # Written by an earlier run whose answer was lost: record what Stripe holds.
+            _record_billed(push, change.subscription.id, _target(change))
     with transaction.atomic():
         Push.objects.filter(pk=push.pk).update(billed_revision=amendment.revision)
         Amendment.objects.filter(pk=amendment.pk).update(
@@ -258,11 +270,14 @@ def summary(plan: AmendmentPlan) -> dict:
         }
         for x in plan.one_time
     ]
+    before, after = next_invoice(plan)
     return {
         "currency": plan.currency,
         "changes": changes,
         "charged_now": plan.charged_now,
         "on_next_invoice": plan.on_next_invoice,
+        "next_invoice_before": before,
+        "next_invoice": after,
     }
 
 
@@ -282,8 +297,10 @@ def _fail(amendment: Amendment, message: str) -> str:
     return "failed"
 
 
-def _step(amendment: Amendment, key: str, label: str, write) -> str:
-    """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id."""
+def _step(amendment: Amendment, key: str, label: str, write, *, variant: str = "") -> str:
+    """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id.
+    ``variant``: what the parameters depend on beyond the key (a plan's timing and proration
+    moment), so that different parameters never go out under one key."""
     step, _created = AmendmentStep.objects.get_or_create(
         amendment=amendment,
         key=key,
@@ -292,6 +309,8 @@ def _step(amendment: Amendment, key: str, label: str, write) -> str:
     if step.done:
         return step.stripe_id
     idempotency = f"mspercury:amend:{amendment.public_id}:{key}"
+    if variant:
+        idempotency += f":{variant}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         AmendmentStep.objects.filter(pk=step.pk).update(attempts=F("attempts") + 1)
         try:
@@ -400,7 +419,7 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
             "metadata": {"mspercury_revision": str(amendment.revision)},
         }
         if plan.timing != AT_RENEWAL:
-            params["proration_date"] = plan.proration_date
+            params["proration_date"] = change.proration_date
     _step(
         amendment,
         change.key,
@@ -412,8 +431,14 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
                 )
             ).id
         ),
+        variant=f"{plan.timing}:{change.proration_date}",
     )
     _record_billed(push, sub_id, {} if change.ends else _target(change))
+
+
+def _unrecorded(push: Push, change: SubscriptionChange) -> bool:
+    recorded = push.billed_items.get(change.subscription.id)
+    return recorded is not None and recorded != _target(change)
 
 
 def _target(change: SubscriptionChange) -> dict[str, list[int]]:

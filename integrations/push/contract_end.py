@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.push.amend_executor import stripe_for, subscription_ids
+from integrations.push.amend_executor import line_names, running, stripe_for, subscription_ids
 from mspercury import audit
 
 AT_PERIOD_END, ON_DATE, KEEP = "period_end", "date", "keep"
@@ -37,6 +37,39 @@ def end_params(when: str, on: str, today: date) -> dict:
     return {
         "cancel_at": int(datetime.combine(day, time.min, tzinfo=UTC).timestamp()),
         "proration_behavior": "none",
+    }
+
+
+def ending_summary(push, subscription_id: str, when: str, on: str) -> dict:
+    """What the confirmation names: the subscription, the day it ends (the MSP's local date)
+    and what stops being billed then. Refuses what ``end_params`` refuses."""
+    if subscription_id not in subscription_ids(push):
+        raise ContractEndRefused(_("This subscription does not belong to this quote."))
+    end_params(when, on, timezone.localdate())
+    stripe = stripe_for(push)
+    (sub,) = running(stripe, [subscription_id])
+    names = line_names(push.quote)
+    if when == AT_PERIOD_END:
+        day = datetime.fromtimestamp(sub.period_end, tz=UTC).astimezone(push.workspace.zone)
+        day = day.date()
+    else:
+        day = date.fromisoformat(on)
+    return {
+        "subscription": sub,
+        "when": when,
+        "on": on,
+        "ends_on": day,
+        "currency": sub.currency.upper(),
+        "items": [
+            {
+                "description": names.get(item.line_ref, item.line_ref or item.product_id),
+                "quantity": item.quantity,
+                "unit_amount": item.unit_amount,
+                "amount": item.quantity * item.unit_amount,
+            }
+            for item in sub.items
+        ],
+        "per_period": sum(item.quantity * item.unit_amount for item in sub.items),
     }
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from billing.models import Notification
 from billing.notify import in_language_of, member_or_none, notify, resolve
 from integrations.push.signals import push_failed
+from integrations.stripe.wording import in_words
 
 
 @receiver(push_failed)
@@ -40,7 +41,7 @@ def amendment_failed(amendment, message: str, runs: int) -> None:
         Notification.Kind.AMENDMENT_FAILED,
         f"amendment_failed:{push.public_id}:{amendment.public_id}:{runs}",
         title,
-        message,
+        in_words(message, push.workspace.zone),  # Stripe's dates as local dates, no Unix stamps
         reverse("integrations:amend_page", args=[push.quote.public_id]),
         recipient=owner,
     )

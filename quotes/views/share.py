@@ -211,6 +211,8 @@ def _accepted_page(request, link, *, just_accepted=False):
         "doc": shown.snapshot,
         "sha256": shown.document_sha256,
         "just_accepted": just_accepted,
+        # A revision of a running contract: its first invoice is long paid.
+        "running_contract": bool(link.reaccept_since),
         # The exact PDF accepted (its hash is the record's) and the agreement with its
         # certificate, of the revision this link was for.
         "accepted_pdf": accepted_quote_document(shown),
@@ -238,6 +240,7 @@ def _share_page(request, link, *, accept_form=None, decline_form=None, error="",
         "doc": document.snapshot,
         "sha256": document.sha256,
         "reaccept": reaccept,
+        "running_contract": reaccept is not None,
         # Stripe's hard limits, so nobody accepts a quote that can never be billed.
         "limits": limit_problems(link.quote),
         "vies_pending": _vies_pending(link.quote, document.snapshot),

@@ -173,3 +173,33 @@ def test_the_re_accepted_revision_keeps_its_pdf_and_gets_its_own_certificate(
     assert hashlib.sha256(first_pdf).hexdigest() == original.document_sha256
     first_certificate = pages_text(client.get(page_url(edited.first_token, "agreement")).content)
     assert original.document_sha256 in first_certificate[-1].replace(" ", "")
+
+
+def test_the_revision_of_a_running_contract_says_how_the_change_is_billed(edited):
+    """No first invoice as if it were due again: the page says the contract keeps running,
+    when the new amounts apply, and that a one-time line the revision adds is invoiced once
+    with the next invoice."""
+    from quotes.models import BillingPeriod, Unit
+
+    actions.do_add_line(
+        edited,
+        description="Migration",
+        quantity=D("1"),
+        unit_price=D("150.00"),
+        billing_period=BillingPeriod.ONE_TIME,
+        unit=Unit.UNIT,
+    )
+    edited.refresh_from_db()
+    _, token = share(edited)
+    html = Client().get(page_url(token)).content.decode()
+    billing = html[
+        html.index('id="change-billing"') : html.index(
+            "</table>", html.index('id="change-billing"')
+        )
+    ]
+    assert "How this change is billed" in billing
+    assert "Your contract keeps running; nothing already invoiced is invoiced again." in billing
+    assert 'data-doc="added_one_time">150.00' in billing or "150.00" in billing
+    assert "First invoice" not in html and 'data-doc="first_invoice_gross"' not in html
+    assert 'data-total-change="first_invoice"' not in html
+    assert 'data-total-change="monthly"' in html

@@ -232,12 +232,12 @@ def test_ending_the_contract_at_period_end_on_a_date_or_not(
     url = f"/quotes/{mixed_quote.public_id}/stripe/subscriptions/{monthly.id}/end/"
     sk = stripe_api.client()
 
-    client.post(url, {"when": "period_end"})
+    client.post(url, {"when": "period_end", "confirm": "yes"})
     assert sk.v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
     client.post(url, {"when": "keep"})
     assert not sk.v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
     day = date.today() + timedelta(days=10)  # within the current period
-    client.post(url, {"when": "date", "date": day.isoformat()})
+    client.post(url, {"when": "date", "date": day.isoformat(), "confirm": "yes"})
     ends = sk.v1.subscriptions.retrieve(monthly.id).cancel_at
     assert ends == int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
@@ -363,3 +363,34 @@ def test_a_line_of_a_new_interval_gets_a_subscription_of_its_own(
     assert [i.price.unit_amount for i in yearly["items"].data] == [90000]
     push.refresh_from_db()
     assert set(push.billed_items) == {monthly.id, yearly.id}
+
+
+def test_ending_defaults_to_keep_and_asks_first_naming_what_stops(
+    client_for, alice, connection, mixed_quote, stripe_api
+):
+    """ "Keep it running" is preselected; ending shows a confirmation naming the subscription,
+    the local end date and every line that stops being billed, and changes nothing in Stripe
+    until it is confirmed."""
+    from integrations.sync import sync_subscription
+
+    _pushed(mixed_quote, alice)
+    monthly = _monthly(stripe_api)
+    sync_subscription(connection, monthly.id)  # the mirror the webhook keeps
+    client = client_for(alice)
+    html = _page(client, mixed_quote)
+    form = html[html.index(f'data-subscription="{monthly.id}"') :]
+    assert re.search(r'<select name="when"><option value="keep" selected>', form)
+
+    url = f"/quotes/{mixed_quote.public_id}/stripe/subscriptions/{monthly.id}/end/"
+    confirm = client.post(url, {"when": "period_end"}).content.decode()
+    assert 'id="contract-end-confirm"' in confirm
+    assert monthly.id in confirm and "RMM agent" in confirm and "Patch management" in confirm
+    period_end = monthly["items"].data[0].current_period_end
+    local = datetime.fromtimestamp(period_end, tz=UTC).astimezone(connection.workspace.zone)
+    assert f'data-ends-on="{local.date().isoformat()}"' in confirm
+    per_period = sum(i.quantity * i.price.unit_amount for i in monthly["items"].data)
+    assert f'data-per-period="{per_period}"' in confirm
+    assert not stripe_api.client().v1.subscriptions.retrieve(monthly.id).cancel_at_period_end
+
+    client.post(url, {"when": "period_end", "confirm": "yes"})
+    assert stripe_api.client().v1.subscriptions.retrieve(monthly.id).cancel_at_period_end

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0010_vat_mode_tax_rates'),
+        ('integrations', '0011_amendment_replan'),
     ]
 
     operations = [
