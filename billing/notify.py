@@ -40,3 +40,24 @@ def notify(workspace, kind: str, dedupe_key: str, title: str, body: str = "", ur
             )
         )
     return notification
+
+
+def resolve(workspace, dedupe_prefix: str, note: str) -> int:
+    """Mark the open notifications whose key starts with ``dedupe_prefix`` resolved: ``note``
+    is added to their body, they count as read for owners and admins, and their keys are freed
+    so a new failure of the same thing notifies again. Returns how many were resolved."""
+    notices = list(
+        Notification.objects.filter(
+            workspace=workspace, dedupe_key__startswith=dedupe_prefix
+        ).exclude(dedupe_key__contains=":resolved:")
+    )
+    users = Membership.objects.filter(
+        workspace=workspace, role__in=[Role.OWNER, Role.ADMIN]
+    ).values_list("user_id", flat=True)
+    for notice in notices:
+        Notification.objects.filter(pk=notice.pk).update(
+            body=f"{notice.body}\n\n{note}".strip(),
+            dedupe_key=f"{notice.dedupe_key}:resolved:{notice.pk}"[:200],
+        )
+        notice.read_by.add(*users)
+    return len(notices)

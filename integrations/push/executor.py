@@ -274,6 +274,9 @@ def _run(push: Push) -> str:
             invoices=invoices,
             calls=ctx.calls,
         )
+    from integrations.push import signals
+
+    signals.push_succeeded.send(sender=Push, push=push)
     return "succeeded"
 
 
