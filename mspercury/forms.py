@@ -5,6 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from mspercury.models import UI_LANGUAGES, User
 
 
+class IsoDateInput(forms.DateInput):
+    """A browser date picker: `type=date` inputs take and send ISO dates (YYYY-MM-DD) whatever
+    the page's language, so the value is never rendered in the locale's date format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class SignupForm(forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("Work email"))
