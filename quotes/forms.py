@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Project
+from mspercury.forms import LocalDecimalField
 from mspercury.models import CURRENCY_CHOICES
 from quotes.models import (
     BillingPeriod,
@@ -30,7 +31,7 @@ def _by_public_id(queryset, **kwargs):
 
 
 def _price_field(label, required=True):
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=label,
         required=required,
         max_digits=12,
@@ -41,7 +42,7 @@ def _price_field(label, required=True):
 
 
 def _quantity_field(required=True):
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=_("Quantity"),
         required=required,
         max_digits=12,
@@ -67,6 +68,7 @@ class ServiceForm(forms.ModelForm):
             "active",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"unit_price": LocalDecimalField, "cost_price": LocalDecimalField}
         help_texts = {
             "cost_price": _("Optional: what one unit costs you; used to show margins."),
             "active": _(
@@ -91,7 +93,7 @@ class PackageForm(forms.ModelForm):
 class PackageItemForm(forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none(), to_field_name="public_id")
     rule = forms.ChoiceField(label=_("Quantity rule"), choices=QuantityRule.choices)
-    quantity = forms.DecimalField(
+    quantity = LocalDecimalField(
         label=_("Quantity / multiplier"),
         max_digits=10,
         decimal_places=2,
@@ -177,7 +179,7 @@ class LineForm(forms.Form):
     billing_period = forms.ChoiceField(
         label=_("Billing period"), choices=[("", "—"), *BillingPeriod.choices], required=False
     )
-    discount_percent = forms.DecimalField(
+    discount_percent = LocalDecimalField(
         label=_("Discount %"),
         required=False,
         max_digits=5,
