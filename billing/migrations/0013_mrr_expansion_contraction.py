@@ -4,24 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0012_invoice_voided_at'),
-        ('mspercury', '0005_document_languages_24_eu'),
+        ("billing", "0012_invoice_voided_at"),
+        ("mspercury", "0005_document_languages_24_eu"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='mrrmovement',
-            name='one_movement_each',
+            model_name="mrrmovement",
+            name="one_movement_each",
         ),
         migrations.AlterField(
-            model_name='mrrmovement',
-            name='kind',
-            field=models.CharField(choices=[('new', 'New'), ('expansion', 'Expansion'), ('contraction', 'Contraction'), ('churn', 'Churned')], max_length=12),
+            model_name="mrrmovement",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new", "New"),
+                    ("expansion", "Expansion"),
+                    ("contraction", "Contraction"),
+                    ("churn", "Churned"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mrrmovement',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['new', 'churn'])), fields=('subscription', 'kind'), name='one_movement_each'),
+            model_name="mrrmovement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["new", "churn"])),
+                fields=("subscription", "kind"),
+                name="one_movement_each",
+            ),
         ),
     ]

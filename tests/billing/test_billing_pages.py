@@ -172,6 +172,7 @@ def test_the_stuck_list_says_nothing_is_stuck_when_empty(client_for, alice, alph
     html = client.get("/billing/invoices/stuck/").content.decode()
     assert "No invoice is stuck unpaid" in html and "No invoices yet" not in html
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
-    assert "Keine Rechnung hängt unbezahlt fest" in client.get(
-        "/billing/invoices/stuck/"
-    ).content.decode()
+    assert (
+        "Keine Rechnung hängt unbezahlt fest"
+        in client.get("/billing/invoices/stuck/").content.decode()
+    )
