@@ -29,6 +29,7 @@ from quotes.forms import (
     QuoteFilterForm,
     QuoteHeaderForm,
     StatusForm,
+    project_choices,
 )
 from quotes.models import PackageTemplate, Quote, QuoteLine, QuoteStatus, Service, ShareLink
 from quotes.summary import summarize
@@ -112,6 +113,14 @@ def quote_create(request):
     return render(
         request, "quotes/quote_create.html", {"form": form, "has_customers": has_customers}
     )
+
+
+@workspace_required
+@require_GET
+def project_options(request):
+    """htmx: the project select's options for the chosen customer (of this workspace only)."""
+    choices = project_choices(request.workspace, request.GET.get("customer"))
+    return render(request, "quotes/_project_options.html", {"choices": choices})
 
 
 # The editor page and its fragments

@@ -114,6 +114,45 @@ def test_it_refuses_a_project_of_another_customer(client_for, alice, alpha, acme
     assert not Quote.objects.exists()
 
 
+def test_the_create_form_offers_only_the_chosen_customers_projects(
+    client_for, alice, alpha, acme, charlie_ws
+):
+    """No customer chosen: no project to pick. A customer chosen (or changed, by htmx): its
+    projects only, never another customer's or another workspace's."""
+    other = Customer.objects.create(workspace=alpha, company_name="Other AG")
+    elsewhere = Project.objects.create(workspace=alpha, customer=other, name="Elsewhere")
+    ours = Project.objects.create(workspace=alpha, customer=acme, name="Head office")
+    globex = Customer.objects.create(workspace=charlie_ws, company_name="Globex")
+    theirs = Project.objects.create(workspace=charlie_ws, customer=globex, name="Theirs")
+    client = client_for(alice)
+    form = client.get("/quotes/new/").content.decode()
+    select = re.search(r'<select name="project".*?</select>', form, re.S).group(0)
+    assert str(ours.public_id) not in select and str(elsewhere.public_id) not in select
+    assert 'hx-get="/quotes/new/projects/"' in form
+    form = client.get(f"/quotes/new/?customer={acme.public_id}").content.decode()
+    select = re.search(r'<select name="project".*?</select>', form, re.S).group(0)
+    assert str(ours.public_id) in select and str(elsewhere.public_id) not in select
+    options = client.get("/quotes/new/projects/", {"customer": str(other.public_id)}, **HX)
+    assert str(elsewhere.public_id) in options.content.decode()
+    assert str(ours.public_id) not in options.content.decode()
+    options = client.get("/quotes/new/projects/", {"customer": str(globex.public_id)}, **HX)
+    assert str(theirs.public_id) not in options.content.decode()
+    assert "<option" in options.content.decode()
+
+
+def test_it_refuses_a_validity_date_in_the_past(client_for, alice, alpha, acme):
+    """A new quote valid until yesterday is refused with words; today is fine."""
+    client = client_for(alice)
+    data = {"customer": str(acme.public_id), "currency": "EUR"}
+    yesterday = timezone.localdate() - timedelta(days=1)
+    r = client.post("/quotes/new/", {**data, "valid_until": yesterday.isoformat()})
+    assert r.status_code == 200
+    assert "The quote must be valid until today or later." in r.content.decode()
+    assert not Quote.objects.exists()
+    r = client.post("/quotes/new/", {**data, "valid_until": timezone.localdate().isoformat()})
+    assert r.status_code == 302
+
+
 def test_it_asks_for_a_customer_first(client_for, alice):
     """Without customers the create page points to the customers page."""
     html = client_for(alice).get("/quotes/new/").content.decode()
