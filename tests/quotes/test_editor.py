@@ -763,3 +763,37 @@ def test_it_paginates_the_list(client_for, alice, alpha, acme):
     assert "?status=draft&amp;page=2" in first
     second = client.get("/quotes/", {"status": "draft", "page": 2}).content.decode()
     assert len(re.findall(r'href="/quotes/[0-9a-f-]{36}/"', second)) == 5
+
+
+def test_the_editor_shows_the_standard_intro_as_the_customer_reads_it(
+    client_for, alice, alpha, quote
+):
+    """A French customer's quote shows its untouched standard intro and closing in French in
+    the editor (as on the PDF), says so, and saving them untouched changes nothing."""
+    from django.utils import translation
+
+    quote.customer.language = "fr"
+    quote.customer.save()
+    client = client_for(alice)
+    html = client.get(detail_url(quote)).content.decode()
+    with translation.override("fr"):
+        french_intro = actions.default_intro()
+        french_closing = actions.default_closing()
+    assert french_intro in html and french_closing in html
+    assert "As Acme GmbH reads it (français)." in html
+    revision = _revision(quote)
+    client.post(
+        f"/quotes/{quote.public_id}/details/",
+        {
+            "customer": str(quote.customer.public_id),
+            "currency": quote.currency,
+            "valid_until": quote.valid_until.isoformat(),
+            "intro": french_intro,
+            "closing": french_closing,
+        },
+    )
+    assert _revision(quote) == revision
+    quote.refresh_from_db()
+    assert quote.intro == actions.default_intro()
+    html = client.get(f"/quotes/new/?customer={quote.customer.public_id}").content.decode()
+    assert french_intro in html
