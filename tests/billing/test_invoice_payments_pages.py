@@ -154,3 +154,22 @@ def test_the_detail_page_in_german(client_for, alice, alpha):
     assert 'data-testid="void-payment">Stornieren</button>' in html
     assert f'value="{timezone.localdate().isoformat()}"' in html
     assert "Scheck" in html and "Teilweise bezahlt" in html
+
+
+def test_the_slow_actions_show_a_busy_state_without_scripts(client_for, alice, alpha):
+    """Recording a payment and sending a reminder take seconds: their forms go through htmx,
+    which disables the button and shows its spinner while the request runs (no inline script);
+    a refused payment still shows its errors to htmx (a 2xx answer, which htmx swaps in)."""
+    invoice = _invoice(alpha, 1)
+    client = client_for(alice)
+    html = client.get(f"/billing/invoices/{invoice.public_id}/").content.decode()
+    form = html[html.index('data-testid="manual-payment-form"') :]
+    assert 'hx-disabled-elt="find button[type=submit]"' in form.split(">")[0]
+    assert '<span class="busy htmx-indicator" aria-hidden="true"></span></button>' in form
+    reminder = html[html.index("/reminder/") - 80 :]
+    assert 'hx-boost="true"' in reminder.split(">")[0]
+    assert "<script>" not in html
+    url = f"/billing/invoices/{invoice.public_id}/payments/"
+    refused = client.post(url, {"amount": "", "paid_on": "2026-12-01"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "errorlist" in refused.content.decode()
+    assert client.post(url, {"amount": "", "paid_on": "2026-12-01"}).status_code == 400
