@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Payment
 from billing.money import exponent, to_minor_units
+from mspercury.forms import IsoDateInput, LocalDecimalField
 
 MANUAL_METHODS = [
     (Payment.Method.BANK_TRANSFER, Payment.Method.BANK_TRANSFER.label),
@@ -17,11 +18,11 @@ MANUAL_METHODS = [
 
 
 class ManualPaymentForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14)
+    amount = LocalDecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14)
     paid_on = forms.DateField(
         # type=date wants ISO dates whatever the page's language.
         label=_("Payment date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
     )
     method = forms.ChoiceField(label=_("Method"), choices=MANUAL_METHODS)
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)

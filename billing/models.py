@@ -230,17 +230,21 @@ class StripeSubscription(models.Model):
 
 
 class MrrMovement(models.Model):
-    """One change of MRR: a subscription started (new) or ended (churn)."""
+    """One change of MRR: a subscription started (new), grew or shrank (expansion,
+    contraction: an amendment changed its amount) or ended (churn). A subscription's movements
+    sum to its monthly amount while it runs, and to zero once it ended."""
 
     class Kind(models.TextChoices):
         NEW = "new", _("New")
+        EXPANSION = "expansion", _("Expansion")
+        CONTRACTION = "contraction", _("Contraction")
         CHURN = "churn", _("Churned")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey(
         StripeSubscription, on_delete=models.CASCADE, related_name="movements"
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     month = models.DateField()  # first day of the month it happened in
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=14, decimal_places=4)  # signed monthly amount
@@ -249,7 +253,11 @@ class MrrMovement(models.Model):
     class Meta:
         ordering = ["month", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "kind"], name="one_movement_each")
+            models.UniqueConstraint(
+                fields=["subscription", "kind"],
+                condition=models.Q(kind__in=["new", "churn"]),
+                name="one_movement_each",
+            )
         ]
 
     def __str__(self):

@@ -183,7 +183,9 @@ def record_manual_payment(request, invoice_id):
             return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
     payments = invoice.payments.select_related("created_by", "voided_by")
     context = _detail_context(invoice, payments, form)
-    return render(request, "billing/invoice_detail.html", context, status=400)
+    # htmx (the boosted form, for its busy state) swaps only 2xx answers.
+    status = 200 if request.htmx else 400
+    return render(request, "billing/invoice_detail.html", context, status=status)
 
 
 @require_POST

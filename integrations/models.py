@@ -93,6 +93,25 @@ class StripeConnection(models.Model):
         connection time, otherwise this connection (see ``account_identity``)."""
         return self.account_identity or self.account_id or f"conn:{self.public_id}"
 
+    @property
+    def webhook_state(self) -> tuple[str, str]:
+        """One true state of the webhook for the settings card: (tone, words).
+
+        Set up (automatically or by hand) is not yet working: it is green only once an event
+        arrived, and red again when the last delivery failed after the last event."""
+        if self.webhook_status == WebhookStatus.FAILED:
+            return "red", str(self.get_webhook_status_display())
+        if self.webhook_status == WebhookStatus.NONE:
+            return "", str(self.get_webhook_status_display())
+        failing = self.last_delivery_error_at and (
+            self.last_event_at is None or self.last_delivery_error_at > self.last_event_at
+        )
+        if failing:
+            return "red", _("Set up, but the last delivery failed")
+        if self.last_event_at is None:
+            return "yellow", _("Set up, waiting for the first event")
+        return "green", _("Receiving events")
+
     def webhook_url(self) -> str:
         path = reverse("integrations:stripe_webhook", args=[self.webhook_token])
         return f"{settings.MSPERCURY_PUBLIC_URL}{path}"

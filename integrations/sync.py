@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from billing.mirror import brings_revenue, external_status, line_facts, monthly_amount
 from billing.mirror import stripe_field as _get
@@ -300,36 +301,39 @@ def _month(moment: datetime):
 
 
 def _record_movements(mirror: StripeSubscription, monthly) -> None:
-    """New once when it first brings revenue; churn once when it stops for good. Only our
-    subscriptions move our MRR; nobody's (unlinked) never do."""
+    """New once when it first brings revenue; expansion or contraction when its monthly amount
+    changed since (an amendment), by the difference; churn once when it stops for good, of what
+    it brought until then. So a subscription's movements always sum to the MRR it brings. Only
+    our subscriptions move our MRR; nobody's (unlinked) never do."""
     if mirror.ownership != Ownership.OURS:
         MrrMovement.objects.filter(subscription=mirror).delete()
         return
     monthly_major = Decimal(monthly).scaleb(-exponent(mirror.currency or "EUR"))
     revenue = brings_revenue(mirror.status, mirror.ended_at is not None)
     started = mirror.created or mirror.synced_at
+    ended = mirror.status == "canceled" or mirror.ended_at is not None
     if revenue or mirror.status in ("canceled",):
-        MrrMovement.objects.get_or_create(
-            subscription=mirror,
-            kind=MrrMovement.Kind.NEW,
-            defaults={
-                "workspace": mirror.workspace,
-                "month": _month(started),
-                "currency": mirror.currency,
-                "amount": monthly_major,
-                "happened_at": started,
-            },
-        )
-    if mirror.status == "canceled" or mirror.ended_at is not None:
-        ended = mirror.ended_at or mirror.canceled_at or mirror.synced_at
-        MrrMovement.objects.get_or_create(
-            subscription=mirror,
-            kind=MrrMovement.Kind.CHURN,
-            defaults={
-                "workspace": mirror.workspace,
-                "month": _month(ended),
-                "currency": mirror.currency,
-                "amount": -monthly_major,
-                "happened_at": ended,
-            },
-        )
+        _move(mirror, MrrMovement.Kind.NEW, monthly_major, started, unique=True)
+    booked = MrrMovement.objects.filter(subscription=mirror).aggregate(total=Sum("amount"))
+    booked = booked["total"] or Decimal(0)
+    if ended:
+        happened = mirror.ended_at or mirror.canceled_at or mirror.synced_at
+        _move(mirror, MrrMovement.Kind.CHURN, -booked, happened, unique=True)
+    elif revenue and booked != monthly_major:
+        change = monthly_major - booked
+        kind = MrrMovement.Kind.EXPANSION if change > 0 else MrrMovement.Kind.CONTRACTION
+        _move(mirror, kind, change, mirror.synced_at, unique=False)
+
+
+def _move(mirror, kind, amount: Decimal, happened, *, unique: bool) -> None:
+    values = {
+        "workspace": mirror.workspace,
+        "month": _month(happened),
+        "currency": mirror.currency,
+        "amount": amount,
+        "happened_at": happened,
+    }
+    if unique:
+        MrrMovement.objects.get_or_create(subscription=mirror, kind=kind, defaults=values)
+    else:
+        MrrMovement.objects.create(subscription=mirror, kind=kind, **values)

@@ -22,6 +22,10 @@ class QuietMonth:
     month: object
     new: Decimal = Decimal(0)
     churned: Decimal = Decimal(0)
+    expansion: Decimal = Decimal(0)
+    contraction: Decimal = Decimal(0)
+    gained: Decimal = Decimal(0)
+    lost: Decimal = Decimal(0)
     net: Decimal = Decimal(0)
 
 
@@ -67,6 +71,8 @@ class MonthColumn:
     net_x1: float
     net_x2: float
     quiet: bool = False  # no movements: a labelled, empty slot
+    expansion: Decimal = Decimal(0)  # part of the new bar
+    contraction: Decimal = Decimal(0)  # part of the churn bar
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,12 @@ def _r(value) -> float:
 
 
 def mrr_chart(currency: str, months: list) -> MrrChart:
-    """The chart of one currency's months (objects with month, new >= 0, churned <= 0),
-    sorted by month; months without movements are drawn as empty slots."""
+    """The chart of one currency's months (objects with month, gained >= 0 (new and
+    expansion), lost <= 0 (churn and contraction) and net), sorted by month; months without
+    movements are drawn as empty slots."""
     months = contiguous_months(months)
-    up = max((m.new for m in months), default=Decimal(0))
-    down = max((-m.churned for m in months), default=Decimal(0))
+    up = max((m.gained for m in months), default=Decimal(0))
+    down = max((-m.lost for m in months), default=Decimal(0))
     plot_height = Decimal(HEIGHT - TOP - BOTTOM)
     span = up + down
     scale = plot_height / span if span > 0 else Decimal(0)
@@ -103,16 +110,18 @@ def mrr_chart(currency: str, months: list) -> MrrChart:
     columns = []
     for index, m in enumerate(months):
         x = LEFT + slot * index + (slot - bar_width) / 2
-        new_height = m.new * scale
-        churn_height = -m.churned * scale
+        new_height = m.gained * scale
+        churn_height = -m.lost * scale
         columns.append(
             MonthColumn(
                 month=m.month,
                 label_x=_r(LEFT + slot * index + slot / 2),
                 new=Bar(
-                    _r(x), _r(zero_y - new_height), _r(bar_width), _r(new_height), "new", m.new
+                    _r(x), _r(zero_y - new_height), _r(bar_width), _r(new_height), "new", m.gained
                 ),
-                churn=Bar(_r(x), _r(zero_y), _r(bar_width), _r(churn_height), "churn", m.churned),
+                churn=Bar(_r(x), _r(zero_y), _r(bar_width), _r(churn_height), "churn", m.lost),
+                expansion=m.expansion,
+                contraction=m.contraction,
                 net=m.net,
                 net_y=_r(zero_y - m.net * scale),
                 net_x1=_r(x - bar_width * Decimal("0.1")),

@@ -1,8 +1,20 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from mspercury.models import UI_LANGUAGES, User
+from mspercury.numbers import AmbiguousNumber, parse_decimal
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date picker: `type=date` inputs take and send ISO dates (YYYY-MM-DD) whatever
+    the page's language, so the value is never rendered in the locale's date format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class SignupForm(forms.Form):
@@ -112,3 +124,41 @@ class ProfileForm(forms.ModelForm):
 
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=200)
+
+
+class LocalDecimalField(forms.DecimalField):
+    """A decimal typed into a text input (`inputmode=decimal`: a number pad on phones) and read
+    on the server with the user's decimal mark (mspercury.numbers), never by the browser."""
+
+    default_error_messages = {
+        "ambiguous": _(
+            "“%(value)s” is ambiguous: write %(plain)s for the whole number, or use "
+            "“%(mark)s” as the decimal mark."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        return {**attrs, "inputmode": "decimal", "autocomplete": "off"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        mark = formats.get_format("DECIMAL_SEPARATOR")
+        text = str(value).strip()
+        try:
+            return parse_decimal(text, mark)
+        except AmbiguousNumber:
+            plain = "".join(ch for ch in text if ch.isdigit())
+            raise forms.ValidationError(
+                self.error_messages["ambiguous"],
+                code="ambiguous",
+                params={"value": text, "plain": plain, "mark": mark},
+            ) from None
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

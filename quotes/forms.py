@@ -1,10 +1,15 @@
+import uuid
 from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Project
+from mspercury.forms import LocalDecimalField
+from mspercury.localtime import local_date
 from mspercury.models import CURRENCY_CHOICES
 from quotes.models import (
     BillingPeriod,
@@ -30,7 +35,7 @@ def _by_public_id(queryset, **kwargs):
 
 
 def _price_field(label, required=True):
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=label,
         required=required,
         max_digits=12,
@@ -41,7 +46,7 @@ def _price_field(label, required=True):
 
 
 def _quantity_field(required=True):
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=_("Quantity"),
         required=required,
         max_digits=12,
@@ -67,6 +72,7 @@ class ServiceForm(forms.ModelForm):
             "active",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"unit_price": LocalDecimalField, "cost_price": LocalDecimalField}
         help_texts = {
             "cost_price": _("Optional: what one unit costs you; used to show margins."),
             "active": _(
@@ -91,7 +97,7 @@ class PackageForm(forms.ModelForm):
 class PackageItemForm(forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none(), to_field_name="public_id")
     rule = forms.ChoiceField(label=_("Quantity rule"), choices=QuantityRule.choices)
-    quantity = forms.DecimalField(
+    quantity = LocalDecimalField(
         label=_("Quantity / multiplier"),
         max_digits=10,
         decimal_places=2,
@@ -131,12 +137,44 @@ class QuoteHeaderForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
+        self.workspace = workspace
         self.fields["customer"].queryset = Customer.objects.filter(workspace=workspace)
         self.fields["project"].queryset = (
             Project.objects.filter(workspace=workspace)
             .select_related("customer")
             .order_by("customer__company_name", "name", "id")
         )
+        # Only the chosen customer's projects are offered; choosing another customer fetches
+        # its projects (htmx). Any of the workspace's projects still validates, so a project of
+        # another customer is refused with words in clean().
+        self.fields["project"].widget.choices = project_choices(workspace, self._chosen())
+        self.fields["customer"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("quotes:project_options"),
+                "hx-trigger": "change",
+                "hx-target": "#id_project",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+    def _chosen(self):
+        value = (
+            self.data.get(self.add_prefix("customer"))
+            if self.is_bound
+            else self.initial.get("customer")
+        )
+        return getattr(value, "public_id", value)
+
+    def clean_valid_until(self):
+        """A validity date in the past is refused when it is entered (an expired quote keeps
+        its old date when other fields are edited)."""
+        value = self.cleaned_data["valid_until"]
+        today = local_date(self.workspace, timezone.now())
+        if value and value < today and "valid_until" in self.changed_data:
+            raise forms.ValidationError(
+                _("The quote must be valid until today or later."), code="past"
+            )
+        return value
 
     def clean(self):
         data = super().clean()
@@ -144,6 +182,17 @@ class QuoteHeaderForm(forms.Form):
         if customer and project and project.customer_id != customer.pk:
             self.add_error("project", _("This project belongs to another customer."))
         return data
+
+
+def project_choices(workspace, customer_public_id) -> list[tuple[str, str]]:
+    """The project select's options: none, then the chosen customer's projects by name."""
+    empty = [("", _("— no project —"))]
+    try:
+        chosen = uuid.UUID(str(customer_public_id))
+    except ValueError:
+        return [("", _("— choose a customer first —"))]
+    projects = Project.objects.filter(workspace=workspace, customer__public_id=chosen)
+    return empty + [(str(p.public_id), p.name) for p in projects.order_by("name", "id")]
 
 
 class QuoteCreateForm(QuoteHeaderForm):
@@ -177,7 +226,7 @@ class LineForm(forms.Form):
     billing_period = forms.ChoiceField(
         label=_("Billing period"), choices=[("", "—"), *BillingPeriod.choices], required=False
     )
-    discount_percent = forms.DecimalField(
+    discount_percent = LocalDecimalField(
         label=_("Discount %"),
         required=False,
         max_digits=5,

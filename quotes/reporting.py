@@ -86,10 +86,20 @@ class MrrMonth:
     currency: str
     new: Decimal
     churned: Decimal
+    expansion: Decimal = ZERO
+    contraction: Decimal = ZERO  # <= 0, like churned
+
+    @property
+    def gained(self) -> Decimal:
+        return self.new + self.expansion
+
+    @property
+    def lost(self) -> Decimal:
+        return self.churned + self.contraction
 
     @property
     def net(self) -> Decimal:
-        return self.new + self.churned
+        return self.gained + self.lost
 
 
 @dataclass(frozen=True)
@@ -262,7 +272,8 @@ def _subscription_monthly(sub: dict) -> Decimal:
 
 
 def mrr_history(workspace: Workspace, months: int = 12) -> list[MrrMonth]:
-    """New and churned MRR per month and currency, from Stripe's subscription lifecycle."""
+    """New, expanded, contracted and churned MRR per month and currency, from Stripe's
+    subscription lifecycle; each month's net is the change of MRR in it."""
     from billing.models import MrrMovement
 
     sums: dict[tuple, dict] = {}
@@ -272,11 +283,18 @@ def mrr_history(workspace: Workspace, months: int = 12) -> list[MrrMonth]:
         .values("month", "currency", "kind")
         .annotate(total=Sum("amount"))
     ):
-        entry = sums.setdefault((row["month"], row["currency"]), {"new": ZERO, "churn": ZERO})
+        entry = sums.setdefault(
+            (row["month"], row["currency"]), dict.fromkeys(MrrMovement.Kind.values, ZERO)
+        )
         entry[row["kind"]] += row["total"]
     result = [
         MrrMonth(
-            month, currency, round_money(v["new"], currency), round_money(v["churn"], currency)
+            month,
+            currency,
+            new=round_money(v["new"], currency),
+            churned=round_money(v["churn"], currency),
+            expansion=round_money(v["expansion"], currency),
+            contraction=round_money(v["contraction"], currency),
         )
         for (month, currency), v in sorted(sums.items())
     ]

@@ -22,6 +22,7 @@ from integrations.stripe.emulator import ControlClient, EmulatorServer
 TEST_CONFIG = {
     "rate_limit_enabled": False,
     "webhook_retry_base": 0.05,
+    "webhook_max_attempts": 4,
     "webhook_timeout": 2.0,
 }
 

@@ -14,6 +14,7 @@ from billing.datev.accounts import (
     tax_key_problem,
 )
 from billing.datev.models import DatevSettings
+from mspercury.forms import IsoDateInput
 
 SLOT_LABELS = {
     Slot.REVENUE_DOMESTIC: _("Revenue, domestic 19 % VAT"),
@@ -182,8 +183,8 @@ def last_month(today: date) -> tuple[date, date]:
 
 
 class ExportForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), widget=IsoDateInput())
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from billing.datev.forms import DatevSettingsForm, ExportForm, last_month
 from billing.datev.models import DatevSettings
 from mspercury import audit
 from mspercury.access import admin_required
+from mspercury.localtime import local_date
 
 PROBLEMS = {
     bookings.NO_VAT_ON_TAXED: gettext_lazy(
@@ -60,8 +61,10 @@ def datev_export(request):
     prefs = DatevSettings.for_workspace(request.workspace)
     if request.method == "POST":
         return _download(request, prefs)
-    start, end = last_month(timezone.localdate())
-    form = ExportForm(request.GET or None, initial={"date_from": start, "date_to": end})
+    # The page opens on last month's preview (the usual monthly batch), never on an empty form.
+    start, end = last_month(local_date(request.workspace, timezone.now()))
+    data = request.GET or {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    form = ExportForm(data)
     context = {"form": form, "prefs": prefs}
     if form.is_valid():
         context |= _preview(request.workspace, prefs, form)

@@ -47,3 +47,14 @@ def minor(value, currency="EUR"):
     from billing.money import from_minor_units
 
     return amount(from_minor_units(int(value), currency), currency)
+
+
+@register.filter
+def minor_money(value, currency="EUR"):
+    """Integer minor units shown like ``money``, with the currency: 12345 → "123.45 EUR"
+    (lists mixing invoices of several currencies never show a bare number)."""
+    if value is None or value == "":
+        return ""
+    from billing.money import from_minor_units
+
+    return money(from_minor_units(int(value), currency), currency)

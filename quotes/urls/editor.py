@@ -8,6 +8,7 @@ LINE = Q + "lines/<uuid:line_id>/"
 urlpatterns = [
     path("quotes/", editor.quote_list, name="quote_list"),
     path("quotes/new/", editor.quote_create, name="quote_create"),
+    path("quotes/new/projects/", editor.project_options, name="project_options"),
     path(Q, editor.quote_detail, name="quote_detail"),
     path(Q + "details/", editor.quote_update, name="quote_update"),
     path(Q + "status/", editor.quote_status, name="quote_status"),

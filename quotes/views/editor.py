@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from integrations.sales_tax import needs_sales_tax_warning
 from mspercury.access import workspace_required
 from quotes import actions
 from quotes.access import access_line, access_quote
+from quotes.documents import document_language
 from quotes.forms import (
     ApplyPackageForm,
     LineForm,
@@ -29,6 +30,7 @@ from quotes.forms import (
     QuoteFilterForm,
     QuoteHeaderForm,
     StatusForm,
+    project_choices,
 )
 from quotes.models import PackageTemplate, Quote, QuoteLine, QuoteStatus, Service, ShareLink
 from quotes.summary import summarize
@@ -72,16 +74,27 @@ def quote_list(request):
     )
 
 
+def _chosen_customer(workspace, public_id):
+    try:
+        return Customer.objects.filter(workspace=workspace, public_id=uuid.UUID(public_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
 @workspace_required
 def quote_create(request):
     workspace = request.workspace
     today = timezone.localdate()
     default_package = PackageTemplate.objects.filter(workspace=workspace, is_default=True).first()
+    chosen = _chosen_customer(workspace, request.GET.get("customer"))
+    # The standard texts as the chosen customer will read them.
+    language = document_language(chosen.language) if chosen else translation.get_language()
+    with translation.override(language):
+        texts = {"intro": actions.default_intro(), "closing": actions.default_closing()}
     initial = {
         "currency": workspace.default_currency,
         "valid_until": today + timedelta(days=actions.VALIDITY_DAYS),
-        "intro": actions.default_intro(),
-        "closing": actions.default_closing(),
+        **texts,
         "package": default_package.public_id if default_package else None,
         "customer": request.GET.get("customer"),
     }
@@ -114,7 +127,25 @@ def quote_create(request):
     )
 
 
+@workspace_required
+@require_GET
+def project_options(request):
+    """htmx: the project select's options for the chosen customer (of this workspace only)."""
+    choices = project_choices(request.workspace, request.GET.get("customer"))
+    return render(request, "quotes/_project_options.html", {"choices": choices})
+
+
 # The editor page and its fragments
+
+
+def customer_texts(quote) -> dict[str, str]:
+    """The intro and closing as the customer reads them on the share page and PDF: a standard
+    text the MSP left untouched is in the customer's document language."""
+    language = document_language(quote.customer.language)
+    return {
+        "intro": actions.standard_text_in(quote.intro, language),
+        "closing": actions.standard_text_in(quote.closing, language),
+    }
 
 
 def _header_form(request, quote, data=None):
@@ -124,10 +155,26 @@ def _header_form(request, quote, data=None):
         "title": quote.title,
         "currency": quote.currency,
         "valid_until": quote.valid_until,
-        "intro": quote.intro,
-        "closing": quote.closing,
+        **customer_texts(quote),
     }
-    return QuoteHeaderForm(data, workspace=request.workspace, initial=initial)
+    form = QuoteHeaderForm(data, workspace=request.workspace, initial=initial)
+    language = document_language(quote.customer.language)
+    note = _("As %(customer)s reads it (%(language)s).") % {
+        "customer": quote.customer.company_name,
+        "language": translation.get_language_info(language)["name_local"],
+    }
+    form.fields["intro"].help_text = form.fields["closing"].help_text = note
+    return form
+
+
+def _unchanged_texts(quote, data: dict) -> dict:
+    """A standard text shown in the customer's language and saved untouched stays as stored
+    (it is not an edit, so the quote keeps its revision)."""
+    shown = customer_texts(quote)
+    for name in ("intro", "closing"):
+        if data.get(name, "").strip() == shown[name].strip():
+            data[name] = getattr(quote, name)
+    return data
 
 
 def _add_form(request, data=None, initial=None):
@@ -182,6 +229,7 @@ def _page(request, quote, **forms):
     context.update(
         {
             "header_form": forms.get("header_form") or _header_form(request, quote),
+            "customer_texts": customer_texts(quote),
             "add_form": (forms.get("add_form") or _add_form(request)) if editable else None,
             "package_form": (forms.get("package_form") or _package_form(request, quote))
             if editable
@@ -236,7 +284,9 @@ def quote_update(request, quote_id):
         return _page(request, quote, header_form=form)
     links_before = _open_link_count(quote)
     try:
-        changed = actions.do_update_quote(quote, request=request, **form.cleaned_data)
+        changed = actions.do_update_quote(
+            quote, request=request, **_unchanged_texts(quote, dict(form.cleaned_data))
+        )
     except actions.QuoteError as exc:
         return _refuse(request, quote, str(exc))
     if changed:

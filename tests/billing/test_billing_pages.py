@@ -142,3 +142,37 @@ def test_events_page_lists_and_replays_failed_events(
     event.refresh_from_db()
     assert event.attempts == 1  # processed again (and failed again: no Stripe connection)
     assert client_for(bob).get("/settings/integrations/events/").status_code == 403
+
+
+def test_lists_show_amounts_with_currency_and_drafts_say_they_are_not_due_yet(
+    client_for, alice, alpha
+):
+    """Every amount in the invoice list carries its currency; a draft's "due" is no 0.00 but
+    words saying Stripe finalizes it later, on the list and on its page."""
+    _invoice(alpha, 1, status="open")
+    draft = _invoice(alpha, 2, status="draft")
+    StripeInvoice.objects.filter(pk=draft.pk).update(number="", amount_remaining=0)
+    client = client_for(alice)
+    html = client.get("/billing/invoices/").content.decode()
+    row = re.search(r'<tr data-invoice="in_1">.*?</tr>', html, re.S).group(0)
+    assert ">100.00 EUR</td>" in row and 'data-amount="due">100.00 EUR<' in row
+    row = re.search(r'<tr data-invoice="in_2">.*?</tr>', html, re.S).group(0)
+    assert "not yet due" in row and "0.00" not in row.split('data-amount="due"')[1]
+    page = client.get(f"/billing/invoices/{draft.public_id}/").content.decode()
+    assert "Stripe finalizes it about an hour after creating it" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    german = client.get("/billing/invoices/").content.decode()
+    assert "noch nicht fällig" in german and "100,00 EUR" in german
+
+
+def test_the_stuck_list_says_nothing_is_stuck_when_empty(client_for, alice, alpha):
+    """The empty stuck list says no invoice is stuck, not "No invoices yet"."""
+    _invoice(alpha, 1, status="paid")
+    client = client_for(alice)
+    html = client.get("/billing/invoices/stuck/").content.decode()
+    assert "No invoice is stuck unpaid" in html and "No invoices yet" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    assert (
+        "Keine Rechnung hängt unbezahlt fest"
+        in client.get("/billing/invoices/stuck/").content.decode()
+    )

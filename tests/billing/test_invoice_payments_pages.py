@@ -45,7 +45,8 @@ def test_it_shows_paid_due_and_the_payment_status(client_for, alice, alpha):
     assert 'data-status="partially_paid">Partially paid</span>' in html
     assert 'data-status="paid">Paid</span>' in html
     assert 'data-status="open">Open</span>' in html
-    assert 'data-amount="paid">25.00</td>' in html and 'data-amount="due">75.00</td>' in html
+    assert 'data-amount="paid">25.00 EUR</td>' in html
+    assert 'data-amount="due">75.00 EUR</td>' in html
     html = client_for(alice).get("/billing/invoices/?status=partially_paid").content.decode()
     assert "INV-0001" in html and "INV-0002" not in html and "INV-0003" not in html
 
@@ -153,3 +154,22 @@ def test_the_detail_page_in_german(client_for, alice, alpha):
     assert 'data-testid="void-payment">Stornieren</button>' in html
     assert f'value="{timezone.localdate().isoformat()}"' in html
     assert "Scheck" in html and "Teilweise bezahlt" in html
+
+
+def test_the_slow_actions_show_a_busy_state_without_scripts(client_for, alice, alpha):
+    """Recording a payment and sending a reminder take seconds: their forms go through htmx,
+    which disables the button and shows its spinner while the request runs (no inline script);
+    a refused payment still shows its errors to htmx (a 2xx answer, which htmx swaps in)."""
+    invoice = _invoice(alpha, 1)
+    client = client_for(alice)
+    html = client.get(f"/billing/invoices/{invoice.public_id}/").content.decode()
+    form = html[html.index('data-testid="manual-payment-form"') :]
+    assert 'hx-disabled-elt="find button[type=submit]"' in form.split(">")[0]
+    assert '<span class="busy htmx-indicator" aria-hidden="true"></span></button>' in form
+    reminder = html[html.index("/reminder/") - 80 :]
+    assert 'hx-boost="true"' in reminder.split(">")[0]
+    assert "<script>" not in html
+    url = f"/billing/invoices/{invoice.public_id}/payments/"
+    refused = client.post(url, {"amount": "", "paid_on": "2026-12-01"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "errorlist" in refused.content.decode()
+    assert client.post(url, {"amount": "", "paid_on": "2026-12-01"}).status_code == 400

@@ -6,8 +6,11 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.datev.forms import last_month
 from billing.datev.models import DatevSettings, DebtorAccount
+from mspercury.localtime import local_date
 from mspercury.models import AuditEvent
 from mspercury.tenancy import workspace_context
 from tests.datev.conftest import at, make_invoice
@@ -222,3 +225,27 @@ def test_utf8_with_bom_when_the_settings_say_so(client_for, alice, march):
     content = client_for(alice).post(EXPORT, MARCH).content
     assert content.startswith(b'\xef\xbb\xbf"EXTF";700;21;')
     assert "Rechnung A1B2C3D4-0002 ООО Ромашка" in content.decode("utf-8-sig")
+
+
+def test_the_german_page_opens_on_last_months_preview_with_iso_dates(client_for, alice, alpha):
+    """type=date inputs need ISO values whatever the language: the German page opens with
+    last month's dates filled in (YYYY-MM-DD) and previews them, saying why nothing is there."""
+    alice.language = "de"
+    alice.save()
+    DatevSettings.objects.create(workspace=alpha)
+    page = client_for(alice).get(EXPORT, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    start, end = last_month(local_date(alpha, timezone.now()))
+    assert f'type="date" name="date_from" value="{start.isoformat()}"' in page
+    assert f'type="date" name="date_to" value="{end.isoformat()}"' in page
+    assert 'data-testid="datev-preview"' in page
+    assert "Nichts zu exportieren vom" in page
+
+
+def test_a_german_date_typed_in_the_query_still_previews(client_for, alice, march):
+    """A date in the German format (from an old bookmark or a browser without a date picker)
+    is read, and the inputs show it back in ISO."""
+    page = client_for(alice).get(
+        EXPORT, {"date_from": "01.03.2026", "date_to": "31.03.2026"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert 'value="2026-03-01"' in page.content.decode()
+    assert 'data-testid="count-invoices">3<' in page.content.decode()

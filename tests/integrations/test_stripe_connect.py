@@ -2,11 +2,13 @@
 
 import io
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import StripeConnection, WebhookStatus
 from integrations.stripe.client import API_VERSION
@@ -385,3 +387,26 @@ def test_the_permission_table_follows_the_vat_setting_and_lists_the_payment_extr
     PushSettings.objects.create(workspace=alpha, mspercury_vat=True)
     _html, row = tax_rates_row()
     assert "<td>Write</td>" in row  # MSPercury's VAT creates tax rates
+
+
+def test_the_webhook_card_shows_one_true_state(client_for, alice, stripe_api):
+    """A webhook set up by hand is not green until an event arrived; it turns red when a
+    delivery failed after the last event; never a green pill above "no event received yet"."""
+    client = client_for(alice)
+    _connect(client, "rk_test_emulator")
+    client.post(
+        "/settings/integrations/stripe/webhook/secret/", {"secret": "whsec_abcdefghij0123456789"}
+    )
+    page = client.get(PAGE).content.decode()
+    assert '<span class="pill yellow">Set up, waiting for the first event</span>' in page
+    assert "pill green" not in page.split('id="webhook-card"')[1]
+    conn = StripeConnection.objects.get()
+    conn.last_event_at = timezone.now()
+    conn.save()
+    page = client.get(PAGE).content.decode()
+    assert '<span class="pill green">Receiving events</span>' in page
+    conn.last_delivery_error_at = conn.last_event_at + timedelta(minutes=1)
+    conn.last_delivery_error = "A delivery failed signature verification."
+    conn.save()
+    page = client.get(PAGE).content.decode()
+    assert '<span class="pill red">Set up, but the last delivery failed</span>' in page

@@ -145,6 +145,53 @@ def test_cancelling_lowers_the_dashboard_mrr(wired, mixed_quote, alice, stripe_a
     assert "MRR movements" in client.get("/").content.decode()
 
 
+def test_an_amount_change_is_an_expansion_or_contraction_so_movements_sum_to_mrr(
+    wired, mixed_quote, alice, stripe_api, client
+):
+    """An amendment that raises a subscription's amount records an expansion by the
+    difference, one that lowers it a contraction; the movements always sum to the MRR, and a
+    churn afterwards takes out what the subscription brought, leaving it at zero."""
+    from django.db.models import Sum
+
+    _push(mixed_quote, alice)
+    stripe_api.flush_webhooks()
+    sk = stripe_api.client()
+    month_sub = next(
+        s
+        for s in sk.v1.subscriptions.list().data
+        if s["items"].data[0].price.recurring.interval == "month"
+    )
+    item = month_sub["items"].data[0]
+    unit = item.price.unit_amount
+
+    def total():
+        return MrrMovement.objects.aggregate(total=Sum("amount"))["total"]
+
+    sk.v1.subscriptions.update(
+        month_sub.id, {"items": [{"id": item.id, "quantity": item.quantity + 2}]}
+    )
+    stripe_api.flush_webhooks()
+    expansion = MrrMovement.objects.get(kind=MrrMovement.Kind.EXPANSION)
+    assert expansion.amount == 2 * unit / 100
+    assert total() == _mrr(mixed_quote.workspace)["EUR"]
+
+    sk.v1.subscriptions.update(
+        month_sub.id, {"items": [{"id": item.id, "quantity": item.quantity - 1}]}
+    )
+    stripe_api.flush_webhooks()
+    contraction = MrrMovement.objects.get(kind=MrrMovement.Kind.CONTRACTION)
+    assert contraction.amount == -3 * unit / 100
+    assert total() == _mrr(mixed_quote.workspace)["EUR"]
+    history = client.get("/").content.decode()
+    assert "Expansion" in history and "Contraction" in history
+
+    sk.v1.subscriptions.cancel(month_sub.id)
+    stripe_api.flush_webhooks()
+    mine = MrrMovement.objects.filter(subscription__stripe_id=month_sub.id)
+    assert mine.aggregate(total=Sum("amount"))["total"] == 0
+    assert total() == _mrr(mixed_quote.workspace)["EUR"]
+
+
 def test_a_renewal_appears_paid_and_a_failed_one_notifies(
     wired, mixed_quote, alice, stripe_api, dana, bob
 ):

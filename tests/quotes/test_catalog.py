@@ -267,3 +267,19 @@ def test_it_deletes_a_package_but_not_its_services(client_for, alice, alpha, rmm
     assert "package.deleted" in _actions(alpha)
     # and now the service may go
     actions.do_delete_service(rmm)
+
+
+def test_a_price_with_a_decimal_comma_is_read_in_german(client_for, alice, alpha):
+    """12,50 typed in German is 12.50, not 1250 (the price is a text input read on the
+    server); the form shows it back with the comma."""
+    client = client_for(alice)
+    client.cookies["django_language"] = "de"
+    page = client.get("/catalog/services/new/").content.decode()
+    assert 'name="unit_price"' in page and 'inputmode="decimal"' in page
+    r = client.post("/catalog/services/new/", service_data(unit_price="12,50", cost_price="3,1"))
+    assert r.status_code == 302
+    service = Service.objects.get(workspace=alpha)
+    assert (service.unit_price, service.cost_price) == (D("12.50"), D("3.10"))
+    r = client.post("/catalog/services/new/", service_data(name="Other", unit_price="1.250"))
+    assert r.status_code == 200
+    assert "ist mehrdeutig" in r.content.decode()

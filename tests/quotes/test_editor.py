@@ -114,6 +114,45 @@ def test_it_refuses_a_project_of_another_customer(client_for, alice, alpha, acme
     assert not Quote.objects.exists()
 
 
+def test_the_create_form_offers_only_the_chosen_customers_projects(
+    client_for, alice, alpha, acme, charlie_ws
+):
+    """No customer chosen: no project to pick. A customer chosen (or changed, by htmx): its
+    projects only, never another customer's or another workspace's."""
+    other = Customer.objects.create(workspace=alpha, company_name="Other AG")
+    elsewhere = Project.objects.create(workspace=alpha, customer=other, name="Elsewhere")
+    ours = Project.objects.create(workspace=alpha, customer=acme, name="Head office")
+    globex = Customer.objects.create(workspace=charlie_ws, company_name="Globex")
+    theirs = Project.objects.create(workspace=charlie_ws, customer=globex, name="Theirs")
+    client = client_for(alice)
+    form = client.get("/quotes/new/").content.decode()
+    select = re.search(r'<select name="project".*?</select>', form, re.S).group(0)
+    assert str(ours.public_id) not in select and str(elsewhere.public_id) not in select
+    assert 'hx-get="/quotes/new/projects/"' in form
+    form = client.get(f"/quotes/new/?customer={acme.public_id}").content.decode()
+    select = re.search(r'<select name="project".*?</select>', form, re.S).group(0)
+    assert str(ours.public_id) in select and str(elsewhere.public_id) not in select
+    options = client.get("/quotes/new/projects/", {"customer": str(other.public_id)}, **HX)
+    assert str(elsewhere.public_id) in options.content.decode()
+    assert str(ours.public_id) not in options.content.decode()
+    options = client.get("/quotes/new/projects/", {"customer": str(globex.public_id)}, **HX)
+    assert str(theirs.public_id) not in options.content.decode()
+    assert "<option" in options.content.decode()
+
+
+def test_it_refuses_a_validity_date_in_the_past(client_for, alice, alpha, acme):
+    """A new quote valid until yesterday is refused with words; today is fine."""
+    client = client_for(alice)
+    data = {"customer": str(acme.public_id), "currency": "EUR"}
+    yesterday = timezone.localdate() - timedelta(days=1)
+    r = client.post("/quotes/new/", {**data, "valid_until": yesterday.isoformat()})
+    assert r.status_code == 200
+    assert "The quote must be valid until today or later." in r.content.decode()
+    assert not Quote.objects.exists()
+    r = client.post("/quotes/new/", {**data, "valid_until": timezone.localdate().isoformat()})
+    assert r.status_code == 302
+
+
 def test_it_asks_for_a_customer_first(client_for, alice):
     """Without customers the create page points to the customers page."""
     html = client_for(alice).get("/quotes/new/").content.decode()
@@ -725,3 +764,37 @@ def test_it_paginates_the_list(client_for, alice, alpha, acme):
     assert "?status=draft&amp;page=2" in first
     second = client.get("/quotes/", {"status": "draft", "page": 2}).content.decode()
     assert len(re.findall(r'href="/quotes/[0-9a-f-]{36}/"', second)) == 5
+
+
+def test_the_editor_shows_the_standard_intro_as_the_customer_reads_it(
+    client_for, alice, alpha, quote
+):
+    """A French customer's quote shows its untouched standard intro and closing in French in
+    the editor (as on the PDF), says so, and saving them untouched changes nothing."""
+    from django.utils import translation
+
+    quote.customer.language = "fr"
+    quote.customer.save()
+    client = client_for(alice)
+    html = client.get(detail_url(quote)).content.decode()
+    with translation.override("fr"):
+        french_intro = actions.default_intro()
+        french_closing = actions.default_closing()
+    assert french_intro in html and french_closing in html
+    assert "As Acme GmbH reads it (français)." in html
+    revision = _revision(quote)
+    client.post(
+        f"/quotes/{quote.public_id}/details/",
+        {
+            "customer": str(quote.customer.public_id),
+            "currency": quote.currency,
+            "valid_until": quote.valid_until.isoformat(),
+            "intro": french_intro,
+            "closing": french_closing,
+        },
+    )
+    assert _revision(quote) == revision
+    quote.refresh_from_db()
+    assert quote.intro == actions.default_intro()
+    html = client.get(f"/quotes/new/?customer={quote.customer.public_id}").content.decode()
+    assert french_intro in html

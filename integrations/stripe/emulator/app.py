@@ -54,9 +54,13 @@ DEFAULT_CONFIG = {
     "rate_limit_enabled": True,
     "rate_limit_test": 25,
     "rate_limit_live": 100,
-    # Webhook delivery: backoff base (seconds, doubled per attempt), attempts, timeout.
+    # Webhook delivery, retried like Stripe's for up to 3 days after the first attempt: backoff
+    # base (seconds, doubled per attempt, capped at the max delay so a late receiver is reached
+    # within minutes), an optional cap on attempts (None: the window alone), timeout.
     "webhook_retry_base": 1.0,
-    "webhook_max_attempts": 4,
+    "webhook_retry_max_delay": 300.0,
+    "webhook_retry_window": 3 * 24 * 3600.0,
+    "webhook_max_attempts": None,
     "webhook_timeout": 10.0,
     "webhook_duplicates": False,
     "webhook_order": "in_order",  # in_order | shuffle | reverse

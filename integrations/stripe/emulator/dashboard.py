@@ -1,7 +1,9 @@
 """A read-mostly HTML dashboard at /_emulator/ for demos: what the emulator holds, per account.
 
 GET  /_emulator/                                        the page (no API key, like the hosted pages)
-POST /_emulator/dashboard/clock                         span=hour|day|month: advance the clock
+POST /_emulator/dashboard/clock                         span=hour|day|month: advance the clock;
+     "+1 day" and "+1 month" stop at the next subscription renewal on the way, so its draft
+     invoice (and its invoice.created) can be seen before "+1 hour" finalizes it
 POST /_emulator/dashboard/customers/{id}/payment_behavior  behavior=succeed|fail
 POST /_emulator/dashboard/accounts/{id}/webhook_endpoints    url=…&events=…: add an endpoint,
      as a restricted key's manual set-up does in Stripe's Dashboard (its signing secret shows)
@@ -143,11 +145,21 @@ def _advance(emu, span):
     with emu.store.lock:
         now = emu.store.now()
         if span == "month":
-            seconds = add_interval(now, "month", 1) - now
+            target = add_interval(now, "month", 1)
         else:
-            seconds = {"hour": 3600, "day": 86400}[span]
-        emu.advance(seconds)
+            target = now + {"hour": 3600, "day": 86400}[span]
+        if span != "hour":
+            target = min(target, next_renewal(emu, now) or target)
+        emu.advance(target - now)
     return _redirect()
+
+
+def next_renewal(emu, after: int) -> int | None:
+    """The earliest moment after `after` when a subscription renews, ends or expires."""
+    from .resources import subscriptions
+
+    moments = [moment for moment, _ in subscriptions.due(emu) if moment > after]
+    return min(moments, default=None)
 
 
 # -- formatting --------------------------------------------------------------------------------
@@ -220,7 +232,9 @@ def _dashboard(emu):
         f'<span class="muted">{_e(emu.base_url)} · test double, no real money moves</span></div>'
         f"<div>Emulator time <strong>{_when(now)} UTC</strong>"
         f' <span class="muted">({ahead:+.1f} days vs. real time)</span></div>'
-        f"<div>Advance the clock: {buttons}</div>"
+        f"<div>Advance the clock: {buttons}"
+        '<br><span class="muted">+1 day and +1 month stop at a renewal: its draft invoice waits'
+        " an hour for the app's checks, then +1 hour finalizes it.</span></div>"
         '<div><a href="/_emulator/state">JSON state</a> · '
         '<a href="/_emulator/webhooks/deliveries">deliveries</a> · '
         '<a href="/_emulator/requests">requests</a> · <a href="/_emulator/">refresh</a></div>'

@@ -5,8 +5,11 @@ Each delivery is signed like Stripe's: `Stripe-Signature: t=<unix time>,v1=<hex 
 accepts it. The timestamp is real time (not the emulator clock) so the SDK's 300-second
 tolerance check holds after the clock was advanced.
 
-Non-2xx answers and connection errors are retried with exponential backoff
-(`webhook_retry_base * 2**(attempt-1)` seconds) up to `webhook_max_attempts` attempts. Switches:
+Non-2xx answers and connection errors are retried as Stripe retries them, for up to three days
+(`webhook_retry_window`) after the first attempt, with exponential backoff
+(`webhook_retry_base * 2**(attempt-1)` seconds, capped at `webhook_retry_max_delay`), and at most
+`webhook_max_attempts` attempts when that is set. A receiver that starts after the events were
+sent (the demo's app after its seed) still gets them. Switches:
 pause/resume, `webhook_duplicates` (each delivery sent twice), `webhook_order`
 (`in_order`, `shuffle`, `reverse` among the deliveries that are due).
 """
@@ -37,6 +40,19 @@ _QUEUED_FIELDS = {
     "payload",
     "attempt",
 }
+
+
+def retry_delay(attempt: int, config: dict, first_at: float, now: float) -> float | None:
+    """Seconds until the next attempt after failed attempt `attempt`, or None to give up."""
+    limit = config.get("webhook_max_attempts")
+    if limit is not None and attempt >= limit:
+        return None
+    delay = min(
+        config["webhook_retry_base"] * 2 ** (attempt - 1), config["webhook_retry_max_delay"]
+    )
+    if now + delay - first_at > config["webhook_retry_window"]:
+        return None
+    return delay
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -171,6 +187,7 @@ class WebhookDispatcher:
                             "secret": secret,
                             "payload": payload,
                             "attempt": 1,
+                            "first_at": time.time(),
                             "due": time.monotonic(),
                             "generation": self.generation,
                         }
@@ -261,10 +278,13 @@ class WebhookDispatcher:
                     "at": time.time(),
                 }
             )
-            retry = not succeeded and item["attempt"] < self.emu.config["webhook_max_attempts"]
-            if retry:
-                base = self.emu.config["webhook_retry_base"]
-                item["due"] = time.monotonic() + base * 2 ** (item["attempt"] - 1)
+            now = time.time()
+            delay = None
+            if not succeeded:
+                first_at = item.setdefault("first_at", now)
+                delay = retry_delay(item["attempt"], self.emu.config, first_at, now)
+            if delay is not None:
+                item["due"] = time.monotonic() + delay
                 item["attempt"] += 1
                 self.queue.append(item)
             self.cond.notify_all()

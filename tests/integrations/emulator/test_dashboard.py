@@ -125,14 +125,15 @@ def test_it_escapes_every_value(stripe_emulator):
 
 
 def test_the_clock_buttons_advance_the_clock_and_renew_subscriptions(stripe_emulator):
-    """ "+1 day" moves the emulator clock by a day; "+1 month" by a calendar month, which
-    renews a monthly subscription (a subscription_cycle invoice appears). Both redirect back to
-    the dashboard."""
+    """ "+1 day" moves the emulator clock by a day; "+1 month" by a calendar month, or only to a
+    subscription's renewal on the way, where the renewal invoice is a draft (invoice.created
+    sent) until "+1 hour" finalizes it. Each redirects back to the dashboard."""
     client = stripe_emulator.client()
     customer, product = customer_and_product(client)
     subscription = client.v1.subscriptions.create(
         {"customer": customer.id, "items": [{"price_data": monthly(product.id, 500)}]}
     )
+    period_end = subscription["items"].data[0].current_period_end
     token = _token(_get(stripe_emulator))
     before = stripe_emulator.now()
 
@@ -142,10 +143,22 @@ def test_the_clock_buttons_advance_the_clock_and_renew_subscriptions(stripe_emul
     assert 86400 <= stripe_emulator.now() - before <= 86400 + 5
     status, _ = _post(stripe_emulator, "/_emulator/dashboard/clock", token=token, span="month")
     assert status == 303
-    assert stripe_emulator.now() - before >= 86400 + 28 * 86400
-    reasons = [i.billing_reason for i in client.v1.invoices.list({"customer": customer.id}).data]
-    assert reasons == ["subscription_cycle", "subscription_create"]
+    assert stripe_emulator.now() == period_end
+    invoices = client.v1.invoices.list({"customer": customer.id}).data
+    assert [(i.billing_reason, i.status) for i in invoices] == [
+        ("subscription_cycle", "draft"),
+        ("subscription_create", "paid"),
+    ]
+    assert client.v1.events.list({"type": "invoice.created"}).data[0].data.object.id == (
+        invoices[0].id
+    )
     assert client.v1.subscriptions.retrieve(subscription.id).status == "active"
+
+    _post(stripe_emulator, "/_emulator/dashboard/clock", token=token, span="hour")
+
+    assert client.v1.invoices.retrieve(invoices[0].id).status == "paid"
+    _post(stripe_emulator, "/_emulator/dashboard/clock", token=token, span="month")
+    assert stripe_emulator.now() - period_end >= 28 * 86400
 
 
 def test_the_buttons_refuse_forms_without_the_pages_token(stripe_emulator):

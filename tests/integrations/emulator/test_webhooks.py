@@ -1,11 +1,16 @@
 """Webhook endpoints, events and signed delivery (verified with the SDK)."""
 
 import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import stripe
 
 from integrations.stripe.emulator import API_VERSION
+from integrations.stripe.emulator.webhooks import retry_delay
 
 
 def _endpoint(client, receiver, events=("*",)):
@@ -72,6 +77,88 @@ def test_it_retries_with_backoff_until_a_2xx(stripe_emulator, webhook_receiver):
     assert event.data.object.id == product.id
     assert event.pending_webhooks == 1
     assert len(stripe_emulator.deliveries()) == 7
+
+
+def test_it_keeps_retrying_like_stripe_until_a_late_receiver_answers(stripe_emulator):
+    """Without an attempt cap, a delivery to a receiver that is not up yet (the demo's app while
+    the seed runs) is retried until the receiver starts and answers, then counts as delivered."""
+    stripe_emulator.config(webhook_max_attempts=None, webhook_retry_max_delay=0.2)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = stripe_emulator.client()
+    client.v1.webhook_endpoints.create(
+        {
+            "url": f"http://127.0.0.1:{port}/stripe/webhooks",
+            "enabled_events": ["*"],
+            "api_version": API_VERSION,
+        }
+    )
+    product = client.v1.products.create({"name": "Sent before the app was up"})
+    deadline = time.monotonic() + 5
+    while len(stripe_emulator.deliveries()) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(attempt["delivered"] for attempt in stripe_emulator.deliveries())
+    received = []
+
+    class Late(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Late)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        stripe_emulator.flush_webhooks()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [event["data"]["object"]["id"] for event in received] == [product.id]
+    attempts = stripe_emulator.deliveries()
+    assert len(attempts) > 5 and attempts[-1]["delivered"]
+    event = client.v1.events.list({"type": "product.created"}).data[0]
+    assert event.pending_webhooks == 0
+
+
+def test_it_gives_up_after_the_retry_window(stripe_emulator, webhook_receiver):
+    """Stripe retries for three days; once the next attempt would fall outside the window
+    (here shortened), the delivery gives up and the event keeps pending_webhooks=1."""
+    stripe_emulator.config(webhook_max_attempts=None, webhook_retry_window=0.3)
+    client = stripe_emulator.client()
+    _endpoint(client, webhook_receiver)
+    webhook_receiver.answer(*[500] * 20)
+    client.v1.products.create({"name": "Never answered"})
+    stripe_emulator.flush_webhooks()
+    attempts = stripe_emulator.deliveries()
+    # 0.05 + 0.1 = 0.15 s after the first attempt; the next (0.2 s later) would pass 0.3 s.
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert attempts[-1]["at"] - attempts[0]["at"] < 0.3
+    assert client.v1.events.list({"type": "product.created"}).data[0].pending_webhooks == 1
+
+
+def test_retry_delays_double_up_to_the_cap_and_stop_at_the_window():
+    """The backoff rule alone: doubled per attempt, capped, None past the window or the cap."""
+    config = {
+        "webhook_retry_base": 1.0,
+        "webhook_retry_max_delay": 300.0,
+        "webhook_retry_window": 3 * 24 * 3600.0,
+        "webhook_max_attempts": None,
+    }
+    assert [retry_delay(n, config, 0.0, 0.0) for n in (1, 2, 3, 9, 10, 30)] == [
+        1.0,
+        2.0,
+        4.0,
+        256.0,
+        300.0,
+        300.0,
+    ]
+    assert retry_delay(5, config, 0.0, 3 * 24 * 3600.0 - 10) is None
+    assert retry_delay(4, {**config, "webhook_max_attempts": 4}, 0.0, 0.0) is None
 
 
 def test_it_only_sends_enabled_events_and_honours_endpoint_changes(

@@ -283,6 +283,29 @@ def test_a_validation_error_stops_with_stripes_message_and_retry_resumes(
     assert len(stripe_api.client().v1.subscriptions.list().data) == 2
 
 
+def test_a_retry_that_succeeds_resolves_the_failure_notification(
+    connection, mixed_quote, alice, alpha, stripe_api
+):
+    """The bell's "push failed" stays only while the push is failed: the successful retry marks
+    it resolved (listed with its resolution, no longer unread), and no open push failure is
+    left."""
+    from billing.models import Notification
+
+    stripe_api.fault("error", method="POST", path="/v1/subscriptions", status=500, count=100)
+    push = _start(mixed_quote, alice)
+    assert _run(push) == "failed"
+    notice = Notification.objects.get(workspace=alpha, kind=Notification.Kind.PUSH_FAILED)
+    assert not notice.read_by.exists()
+    stripe_api.clear_faults()
+    do_retry_push(None, push)
+    assert _run(push) == "succeeded"
+    notice.refresh_from_db()
+    assert notice.resolved_at is not None
+    assert not Notification.objects.filter(
+        workspace=alpha, kind=Notification.Kind.PUSH_FAILED, resolved_at__isnull=True
+    ).exists()
+
+
 def test_a_stripe_account_that_forgot_our_objects_gets_them_again(
     connection, mixed_quote, alpha, alice, fr_customer, stripe_api
 ):
