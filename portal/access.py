@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 
 from customers.models import Customer
 from mspercury import audit, ratelimit, tenancy
+from mspercury.localtime import workspace_time
 from quotes.documents import document_language
 
 SESSION_KEY = "mspercury_portal"
@@ -68,7 +69,10 @@ def portal_view(view):
                 return private(
                     render(request, "portal/message.html", {"kind": "signed_out"}, status=404)
                 )
-            with translation.override(document_language(customer.language)):
+            with (
+                translation.override(document_language(customer.language)),
+                workspace_time(customer.workspace),  # the MSP's zone, labelled on every page
+            ):
                 request.portal_customer = customer
                 request.portal_email = data.get("email", "")
                 response = view(request, *args, **kwargs)

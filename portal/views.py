@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
+from mspercury.localtime import workspace_time
 from mspercury.models import Workspace
 from portal import links
 from portal.access import limited, portal_view, private, sign_in, sign_out
@@ -50,6 +51,11 @@ def entry(request, workspace_id):
         workspace = Workspace.objects.filter(public_id=workspace_id).first()
     if workspace is None:
         raise Http404
+    with workspace_time(workspace):
+        return _entry(request, workspace)
+
+
+def _entry(request, workspace):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -74,6 +80,11 @@ def login(request, token):
         found = links.find_login(token)
     if found is None:
         raise Http404
+    with workspace_time(found.workspace):
+        return _login(request, found)
+
+
+def _login(request, found):
     if not found.usable:
         return _message(request, "login_expired", workspace=found.workspace)
     if request.method == "GET":
@@ -253,7 +264,11 @@ def pay_link(request, token):
         raise Http404
     customer = link.invoice.customer
     language = document_language(customer.language if customer else "en")
-    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+    with (
+        tenancy.workspace_context(link.workspace_id),
+        translation.override(language),
+        workspace_time(link.workspace),
+    ):
         state = link.state(timezone.now())
         if state != "active":
             return _message(request, f"pay_{state}", workspace=link.workspace)
@@ -282,7 +297,11 @@ def pay_link_done(request, token):
         raise Http404
     customer = link.invoice.customer
     language = document_language(customer.language if customer else "en")
-    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+    with (
+        tenancy.workspace_context(link.workspace_id),
+        translation.override(language),
+        workspace_time(link.workspace),
+    ):
         checked = _returned_session(request, link.invoice)
         kinds = {"paid": "pay_thanks", "processing": "pay_processing", "failed": "pay_failed"}
         kind = kinds.get(checked, "pay_cancelled")
