@@ -70,6 +70,11 @@ def local_date(workspace, moment: datetime | None) -> date | None:
     return local.date() if local else None
 
 
+def today_in(workspace) -> date:
+    """The workspace's local date now: the date a quote, push or check made now carries."""
+    return local_date(workspace, timezone.now())
+
+
 def workspace_time(workspace):
     """Render times in the workspace's zone for the block (mails, PDFs, CSVs and tasks built
     outside a request; requests get it from ``WorkspaceTimeMiddleware``)."""

@@ -4,7 +4,7 @@ ids) into the planner's plain inputs."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone, translation
+from django.utils import translation
 
 from billing.tax import decide_tax
 from billing.tax_parties import customer_party, party
@@ -17,6 +17,7 @@ from integrations.push.planner import (
     PlanSettings,
     stripe_limit_problems,
 )
+from mspercury.localtime import today_in
 from mspercury.particulars import has_particulars, particulars_lines
 from quotes.documents import document_language, quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
@@ -51,7 +52,7 @@ def limit_problems(quote, lines=None, *, prefs=None, today: date | None = None) 
     if not (prefs and prefs.stripe_tax) and quote.customer_id:
         workspace, customer = quote.workspace, quote.customer
         vat = decide_tax(
-            party(workspace), customer_party(customer), today or timezone.localdate()
+            party(workspace), customer_party(customer), today or today_in(workspace)
         ).rate
     plan_lines = tuple(
         PlanLine(
