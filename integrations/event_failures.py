@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from billing.models import Notification
 from billing.notify import notify
 from integrations.models import StripeEvent
+from mspercury.localtime import workspace_stamp
 from mspercury.models import Membership, Role
 
 # What passes by itself: the database locked, timed out, deadlocked or briefly unreachable, and
@@ -101,7 +102,7 @@ def resolve_failure(event: StripeEvent) -> None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         resolved = _("Resolved: the event was processed on %(when)s.") % {
-            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")
+            "when": workspace_stamp(event.workspace, timezone.now(), "Y-m-d H:i")
         }
     Notification.objects.filter(pk=notice.pk).update(
         body=f"{notice.body}\n\n{resolved}", dedupe_key=f"{notice.dedupe_key}:resolved:{notice.pk}"

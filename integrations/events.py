@@ -28,6 +28,7 @@ from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
 from integrations.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
 from mspercury import tenancy
+from mspercury.localtime import workspace_stamp
 from mspercury.logging import redact
 from mspercury.models import Workspace
 
@@ -290,7 +291,7 @@ def alert_if_stuck(workspace, now=None) -> bool:
         % {
             "type": oldest.event_type,
             "event": oldest.event_id,
-            "when": timezone.localtime(oldest.received_at).strftime("%Y-%m-%d %H:%M"),
+            "when": workspace_stamp(workspace, oldest.received_at, "Y-m-d H:i"),
             "error": oldest.error or _("still waiting to be processed"),
         },
         reverse("integrations:stripe_events") + "?status=unprocessed",

@@ -96,7 +96,7 @@ def _check_draft(connection, mirror: StripeInvoice, client) -> StripeInvoice:
         report_missed(mirror)
         return mirror
     lines, defaults = draft_lines(connection, client, mirror, invoice)
-    supply = supply_date(mirror)
+    supply = supply_date(mirror, connection.workspace.zone)
     decision = decide_tax(party(connection.workspace), customer_party(mirror.customer), supply)
     old_key = next((k for k in (*[k for li in lines for k in li.rate_keys], *defaults) if k), None)
     inclusive = parse_key(old_key)[2] if old_key else False
@@ -133,12 +133,14 @@ def draft_lines(connection, client, mirror, invoice) -> tuple[list[DraftLine], t
     return lines, tuple(keys.get(r.id) for r in invoice.default_tax_rates or [])
 
 
-def supply_date(mirror: StripeInvoice):
-    """The supply date of a renewal: the earliest period start of its lines (else created)."""
+def supply_date(mirror: StripeInvoice, zone=None):
+    """The supply date of a renewal: the earliest period start of its lines (else created), as
+    the MSP's local date (``zone``, else the active one; §§1, 4 EinhZeitG)."""
+    zone = zone or timezone.get_current_timezone()
     starts = [line["period_start"] for line in mirror.lines if line.get("period_start")]
     if starts:
-        return datetime.fromtimestamp(min(starts), tz=timezone.get_current_timezone()).date()
-    return timezone.localdate(mirror.created or timezone.now())
+        return datetime.fromtimestamp(min(starts), tz=zone).date()
+    return timezone.localdate(mirror.created or timezone.now(), zone)
 
 
 def _known_rates(connection):

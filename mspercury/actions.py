@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mspercury import audit, tenancy
+from mspercury.localtime import workspace_time
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
 
 
@@ -101,8 +102,9 @@ def _send_invite_email(invite: Invite, token: str, inviter: User) -> None:
         "role": invite.get_role_display(),
         "url": _invite_url(token),
     }
-    subject = " ".join(render_to_string("mspercury/email/invite_subject.txt", context).split())
-    body = render_to_string("mspercury/email/invite_body.txt", context)
+    with workspace_time(invite.workspace):
+        subject = " ".join(render_to_string("mspercury/email/invite_subject.txt", context).split())
+        body = render_to_string("mspercury/email/invite_body.txt", context)
     send_mail(subject, body, None, [invite.email])
 
 

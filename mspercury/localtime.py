@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.utils import formats, timezone
+
 # Each country's zone where it has one (or one that most businesses there keep).
 COUNTRY_ZONES = {
     "AT": "Europe/Vienna", "BE": "Europe/Brussels", "BG": "Europe/Sofia", "CY": "Asia/Nicosia",
@@ -66,3 +68,39 @@ def local_date(workspace, moment: datetime | None) -> date | None:
     """The workspace's local calendar date of ``moment``."""
     local = local_moment(workspace, moment)
     return local.date() if local else None
+
+
+def today_in(workspace) -> date:
+    """The workspace's local date now: the date a quote, push or check made now carries."""
+    return local_date(workspace, timezone.now())
+
+
+def workspace_time(workspace):
+    """Render times in the workspace's zone for the block (mails, PDFs, CSVs and tasks built
+    outside a request; requests get it from ``WorkspaceTimeMiddleware``)."""
+    return timezone.override(workspace.zone)
+
+
+def zone_abbreviation(moment: datetime) -> str:
+    """The zone's short name at ``moment`` (CET, CEST, EST; "UTC+04" where the zone has no
+    letters), so a time shown with it is unambiguous."""
+    name = moment.tzname() or "UTC"
+    if name[:1] in "+-":
+        hours, minutes = name[1:3], name[3:5]
+        name = f"UTC{name[0]}{hours}" + (f":{minutes}" if minutes and minutes != "00" else "")
+    return name
+
+
+def stamp(moment: datetime | None, fmt: str = "SHORT_DATETIME_FORMAT") -> str:
+    """``moment`` in the active zone, in the active language's format, followed by the zone's
+    abbreviation: "07.12.2026, 15:52 CET"."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{formats.date_format(local, fmt)} {zone_abbreviation(local)}"
+
+
+def workspace_stamp(workspace, moment: datetime | None, fmt: str = "SHORT_DATETIME_FORMAT") -> str:
+    """``stamp`` in the workspace's zone, for text built outside its requests (mails, tasks)."""
+    with workspace_time(workspace):
+        return stamp(moment, fmt)

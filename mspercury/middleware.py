@@ -3,6 +3,7 @@ from contextlib import nullcontext
 from django.db import connection, transaction
 
 from mspercury import tenancy
+from mspercury.localtime import workspace_time
 from mspercury.models import Membership
 
 SESSION_WORKSPACE_KEY = "mspercury_workspace"
@@ -48,6 +49,22 @@ class WorkspaceMiddleware:
         else:
             scope = tenancy.user_context(user)
         with scope, _request_transaction():
+            return self.get_response(request)
+
+
+class WorkspaceTimeMiddleware:
+    """Render the request's times in its workspace's zone (DESIGN.md "Local time, language,
+    sender"): ``|date``, ``|local_stamp`` and ``timezone.localtime`` show local time. Public
+    pages (share, portal) resolve their workspace later and enter its zone themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        workspace = getattr(request, "workspace", None)
+        if workspace is None:
+            return self.get_response(request)
+        with workspace_time(workspace):
             return self.get_response(request)
 
 

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "mspercury.middleware.WorkspaceMiddleware",
+    "mspercury.middleware.WorkspaceTimeMiddleware",
 ]
 
 ROOT_URLCONF = "mspercury.urls"
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "mspercury.context_processors.workspace",
             ],
+            "builtins": ["mspercury.templatetags.moments"],
         },
     }
 ]

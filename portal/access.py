@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 
 from customers.models import Customer
 from mspercury import audit, ratelimit, tenancy
+from mspercury.localtime import workspace_time
 from quotes.documents import document_language
 
 SESSION_KEY = "mspercury_portal"
@@ -97,7 +98,10 @@ def portal_view(view):
             if customer is None:
                 sign_out(request)
                 return _signed_out(request, "signed_out", 404)
-            with translation.override(document_language(customer.language)):
+            with (
+                translation.override(document_language(customer.language)),
+                workspace_time(customer.workspace),  # the MSP's zone, labelled on every page
+            ):
                 request.portal_customer = customer
                 request.portal_email = data.get("email", "")
                 response = view(request, *args, **kwargs)

@@ -45,8 +45,7 @@ def invoice_email(
 ) -> tuple[str, str]:
     """Subject and body of the email that brings an invoice and its pay link, and says which
     e-invoice is attached (``attached``: its content type) if one is."""
-    from django.utils.formats import date_format
-
+    from mspercury.localtime import workspace_stamp
     from quotes.templatetags.quote_money import minor
 
     values = {
@@ -54,7 +53,7 @@ def invoice_email(
         "msp": invoice.workspace.name,
         "amount": f"{minor(invoice.due_shown, invoice.currency)} {invoice.currency}",
         "url": pay_link_url(token),
-        "until": date_format(until, "DATETIME_FORMAT"),
+        "until": workspace_stamp(invoice.workspace, until, "DATETIME_FORMAT"),
     }
     if reminder:
         subject = _("Reminder: invoice %(number)s from %(msp)s") % values

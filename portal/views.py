@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
+from mspercury.localtime import workspace_time
 from mspercury.models import Workspace
 from portal import links
 from portal.access import (
@@ -65,6 +66,11 @@ def entry(request, workspace_id):
         workspace = Workspace.objects.filter(public_id=workspace_id).first()
     if workspace is None:
         raise Http404
+    with workspace_time(workspace):
+        return _entry(request, workspace)
+
+
+def _entry(request, workspace):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -91,6 +97,11 @@ def login(request, token):
         found = links.find_login(token)
     if found is None:
         raise Http404
+    with workspace_time(found.workspace):
+        return _login(request, found)
+
+
+def _login(request, found):
     contact = found.customer
     if not found.usable:
         return _visitor_message(
@@ -285,7 +296,11 @@ def pay_link(request, token):
         raise Http404
     customer = link.invoice.customer
     language = document_language(customer.language if customer else "en")
-    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+    with (
+        tenancy.workspace_context(link.workspace_id),
+        translation.override(language),
+        workspace_time(link.workspace),
+    ):
         state = link.state(timezone.now())
         if state != "active":
             return _message(request, f"pay_{state}", workspace=link.workspace)
@@ -328,7 +343,11 @@ def _pay_outcome(request, link):
         raise Http404
     customer = link.invoice.customer
     language = document_language(customer.language if customer else "en")
-    with tenancy.workspace_context(link.workspace_id), translation.override(language):
+    with (
+        tenancy.workspace_context(link.workspace_id),
+        translation.override(language),
+        workspace_time(link.workspace),
+    ):
         checked = _returned_session(request, link.invoice)
         kinds = {"paid": "pay_thanks", "processing": "pay_processing", "failed": "pay_failed"}
         kind = kinds.get(checked, "pay_cancelled")

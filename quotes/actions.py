@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, Project
 from mspercury import audit
+from mspercury.localtime import today_in
 from mspercury.models import User, Workspace
 from quotes import domain
 from quotes.models import (
@@ -173,7 +174,7 @@ def do_create_quote(
     if customer.workspace_id != workspace.pk:
         raise ValueError("customer of another workspace")
     _check_project(customer, project)
-    today = today or timezone.localdate()
+    today = today or today_in(workspace)
     quote = Quote.objects.create(
         workspace=workspace,
         number=next_quote_number(workspace, today.year),

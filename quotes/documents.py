@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from mspercury.localtime import local_date
 from mspercury.particulars import particulars_data
 from quotes import domain
 from quotes.models import Quote, QuoteLine
@@ -95,8 +96,8 @@ def _taxed(total: domain.TaxedTotal) -> dict:
 
 def quote_snapshot(quote: Quote, *, today: date | None = None) -> dict:
     """Everything the customer's document shows, as plain strings. Cost prices stay out."""
-    today = today or timezone.localdate()
     workspace = quote.workspace
+    today = today or local_date(workspace, timezone.now())
     customer = quote.customer
     lines = list(QuoteLine.objects.filter(quote=quote).order_by("position", "id"))
     summary = summarize(quote, lines, workspace, today)
@@ -126,6 +127,9 @@ def quote_snapshot(quote: Quote, *, today: date | None = None) -> dict:
             "name": workspace.name,
             **_address(workspace, "region"),
             **particulars_data(workspace),
+            # Its times and dates read in the zone it was made in, whatever the workspace
+            # chooses later: the document renders to the same bytes.
+            "time_zone": workspace.zone.key,
         },
         "lines": [
             {

@@ -14,6 +14,7 @@ import re
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import weasyprint
 from django.conf import settings
@@ -29,6 +30,7 @@ from weasyprint.urls import URLFetcher
 from billing import wording
 from billing.tax import TaxTreatment
 from customers.addresses import address_lines
+from mspercury.localtime import local_date, zone_named
 from mspercury.particulars import particulars_lines
 from quotes.assessments import report
 from quotes.documents import document_language
@@ -103,9 +105,15 @@ def page_counter_css() -> str:
     return " ".join(tokens)
 
 
-def html_document(template_name: str, context: dict, *, language: str) -> str:
-    """The complete HTML of a document, rendered in ``language``, times in UTC."""
-    with translation.override(language), timezone.override(UTC):
+def document_zone(snapshot_workspace: dict) -> ZoneInfo:
+    """The zone a document's times are shown in: the one its snapshot was made in (the MSP's,
+    DESIGN.md "Local time, language, sender"); UTC for snapshots older than that."""
+    return zone_named(snapshot_workspace.get("time_zone") or "UTC")
+
+
+def html_document(template_name: str, context: dict, *, language: str, zone=UTC) -> str:
+    """The complete HTML of a document, rendered in ``language``, times in ``zone``."""
+    with translation.override(language), timezone.override(zone):
         return render_to_string(
             template_name, {**context, "page_counter": page_counter_css(), "language": language}
         )
@@ -118,8 +126,8 @@ def write_pdf(html: str) -> bytes:
     )
 
 
-def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
-    return write_pdf(html_document(template_name, context, language=language))
+def render_pdf(template_name: str, context: dict, *, language: str, zone=UTC) -> bytes:
+    return write_pdf(html_document(template_name, context, language=language, zone=zone))
 
 
 # Shared pieces: parties, footer, dates
@@ -131,11 +139,14 @@ def _iso(value: str | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
-def _date(value) -> date | None:
+def _date(value, zone=UTC) -> date | None:
+    """A snapshot's date, or the date in ``zone`` of a snapshot's moment."""
     if value is None or isinstance(value, date):
         return value
     moment = parse_datetime(value)
-    return moment.date() if moment else parse_date(value)
+    if moment is None:
+        return parse_date(value)
+    return moment.astimezone(zone).date() if timezone.is_aware(moment) else moment.date()
 
 
 def party(data: dict, *, name_key: str = "name") -> dict:
@@ -252,7 +263,7 @@ def quote_context(snapshot: dict) -> dict:
         "supplier": party(snapshot["workspace"]),
         "particulars": particulars_lines(snapshot["workspace"]),
         "customer": party(snapshot["customer"]),
-        "as_of": _date(snapshot.get("as_of")),
+        "as_of": _date(snapshot.get("as_of"), document_zone(snapshot["workspace"])),
         "created": _iso(snapshot.get("as_of")),
         "valid_until": _date(snapshot.get("valid_until")),
         "groups": line_groups(snapshot),
@@ -281,7 +292,8 @@ def render_quote(snapshot: dict) -> bytes:
     # language, not in whatever language the request or the worker happens to speak.
     with translation.override(language):
         context = quote_context(snapshot)
-    return render_pdf("pdf/quote.html", context, language=language)
+    zone = document_zone(snapshot["workspace"])
+    return render_pdf("pdf/quote.html", context, language=language, zone=zone)
 
 
 def acceptance_context(acceptance: dict) -> dict:
@@ -307,7 +319,8 @@ def render_agreement(snapshot: dict, acceptance: dict) -> bytes:
     with translation.override(language):
         context = quote_context(snapshot)
         context.update(acceptance_context(acceptance))
-    return render_pdf("pdf/agreement.html", context, language=language)
+    zone = document_zone(snapshot["workspace"])
+    return render_pdf("pdf/agreement.html", context, language=language, zone=zone)
 
 
 # Assessment report
@@ -329,6 +342,7 @@ def render_assessment_report(assessment, *, created: datetime) -> bytes:
             "particulars": particulars_lines(assessment.workspace),
             "customer": party(customer_data(assessment.customer)),
             "created": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "as_of": created.astimezone(UTC).date(),
+            "as_of": local_date(assessment.workspace, created),
         }
-    return render_pdf("pdf/assessment_report.html", context, language=language)
+    zone = assessment.workspace.zone
+    return render_pdf("pdf/assessment_report.html", context, language=language, zone=zone)

@@ -131,7 +131,7 @@ class WorkspaceReport:
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """Start of this month and of the next, in the site's time zone."""
+    """Start of this month and of the next, in the active zone (the workspace's in requests)."""
     local = timezone.localtime(now)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if start.month == 12:

@@ -266,7 +266,8 @@ class _Facts:
         )
 
 
-def _batch(prefs: DatevSettings, part: periods.Slice, now: datetime, by: str) -> Batch:
+def _batch(prefs: DatevSettings, part: periods.Slice, now: datetime, by: str, zone) -> Batch:
+    """The header of one file; its creation time is the MSP's local time (``zone``)."""
     return Batch(
         consultant_number=prefs.consultant_number or 0,
         client_number=prefs.client_number or 0,
@@ -275,7 +276,7 @@ def _batch(prefs: DatevSettings, part: periods.Slice, now: datetime, by: str) ->
         date_from=part.date_from,
         date_to=part.date_to,
         chart=prefs.chart,
-        created_at=now.astimezone(ACCOUNTING_TZ),
+        created_at=now.astimezone(zone),
         label=f"MSPercury {part.date_from:%d.%m.%y}-{part.date_to:%d.%m.%y}",
         exported_by=by,
         locked=prefs.lock_batches,
@@ -314,7 +315,9 @@ def export(
         inside = [b for b in booked if part.date_from <= b.day <= part.date_to]
         if not inside:
             continue
-        rendered = render(_batch(prefs, part, now, exported_by), inside, Encoding(prefs.encoding))
+        rendered = render(
+            _batch(prefs, part, now, exported_by, workspace.zone), inside, Encoding(prefs.encoding)
+        )
         files.append(ExportFile(file_name(part), rendered.content, part, len(inside)))
         replacements += rendered.replacements
     return Result(booked, files, [*gathered.problems, *problems], replacements)
@@ -357,12 +360,12 @@ def debtor_file(workspace, prefs: DatevSettings, *, now=None, exported_by="") ->
     """Every debtor account the workspace handed out, with the customer's name, address and
     VAT ID (category 16), so the advisor's DATEV shows who each number is."""
     now = now or timezone.now()
-    today = local_day(now)
+    today = local_day(now, workspace.zone)
     accounts = DebtorAccount.objects.filter(workspace=workspace).select_related("customer")
     rows = [_debtor(a) for a in accounts.order_by("number")]
     start = periods.fiscal_year_start(today, prefs.fiscal_year_start_month)
     part = periods.Slice(start, today, today)
     rendered = master_data.render(
-        _batch(prefs, part, now, exported_by), rows, Encoding(prefs.encoding)
+        _batch(prefs, part, now, exported_by, workspace.zone), rows, Encoding(prefs.encoding)
     )
     return ExportFile(f"EXTF_Debitoren_{today:%Y%m%d}.csv", rendered.content, part, len(rows))

@@ -163,6 +163,11 @@ def _iso(day) -> str:
     return day.isoformat() if day else ""
 
 
+def _moment(moment) -> str:
+    """A moment in the workspace's zone with its UTC offset: 2026-12-07T15:52:00+01:00."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
 def _supply_row(supply, contribution) -> list:
     invoice, evidence, vies = supply.invoice, supply.evidence, supply.vat_validation
     return [
@@ -191,7 +196,7 @@ def _supply_row(supply, contribution) -> list:
         evidence.ip_source,
         vies.status if vies else "",
         vies.consultation_number if vies else "",
-        vies.checked_at.isoformat() if vies and vies.checked_at else "",
+        _moment(vies.checked_at if vies else None),
         int(supply.conflict),
         int(supply.unconfirmed_vat_id),
     ]

@@ -31,6 +31,7 @@ from billing.vatids.models import VatIdStatus, VatIdValidation
 from customers.models import Customer
 from integrations.vies.client import PERMANENT, ViesResult, check_vat, split_vat_id
 from mspercury import tenancy
+from mspercury.localtime import today_in
 from mspercury.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -378,7 +379,7 @@ def is_reverse_charge_customer(customer, on: date | None = None) -> bool:
     decision = decide_tax(
         Party(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
         Party(customer.country.code or "", customer.tax_id_type, customer.tax_id),
-        on or timezone.localdate(),
+        on or today_in(workspace),
     )
     return decision.is_reverse_charge
 

@@ -48,6 +48,7 @@ from integrations.stripe.permissions import (
 )
 from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
+from mspercury.localtime import today_in
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def build_plan(push_or_quote, connection: StripeConnection, *, send_now: bool) -
     pq = plan_quote(quote, snapshot)
     customer = plan_customer(quote.customer)
     ps = plan_settings(
-        quote.workspace, quote.customer, send_now=send_now, today=timezone.localdate()
+        quote.workspace, quote.customer, send_now=send_now, today=today_in(quote.workspace)
     )
     tax_rate = None
     if not ps.stripe_tax and not ps.mspercury_vat and ps.tax_rate_percent:

@@ -4,7 +4,7 @@ ids) into the planner's plain inputs."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from billing.tax import TaxTreatment, awaiting_vies, decide_tax
@@ -21,7 +21,7 @@ from integrations.push.planner import (
     Problem,
     stripe_limit_problems,
 )
-from mspercury.localtime import local_moment
+from mspercury.localtime import local_moment, today_in
 from mspercury.particulars import has_particulars, particulars_lines
 from quotes.documents import document_language, quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
@@ -57,7 +57,7 @@ def limit_problems(quote, lines=None, *, prefs=None, today: date | None = None) 
     if not (prefs and prefs.stripe_tax) and quote.customer_id:
         workspace, customer = quote.workspace, quote.customer
         vat = decide_tax(
-            party(workspace), customer_party(customer), today or timezone.localdate()
+            party(workspace), customer_party(customer), today or today_in(workspace)
         ).rate
     plan_lines = tuple(
         PlanLine(

@@ -28,6 +28,7 @@ from billing.tax_parties import vat_id_status
 from integrations.push.inputs import limit_problems
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
+from mspercury.localtime import workspace_time
 from quotes import share_mail, sharing
 from quotes.access import access_quote
 from quotes.documents import diff_snapshots, document_language, quote_document, quote_snapshot
@@ -151,9 +152,11 @@ def _open_link(view, methods, request, token):
     if link is None:
         return _message_page(request, "unknown", status=404)
     # From here on the pages speak the customer's language, whatever the browser asks for.
+    # Its times are the MSP's, labelled with the zone (DESIGN.md "Local time, language, sender").
     with (
         tenancy.workspace_context(link.workspace_id),
         translation.override(document_language(link.quote.customer.language)),
+        workspace_time(link.quote.workspace),
     ):
         response = _open_known_link(view, methods, request, link, token)
         response.headers["Content-Language"] = translation.get_language()

@@ -11,6 +11,7 @@ import pytest
 
 from billing.evidence.models import Evidence, Reduction, Supply
 from billing.models import Payment, StripeInvoice
+from billing.vatids.models import VatIdValidation
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +370,24 @@ def test_the_supplies_csv_is_for_the_workspaces_admins(client_for, bob, charlie,
     path = f"{URL}supplies.csv"
     assert client_for(bob).get(path, {"period": "2026"}).status_code == 403
     assert _rows(client_for(charlie).get(path, {"period": "2026"})) == []
+
+
+def test_the_supplies_csv_gives_the_vies_time_in_local_time_with_its_offset(
+    client_for, alice, books
+):
+    """A VIES answer at 23:30 UTC reads 00:30 the next day in Berlin, with +01:00."""
+    supply = books["rc2"]
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    validation = VatIdValidation.objects.create(
+        workspace=supply.workspace,
+        customer=supply.customer,
+        country="FR",
+        number="40303265045",
+        status="valid",
+        requested_at=late,
+        checked_at=late,
+    )
+    Supply.objects.filter(pk=supply.pk).update(vat_validation=validation)  # as recorded
+    response = client_for(alice).get(f"{URL}supplies.csv", {"period": "2026-Q4"})
+    row = next(r for r in _rows(response) if r["stripe_invoice"] == supply.invoice.stripe_id)
+    assert row["vies_checked_at"] == "2026-12-01T00:30:00+01:00"

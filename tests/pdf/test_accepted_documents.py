@@ -3,13 +3,12 @@ the agreement PDF follows with the acceptance record, and both are served byte-i
 forever, whatever changes afterwards."""
 
 import hashlib
-from datetime import UTC
 
 import pytest
 from django.test import Client, override_settings
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from mspercury.localtime import stamp
 from quotes import actions
 from quotes.models import DocumentKind, QuoteAcceptance, QuoteDocument, QuoteLine
 from quotes.stored_documents import INLINE_MAX_LINES
@@ -90,10 +89,11 @@ def test_it_generates_the_agreement_with_the_acceptance_record(
     certificate = pages_text(content)[-1]
     assert "Certificat d'acceptation" in certificate
     assert "Accepté par Carla Customer" in certificate
-    with translation.override("fr"), timezone.override(UTC):
-        when = date_format(timezone.localtime(acceptance.accepted_at), "DATETIME_FORMAT")
+    zone = quote.workspace.zone  # the MSP's local time
+    with translation.override("fr"), timezone.override(zone):
+        when = stamp(acceptance.accepted_at, "DATETIME_FORMAT")
     when = " ".join(when.split())  # pages_text collapses no-break spaces
-    assert f"Accepté le {when} UTC" in certificate
+    assert f"Accepté le {when}" in certificate and when.endswith(("CET", "CEST"))
     assert f"Adresse IP {acceptance.ip_address}" in certificate
     assert "Safari/605.1.15" in certificate
     assert "Accepté via Page de partage" in certificate

@@ -4,8 +4,9 @@ number formats; the certificate carries the acceptance facts and the accepted PD
 
 import hashlib
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -168,8 +169,9 @@ def test_it_puts_the_acceptance_facts_on_the_certificate_page(quote_in):
     last = pages[-1]
     assert "Certificat d'acceptation" in last
     assert "Carla Customer" in last
-    accepted_at = datetime(2026, 12, 3, 9, 15, 42, tzinfo=UTC)
-    assert f"{_local('fr', 'datetime', accepted_at)} UTC" in last
+    # The MSP's local time (Alpha is in Berlin: 09:15 UTC is 10:15 CET), with its zone.
+    accepted_at = datetime(2026, 12, 3, 10, 15, 42, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert f"{_local('fr', 'datetime', accepted_at)} CET" in last
     assert "2026-12-03T09:15:42Z" in last
     assert "203.0.113.7" in last
     assert "Firefox/133.0" in last

@@ -240,3 +240,16 @@ def test_the_sign_in_link_arrives_through_a_real_smtp_server(pushed, alpha, smtp
     path = re.search(r"(/portal/login/[^/\s]+/)", smtp_server.text(message)).group(1)
     assert client.post(path).status_code == 302
     assert pushed.customer.company_name in client.get("/portal/").content.decode()
+
+
+def test_the_portal_shows_the_msp_s_local_time_and_names_its_zone(pushed, alpha):
+    """Accepted at 23:30 UTC: the French customer reads 8 December, 00:30 CET, Berlin time."""
+    from datetime import UTC, datetime
+
+    QuoteAcceptance.objects.filter(quote=pushed).update(
+        accepted_at=datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    )
+    client = _sign_in(pushed.customer.email, alpha)
+    html = client.get("/portal/quotes/").content.decode()
+    assert "00:30 CET" in html and "23:30" not in html
+    assert "Heures exprimées en Europe/Berlin" in html

@@ -151,3 +151,15 @@ def test_the_customer_page_shows_the_block(vies_emulator, client_for, alice, dup
     html = page.content.decode()
     assert 'id="vies-status"' in html and 'data-vies-status="valid"' in html
     assert _check_url(dupont) in html
+
+
+def test_the_customer_page_shows_the_check_in_the_msp_s_local_time(
+    vies_emulator, client_for, alice, dupont
+):
+    """Checked at 23:30 UTC: Alpha (Berlin) reads the next day, 00:30 CET, with its zone."""
+    with time_machine.travel(datetime(2027, 1, 4, 23, 30, tzinfo=UTC), tick=False):
+        services.validate(dupont)
+        page = client_for(alice).get(reverse("customers:detail", args=[dupont.public_id]))
+    html = page.content.decode()
+    assert "checked at 5 Jan 2027, 00:30 CET" in html
+    assert "in force until 2 Feb 2027, 00:30 CET" in html
