@@ -293,18 +293,6 @@ class Push(models.Model):
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
-    @property
-    def is_stale(self) -> bool:
-        """Queued or running, and no worker finished it for longer than any run takes."""
-        started = self.planned_at or self.created_at
-        return (
-            self.is_active and started is not None and (timezone.now() - started > self.STALE_AFTER)
-        )
-
-    @property
-    def can_replan(self) -> bool:
-        return self.status in (self.Status.FAILED, self.Status.DISCARDED) or self.is_stale
-
 
 class PushStep(models.Model):
     class Status(models.TextChoices):

@@ -5,7 +5,7 @@
   disagree are a conflict for a person to look at.
 - ``split``: an amount over weights, to the cent (largest remainder; the parts always add up).
 - ``Period``: a month (2026-11), quarter (2026-Q4) or year (2026).
-- ``aggregate`` / ``ec_sales_list``: report totals from plain rows.
+- ``aggregate``: report totals from plain rows (the EC Sales List is vat_return's).
 """
 
 from __future__ import annotations
@@ -166,37 +166,6 @@ def aggregate(rows: Iterable[Row]) -> list[Total]:
         entry[1] += row.tax
         entry[2] += 1
     return [Total(*key, net, tax, count) for key, (net, tax, count) in sorted(sums.items())]
-
-
-@dataclass(frozen=True)
-class SalesListRow:
-    """One line of the EC Sales List (Zusammenfassende Meldung, §18a UStG): what one VAT ID in
-    another member state received in one quarter, by kind (BZSt's "Art der Leistung": S for
-    other services, L for intra-EU supplies of goods)."""
-
-    quarter: str
-    vat_id: str
-    country: str
-    kind: str
-    currency: str
-    net: int
-    customer: str = ""
-
-
-def ec_sales_list(
-    dated_rows: Iterable[tuple[date, Row]], kinds: dict[str, str]
-) -> list[SalesListRow]:
-    """ZM rows: net amounts of the treatments in ``kinds`` (treatment → S or L) per quarter,
-    customer VAT ID, kind and currency; refunds and credit notes net off in their quarter."""
-    sums: dict[tuple, int] = {}
-    names: dict[tuple, str] = {}
-    for day, row in dated_rows:
-        if row.treatment not in kinds:
-            continue
-        key = (quarter_of(day).code, row.vat_id, row.vat_id[:2], kinds[row.treatment], row.currency)
-        sums[key] = sums.get(key, 0) + row.net
-        names.setdefault(key, row.customer)
-    return [SalesListRow(*key, net=net, customer=names[key]) for key, net in sorted(sums.items())]
 
 
 # -- MSPercury's tax rates -----------------------------------------------------------------------

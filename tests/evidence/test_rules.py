@@ -12,12 +12,10 @@ from billing.evidence.rules import (
     Decision,
     Period,
     Row,
-    SalesListRow,
     SupplyAmount,
     Total,
     aggregate,
     by_credited_lines,
-    ec_sales_list,
     parse_period,
     parse_rate_key,
     place_of_supply,
@@ -157,27 +155,6 @@ def test_totals_always_add_up_to_the_rows(raw):
     assert sum(t.net for t in totals) == sum(r.net for r in rows)
     assert sum(t.tax for t in totals) == sum(r.tax for r in rows)
     assert sum(t.rows for t in totals) == len(rows)
-
-
-def test_the_ec_sales_list_has_one_row_per_quarter_and_vat_id():
-    fr = {"treatment": "reverse_charge", "country": "FR", "rate": "0", "tax": 0}
-    rows = [
-        (date(2026, 10, 5), _row(**fr, net=5000, vat_id="FR40303265045", customer="Dupont")),
-        (date(2026, 11, 5), _row(**fr, net=5000, vat_id="FR40303265045", customer="Dupont")),
-        (date(2026, 12, 1), _row(**fr, net=-1000, vat_id="FR40303265045", customer="Dupont")),
-        (date(2026, 9, 30), _row(**fr, net=300, vat_id="FR40303265045", customer="Dupont")),
-        (date(2026, 10, 9), _row(**fr, net=200, vat_id="ATU13585627", customer="Wien")),
-        (date(2026, 10, 9), _row(net=1000, vat_id="DE136695976")),  # domestic: not in the ZM
-    ]
-    goods = {"treatment": "intra_eu_goods", "country": "AT", "rate": "0", "tax": 0}
-    rows.append((date(2026, 11, 9), _row(**goods, net=70, vat_id="ATU13585627", customer="Wien")))
-    kinds = {"reverse_charge": "S", "intra_eu_goods": "L"}
-    assert ec_sales_list(rows, kinds) == [
-        SalesListRow("2026-Q3", "FR40303265045", "FR", "S", "EUR", 300, "Dupont"),
-        SalesListRow("2026-Q4", "ATU13585627", "AT", "L", "EUR", 70, "Wien"),
-        SalesListRow("2026-Q4", "ATU13585627", "AT", "S", "EUR", 200, "Wien"),
-        SalesListRow("2026-Q4", "FR40303265045", "FR", "S", "EUR", 9000, "Dupont"),
-    ]
 
 
 @pytest.mark.parametrize(
