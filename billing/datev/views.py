@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.datev import bookings, export
@@ -113,7 +113,7 @@ def _download(request, prefs: DatevSettings):
         request,
         workspace,
         "datev.exported",
-        f"DATEV export {start}–{end}: {len(result.bookings)} bookings in {len(result.files)} files",
+        _export_summary(start, end, len(result.bookings), len(result.files)),
         date_from=str(start),
         date_to=str(end),
     )
@@ -140,3 +140,13 @@ def datev_debtors(request):
     response = HttpResponse(item.content, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{item.name}"'
     return response
+
+
+def _export_summary(start, end, bookings: int, files: int) -> str:
+    """The audit log's line, in the exporting user's language with the right plurals."""
+    in_files = ngettext("in %(count)s file", "in %(count)s files", files) % {"count": files}
+    return ngettext(
+        "DATEV export %(start)s–%(end)s: %(count)s booking %(files)s",
+        "DATEV export %(start)s–%(end)s: %(count)s bookings %(files)s",
+        bookings,
+    ) % {"start": start, "end": end, "count": bookings, "files": in_files}

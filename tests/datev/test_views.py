@@ -127,7 +127,16 @@ def test_the_download_is_the_csv_of_the_period(client_for, alice, march):
         ("500,00", "10002", "8338"),
     ]
     assert DebtorAccount.objects.count() == 3
-    assert AuditEvent.objects.filter(action="datev.exported").count() == 1
+    (event,) = AuditEvent.objects.filter(action="datev.exported")
+    assert event.summary == "DATEV export 2026-03-01–2026-03-31: 6 bookings in 1 file"
+
+
+def test_the_audit_line_speaks_german_to_a_german_user(client_for, alice, march):
+    alice.language = "de"
+    alice.save()
+    client_for(alice).post(EXPORT, MARCH, HTTP_ACCEPT_LANGUAGE="de")
+    (event,) = AuditEvent.objects.filter(action="datev.exported")
+    assert event.summary == "DATEV-Export 2026-03-01–2026-03-31: 6 Buchungen in 1 Datei"
 
 
 def test_a_download_across_fiscal_years_is_a_zip(client_for, alice, march):
