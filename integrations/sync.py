@@ -296,8 +296,9 @@ def apply_subscription(connection: StripeConnection, subscription) -> StripeSubs
     return mirror
 
 
-def _month(moment: datetime):
-    return moment.date().replace(day=1)
+def _month(moment: datetime, zone):
+    """The first day of the MSP's local month the movement happened in."""
+    return moment.astimezone(zone).date().replace(day=1)
 
 
 def _record_movements(mirror: StripeSubscription, monthly) -> None:
@@ -328,7 +329,7 @@ def _record_movements(mirror: StripeSubscription, monthly) -> None:
 def _move(mirror, kind, amount: Decimal, happened, *, unique: bool) -> None:
     values = {
         "workspace": mirror.workspace,
-        "month": _month(happened),
+        "month": _month(happened, mirror.workspace.zone),
         "currency": mirror.currency,
         "amount": amount,
         "happened_at": happened,

@@ -19,8 +19,9 @@ class ContractEndRefused(Exception):
         self.message = message
 
 
-def end_params(when: str, on: str, today: date) -> dict:
-    """Stripe's update parameters for the choice; refuses what Stripe would refuse."""
+def end_params(when: str, on: str, today: date, zone=UTC) -> dict:
+    """Stripe's update parameters for the choice; refuses what Stripe would refuse. A date ends
+    the contract at the start of that day in the MSP's ``zone``."""
     if when == AT_PERIOD_END:
         return {"cancel_at_period_end": True}
     if when == KEEP:
@@ -33,9 +34,9 @@ def end_params(when: str, on: str, today: date) -> dict:
         raise ContractEndRefused(_("Enter the end date as YYYY-MM-DD.")) from None
     if day <= today:
         raise ContractEndRefused(_("The end date must be after today."))
-    # Ends that day, 00:00 UTC; the period already invoiced is not credited back.
+    # Ends at local midnight of that day; the period already invoiced is not credited back.
     return {
-        "cancel_at": int(datetime.combine(day, time.min, tzinfo=UTC).timestamp()),
+        "cancel_at": int(datetime.combine(day, time.min, tzinfo=zone).timestamp()),
         "proration_behavior": "none",
     }
 
@@ -45,7 +46,7 @@ def ending_summary(push, subscription_id: str, when: str, on: str) -> dict:
     and what stops being billed then. Refuses what ``end_params`` refuses."""
     if subscription_id not in subscription_ids(push):
         raise ContractEndRefused(_("This subscription does not belong to this quote."))
-    end_params(when, on, timezone.localdate())
+    end_params(when, on, timezone.localdate(timezone=push.workspace.zone), push.workspace.zone)
     stripe = stripe_for(push)
     (sub,) = running(stripe, [subscription_id])
     names = line_names(push.quote)
@@ -76,7 +77,9 @@ def ending_summary(push, subscription_id: str, when: str, on: str) -> dict:
 def do_end_subscription(request, push, subscription_id: str, when: str, on: str = "") -> None:
     if subscription_id not in subscription_ids(push):
         raise ContractEndRefused(_("This subscription does not belong to this quote."))
-    params = end_params(when, on, timezone.localdate())
+    params = end_params(
+        when, on, timezone.localdate(timezone=push.workspace.zone), push.workspace.zone
+    )
     stripe = stripe_for(push)
     current = stripe(lambda: stripe.client.v1.subscriptions.retrieve(subscription_id))
     if current.status in ("canceled", "incomplete_expired"):

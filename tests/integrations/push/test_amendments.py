@@ -5,6 +5,7 @@ import re
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -239,7 +240,8 @@ def test_ending_the_contract_at_period_end_on_a_date_or_not(
     day = date.today() + timedelta(days=10)  # within the current period
     client.post(url, {"when": "date", "date": day.isoformat(), "confirm": "yes"})
     ends = sk.v1.subscriptions.retrieve(monthly.id).cancel_at
-    assert ends == int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+    berlin = ZoneInfo("Europe/Berlin")  # the German workspace's zone: local midnight, not UTC's
+    assert ends == int(datetime(day.year, day.month, day.day, tzinfo=berlin).timestamp())
 
     r = client.post(url, {"when": "date", "date": "yesterday"}, follow=True)
     assert "Enter the end date as YYYY-MM-DD." in r.content.decode()
