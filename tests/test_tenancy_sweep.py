@@ -205,6 +205,23 @@ def _question(workspace: Workspace, owner: User):
     return AssessmentQuestion.objects.filter(workspace=workspace).first()
 
 
+def _amendment(workspace: Workspace, owner: User):
+    from integrations.models import Amendment, Push
+
+    push = Push.objects.create(
+        workspace=workspace, quote=_quote(workspace, owner), account_ref="acct_sweep", mode="test"
+    )
+    return Amendment.objects.create(
+        workspace=workspace,
+        push=push,
+        revision=2,
+        from_revision=1,
+        timing=Amendment.Timing.RENEWAL,
+        proration_date=0,
+        status=Amendment.Status.FAILED,
+    ).public_id
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -233,6 +250,7 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "pay_link_id": _pay_link,
     "credit_note_id": credit_note_factory,
     "acceptance_id": _acceptance,
+    "amendment_id": _amendment,
     "kind": lambda workspace, owner: "quote",
 }
 

@@ -49,7 +49,7 @@ def _us_workspace(alice):
 
 
 def _share(page, button):
-    page.locator("#share").get_by_role("button", name=button).click()
+    page.locator("#share").get_by_role("button", name=button, exact=True).click()
     expect(page.get_by_role("heading", name="Share link created")).to_be_visible()
     return urlsplit(page.locator("#share-url").input_value()).path
 

@@ -84,7 +84,7 @@ def test_it_takes_a_quote_from_customer_to_accepted_mrr(page, browser, live_serv
 
     # Share: the link is shown once.
     page.reload()
-    page.locator("#share").get_by_role("button", name="Share").click()
+    page.locator("#share").get_by_role("button", name="Share", exact=True).click()
     expect(page.get_by_role("heading", name="Share link created")).to_be_visible()
     share_url = page.locator("#share-url").input_value()
     page.screenshot(path="/tmp/share_created.png", full_page=True)
