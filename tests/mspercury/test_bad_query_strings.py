@@ -104,6 +104,16 @@ def _invite_token(workspace, owner):
     return token
 
 
+def _return_ticket(workspace, owner):
+    """The signed ticket Checkout brings a payer back with (portal.links.return_ticket)."""
+    from billing.models import StripeInvoice
+    from portal.links import issue_pay_link, return_ticket
+    from tests.test_tenancy_sweep import _stripe_invoice
+
+    invoice = StripeInvoice.objects.get(public_id=_stripe_invoice(workspace, owner))
+    return return_ticket(issue_pay_link(invoice)[0])
+
+
 def _url(route, workspace, owner) -> str | None:
     if route.route.startswith("webhooks/"):
         return None  # POST only, bodies are tested in tests/integrations/test_webhook_bad_bodies
@@ -112,6 +122,8 @@ def _url(route, workspace, owner) -> str | None:
         if name == "token":
             make = _invite_token if route.route.startswith("invite/") else _share_token
             values[name] = make(workspace, owner)
+        elif name == "ticket":
+            values[name] = _return_ticket(workspace, owner)
         else:
             values[name] = FACTORIES[name](workspace, owner)
     return route.url(values)

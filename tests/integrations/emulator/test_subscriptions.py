@@ -105,9 +105,10 @@ def test_send_invoice_first_invoice_is_finalized_an_hour_later(stripe_emulator):
     assert invoice.status == "draft"
     assert invoice.automatically_finalizes_at == invoice.created + 3600
     assert invoice.due_date == invoice.created + 30 * 86400
-    stripe_emulator.advance(3599)
+    # The emulator's clock also runs in real time: leave a loaded machine a minute of margin.
+    stripe_emulator.advance(3540)
     assert client.v1.invoices.retrieve(invoice.id).status == "draft"
-    stripe_emulator.advance(2)
+    stripe_emulator.advance(61)
     finalized = client.v1.invoices.retrieve(invoice.id)
     assert finalized.status == "open"
     assert finalized.number is not None
