@@ -4,6 +4,7 @@ mail); the notification is marked resolved once a retry of the same contract suc
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Notification
 from billing.notify import in_language_of, member_or_none, notify, resolve
@@ -11,19 +12,32 @@ from integrations.push.signals import push_failed
 from integrations.stripe.wording import in_words
 
 
-@receiver(push_failed)
-def notify_push_failed(sender, push, failure, **kwargs):
+def _notify_owner(push, kind: str, key: str, title: str, message: str, page: str) -> None:
+    """The quote's creator (while a member; else owners and admins) hears of a failure, the
+    title in their language, Stripe's dates in the message as local dates."""
     owner = member_or_none(push.workspace, push.quote.created_by)
     with in_language_of(owner):
-        title = _("Push of %(number)s to Stripe failed") % {"number": push.quote.number}
+        title = _(title) % {"number": push.quote.number}
     notify(
         push.workspace,
+        kind,
+        key,
+        title,
+        in_words(message, push.workspace.zone),
+        reverse(page, args=[push.quote.public_id]),
+        recipient=owner,
+    )
+
+
+@receiver(push_failed)
+def notify_push_failed(sender, push, failure, **kwargs):
+    _notify_owner(
+        push,
         Notification.Kind.PUSH_FAILED,
         f"push_failed:{push.public_id}:{push.runs}",
-        title,
+        gettext_noop("Push of %(number)s to Stripe failed"),
         failure.message,
-        reverse("integrations:push_page", args=[push.quote.public_id]),
-        recipient=owner,
+        "integrations:push_page",
     )
 
 
@@ -33,17 +47,13 @@ def push_succeeded(push) -> None:
 
 def amendment_failed(amendment, message: str, runs: int) -> None:
     push = amendment.push
-    owner = member_or_none(push.workspace, push.quote.created_by)
-    with in_language_of(owner):
-        title = _("Change of %(number)s in Stripe failed") % {"number": push.quote.number}
-    notify(
-        push.workspace,
+    _notify_owner(
+        push,
         Notification.Kind.AMENDMENT_FAILED,
         f"amendment_failed:{push.public_id}:{amendment.public_id}:{runs}",
-        title,
-        in_words(message, push.workspace.zone),  # Stripe's dates as local dates, no Unix stamps
-        reverse("integrations:amend_page", args=[push.quote.public_id]),
-        recipient=owner,
+        gettext_noop("Change of %(number)s in Stripe failed"),
+        message,
+        "integrations:amend_page",
     )
 
 
