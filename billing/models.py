@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from mspercury.models import Workspace
+from mspercury.texts import render
 
 
 class ExternalStatus(models.TextChoices):
@@ -284,8 +285,12 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Makes a notification idempotent: the same fact never notifies twice.
     dedupe_key = models.CharField(max_length=200)
+    # In the deployment's language; ``title_text``/``body_text`` (mspercury.texts) give them in
+    # the reader's.
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    title_text = models.JSONField(default=dict, blank=True)
+    body_text = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     # For one person (a quote's owner), else for owners and admins (and the bell of everyone).
     recipient = models.ForeignKey(
@@ -304,6 +309,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return render(self.title_text) if self.title_text else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return render(self.body_text) if self.body_text else self.body
 
     @classmethod
     def visible_to(cls, workspace, user):

@@ -8,28 +8,32 @@ from django.utils import timezone, translation
 
 from billing.models import Notification
 from mspercury.models import Membership, Role
+from mspercury.texts import Text, stored
 
 
 def notify(
     workspace,
     kind: str,
     dedupe_key: str,
-    title: str,
-    body: str = "",
+    title: Text | str,
+    body: Text | str = "",
     url: str = "",
     *,
     recipient=None,
 ):
     """Create the notification unless this fact was notified already; email ``recipient`` (a
-    member), else the owners and admins, each unless they turned mail of this kind off."""
+    member), else the owners and admins, each unless they turned mail of this kind off.
+    ``title`` and ``body`` as texts are shown, and mailed, in each reader's language."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             notification = Notification.objects.create(
                 workspace=workspace,
                 kind=kind,
                 dedupe_key=dedupe_key[:200],
-                title=title[:200],
-                body=body,
+                title=str(title)[:200],
+                body=str(body),
+                title_text=stored(title),
+                body_text=stored(body),
                 url=url,
                 recipient=recipient,
             )
@@ -44,20 +48,30 @@ def notify(
                 workspace=workspace, role__in=[Role.OWNER, Role.ADMIN]
             ).select_related("user")
         ]
-    recipients = [p.email for p in people if p.is_active and p.wants_mail(kind)]
-    if recipients:
-        link = f"{settings.MSPERCURY_PUBLIC_URL}{url}" if url.startswith("/") else url
-        text = f"{body}\n\n{link}".strip() if link else body
-        transaction.on_commit(
-            lambda: send_mail(
-                f"[MSPercury] {workspace.name}: {title}",
-                text,
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-                fail_silently=True,
-            )
-        )
+    readers = [p for p in people if p.is_active and p.wants_mail(kind)]
+    for language in sorted({reader_language(p) for p in readers}):
+        addresses = [p.email for p in readers if reader_language(p) == language]
+        transaction.on_commit(lambda a=addresses, lang=language: _mail(notification, a, lang))
     return notification
+
+
+def reader_language(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def _mail(notification, addresses: list[str], language: str) -> None:
+    """The notification by mail to ``addresses``, in ``language``."""
+    url = notification.url
+    link = f"{settings.MSPERCURY_PUBLIC_URL}{url}" if url.startswith("/") else url
+    with translation.override(language):
+        title, body = notification.shown_title, notification.shown_body
+    send_mail(
+        f"[MSPercury] {notification.workspace.name}: {title}",
+        f"{body}\n\n{link}".strip() if link else body,
+        settings.DEFAULT_FROM_EMAIL,
+        addresses,
+        fail_silently=True,
+    )
 
 
 def member_or_none(workspace, user):
@@ -66,11 +80,6 @@ def member_or_none(workspace, user):
     if user is None or not user.is_active:
         return None
     return user if Membership.objects.filter(workspace=workspace, user=user).exists() else None
-
-
-def in_language_of(user):
-    """Write a notification in its reader's language (a customer's action runs in theirs)."""
-    return translation.override(user.language if user is not None else settings.LANGUAGE_CODE)
 
 
 def resolve(workspace, dedupe_prefix: str) -> int:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.tax import TaxDecision, TaxTreatment
+from mspercury.texts import Joined, Text
 
 FOREIGN = None  # the key of a tax rate that is not one of ours
 
@@ -44,8 +45,8 @@ class Correction:
     footer: str | None = None  # the new footer, or None (unchanged)
     custom_fields: tuple[dict, ...] | None = None  # the new custom fields, or None (unchanged)
     tax_exempt: str | None = None  # the Stripe customer's new tax_exempt, or None
-    changes: tuple[str, ...] = ()  # what changed, for people
-    skipped: tuple[str, ...] = ()  # what was left alone, for people
+    changes: tuple[Text, ...] = ()  # what changed, for people
+    skipped: tuple[Text, ...] = ()  # what was left alone, for people
 
     @property
     def changed(self) -> bool:
@@ -60,33 +61,36 @@ def parse_key(key: str) -> tuple[str, Decimal, bool, str]:
     return country.replace("-", ""), Decimal(percent), behaviour == "inclusive", treatment
 
 
-def describe_key(key: str) -> str:
+def describe_key(key: str) -> Text:
     country, percent, _inclusive, treatment = parse_key(key)
     name = {
-        TaxTreatment.REVERSE_CHARGE: _("%(percent)s %% VAT, reverse charge"),
-        TaxTreatment.INTRA_EU_GOODS: _("%(percent)s %% VAT, intra-EU supply"),
-        TaxTreatment.EXPORT: _("%(percent)s %% VAT, not taxable here"),
-    }.get(treatment) or _("%(percent)s %% VAT (%(country)s)")
-    return name % {"percent": format(percent.normalize(), "f"), "country": country}
+        TaxTreatment.REVERSE_CHARGE: gettext_noop("%(percent)s %% VAT, reverse charge"),
+        TaxTreatment.INTRA_EU_GOODS: gettext_noop("%(percent)s %% VAT, intra-EU supply"),
+        TaxTreatment.EXPORT: gettext_noop("%(percent)s %% VAT, not taxable here"),
+    }.get(treatment) or gettext_noop("%(percent)s %% VAT (%(country)s)")
+    return Text(name, percent=format(percent.normalize(), "f"), country=country)
 
 
-def reason(old_key: str, decision: TaxDecision, supply_date: date, customer_country: str) -> str:
+def reason(old_key: str, decision: TaxDecision, supply_date: date, customer_country: str) -> Text:
     """Why the treatment changed, from the old key and today's decision."""
     old_country, _old_percent, _inclusive, old_treatment = parse_key(old_key)
     if "customer_vat_id_invalid" in decision.hints and old_treatment in (
         TaxTreatment.REVERSE_CHARGE,
         TaxTreatment.INTRA_EU_GOODS,
     ):
-        return _("VIES reports the customer's VAT ID as invalid")
+        return Text(gettext_noop("VIES reports the customer's VAT ID as invalid"))
     if old_treatment == decision.treatment and old_country == decision.rate_country:
-        return _("the VAT rate in %(country)s is %(percent)s %% from %(date)s") % {
-            "country": decision.rate_country,
-            "percent": format(decision.rate.normalize(), "f"),
-            "date": supply_date.isoformat(),
-        }
+        return Text(
+            gettext_noop("the VAT rate in %(country)s is %(percent)s %% from %(date)s"),
+            country=decision.rate_country,
+            percent=format(decision.rate.normalize(), "f"),
+            date=supply_date.isoformat(),
+        )
     if old_country != decision.rate_country or old_treatment != decision.treatment:
-        return _("the customer is now in %(country)s") % {"country": customer_country or "?"}
-    return _("the treatment was decided again")
+        return Text(
+            gettext_noop("the customer is now in %(country)s"), country=customer_country or "?"
+        )
+    return Text(gettext_noop("the treatment was decided again"))
 
 
 def reword(current: Wording, old: Wording | None, new: Wording | None) -> Wording | None:
@@ -114,21 +118,25 @@ def recheck(
     lines: list[DraftLine],
     default_keys: tuple[str | None, ...],
     want: str | None,
-    why: str = "",
+    why: Text | str = "",
 ) -> Correction:
     """Which lines and which invoice default get the key ``want`` (None: the treatment puts no
     tax rate on the invoice, so nothing is changed)."""
     if want is None:
         return Correction()
-    changes: list[str] = []
-    skipped: list[str] = []
+    changes: list[Text] = []
+    skipped: list[Text] = []
     fixed: dict[str, str] = {}
     for line in lines:
         keys = set(line.rate_keys)
         if FOREIGN in keys:
             skipped.append(
-                _("%(line)s: carries a tax rate MSPercury did not set; left unchanged")
-                % {"line": line.description or line.id}
+                Text(
+                    gettext_noop(
+                        "%(line)s: carries a tax rate MSPercury did not set; left unchanged"
+                    ),
+                    line=line.description or line.id,
+                )
             )
         elif keys != {want}:
             fixed[line.id] = want
@@ -136,20 +144,25 @@ def recheck(
     default_key = None
     if FOREIGN not in default_keys and set(default_keys) not in (set(), {want}):
         default_key = want
-        changes.append(_change(_("Invoice default"), set(default_keys), want, why))
+        changes.append(_change(Text(gettext_noop("Invoice default")), set(default_keys), want, why))
     return Correction(
         lines=fixed, default_key=default_key, changes=tuple(changes), skipped=tuple(skipped)
     )
 
 
-def _change(what: str, keys: set, want: str, why: str) -> str:
-    before = ", ".join(describe_key(k) for k in sorted(keys)) or _("no VAT")
-    text = _("%(what)s: %(before)s → %(after)s") % {
-        "what": what,
-        "before": before,
-        "after": describe_key(want),
-    }
-    return f"{text} ({why})" if why else text
+def _change(what: Text | str, keys: set, want: str, why: Text | str) -> Text:
+    before = (
+        Joined([describe_key(k) for k in sorted(keys)], ", ")
+        if keys
+        else Text(gettext_noop("no VAT"))
+    )
+    text = Text(
+        gettext_noop("%(what)s: %(before)s → %(after)s"),
+        what=what,
+        before=before,
+        after=describe_key(want),
+    )
+    return Text("%(text)s (%(why)s)", text=text, why=why) if why else text
 
 
 def tax_exempt_for(treatment: str) -> str:

@@ -14,12 +14,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Notification
 from billing.notify import notify
 from integrations.models import StripeEvent
 from mspercury.localtime import workspace_stamp
 from mspercury.models import Membership, Role
+from mspercury.texts import Text
 
 # What passes by itself: the database locked, timed out, deadlocked or briefly unreachable, and
 # the network. Stripe's own outages (5xx, 409, rate limits, lock timeouts) arrive from the seam
@@ -61,28 +63,32 @@ def _key(event: StripeEvent) -> str:
 def notify_failure(event: StripeEvent, reason: str, *, ours: bool):
     """Tell owners and admins once per Stripe object that an event about it failed and is not
     retried: what failed, why (``reason``, already free of secrets) and where to replay it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        if ours:
-            cause = _(
-                "This is an error in MSPercury, not in Stripe: it is not retried automatically."
-            )
-        else:
-            cause = _(
-                "Stripe refused a request while processing it: it is not retried automatically."
-            )
-        return notify(
-            event.workspace,
-            Notification.Kind.EVENTS_STUCK,
-            _key(event),
-            _("Stripe event %(type)s could not be processed") % {"type": event.event_type},
-            _(
+    if ours:
+        cause = gettext_noop(
+            "This is an error in MSPercury, not in Stripe: it is not retried automatically."
+        )
+    else:
+        cause = gettext_noop(
+            "Stripe refused a request while processing it: it is not retried automatically."
+        )
+    return notify(
+        event.workspace,
+        Notification.Kind.EVENTS_STUCK,
+        _key(event),
+        Text(gettext_noop("Stripe event %(type)s could not be processed"), type=event.event_type),
+        Text(
+            gettext_noop(
                 "MSPercury could not process the Stripe event %(event)s (%(type)s): %(reason)s. "
                 "%(cause)s Invoices, subscriptions and MRR it concerns may be out of date. Once "
                 "the cause is fixed, replay the event on the Stripe events page."
-            )
-            % {"event": event.event_id, "type": event.event_type, "reason": reason, "cause": cause},
-            f"{reverse('integrations:stripe_events')}?event={event.public_id}",
-        )
+            ),
+            event=event.event_id,
+            type=event.event_type,
+            reason=reason,
+            cause=Text(cause),
+        ),
+        f"{reverse('integrations:stripe_events')}?event={event.public_id}",
+    )
 
 
 def resolve_failure(event: StripeEvent) -> None:

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from billing.models import Notification, Ownership
 from billing.money import from_minor_units
@@ -31,6 +31,7 @@ from mspercury import tenancy
 from mspercury.localtime import workspace_stamp
 from mspercury.logging import redact
 from mspercury.models import Workspace
+from mspercury.texts import Text, plural
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +77,19 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
             connection.workspace,
             Notification.Kind.PAYMENT_FAILED,
             f"payment_failed:{invoice_id}:{event.event_id}",
-            _("Payment failed: %(number)s (%(who)s)")
-            % {"number": mirror.number or invoice_id, "who": who},
-            _(
-                "Stripe could not collect %(amount)s for invoice %(number)s. Stripe retries "
-                "according to your settings; you may want to contact the customer."
-            )
-            % {"amount": amount, "number": mirror.number or invoice_id},
+            Text(
+                gettext_noop("Payment failed: %(number)s (%(who)s)"),
+                number=mirror.number or invoice_id,
+                who=who,
+            ),
+            Text(
+                gettext_noop(
+                    "Stripe could not collect %(amount)s for invoice %(number)s. Stripe retries "
+                    "according to your settings; you may want to contact the customer."
+                ),
+                amount=amount,
+                number=mirror.number or invoice_id,
+            ),
             reverse("billing:invoices") + f"?status=open&q={mirror.number or invoice_id}",
         )
     return _verdict(mirror)
@@ -279,21 +286,20 @@ def alert_if_stuck(workspace, now=None) -> bool:
         workspace,
         Notification.Kind.EVENTS_STUCK,
         f"events_stuck:{oldest.stripe_account}:{oldest.event_id}",
-        ngettext(
+        plural(
             "%(count)s Stripe event not processed", "%(count)s Stripe events not processed", count
-        )
-        % {"count": count},
-        _(
-            "The oldest, %(type)s (%(event)s), arrived at %(when)s and is not processed yet: "
-            "%(error)s. MSPercury keeps retrying; invoices, subscriptions and MRR may be out "
-            "of date until then."
-        )
-        % {
-            "type": oldest.event_type,
-            "event": oldest.event_id,
-            "when": workspace_stamp(workspace, oldest.received_at, "Y-m-d H:i"),
-            "error": oldest.error or _("still waiting to be processed"),
-        },
+        ),
+        Text(
+            gettext_noop(
+                "The oldest, %(type)s (%(event)s), arrived at %(when)s and is not processed yet: "
+                "%(error)s. MSPercury keeps retrying; invoices, subscriptions and MRR may be out "
+                "of date until then."
+            ),
+            type=oldest.event_type,
+            event=oldest.event_id,
+            when=workspace_stamp(workspace, oldest.received_at, "Y-m-d H:i"),
+            error=oldest.error or Text(gettext_noop("still waiting to be processed")),
+        ),
         reverse("integrations:stripe_events") + "?status=unprocessed",
     )
     return True

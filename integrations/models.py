@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mspercury.models import Workspace
 from mspercury.secrets import EncryptedSecret
+from mspercury.texts import render
 
 
 def new_webhook_token() -> str:
@@ -306,6 +307,8 @@ class PushStep(models.Model):
     key = models.CharField(max_length=120)
     kind = models.CharField(max_length=20)
     label = models.CharField(max_length=300)
+    # The label in its reader's language (mspercury.texts): workers write in English.
+    label_text = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_id = models.CharField(max_length=80, blank=True)
@@ -321,6 +324,10 @@ class PushStep(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status})"
+
+    @property
+    def shown_label(self) -> str:
+        return render(self.label_text) if self.label_text else self.label
 
 
 class Amendment(models.Model):
@@ -395,6 +402,8 @@ class AmendmentStep(models.Model):
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="steps")
     key = models.CharField(max_length=120)
     label = models.CharField(max_length=300)
+    # The label in its reader's language (mspercury.texts): workers write in English.
+    label_text = models.JSONField(default=dict, blank=True)
     done = models.BooleanField(default=False)
     stripe_id = models.CharField(max_length=80, blank=True)
     error = models.TextField(blank=True)
@@ -409,3 +418,7 @@ class AmendmentStep(models.Model):
 
     def __str__(self):
         return f"{self.key} ({'done' if self.done else 'pending'})"
+
+    @property
+    def shown_label(self) -> str:
+        return render(self.label_text) if self.label_text else self.label

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Notification, Ownership, StripeInvoice
 from billing.money import from_minor_units
@@ -45,6 +46,7 @@ from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.sync import sync_invoice
 from mspercury import tenancy
 from mspercury.models import Workspace
+from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -277,8 +279,8 @@ def _record(mirror, status, *, decision=None, spec=None, correction=None, totals
     changed: dict = {}
     if correction is not None:
         changed = {
-            "changes": list(correction.changes),
-            "skipped": list(correction.skipped),
+            "changes": [str(c) for c in correction.changes],
+            "skipped": [str(c) for c in correction.skipped],
             "lines": dict(correction.lines),
             "default": correction.default_key,
             "footer_changed": correction.footer is not None,
@@ -318,17 +320,17 @@ def _notify_corrected(mirror, correction: Correction, before: int) -> None:
         mirror.workspace,
         KIND,
         f"tax_recheck:{mirror.stripe_id}",
-        _("VAT corrected on a renewal invoice for %(who)s") % {"who": _who(mirror)},
-        _(
-            "Before Stripe finalized draft invoice %(invoice)s, MSPercury changed its VAT:\n"
-            "%(changes)s\nTotal: %(before)s → %(after)s."
-        )
-        % {
-            "invoice": mirror.stripe_id,
-            "changes": "\n".join(f"- {c}" for c in correction.changes + correction.skipped),
-            "before": _money(before, mirror.currency),
-            "after": _money(mirror.total, mirror.currency),
-        },
+        Text(gettext_noop("VAT corrected on a renewal invoice for %(who)s"), who=_who(mirror)),
+        Text(
+            gettext_noop(
+                "Before Stripe finalized draft invoice %(invoice)s, MSPercury changed its VAT:\n"
+                "%(changes)s\nTotal: %(before)s → %(after)s."
+            ),
+            invoice=mirror.stripe_id,
+            changes=[Text("- %(c)s", c=c) for c in correction.changes + correction.skipped],
+            before=_money(before, mirror.currency),
+            after=_money(mirror.total, mirror.currency),
+        ),
         _invoice_url(mirror),
     )
 
@@ -341,13 +343,18 @@ def report_failed(mirror: StripeInvoice, error: str) -> None:
         mirror.workspace,
         KIND,
         f"tax_recheck_failed:{mirror.stripe_id}",
-        _("VAT check of draft invoice %(invoice)s failed") % {"invoice": mirror.stripe_id},
-        _(
-            "MSPercury could not re-check the VAT of the renewal draft for %(who)s: %(error)s. "
-            "Stripe finalizes the draft about an hour after it was created; check its tax "
-            "rates in Stripe before then."
-        )
-        % {"who": _who(mirror), "error": error},
+        Text(
+            gettext_noop("VAT check of draft invoice %(invoice)s failed"), invoice=mirror.stripe_id
+        ),
+        Text(
+            gettext_noop(
+                "MSPercury could not re-check the VAT of the renewal draft for %(who)s: "
+                "%(error)s. Stripe finalizes the draft about an hour after it was created; check "
+                "its tax rates in Stripe before then."
+            ),
+            who=_who(mirror),
+            error=error,
+        ),
         _invoice_url(mirror),
     )
 
@@ -362,18 +369,20 @@ def report_missed(mirror: StripeInvoice) -> bool:
         mirror.workspace,
         KIND,
         f"tax_recheck_missed:{mirror.stripe_id}",
-        _("Renewal invoice %(number)s went out without its VAT check")
-        % {"number": mirror.number or mirror.stripe_id},
-        _(
-            "Stripe finalized invoice %(number)s (%(who)s) before MSPercury could re-check its "
-            "VAT treatment%(error)s. Check the invoice's VAT; if it is wrong, issue a credit "
-            "note and a corrected invoice."
-        )
-        % {
-            "number": mirror.number or mirror.stripe_id,
-            "who": _who(mirror),
-            "error": f" ({check.error})" if failed and check.error else "",
-        },
+        Text(
+            gettext_noop("Renewal invoice %(number)s went out without its VAT check"),
+            number=mirror.number or mirror.stripe_id,
+        ),
+        Text(
+            gettext_noop(
+                "Stripe finalized invoice %(number)s (%(who)s) before MSPercury could re-check "
+                "its VAT treatment%(error)s. Check the invoice's VAT; if it is wrong, issue a "
+                "credit note and a corrected invoice."
+            ),
+            number=mirror.number or mirror.stripe_id,
+            who=_who(mirror),
+            error=f" ({check.error})" if failed and check.error else "",
+        ),
         _invoice_url(mirror),
     )
     return created is not None

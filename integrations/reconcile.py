@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Notification, Ownership, StripeInvoice, StripeSubscription
 from billing.notify import notify
@@ -26,6 +26,7 @@ from integrations.sync import (
     sync_subscription,
 )
 from mspercury import tenancy
+from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +76,15 @@ def reconcile(connection: StripeConnection, *, now=None) -> dict:
             connection.workspace,
             Notification.Kind.WEBHOOK_SILENT,
             f"webhook_silent:{now.date().isoformat()}",
-            _("The Stripe webhook missed %(n)s updates") % {"n": summary["missed"]},
-            _(
-                "Reconciliation found %(n)s changes in Stripe that never reached MSPercury's "
-                "webhook and applied them. Check the endpoint in Settings → Integrations and use "
-                "“Retry webhook configuration” if events keep going missing."
-            )
-            % {"n": summary["missed"]},
+            Text(gettext_noop("The Stripe webhook missed %(n)s updates"), n=summary["missed"]),
+            Text(
+                gettext_noop(
+                    "Reconciliation found %(n)s changes in Stripe that never reached MSPercury's "
+                    "webhook and applied them. Check the endpoint in Settings → Integrations and "
+                    "use “Retry webhook configuration” if events keep going missing."
+                ),
+                n=summary["missed"],
+            ),
             reverse("integrations:stripe_settings"),
         )
     return summary

@@ -1,8 +1,10 @@
 import ipaddress
 
 from django.conf import settings
+from django.utils import translation
 
 from mspercury.models import AuditEvent
+from mspercury.texts import Text, stored
 
 
 def client_ip(request) -> str | None:
@@ -24,15 +26,21 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(request_or_none, workspace, action: str, summary: str = "", actor=None, **details):
-    """Write one audit event. Never pass secrets in ``details``."""
+def record(
+    request_or_none, workspace, action: str, summary: Text | str = "", actor=None, **details
+):
+    """Write one audit event. Never pass secrets in ``details``. A ``summary`` written as a
+    text is shown in each reader's language (workers and customers' requests write it too)."""
     if request_or_none is not None and actor is None and request_or_none.user.is_authenticated:
         actor = request_or_none.user
+    with translation.override(settings.LANGUAGE_CODE):
+        words = str(summary)[:300]
     return AuditEvent.objects.create(
         workspace=workspace,
         actor=actor,
         action=action,
-        summary=summary[:300],
+        summary=words,
+        summary_text=stored(summary),
         details=details,
         ip_address=client_ip(request_or_none) if request_or_none is not None else None,
     )

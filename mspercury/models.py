@@ -14,6 +14,7 @@ from django_otp.oath import TOTP
 
 from billing.taxids import TaxIdType
 from mspercury.secrets import EncryptedSecret
+from mspercury.texts import render
 
 CURRENCY_CHOICES = [
     ("EUR", _("EUR – Euro")),
@@ -278,6 +279,8 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(max_length=64, db_index=True)
     summary = models.CharField(max_length=300, blank=True)
+    # The summary in its reader's language (mspercury.texts), when written as a text.
+    summary_text = models.JSONField(default=dict, blank=True)
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -287,6 +290,10 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def shown_summary(self) -> str:
+        return render(self.summary_text) if self.summary_text else self.summary
 
 
 class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):

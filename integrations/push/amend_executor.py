@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import StripeSubscription
 from integrations.models import Amendment, AmendmentStep, Push, PushSettings, StripeObjectMap
@@ -42,6 +43,7 @@ from integrations.push.planner import ONE_TIME, stripe_line
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
 from mspercury import audit
+from mspercury.texts import Text, stored
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from quotes.sharing import latest_acceptance
 
@@ -297,14 +299,18 @@ def _fail(amendment: Amendment, message: str) -> str:
     return "failed"
 
 
-def _step(amendment: Amendment, key: str, label: str, write, *, variant: str = "") -> str:
+def _step(amendment: Amendment, key: str, label: Text | str, write, *, variant: str = "") -> str:
     """Run ``write(idempotency_key)`` once for this amendment and key; returns its Stripe id.
     ``variant``: what the parameters depend on beyond the key (a plan's timing and proration
     moment), so that different parameters never go out under one key."""
     step, _created = AmendmentStep.objects.get_or_create(
         amendment=amendment,
         key=key,
-        defaults={"workspace_id": amendment.workspace_id, "label": label[:300]},
+        defaults={
+            "workspace_id": amendment.workspace_id,
+            "label": str(label)[:300],
+            "label_text": stored(label),
+        },
     )
     if step.done:
         return step.stripe_id
@@ -360,7 +366,7 @@ def _products(amendment, stripe: Stripe, plan: AmendmentPlan) -> dict[str, str]:
         products[key] = _step(
             amendment,
             f"product:{key}",
-            _("Product “%(name)s”") % {"name": name},
+            Text(gettext_noop("Product “%(name)s”"), name=name),
             lambda k, params=params: (
                 stripe(lambda: stripe.client.v1.products.create(params, {"idempotency_key": k})).id
             ),
@@ -423,7 +429,7 @@ def _subscription(amendment, stripe, push, change: SubscriptionChange, products,
     _step(
         amendment,
         change.key,
-        _("Subscription %(id)s") % {"id": sub_id},
+        Text(gettext_noop("Subscription %(id)s"), id=sub_id),
         lambda k: (
             stripe(
                 lambda: stripe.client.v1.subscriptions.update(
@@ -495,9 +501,9 @@ def _create(amendment, stripe, push, change, products, plan) -> None:
     created = _step(
         amendment,
         change.key,
-        _("New monthly subscription")
+        Text(gettext_noop("New monthly subscription"))
         if change.interval == "month"
-        else _("New yearly subscription"),
+        else Text(gettext_noop("New yearly subscription")),
         lambda k: (
             stripe(lambda: stripe.client.v1.subscriptions.create(params, {"idempotency_key": k})).id
         ),

@@ -49,6 +49,7 @@ from integrations.stripe.permissions import (
 from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
 from mspercury.localtime import today_in
+from mspercury.texts import stored
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,9 @@ def _run(push: Push) -> str:
     label_size = PushStep._meta.get_field("label").max_length
     new_steps = []
     for position, op in enumerate(plan.operations):
-        label = op.label if len(op.label) <= label_size else op.label[: label_size - 1] + "…"
+        label = str(op.label)
+        label = label if len(label) <= label_size else label[: label_size - 1] + "…"
+        words = stored(op.label)
         if op.key not in existing:
             new_steps.append(
                 PushStep(
@@ -233,11 +236,14 @@ def _run(push: Push) -> str:
                     key=op.key,
                     kind=op.kind,
                     label=label,
+                    label_text=words,
                     position=position,
                 )
             )
-        elif existing[op.key].position != position or existing[op.key].label != label:
-            PushStep.objects.filter(pk=existing[op.key].pk).update(position=position, label=label)
+        elif (existing[op.key].position, existing[op.key].label_text) != (position, words):
+            PushStep.objects.filter(pk=existing[op.key].pk).update(
+                position=position, label=label, label_text=words
+            )
     # One insert for every new step (the push's advisory lock keeps other runs out).
     for step in PushStep.objects.bulk_create(new_steps):
         existing[step.key] = step

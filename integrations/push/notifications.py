@@ -3,29 +3,26 @@ mail); the notification is marked resolved once a retry of the same contract suc
 
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.models import Notification
-from billing.notify import in_language_of, member_or_none, notify, resolve
+from billing.notify import member_or_none, notify, resolve
 from integrations.push.signals import push_failed
 from integrations.stripe.wording import in_words
+from mspercury.texts import Text
 
 
 def _notify_owner(push, kind: str, key: str, title: str, message: str, page: str) -> None:
     """The quote's creator (while a member; else owners and admins) hears of a failure, the
     title in their language, Stripe's dates in the message as local dates."""
-    owner = member_or_none(push.workspace, push.quote.created_by)
-    with in_language_of(owner):
-        title = _(title) % {"number": push.quote.number}
     notify(
         push.workspace,
         kind,
         key,
-        title,
+        Text(title, number=push.quote.number),
         in_words(message, push.workspace.zone),
         reverse(page, args=[push.quote.public_id]),
-        recipient=owner,
+        recipient=member_or_none(push.workspace, push.quote.created_by),
     )
 
 

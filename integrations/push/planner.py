@@ -26,10 +26,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from billing.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
 from integrations.push.tax_rates import InvoiceWording, TaxRateSpec, invoice_wording, tax_rate_spec
+from mspercury.texts import Text, plural
 
 ONE_TIME = "one_time"
 MONTHLY = "monthly"
@@ -166,7 +167,7 @@ class StripeLine:
 class Operation:
     key: str  # stable step key, e.g. "subscription:month:1"
     kind: str  # customer | product | subscription | invoice | invoice_item | finalize | send
-    label: str
+    label: Text  # shown in the reader's language (stored by the executor as a text)
     params: dict = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     lines: tuple[StripeLine, ...] = ()
@@ -542,7 +543,7 @@ def plan_push(
         Operation(
             key="customer",
             kind="customer",
-            label=_("Customer “%(name)s”") % {"name": customer.name},
+            label=Text(gettext_noop("Customer “%(name)s”"), name=customer.name),
             params={
                 "payload": customer_payload(customer, settings),
                 "tax_ids": customer_tax_ids(customer),
@@ -565,7 +566,7 @@ def plan_push(
             Operation(
                 key=f"product:{key}",
                 kind="product",
-                label=_("Product “%(name)s”") % {"name": name},
+                label=Text(gettext_noop("Product “%(name)s”"), name=name),
                 params={
                     "name": name[:250],
                     "metadata": {
@@ -808,12 +809,11 @@ def _plan_invoice(
         Operation(
             key="invoice:1",
             kind="invoice",
-            label=ngettext(
+            label=plural(
                 "Invoice with %(count)s one-time line",
                 "Invoice with %(count)s one-time lines",
                 len(lines),
-            )
-            % {"count": len(lines)},
+            ),
             params=params,
             depends_on=("customer", *taxes["deps"]),
             lines=tuple(lines),
@@ -824,7 +824,7 @@ def _plan_invoice(
             Operation(
                 key=f"invoice_item:1:{i}",
                 kind="invoice_item",
-                label=_("Invoice item “%(line)s”") % {"line": line.description},
+                label=Text(gettext_noop("Invoice item “%(line)s”"), line=line.description),
                 params={
                     "customer": "@customer",
                     "invoice": "@invoice:1",
@@ -852,7 +852,7 @@ def _plan_invoice(
             Operation(
                 key="finalize:1",
                 kind="finalize",
-                label=_("Finalize the invoice"),
+                label=Text(gettext_noop("Finalize the invoice")),
                 params={"invoice": "@invoice:1", "auto_advance": True},
                 depends_on=("invoice:1",),
             )
@@ -862,7 +862,7 @@ def _plan_invoice(
                 Operation(
                     key="send:1",
                     kind="send",
-                    label=_("Email the invoice to the customer"),
+                    label=Text(gettext_noop("Email the invoice to the customer")),
                     params={"invoice": "@invoice:1"},
                     depends_on=("finalize:1",),
                 )
@@ -884,8 +884,11 @@ def _tax_rate_operation(spec: TaxRateSpec, known: KnownStripe) -> Operation:
     return Operation(
         key=f"tax_rate:{spec.key}",
         kind="tax_rate",
-        label=_("Tax rate %(name)s %(percent)s %%")
-        % {"name": spec.create_params()["display_name"], "percent": spec.percent},
+        label=Text(
+            gettext_noop("Tax rate %(name)s %(percent)s %%"),
+            name=spec.create_params()["display_name"],
+            percent=str(spec.percent),
+        ),
         params={**spec.create_params(), "known_id": known.tax_rate_ids.get(spec.key)},
     )
 
@@ -950,14 +953,15 @@ def _subscription_description(quote: PlanQuote, period: str, n: int, of: int) ->
     return f"{what} for {quote.customer_name} · {quote.number}{part}"[:500]
 
 
-def _subscription_label(period: str, lines: list, riders: list) -> str:
+def _subscription_label(period: str, lines: list, riders: list) -> Text:
     if period == MONTHLY:
-        text = _("%(count)s× monthly recurring") % {"count": len(lines)}
+        recurring = Text(gettext_noop("%(count)s× monthly recurring"), count=len(lines))
     else:
-        text = _("%(count)s× yearly recurring") % {"count": len(lines)}
-    if riders:
-        text += " + " + _("%(count)s× one-time on first invoice") % {"count": len(riders)}
-    return text
+        recurring = Text(gettext_noop("%(count)s× yearly recurring"), count=len(lines))
+    if not riders:
+        return recurring
+    first = Text(gettext_noop("%(count)s× one-time on first invoice"), count=len(riders))
+    return Text(gettext_noop("%(recurring)s + %(riders)s"), recurring=recurring, riders=first)
 
 
 # Problems no setting or customer data can fix: the quote itself must change.

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,11 +84,11 @@ def test_a_changed_treatment_corrects_every_line_and_the_default(
     assert key == want
     lines, defaults = draft(old)
     found = reason(old, decision, on, customer.country)
-    assert found == why
+    assert str(found) == why
     correction = recheck(lines, defaults, key, found)
     assert correction.lines == {"il_0": want, "il_1": want}
     assert correction.default_key == want
-    assert len(correction.changes) == 3 and all(why in c for c in correction.changes)
+    assert len(correction.changes) == 3 and all(why in str(c) for c in correction.changes)
     assert correction.changed
 
 
@@ -109,7 +110,7 @@ def test_a_rate_someone_else_set_is_left_alone_and_reported():
     lines = [DraftLine("il_0", "Monitoring", (None,)), DraftLine("il_1", "Backup", (RC_FR,))]
     correction = recheck(lines, (RC_FR,), "DE:19:exclusive:domestic")
     assert correction.lines == {"il_1": "DE:19:exclusive:domestic"}
-    assert correction.skipped and "Monitoring" in correction.skipped[0]
+    assert correction.skipped and "Monitoring" in str(correction.skipped[0])
 
 
 def test_a_treatment_without_tax_rate_changes_nothing():
@@ -158,4 +159,13 @@ def test_percent_formatting_in_the_change_list():
     (change,) = recheck(
         [DraftLine("il", "Support", (RC_FR,))], (), "FI:25.5:exclusive:domestic"
     ).changes
-    assert change == "Support: 0 % VAT, reverse charge → 25.5 % VAT (FI)"
+    assert str(change) == "Support: 0 % VAT, reverse charge → 25.5 % VAT (FI)"
+
+
+def test_the_change_list_reads_in_the_language_it_is_shown_in():
+    """Written once by a worker, read by a German MSP in German (mspercury.texts)."""
+    (change,) = recheck(
+        [DraftLine("il", "Support", (RC_FR,))], (), "FI:25.5:exclusive:domestic"
+    ).changes
+    with translation.override("de"):
+        assert str(change) == "Support: 0 % USt, Reverse Charge → 25.5 % USt (FI)"
