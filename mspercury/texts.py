@@ -16,10 +16,10 @@ class Text:
 
     __slots__ = ("count", "msgid", "params", "plural")
 
-    def __init__(self, msgid: str, plural: str = "", count: int | None = None, **params):
+    def __init__(self, msgid: str, /, **params):
         self.msgid = msgid
-        self.plural = plural
-        self.count = count
+        self.plural = ""  # set by plural()
+        self.count: int | None = None
         self.params = params
 
     def __str__(self) -> str:
@@ -62,7 +62,9 @@ class Joined(Text):
 
 def plural(singular: str, plural_: str, count: int, **params) -> Text:
     """A message whose form follows ``count`` (also available to it as ``%(count)s``)."""
-    return Text(singular, plural_, count, count=count, **params)
+    text = Text(singular, count=count, **params)
+    text.plural, text.count = plural_, count
+    return text
 
 
 def _value_json(value):
@@ -91,11 +93,12 @@ def render(data) -> str:
         message = ngettext(data["msgid"], data["plural"], data.get("count") or 0)
     else:
         message = gettext(data["msgid"])
-    try:
-        return message % params if params else message
-    except (KeyError, ValueError, TypeError):
-        english = data["msgid"]
-        return english % params if params else english
+    for candidate in (message, data["msgid"]):
+        try:
+            return candidate % params if params else candidate
+        except (KeyError, ValueError, TypeError):
+            continue
+    return data["msgid"]  # values that fit no form: the words without them, never an error
 
 
 def stored(words) -> dict:

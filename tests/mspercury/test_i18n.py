@@ -174,10 +174,17 @@ def test_it_translates_the_push_preview():
     with translation.override("de"):
         plan = plan_push(quote, customer, PlanSettings(workspace_ref="ws"))
     assert [p.message for p in plan.problems] == ["Der Kunde hat keine E-Mail-Adresse"]
-    assert plan.step("customer").label == "Kunde „ACME GmbH“"
-    assert plan.of_kind("subscription")[0].label == (
-        "1× monatlich wiederkehrend + 1× einmalig auf der ersten Rechnung"
-    )
+    # Step labels are read in the reader's language, whoever planned them (a worker plans in
+    # English and stores them as texts).
+    plan = plan_push(quote, customer, PlanSettings(workspace_ref="ws"))
+    with translation.override("de"):
+        assert str(plan.step("customer").label) == "Kunde „ACME GmbH“"
+        assert str(plan.of_kind("subscription")[0].label) == (
+            "1× monatlich wiederkehrend + 1× einmalig auf der ersten Rechnung"
+        )
+    assert str(plan.step("customer").label) == "Customer “ACME GmbH”"
+    with translation.override("de"):
+        plan = plan_push(quote, customer, PlanSettings(workspace_ref="ws"))
     assert plan.adjustments[0].message.startswith(
         "„Vor-Ort-Einsatz“: abgerechnet als 1 × 142.50 EUR"
     )

@@ -1,5 +1,7 @@
 """The violet Stripe block, the preview and the push page."""
 
+from django.conf import settings
+
 from integrations.models import Push
 
 
@@ -106,3 +108,22 @@ def test_admins_choose_how_fractional_quantities_are_pushed(
         client_for(bob).post("/settings/integrations/push/", {"quantity_mode": "exact"}).status_code
         == 403
     )
+
+
+def test_the_steps_a_worker_wrote_read_in_the_viewers_language(
+    client_for, alice, connection, mixed_quote, stripe_api, django_capture_on_commit_callbacks
+):
+    """The push runs in English (as a Celery worker does); its steps read in German for a
+    German user, and in English again for an English one."""
+    client = client_for(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/quotes/{mixed_quote.public_id}/stripe/push/")
+    step = Push.objects.get().steps.filter(kind="subscription").first()
+    assert step.label == "6× monthly recurring + 2× one-time on first invoice"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    german = client.get(_page(mixed_quote)).content.decode()
+    assert "6× monatlich wiederkehrend + 2× einmalig auf der ersten Rechnung" in german
+    assert "monthly recurring" not in german
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert step.label in client.get(_page(mixed_quote)).content.decode()
