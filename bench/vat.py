@@ -101,8 +101,8 @@ def _quote(workspace, i, country, vat_id, language):
 def _cents_apart(quote, push, client) -> int:
     from django.utils import timezone
 
-    from billing.money import to_minor_units
     from quotes.summary import summarize
+    from rules.money import to_minor_units
 
     lines = list(quote.lines.order_by("position", "id"))
     first = summarize(quote, lines, quote.workspace, timezone.localdate()).tax.first_invoice

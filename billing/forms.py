@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Payment
-from billing.money import exponent, to_minor_units
 from mspercury.forms import IsoDateInput, LocalDecimalField
+from rules.money import exponent, to_minor_units
 
 MANUAL_METHODS = [
     (Payment.Method.BANK_TRANSFER, Payment.Method.BANK_TRANSFER.label),

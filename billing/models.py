@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from mspercury.models import Workspace
-from mspercury.texts import render
 
 
 class ExternalStatus(models.TextChoices):
@@ -104,7 +103,7 @@ class StripeInvoice(models.Model):
     # Stripe's invoice lines as last read (billing.mirror.line_facts): e-invoices, evidence and
     # reports explain the totals line by line from them.
     lines = models.JSONField(default=list, blank=True)
-    # When staff last asked for a pay link reminder (billing.reminders); one per hour at most.
+    # When staff last asked for a pay link reminder (portal.reminders); one per hour at most.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
@@ -263,67 +262,6 @@ class MrrMovement(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.amount} {self.currency}"
-
-
-class Notification(models.Model):
-    """Something owners and admins must look at (also sent to them by email)."""
-
-    class Kind(models.TextChoices):
-        PUSH_FAILED = "push_failed", _("Push failed")
-        PAYMENT_FAILED = "payment_failed", _("Payment failed")
-        WEBHOOK_SILENT = "webhook_silent", _("Webhook endpoint missed events")
-        EVENTS_STUCK = "events_stuck", _("Stripe events not processed")
-        EINVOICE_FAILED = "einvoice_failed", _("E-invoice not delivered")
-        TAX_RECHECK = "tax_recheck", _("Invoice VAT re-check")
-        QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
-        QUOTE_REACCEPTED = "quote_reaccepted", _("Quote re-accepted")
-        QUOTE_DECLINED = "quote_declined", _("Quote declined")
-        AMENDMENT_FAILED = "amendment_failed", _("Contract change failed")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # Makes a notification idempotent: the same fact never notifies twice.
-    dedupe_key = models.CharField(max_length=200)
-    # In the deployment's language; ``title_text``/``body_text`` (mspercury.texts) give them in
-    # the reader's.
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    title_text = models.JSONField(default=dict, blank=True)
-    body_text = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    # For one person (a quote's owner), else for owners and admins (and the bell of everyone).
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    # A failure that a later success cleared (a retried push): kept, no longer unread.
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="notify_once")
-        ]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def shown_title(self) -> str:
-        return render(self.title_text) if self.title_text else self.title
-
-    @property
-    def shown_body(self) -> str:
-        return render(self.body_text) if self.body_text else self.body
-
-    @classmethod
-    def visible_to(cls, workspace, user):
-        """The workspace's notifications for everyone, and those addressed to ``user``."""
-        return cls.objects.filter(workspace=workspace).filter(
-            models.Q(recipient__isnull=True) | models.Q(recipient=user)
-        )
 
 
 class Payment(models.Model):

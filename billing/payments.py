@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Payment, PaymentSettings, PaymentStatus, StripeInvoice
 from mspercury import audit
@@ -23,6 +24,9 @@ KEPT_AS_STRIPE_SAYS = {
     StripeInvoice.Status.UNCOLLECTIBLE: PaymentStatus.UNCOLLECTIBLE,
     StripeInvoice.Status.DELETED: PaymentStatus.DELETED,
 }
+
+# Said of a manual payment Stripe does not know about.
+ONLY_HERE = gettext_noop("Recorded in MSPercury only (not in Stripe)")
 
 
 class PaymentError(ValueError):

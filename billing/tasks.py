@@ -42,7 +42,7 @@ def send_payment_confirmation(workspace_pk: int, payment_pk: int) -> str:
 
 
 def confirmation_mail(payment, customer):
-    from quotes.documents import document_language
+    from mspercury.languages import document_language
 
     subject, body = confirmation_text(payment, customer.language)
     with translation.override(document_language(customer.language)):
@@ -50,7 +50,7 @@ def confirmation_mail(payment, customer):
 
 
 def confirmation_text(payment, language: str) -> tuple[str, str]:
-    from quotes.documents import document_language
+    from mspercury.languages import document_language
     from quotes.templatetags.quote_money import minor
 
     invoice = payment.invoice

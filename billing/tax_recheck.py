@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_noop
 
-from billing.tax import TaxDecision, TaxTreatment
 from mspercury.texts import Joined, Text
+from rules.tax import TaxDecision, TaxTreatment
 
 FOREIGN = None  # the key of a tax rate that is not one of ours
 

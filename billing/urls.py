@@ -10,11 +10,6 @@ urlpatterns = [
     path("invoices/stuck/", views.stuck_invoices, name="stuck_invoices"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path(
-        "invoices/<uuid:invoice_id>/payments/",
-        views.record_manual_payment,
-        name="record_manual_payment",
-    ),
-    path(
         "invoices/<uuid:invoice_id>/payments/<uuid:payment_id>/void/",
         views.void_payment,
         name="void_payment",
@@ -24,11 +19,6 @@ urlpatterns = [
         "credit-notes/<uuid:credit_note_id>/einvoice/",
         views_einvoice.credit_note_einvoice,
         name="credit_note_einvoice",
-    ),
-    path(
-        "invoices/<uuid:invoice_id>/reminder/",
-        views.send_reminder,
-        name="send_reminder",
     ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

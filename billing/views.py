@@ -10,13 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.forms import ManualPaymentForm
-from billing.manual import ONLY_HERE, do_record_manual_payment
-from billing.models import Notification, Ownership, Payment, PaymentStatus, StripeInvoice
-from billing.payments import PaymentError, void_manual_payment
-from billing.reminders import ReminderRefused, do_send_reminder
+from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
+from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
 from customers.models import Customer
-from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, get_for_workspace, workspace_required
+from mspercury.models import Notification
 
 PAGE_SIZE = 50
 
@@ -131,21 +129,21 @@ def notifications_read(request):
 STUCK_AFTER_DAYS = 14
 
 
-def _our_invoices(request):
+def our_invoices(request):
     return StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
 
 
 @workspace_required
 def invoice_detail(request, invoice_id):
     invoice = get_for_workspace(
-        request, _our_invoices(request).select_related("customer", "quote"), public_id=invoice_id
+        request, our_invoices(request).select_related("customer", "quote"), public_id=invoice_id
     )
     payments = invoice.payments.select_related("created_by", "voided_by")
     form = ManualPaymentForm(currency=invoice.currency, initial={"paid_on": timezone.localdate()})
-    return render(request, "billing/invoice_detail.html", _detail_context(invoice, payments, form))
+    return render(request, "billing/invoice_detail.html", detail_context(invoice, payments, form))
 
 
-def _detail_context(invoice, payments, form) -> dict:
+def detail_context(invoice, payments, form) -> dict:
     return {
         "invoice": invoice,
         "payments": payments,
@@ -157,41 +155,8 @@ def _detail_context(invoice, payments, form) -> dict:
 
 @require_POST
 @admin_required
-def record_manual_payment(request, invoice_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
-    form = ManualPaymentForm(request.POST, currency=invoice.currency)
-    if form.is_valid():
-        try:
-            payment = do_record_manual_payment(
-                request,
-                invoice,
-                amount=form.minor_amount(),
-                paid_at=form.paid_at(),
-                method=form.cleaned_data["method"],
-                reference=form.cleaned_data["reference"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except PaymentError as error:
-            form.add_error(None, str(error))
-        except StripeFailure as failure:
-            form.add_error(None, _("Stripe refused: %(message)s") % {"message": failure.message})
-        else:
-            if not payment.recorded_in_stripe:
-                messages.warning(request, _(ONLY_HERE))
-            messages.success(request, _("Payment recorded."))
-            return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
-    payments = invoice.payments.select_related("created_by", "voided_by")
-    context = _detail_context(invoice, payments, form)
-    # htmx (the boosted form, for its busy state) swaps only 2xx answers.
-    status = 200 if request.htmx else 400
-    return render(request, "billing/invoice_detail.html", context, status=status)
-
-
-@require_POST
-@admin_required
 def void_payment(request, invoice_id, payment_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
+    invoice = get_for_workspace(request, our_invoices(request), public_id=invoice_id)
     payment = get_for_workspace(
         request, Payment.objects.filter(invoice=invoice), public_id=payment_id
     )
@@ -209,33 +174,12 @@ def void_payment(request, invoice_id, payment_id):
     return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
 
 
-@require_POST
-@admin_required
-def send_reminder(request, invoice_id):
-    invoice = get_for_workspace(
-        request, _our_invoices(request).select_related("customer"), public_id=invoice_id
-    )
-    try:
-        do_send_reminder(request, invoice)
-    except ReminderRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request,
-            _("A reminder with a fresh pay link goes to %(email)s.")
-            % {"email": invoice.customer.email},
-        )
-    if request.POST.get("back") == "stuck":
-        return redirect("billing:stuck_invoices")
-    return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
-
-
 @workspace_required
 def stuck_invoices(request):
     """Finalized, still open (nothing or part paid), and past due or older than STUCK_AFTER_DAYS."""
     now = timezone.now()
     queryset = (
-        _our_invoices(request)
+        our_invoices(request)
         .filter(status=StripeInvoice.Status.OPEN)
         .exclude(payment_status="paid")
         .filter(Q(due_date__lt=now) | Q(due_date__isnull=True, created__lt=now - _stuck_age()))

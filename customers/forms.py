@@ -7,14 +7,14 @@ from django_countries import countries
 from stdnum.de import leitweg
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
-from billing.taxids import (
+from customers.models import CollectionMethod, Customer, Project
+from mspercury.forms_workspace import TYPE_COUNTRIES, known_country, tax_id_type_for
+from rules.taxids import (
     TaxIdError,
     default_type_for_country,
     expected_format,
     normalize_tax_id,
 )
-from customers.models import CollectionMethod, Customer, Project
-from mspercury.forms_workspace import TYPE_COUNTRIES, known_country, tax_id_type_for
 
 CUSTOMER_FIELDS = [
     "company_name",

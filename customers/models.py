@@ -4,8 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from billing.taxids import TaxIdType
 from mspercury.models import DOCUMENT_LANGUAGES, Workspace
+from rules.taxids import TaxIdType
 
 
 class CollectionMethod(models.TextChoices):

@@ -17,7 +17,7 @@ class InviteRefused(Exception):
 
 
 def invitation_mail(customer: Customer):
-    from quotes.documents import document_language
+    from mspercury.languages import document_language
 
     workspace = customer.workspace
     values = {"msp": workspace.name, "email": customer.email, "url": portal_url(workspace)}

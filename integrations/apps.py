@@ -5,4 +5,8 @@ class IntegrationsConfig(AppConfig):
     name = "integrations"
 
     def ready(self):
+        from billing import edge
+        from integrations.billing_edge import StripeEdge
         from integrations.push import notifications  # noqa: F401  (signal receivers)
+
+        edge.register(StripeEdge())  # billing asks the edge; it never imports it

@@ -16,11 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification
-from billing.notify import notify
 from integrations.models import StripeEvent
 from mspercury.localtime import workspace_stamp
-from mspercury.models import Membership, Role
+from mspercury.models import Membership, Notification, Role
+from mspercury.notify import notify
 from mspercury.texts import Text
 
 # What passes by itself: the database locked, timed out, deadlocked or briefly unreachable, and

@@ -18,9 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification, Ownership
-from billing.money import from_minor_units
-from billing.notify import notify
+from billing.models import Ownership
 from integrations import event_failures as failures
 from integrations import ownership, payments, recheck
 from integrations.models import StripeConnection, StripeEvent
@@ -30,8 +28,10 @@ from integrations.sync import ForeignObject, forget_foreign, sync_invoice, sync_
 from mspercury import tenancy
 from mspercury.localtime import workspace_stamp
 from mspercury.logging import redact
-from mspercury.models import Workspace
+from mspercury.models import Notification, Workspace
+from mspercury.notify import notify
 from mspercury.texts import Text, plural
+from rules.money import from_minor_units
 
 logger = logging.getLogger(__name__)
 

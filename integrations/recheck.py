@@ -22,11 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification, Ownership, StripeInvoice
-from billing.money import from_minor_units
-from billing.notify import notify
-from billing.tax import decide_tax
-from billing.tax_parties import customer_party, party
+from billing.models import Ownership, StripeInvoice
 from billing.tax_recheck import (
     Correction,
     DraftLine,
@@ -45,8 +41,12 @@ from integrations.stripe.client import call
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.sync import sync_invoice
 from mspercury import tenancy
-from mspercury.models import Workspace
+from mspercury.models import Notification, Workspace
+from mspercury.notify import notify
 from mspercury.texts import Text
+from rules.money import from_minor_units
+from rules.tax import decide_tax
+from rules.tax_parties import customer_party, party
 
 logger = logging.getLogger(__name__)
 

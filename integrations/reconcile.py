@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification, Ownership, StripeInvoice, StripeSubscription
-from billing.notify import notify
+from billing.models import Ownership, StripeInvoice, StripeSubscription
 from integrations.actions import store_event
 from integrations.events import FOREIGN, HANDLERS, process_event
 from integrations.models import StripeConnection, StripeEvent
@@ -26,6 +25,8 @@ from integrations.sync import (
     sync_subscription,
 )
 from mspercury import tenancy
+from mspercury.models import Notification
+from mspercury.notify import notify
 from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Sales tax nobody calculates: a workspace in a country whose indirect tax MSPercury does not
 compute (US sales tax, Canada's GST/HST, GST in AU/NZ/SG/IN, Japan's consumption tax; named by
-``billing.indirect_taxes``) bills without tax unless Stripe Tax is on. The quote, the push
+``rules.indirect_taxes``) bills without tax unless Stripe Tax is on. The quote, the push
 preview and the integrations page warn, naming that tax, until Stripe Tax is on or the MSP
 confirms (``PushSettings.no_sales_tax_confirmed_at``)."""
 
@@ -9,9 +9,9 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from billing.tax import standard_rate
 from integrations.models import PushSettings
 from mspercury import audit
+from rules.tax import standard_rate
 
 
 def sales_tax_uncalculated(country: str, stripe_tax: bool, on: date) -> bool:

@@ -15,7 +15,6 @@ from django.db.models import Sum
 from billing.mirror import brings_revenue, external_status, line_facts, monthly_amount
 from billing.mirror import stripe_field as _get
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
-from billing.money import exponent
 from billing.payments import resettle
 from customers.models import Customer
 from integrations import ownership
@@ -24,6 +23,7 @@ from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import StripeFailure
 from quotes.models import Quote
+from rules.money import exponent
 
 
 def _ts(value) -> datetime | None:

@@ -54,3 +54,12 @@ def run_amendment(workspace_pk: int, amendment_pk: int) -> str:
 
     with workspace_context(workspace_pk):
         return execute_amendment(amendment_pk)
+
+
+# Named where it was born (billing.taxcheck): the beat schedule and queued tasks call it so.
+@shared_task(name="billing.taxcheck.tasks.report_unchecked_invoices")
+def report_unchecked_invoices() -> dict:
+    """Notify the MSP once per subscription invoice finalized without a (successful) check."""
+    from integrations.recheck import report_unchecked_all
+
+    return report_unchecked_all()

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from integrations import views, views_amend, views_push
+from integrations import views, views_amend, views_manual, views_push
 
 app_name = "integrations"
 
 urlpatterns = [
+    path(
+        "billing/invoices/<uuid:invoice_id>/payments/",
+        views_manual.record_manual_payment,
+        name="record_manual_payment",
+    ),
     path("settings/integrations/", views.stripe_settings, name="stripe_settings"),
     path("settings/integrations/stripe/connect/", views.stripe_connect, name="stripe_connect"),
     path("settings/integrations/stripe/test/", views.stripe_test, name="stripe_test"),

@@ -2,7 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _unread(request):
-    from billing.models import Notification
+    from mspercury.models import Notification
 
     if not getattr(request, "workspace", None) or not request.user.is_authenticated:
         return 0

@@ -107,7 +107,7 @@ class ProfileForm(forms.ModelForm):
         fields = ["full_name", "language"]
 
     def __init__(self, *args, **kwargs):
-        from billing.models import Notification  # the kinds are billing's
+        from mspercury.models import Notification
 
         super().__init__(*args, **kwargs)
         self.kinds = [value for value, _label in Notification.Kind.choices]

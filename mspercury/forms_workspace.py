@@ -6,15 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from stdnum.de import stnr
 
-from billing.taxids import (
+from mspercury.forms_particulars import ParticularsFields
+from mspercury.models import Workspace
+from rules.taxids import (
     TaxIdError,
     TaxIdType,
     default_type_for_country,
     expected_format,
     normalize_tax_id,
 )
-from mspercury.forms_particulars import ParticularsFields
-from mspercury.models import Workspace
 
 SETTINGS_FIELDS = [
     "name",

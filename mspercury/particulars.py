@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from stdnum import iban as iban_number
 
-from billing.wording import tax_id_line
+from rules.wording import tax_id_line
 
 GMBH = "GmbH"
 UG = "UG (haftungsbeschränkt)"

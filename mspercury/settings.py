@@ -52,6 +52,8 @@ MSPERCURY_VIES_URL = check_public_url(
     "MSPERCURY_VIES_URL",
     env_str("MSPERCURY_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api"),
 )
+# The VIES client the VAT ID checks call (the edge: integrations); deployments keep it.
+MSPERCURY_VIES_CLIENT = "integrations.vies.client.check_vat"
 MSPERCURY_VIES_TIMEOUT = env_int("MSPERCURY_VIES_TIMEOUT", 10)  # seconds per VIES request
 # Saving a customer asks VIES at once but waits only this long; then the retries take over.
 MSPERCURY_VIES_ENTRY_TIMEOUT = env_int("MSPERCURY_VIES_ENTRY_TIMEOUT", 3)
@@ -78,13 +80,14 @@ INSTALLED_APPS = [
     "customers",
     "quotes",
     "billing",
-    "billing.vatids",
+    "customers.vatids",
     "billing.datev",
     "billing.einvoice",
     "billing.taxcheck",
     "billing.evidence",
     "integrations",
     "portal",
+    "demo",  # seed_demo only: no models, imported by no app
 ]
 
 MIDDLEWARE = [

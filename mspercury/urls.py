@@ -1,10 +1,10 @@
 from django.urls import include, path
 
-from mspercury.views import account, audit, dashboard, security, team, workspaces
+from mspercury.views import account, audit, health, security, team, workspaces
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-    path("healthz", dashboard.healthz, name="healthz"),
+    path("", include("billing.urls_dashboard")),
+    path("healthz", health.healthz, name="healthz"),
     # Account
     path("signup/", account.signup, name="signup"),
     path("login/", account.login_view, name="login"),
@@ -50,7 +50,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("", include("quotes.urls")),
     path("billing/", include("billing.urls")),
-    path("", include("billing.vatids.urls")),
+    path("", include("customers.vatids.urls")),
     path("", include("billing.datev.urls")),
     path("", include("billing.evidence.urls")),
     path("", include("integrations.urls")),

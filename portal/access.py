@@ -13,8 +13,8 @@ from django.utils.cache import add_never_cache_headers
 
 from customers.models import Customer
 from mspercury import audit, ratelimit, tenancy
+from mspercury.languages import document_language
 from mspercury.localtime import workspace_time
-from quotes.documents import document_language
 
 SESSION_KEY = "mspercury_portal"
 SESSION_SECONDS = 8 * 3600

@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.einvoice import XRECHNUNG_CONTENT_TYPE
+from mspercury.languages import document_language
 from mspercury.mail import customer_mail
-from quotes.documents import document_language
 
 logger = logging.getLogger(__name__)
 

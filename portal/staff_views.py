@@ -1,4 +1,5 @@
-"""The MSP's side of pay links: revoking one from the invoice page."""
+"""The MSP's side of pay links on the invoice page: revoking one, sending a reminder with a
+fresh one (portal.reminders)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -6,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.models import Ownership, StripeInvoice
+from billing.views import our_invoices
 from mspercury.access import admin_required, get_for_workspace
 from portal import links
 from portal.models import PayLink
+from portal.reminders import ReminderRefused, do_send_reminder
 
 
 @require_POST
@@ -25,4 +28,25 @@ def revoke_pay_link(request, invoice_id, pay_link_id):
         messages.success(
             request, _("Pay link revoked: whoever opens it is told it is no longer valid.")
         )
+    return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
+
+
+@require_POST
+@admin_required
+def send_reminder(request, invoice_id):
+    invoice = get_for_workspace(
+        request, our_invoices(request).select_related("customer"), public_id=invoice_id
+    )
+    try:
+        do_send_reminder(request, invoice)
+    except ReminderRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("A reminder with a fresh pay link goes to %(email)s.")
+            % {"email": invoice.customer.email},
+        )
+    if request.POST.get("back") == "stuck":
+        return redirect("billing:stuck_invoices")
     return redirect("billing:invoice_detail", invoice_id=invoice.public_id)

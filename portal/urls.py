@@ -33,5 +33,10 @@ urlpatterns = [
         staff_views.revoke_pay_link,
         name="revoke_pay_link",
     ),
+    path(
+        "billing/invoices/<uuid:invoice_id>/reminder/",
+        staff_views.send_reminder,
+        name="send_reminder",
+    ),
     path("settings/payments/", settings_views.payment_settings, name="payment_settings"),
 ]

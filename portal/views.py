@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
+from mspercury.languages import document_language
 from mspercury.localtime import workspace_time
 from mspercury.models import Workspace
 from portal import links
@@ -30,7 +31,6 @@ from portal.access import (
     visitor_language,
 )
 from portal.emails import send_login_email
-from quotes.documents import document_language
 from quotes.models import QuoteAcceptance, QuoteStatus, RevisionAcceptance
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
+from mspercury.languages import document_language
 from mspercury.localtime import local_date
 from mspercury.particulars import particulars_data
 from quotes import domain
@@ -63,15 +63,6 @@ class Document:
 def fingerprint(sha256: str) -> str:
     """The short form shown to people: the first 16 hex digits."""
     return sha256[:FINGERPRINT_LENGTH]
-
-
-def document_language(language: str) -> str:
-    """The customer's language if their share page and documents speak it, else English.
-
-    Wider than the staff interface's ``LANGUAGES``: ``MSPERCURY_DOCUMENT_LANGUAGES``. Text
-    without a translation in that language reads in English.
-    """
-    return language if language in settings.MSPERCURY_DOCUMENT_LANGUAGES else "en"
 
 
 def _text(value) -> str | None:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from billing.money import line_net, round_money, tax_amount
-from billing.tax import TaxDecision
+from rules.money import line_net, round_money, tax_amount
+from rules.tax import TaxDecision
 
 # The values of quotes.models.BillingPeriod and QuantityRule (kept here so this module stays
 # free of Django; a test checks they match).

@@ -4,8 +4,8 @@ it: in the bell and, unless they turned it off, by mail, in their own language."
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification
-from billing.notify import member_or_none, notify
+from mspercury.models import Notification
+from mspercury.notify import member_or_none, notify
 from mspercury.texts import Text
 from quotes.models import Quote
 

@@ -27,15 +27,15 @@ from django_countries import countries
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from billing import wording
-from billing.tax import TaxTreatment
 from customers.addresses import address_lines
+from mspercury.languages import document_language
 from mspercury.localtime import local_date, zone_named
 from mspercury.particulars import particulars_lines
 from quotes.assessments import report
-from quotes.documents import document_language
 from quotes.domain import MONTHLY, ONE_TIME, YEARLY
 from quotes.models import BillingPeriod, QuoteAcceptance, Unit
+from rules import wording
+from rules.tax import TaxTreatment
 
 STYLESHEET = "pdf/pdf.css"
 

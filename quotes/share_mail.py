@@ -5,9 +5,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from mspercury import audit
+from mspercury.languages import document_language
 from mspercury.mail import customer_mail
 from mspercury.models import AuditEvent
-from quotes.documents import document_language, render_document
+from quotes.documents import render_document
 from quotes.models import Quote, ShareLink
 
 ACTION = "quote.emailed"

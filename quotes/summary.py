@@ -9,11 +9,11 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from billing.indirect_taxes import not_calculated_note
-from billing.tax import Party, TaxDecision, TaxTreatment, awaiting_vies, decide_tax
-from billing.tax_parties import customer_party
 from quotes import domain
 from quotes.models import Quote, QuoteLine
+from rules.indirect_taxes import not_calculated_note
+from rules.tax import Party, TaxDecision, TaxTreatment, awaiting_vies, decide_tax
+from rules.tax_parties import customer_party
 
 TREATMENT_LABELS = {
     TaxTreatment.DOMESTIC: _("Domestic VAT"),
@@ -73,7 +73,7 @@ class QuoteSummary:
     totals: domain.QuoteTotals
     tax: domain.TaxSummary
     supplier_country: str = ""
-    # Reverse charge whose customer VAT ID VIES has not confirmed yet (billing.tax).
+    # Reverse charge whose customer VAT ID VIES has not confirmed yet (rules.tax).
     vies_pending: bool = False
 
     @property
@@ -107,7 +107,7 @@ class QuoteSummary:
         return [self._hint_message(hint) for hint in self.decision.hints]
 
     def _hint_message(self, hint: str):
-        if hint == "no_national_vat":  # named by the country's own tax (billing.indirect_taxes)
+        if hint == "no_national_vat":  # named by the country's own tax (rules.indirect_taxes)
             return not_calculated_note(self.supplier_country)
         return HINT_MESSAGES.get(hint, hint)
 

@@ -21,7 +21,7 @@ Customers get personal debtor accounts (10000–69999 with four-digit accounts).
 from dataclasses import dataclass
 from enum import StrEnum
 
-from billing.tax import TaxTreatment
+from rules.tax import TaxTreatment
 
 
 class Chart(StrEnum):
@@ -74,7 +74,7 @@ TREATMENT_SLOTS: dict[str, Slot] = {
     TaxTreatment.EU_NO_VAT_ID: Slot.REVENUE_DOMESTIC,
     TaxTreatment.REVERSE_CHARGE: Slot.REVENUE_REVERSE_CHARGE,
     TaxTreatment.EXPORT: Slot.REVENUE_EXPORT,
-    # Goods resold to EU businesses (billing.tax decides it for goods supplies).
+    # Goods resold to EU businesses (rules.tax decides it for goods supplies).
     "intra_eu_goods": Slot.REVENUE_INTRA_EU_GOODS,
 }
 TAXED_TREATMENTS = frozenset({TaxTreatment.DOMESTIC, TaxTreatment.EU_NO_VAT_ID})

@@ -16,7 +16,7 @@ from datetime import date
 
 from billing.datev.accounts import TAXED_TREATMENTS, AccountPlan, UnmappedTreatment
 from billing.datev.extf import Booking, Side
-from billing.tax import TaxTreatment
+from rules.tax import TaxTreatment
 
 STRIPE_INVOICE = "Stripe-Rechnung"
 STRIPE_MONEY = {

@@ -23,10 +23,10 @@ from billing.datev.accounts import plan_for
 from billing.datev.bookings import InvoiceFact, MoneyFact, Problem, build, tax_problems
 from billing.datev.extf import Batch, Booking, Encoding, Replacement, render
 from billing.datev.models import DatevSettings, DebtorAccount
+from billing.edge import edge
 from billing.models import Ownership, Payment, StripeInvoice
-from billing.tax import Party, decide_tax
-from integrations.models import StripeEvent
 from quotes.models import QuoteAcceptance, RevisionAcceptance
+from rules.tax import Party, decide_tax
 
 ACCOUNTING_TZ = ZoneInfo("Europe/Berlin")
 CURRENCY = "EUR"
@@ -124,11 +124,9 @@ def _void_days(workspace, invoices: list[StripeInvoice]) -> dict[str, date]:
     ids = [i.stripe_id for i in invoices if i.status == StripeInvoice.Status.VOID]
     if not ids:
         return {}
-    events = StripeEvent.objects.filter(
-        workspace=workspace, event_type="invoice.voided", payload__data__object__id__in=ids
-    ).values_list("payload__data__object__id", "created")
+    moments = edge().void_moments(workspace, ids)
     zone = workspace.zone
-    return {stripe_id: local_day(created, zone) for stripe_id, created in events if created}
+    return {stripe_id: local_day(moment, zone) for stripe_id, moment in moments.items()}
 
 
 def _treatments(quote_ids: set[int]) -> dict[int, str]:

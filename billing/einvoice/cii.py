@@ -17,7 +17,7 @@ from billing.einvoice.model import (
     TaxSubtotal,
     exemption,
 )
-from billing.money import quantum
+from rules.money import quantum
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"

@@ -25,8 +25,8 @@ from billing.einvoice.model import (
     TaxSubtotal,
     Totals,
 )
-from billing.money import from_minor_units, line_net, quantum, round_money, tax_amount
-from billing.tax import TaxTreatment
+from rules.money import from_minor_units, line_net, quantum, round_money, tax_amount
+from rules.tax import TaxTreatment
 
 UNIT_CODES = {"hour": "HUR"}  # everything else is counted in pieces (C62)
 
@@ -196,7 +196,7 @@ def lines_from_stripe(
 ) -> tuple[Line, ...]:
     """Stripe's lines, each with the category and rate of its own tax (the invoice's when
     Stripe's tax rate is not one MSPercury made); Stripe's tax per line is checked against
-    the rate, one minor unit apart at most (Stripe rounds each line, billing.money rule 3)."""
+    the rate, one minor unit apart at most (Stripe rounds each line, rules.money rule 3)."""
     lines = []
     for position, fact in enumerate(facts, start=1):
         category, line_rate = category_for(

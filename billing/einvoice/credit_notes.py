@@ -29,8 +29,8 @@ from billing.einvoice.source import (
 )
 from billing.mirror import plain_dict, stripe_field
 from billing.models import Ownership, StripeInvoice
-from billing.tax import decide_tax
 from mspercury.localtime import local_date
+from rules.tax import decide_tax
 
 MUTUALLY = PaymentMeans(MUTUALLY_DEFINED)
 

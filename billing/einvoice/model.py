@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.einvoice.means import MUTUALLY_DEFINED, PaymentMeans
-from billing.wording import exemption_text
+from rules.wording import exemption_text
 
 EN16931 = "urn:cen.eu:en16931:2017"
 XRECHNUNG_3 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
@@ -40,7 +40,7 @@ class Category(StrEnum):
 
 
 # BT-121 exemption reason code per category that needs one; BT-120, its text, is the wording of
-# the invoice's language (billing.wording.exemption_text: "Αντίστροφη επιβάρυνση" for Greek).
+# the invoice's language (rules.wording.exemption_text: "Αντίστροφη επιβάρυνση" for Greek).
 EXEMPTION_CODES: dict[Category, str] = {
     Category.REVERSE_CHARGE: "VATEX-EU-AE",
     Category.EXPORT: "VATEX-EU-G",
@@ -92,7 +92,7 @@ class Party:
 
 @dataclass(frozen=True)
 class Line:
-    """BG-25. ``net`` is quantity × unit price less the discount, rounded once (billing.money)."""
+    """BG-25. ``net`` is quantity × unit price less the discount, rounded once (rules.money)."""
 
     position: int
     description: str

@@ -8,6 +8,7 @@ never shows a debited IBAN in full: BT-91 is that IBAN masked but for its last f
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from billing.edge import edge
 from billing.einvoice.means import (
     CHARGE_AUTOMATICALLY,
     SEND_INVOICE,
@@ -34,21 +35,9 @@ def _last_stripe_payment(invoice, customer) -> Payment | None:
 
 def _charge_details(payment: Payment | None) -> dict:
     """``payment_method_details`` of the charge behind ``payment``, as Stripe sent it."""
-    from integrations.models import StripeEvent  # billing loads before integrations
-
     if payment is None or not payment.payment_intent:
         return {}
-    event = (
-        StripeEvent.objects.filter(
-            workspace_id=payment.workspace_id,
-            event_type="charge.succeeded",
-            payload__data__object__payment_intent=payment.payment_intent,
-        )
-        .order_by("-id")
-        .first()
-    )
-    charge = event.payload["data"]["object"] if event else {}
-    return charge.get("payment_method_details") or {}
+    return edge().charge_details(payment.workspace_id, payment.payment_intent)
 
 
 def payment_facts(invoice, customer) -> PaymentFacts:

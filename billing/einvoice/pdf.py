@@ -18,12 +18,12 @@ from django.utils.translation import pgettext
 from django_countries import countries
 from weasyprint.urls import URLFetcher
 
-from billing import wording
 from billing.einvoice.model import Category, EInvoice, Party, Profile
 from billing.einvoice.paying import grouped_iban
-from billing.taxids import TaxIdType
 from customers.addresses import address_lines
 from quotes.pdf import _font_config, _stylesheet, html_document, stylesheet_source
+from rules import wording
+from rules.taxids import TaxIdType
 
 FILENAME = "factur-x.xml"
 FX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"

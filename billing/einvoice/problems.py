@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from billing.einvoice.compose import EInvoiceIncomplete, NotAnEInvoice, TotalsMismatch
 from billing.einvoice.source import FINALIZED
-from billing.models import Notification
+from mspercury.models import Notification
 from mspercury.texts import Joined, Text
 
 PROBLEMS = (NotAnEInvoice, TotalsMismatch, EInvoiceIncomplete)
@@ -122,7 +122,7 @@ def _missed(invoice, missed_in: str) -> Text:
 
 
 def _notify(invoice, key: str, title: Text, missed: Text, message: Text):
-    from billing.notify import notify
+    from mspercury.notify import notify
 
     with translation.override(settings.LANGUAGE_CODE):
         digest = hashlib.sha256(f"{missed}:{message}".encode()).hexdigest()[:16]

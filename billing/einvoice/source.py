@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import formats, translation
 from django.utils.translation import pgettext
 
-from billing import wording
+from billing.edge import edge
 from billing.einvoice.compose import (
     LineFacts,
     NotAnEInvoice,
@@ -18,12 +18,13 @@ from billing.einvoice.compose import (
 )
 from billing.einvoice.model import Address, Contact, EInvoice, Party
 from billing.models import Ownership, StripeInvoice, StripeSubscription
-from billing.tax import Party as TaxParty
-from billing.tax import TaxTreatment, decide_tax
-from billing.taxids import TaxIdType
 from mspercury.localtime import local_date
 from mspercury.models import Membership, Role
 from quotes.models import BillingPeriod
+from rules import wording
+from rules.tax import Party as TaxParty
+from rules.tax import TaxTreatment, decide_tax
+from rules.taxids import TaxIdType
 
 FINALIZED = (
     StripeInvoice.Status.OPEN,
@@ -132,16 +133,11 @@ def line_period(line: dict, zone: tzinfo = UTC) -> tuple[date, date] | None:
 def mapped_tax_rates(workspace_id: int, lines: list[dict]) -> dict[str, tuple[str, Decimal]]:
     """The Stripe tax rates on these lines that MSPercury made: txr_… → (treatment, percent),
     read from their key (integrations.push.tax_rates.TaxRateSpec.key)."""
-    from integrations.models import StripeObjectMap  # billing loads before integrations
-
     ids = {tax["tax_rate"] for line in lines for tax in line.get("taxes", []) if tax["tax_rate"]}
     if not ids:
         return {}
-    rows = StripeObjectMap.objects.filter(
-        workspace_id=workspace_id, kind=StripeObjectMap.Kind.TAX_RATE, stripe_id__in=ids
-    ).values_list("stripe_id", "local_ref")
     known = {}
-    for stripe_id, key in rows:
+    for stripe_id, key in edge().tax_rate_keys(workspace_id, ids).items():
         _country, percent, _behaviour, treatment = key.split(":")
         known[stripe_id] = (treatment, Decimal(percent))
     return known
@@ -239,7 +235,7 @@ def legal_notes(treatment, workspace, seller: Party, buyer: Party, language: str
 def tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
     """The parties as the VAT engine builds them (with the customer's VIES status)."""
     try:
-        from billing.tax_parties import customer_party, party
+        from rules.tax_parties import customer_party, party
     except ImportError:  # before billing/tax_parties.py lands
         return (
             TaxParty(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Payment, StripeInvoice
-from billing.vatids.models import VatIdValidation
 from customers.models import Customer
+from customers.vatids.models import VatIdValidation
 from mspercury.models import Workspace
 
 
@@ -46,7 +46,7 @@ class Supply(models.Model):
     net = models.BigIntegerField()  # the line's amount less its discounts
     tax = models.BigIntegerField()
     rate = models.DecimalField(max_digits=5, decimal_places=2)
-    treatment = models.CharField(max_length=20)  # billing.tax.TaxTreatment
+    treatment = models.CharField(max_length=20)  # rules.tax.TaxTreatment
     rate_source = models.CharField(max_length=10, choices=RateSource.choices)
     place_of_supply = models.CharField(max_length=2, blank=True)
     supplied_on = models.DateField()  # the invoice's issue date, in the workspace's zone

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from billing.evidence import report, rules, vat_return
-from billing.money import from_minor_units
 from mspercury.access import admin_required
 from mspercury.localtime import local_date
+from rules.money import from_minor_units
 
 
 def _period(request) -> tuple[rules.Period | None, str]:

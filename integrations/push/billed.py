@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.money import from_minor_units, tax_amount, to_minor_units
 from integrations.push.planner import Operation, Plan, StripeLine
+from rules.money import from_minor_units, tax_amount, to_minor_units
 
 FIRST = "first"  # a subscription's first invoice: its recurring lines and its one-time riders
 ONCE = "once"  # a standalone invoice of one-time lines

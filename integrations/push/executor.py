@@ -25,7 +25,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.vatids.services import revalidate_before_push
+from customers.vatids.services import revalidate_before_push
 from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
 from integrations.push import notifications
 from integrations.push.inputs import (

@@ -7,10 +7,8 @@ from decimal import Decimal
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from billing.tax import TaxTreatment, awaiting_vies, decide_tax
-from billing.tax_parties import customer_party, party
-from billing.vatids.models import VatIdStatus
-from billing.vatids.services import describe
+from customers.vatids.models import VatIdStatus
+from customers.vatids.services import describe
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.planner import (
     KnownStripe,
@@ -21,11 +19,14 @@ from integrations.push.planner import (
     Problem,
     stripe_limit_problems,
 )
+from mspercury.languages import document_language
 from mspercury.localtime import local_moment, today_in
 from mspercury.particulars import has_particulars, particulars_lines
-from quotes.documents import document_language, quote_snapshot
+from quotes.documents import quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
 from quotes.sharing import latest_acceptance
+from rules.tax import TaxTreatment, awaiting_vies, decide_tax
+from rules.tax_parties import customer_party, party
 
 
 def push_snapshot(quote) -> dict | None:

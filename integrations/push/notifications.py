@@ -5,10 +5,10 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from billing.models import Notification
-from billing.notify import member_or_none, notify, resolve
 from integrations.push.signals import push_failed
 from integrations.stripe.wording import in_words
+from mspercury.models import Notification
+from mspercury.notify import member_or_none, notify, resolve
 from mspercury.texts import Text
 
 

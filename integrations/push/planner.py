@@ -28,9 +28,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
 from integrations.push.tax_rates import InvoiceWording, TaxRateSpec, invoice_wording, tax_rate_spec
 from mspercury.texts import Text, plural
+from rules.money import MAXIMUM_MINOR_UNITS, MINIMUM_CHARGE, line_net, round_money, to_minor_units
 
 ONE_TIME = "one_time"
 MONTHLY = "monthly"
@@ -103,7 +103,7 @@ class PlanSettings:
     skip_below_minimum: bool = False
     show_zero_quantity_lines: bool = False
     send_now: bool = False  # one-time-only invoices: finalize and send (else stay a draft)
-    # The treatment billing.tax decided for this supply; without Stripe Tax we apply a matching
+    # The treatment rules.tax decided for this supply; without Stripe Tax we apply a matching
     # Stripe tax rate ourselves (the restricted key may only read tax rates).
     tax_treatment: str = "domestic"
     tax_rate_percent: Decimal = Decimal(0)
@@ -344,7 +344,7 @@ def stripe_line(
 
 
 def _money(minor: int, currency: str) -> str:
-    from billing.money import from_minor_units
+    from rules.money import from_minor_units
 
     return f"{from_minor_units(minor, currency)} {currency}"
 

@@ -12,8 +12,8 @@ as custom fields.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.tax import TaxTreatment
-from billing.wording import export_notice, reverse_charge_notice
+from rules.tax import TaxTreatment
+from rules.wording import export_notice, reverse_charge_notice
 
 # The treatments that put a tax rate on the invoice (NOT_CALCULATED leaves tax alone).
 WITH_TAX_RATE = frozenset(

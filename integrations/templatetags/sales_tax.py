@@ -1,12 +1,12 @@
 """{{ workspace.country.code|uncalculated_tax_warning }} and ``|uncalculated_tax_note``: the
 sales-tax warning and the workspace settings name the country's own tax
-(billing.indirect_taxes), never "no VAT"."""
+(rules.indirect_taxes), never "no VAT"."""
 
 from django import template
 from django.utils import timezone
 
-from billing.indirect_taxes import not_calculated_note, not_calculated_warning
-from billing.tax import standard_rate
+from rules.indirect_taxes import not_calculated_note, not_calculated_warning
+from rules.tax import standard_rate
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from billing.money import exponent, round_money
+from rules.money import exponent, round_money
 
 register = template.Library()
 
@@ -44,7 +44,7 @@ def minor(value, currency="EUR"):
     """Integer minor units (as Stripe reports them) shown like ``amount``: 12345 → "123.45"."""
     if value is None or value == "":
         return ""
-    from billing.money import from_minor_units
+    from rules.money import from_minor_units
 
     return amount(from_minor_units(int(value), currency), currency)
 
@@ -55,6 +55,6 @@ def minor_money(value, currency="EUR"):
     (lists mixing invoices of several currencies never show a bare number)."""
     if value is None or value == "":
         return ""
-    from billing.money import from_minor_units
+    from rules.money import from_minor_units
 
     return money(from_minor_units(int(value), currency), currency)

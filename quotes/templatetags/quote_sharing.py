@@ -11,8 +11,6 @@ from django import template
 from django.utils import timezone, translation
 from django_countries import countries
 
-from billing.tax import TaxTreatment
-from quotes import reporting
 from quotes.actions import standard_text_in
 from quotes.documents import fingerprint as short_fingerprint
 from quotes.models import BillingPeriod, QuoteAcceptance, RevisionAcceptance, ShareLink, Unit
@@ -21,6 +19,7 @@ from quotes.sharing import OPEN_STATUSES, SHAREABLE_STATUSES, link_state, needs_
 from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
 from quotes.views.share import ShareForm
+from rules.tax import TaxTreatment
 
 register = template.Library()
 
@@ -68,11 +67,6 @@ def acceptance_panel(quote):
         "accepted_pdf": accepted_quote_document(acceptance) if acceptance else None,
         "agreement": ready_for_view(agreement_document(acceptance)) if acceptance else None,
     }
-
-
-@register.simple_tag
-def customer_panel(customer):
-    return reporting.customer_report(customer)
 
 
 @register.filter

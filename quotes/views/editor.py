@@ -16,13 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from customers.models import Customer
-from integrations.models import PushSettings
-from integrations.push.inputs import limit_problems
-from integrations.sales_tax import needs_sales_tax_warning
 from mspercury.access import workspace_required
+from mspercury.languages import document_language
 from quotes import actions
 from quotes.access import access_line, access_quote
-from quotes.documents import document_language
 from quotes.forms import (
     ApplyPackageForm,
     LineForm,
@@ -206,7 +203,6 @@ def _lines_context(request, quote, *, edit_line=None, edit_form=None, focus=""):
     lines = list(QuoteLine.objects.filter(quote=quote))
     today = timezone.localdate()
     summary = summarize(quote, lines, request.workspace, today)
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
     return {
         "quote": quote,
         "summary": summary,
@@ -215,9 +211,8 @@ def _lines_context(request, quote, *, edit_line=None, edit_form=None, focus=""):
         "edit_form": edit_form,
         "colspan": 10 if summary.totals.has_cost else 8,
         "focus": focus,
-        # Stripe's hard limits, checked as the push would: better now than after acceptance.
-        "limits": limit_problems(quote, lines, prefs=prefs, today=today),
-        "sales_tax_warning": needs_sales_tax_warning(request.workspace, prefs, today),
+        # Stripe's limits and sales-tax warning come from integrations' {% stripe_checks %}.
+        "lines": lines,
     }
 
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 
-from billing.models import Notification, StripeInvoice
-from billing.notify import notify
+from billing.models import StripeInvoice
 from customers.models import Customer
 from integrations.models import StripeEvent
+from mspercury.models import Notification
+from mspercury.notify import notify
 
 
 def _invoice(workspace, n, *, status="open", customer=None, created=None, external=""):

@@ -100,7 +100,7 @@ def test_dashboard_mrr_counts_only_subscriptions_of_the_connected_mode(
 ):
     """After onboarding in test mode the workspace goes live: cancelled test subscriptions do not
     erase the quote's MRR, and a live push beside the test one does not count it twice."""
-    from quotes.reporting import customer_report, workspace_report
+    from billing.reporting import customer_report, workspace_report
 
     def mrr():
         return {f.currency: f.mrr for f in workspace_report(mixed_quote.workspace).figures}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.money import (
+from rules.money import (
     exponent,
     from_minor_units,
     line_net,

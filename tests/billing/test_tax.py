@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.tax import (
+from rules.tax import (
     STANDARD_RATES,
     Party,
     TaxDecision,
@@ -13,7 +13,7 @@ from billing.tax import (
     decide_tax,
     standard_rate,
 )
-from billing.taxids import EU_COUNTRIES
+from rules.taxids import EU_COUNTRIES
 
 D = Decimal
 ON = date(2026, 11, 22)

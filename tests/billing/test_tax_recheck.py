@@ -7,9 +7,9 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.tax import Party, decide_tax
 from billing.tax_recheck import DraftLine, Wording, reason, recheck, reword
 from integrations.push.tax_rates import tax_rate_spec
+from rules.tax import Party, decide_tax
 
 DE_MSP = Party("DE", "eu_vat", "DE136695976")
 EE_MSP = Party("EE", "eu_vat", "EE100931558")

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.iso7064 import mod_11_10
 
-from billing.taxids import (
+from rules.taxids import (
     EU_COUNTRIES,
     TaxIdError,
     TaxIdType,

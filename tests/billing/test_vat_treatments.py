@@ -1,4 +1,4 @@
-"""The complete treatment table of billing.tax: EU-27, Northern Ireland (goods only; services
+"""The complete treatment table of rules.tax: EU-27, Northern Ireland (goods only; services
 follow GB), Monaco and the Isle of Man, CH/LI, GB, NO, the EU's special territories and
 countries without VAT, with the VIES status of the customer's VAT ID."""
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.tax import (
+from rules.tax import (
     EU_VAT_COUNTRIES,
     OUTSIDE_EU_VAT,
     STANDARD_RATES,
@@ -21,7 +21,7 @@ from billing.tax import (
     standard_rate,
     vat_territory,
 )
-from billing.taxids import EU_COUNTRIES
+from rules.taxids import EU_COUNTRIES
 
 D = Decimal
 ON = date(2026, 11, 22)
@@ -123,7 +123,7 @@ TABLE = [
         "",
         ("no_national_vat",),
     ),
-    # The VIES status of the customer's VAT ID (billing.vatids.services.status_for).
+    # The VIES status of the customer's VAT ID (customers.vatids.services.status_for).
     ("DE→FR valid", DE, biz("FR", status="valid"), None, T.REVERSE_CHARGE, "0", "FR", ()),
     (
         "DE→FR unconfirmed",

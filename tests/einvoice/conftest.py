@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from billing.models import StripeInvoice, StripeSubscription
-from billing.taxids import TaxIdType
 from customers.models import Customer
 from quotes.models import BillingPeriod, Quote, QuoteLine
+from rules.taxids import TaxIdType
 
 CREATED = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 DUE = datetime(2026, 12, 15, tzinfo=UTC)

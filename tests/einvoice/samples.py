@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from billing.einvoice.compose import LineFacts, StripeFigures, compose
 from billing.einvoice.model import Address, Contact, Party
-from billing.money import line_net, tax_amount, to_minor_units
+from rules.money import line_net, tax_amount, to_minor_units
 
 SELLER = Party(
     name="Alpha IT GmbH",

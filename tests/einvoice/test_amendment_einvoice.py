@@ -12,13 +12,13 @@ from billing.einvoice import build_facturx_xml
 from billing.einvoice.model import Category
 from billing.einvoice.source import einvoice_from_stripe
 from billing.einvoice.validate import check
-from billing.money import from_minor_units
 from integrations.models import StripeConnection
 from integrations.push.actions import do_start_amendment
 from integrations.push.amend_executor import execute_amendment
 from integrations.sync import sync_invoice
 from quotes.actions import do_update_line
 from quotes.models import QuoteLine
+from rules.money import from_minor_units
 from tests.integrations.conftest import stripe_api  # noqa: F401
 from tests.integrations.push.conftest import (  # noqa: F401
     fast_push,

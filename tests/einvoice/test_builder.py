@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from billing import wording
 from billing.einvoice import build_facturx_xml, einvoice_for
 from billing.einvoice.compose import EInvoiceIncomplete, NotAnEInvoice, TotalsMismatch
 from billing.einvoice.model import Category, DocumentType, Profile
 from billing.einvoice.source import einvoice_from_stripe
 from billing.einvoice.validate import check
-from billing.money import from_minor_units
+from rules import wording
+from rules.money import from_minor_units
 
 # Monthly lines: 430.92 + 74.97 = 505.89 net; with the one-time onboarding 838.39 net.
 RENEWAL = {"total": 60201, "tax": 9612}
@@ -177,7 +177,7 @@ def test_it_checks_ownership(make_invoice, charlie_ws):
 
 
 @pytest.mark.skipif(
-    not hasattr(wording, "export_notice"), reason="billing.wording.export_notice (VAT engine)"
+    not hasattr(wording, "export_notice"), reason="rules.wording.export_notice (VAT engine)"
 )
 def test_an_export_says_why_no_vat_is_charged(make_invoice, monthly):
     invoice = make_invoice("export", subscription="sub_m", total=50589, tax=0)

@@ -6,8 +6,9 @@ from django.template.loader import render_to_string
 
 from billing.einvoice import build_credit_note_pdf, build_credit_note_xml
 from billing.einvoice.models import StripeCreditNote
-from billing.models import Notification, StripeInvoice
+from billing.models import StripeInvoice
 from customers.models import Customer
+from mspercury.models import Notification
 from tests.einvoice.delivery import embedded_xml, facts
 from tests.einvoice.test_credit_notes import credit_note  # noqa: F401
 from tests.einvoice.test_portal_download import signed_in

@@ -13,9 +13,9 @@ from billing.einvoice.compose import NotAnEInvoice
 from billing.einvoice.credit_notes import einvoice_from_credit_note
 from billing.einvoice.models import StripeCreditNote
 from billing.einvoice.validate import check
-from billing.money import from_minor_units
 from integrations.events import process_event
 from integrations.models import StripeEvent
+from rules.money import from_minor_units
 from tests.einvoice.delivery import embedded_xml
 from tests.integrations.conftest import stripe_api  # noqa: F401
 from tests.integrations.push.conftest import fr_customer, mixed_quote  # noqa: F401

@@ -23,8 +23,8 @@ from billing.einvoice.model import Category, DocumentType, Profile
 from billing.einvoice.models import StripeCreditNote
 from billing.einvoice.pdf import invoice_html
 from billing.einvoice.validate import check
-from billing.money import from_minor_units
 from integrations.models import StripeObjectMap
+from rules.money import from_minor_units
 from tests.einvoice.delivery import embedded_xml
 from tests.einvoice.samples import mirror_line, totals_of
 

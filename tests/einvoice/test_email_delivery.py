@@ -8,7 +8,7 @@ import pytest
 
 from billing.einvoice.model import Profile
 from billing.einvoice.validate import check
-from billing.models import Notification
+from mspercury.models import Notification
 from portal.tasks import send_invoice_email
 from tests.einvoice.delivery import embedded_xml, facts
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from billing.einvoice import build_facturx_pdf
 from billing.einvoice.model import Profile
 from billing.einvoice.validate import check
-from billing.models import Notification
 from customers.models import Customer
+from mspercury.models import Notification
 from portal.access import SESSION_KEY
 from tests.einvoice.delivery import embedded_xml, facts
 

@@ -23,8 +23,8 @@ from billing.einvoice.compose import (
 from billing.einvoice.model import Category, Profile
 from billing.einvoice.source import einvoice_from_stripe
 from billing.einvoice.validate import check
-from billing.money import from_minor_units, tax_amount, to_minor_units
 from integrations.models import StripeObjectMap
+from rules.money import from_minor_units, tax_amount, to_minor_units
 from tests.einvoice.samples import (
     BUYERS,
     ISSUED,

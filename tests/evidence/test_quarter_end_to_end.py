@@ -20,10 +20,10 @@ from billing.evidence.models import Supply
 from billing.evidence.rules import Period
 from billing.models import Payment, StripeInvoice
 from customers.models import Customer
+from demo.seed import pay_part_on_stripes_page
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.stripe.client import make_client
-from mspercury.demo import pay_part_on_stripes_page
 from mspercury.models import Workspace
 from quotes.actions import do_create_quote
 from tests.evidence.conftest import login

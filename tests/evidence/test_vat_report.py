@@ -11,8 +11,8 @@ import pytest
 
 from billing.evidence.models import Evidence, Reduction, Supply
 from billing.models import Payment, StripeInvoice
-from billing.vatids.models import VatIdValidation
 from customers.models import Customer
+from customers.vatids.models import VatIdValidation
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from billing.models import Notification
 from integrations import event_failures, events, sync
 from integrations.models import StripeEvent
+from mspercury.models import Notification
 from tests.integrations.test_event_retries import locked_once  # noqa: F401 - a fixture
 from tests.integrations.test_webhook_processing import (
     _assert_mirror_matches_stripe,

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from billing.models import Notification, StripeSubscription
+from billing.models import StripeSubscription
 from integrations import events
 from integrations.models import StripeEvent
+from mspercury.models import Notification
 from tests.integrations.test_webhook_processing import _mrr, _push, wired  # noqa: F401
 
 # Alpha connected with webhooks registered; Stripe delivers to the live server.

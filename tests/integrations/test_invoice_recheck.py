@@ -7,14 +7,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from billing.models import Notification, StripeInvoice
+from billing.models import StripeInvoice
 from billing.taxcheck.models import InvoiceTaxCheck
-from billing.vatids.models import VatIdValidation
 from customers.models import Customer
+from customers.vatids.models import VatIdValidation
 from integrations.models import PushSettings, StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.recheck import KIND, report_unchecked, report_unchecked_all
+from mspercury.models import Notification
 from quotes.actions import do_add_line, do_create_quote
 from tests.integrations.push.conftest import accept
 from tests.integrations.test_payment_sources import PERMISSIONS, connect_over_http
@@ -207,7 +208,7 @@ def test_a_hook_that_missed_the_finalization_is_reported_once(
 
 
 def test_the_schedule_runs_the_sweep():
-    from billing.taxcheck.tasks import report_unchecked_invoices
+    from integrations.tasks import report_unchecked_invoices
     from mspercury.management.commands.run_schedule import schedule_entries
 
     assert report_unchecked_invoices.apply(throw=True).result == {}

@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from billing.models import MrrMovement, Notification, StripeInvoice, StripeSubscription
+from billing.models import MrrMovement, StripeInvoice, StripeSubscription
+from billing.reporting import workspace_report
 from customers.models import Customer
 from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.reconcile import reconcile
+from mspercury.models import Notification
 from quotes.actions import do_create_quote
-from quotes.reporting import workspace_report
 from tests.integrations.push.conftest import accept, add, service
 from tests.integrations.test_webhook_processing import WEBHOOK_PERMISSIONS
 

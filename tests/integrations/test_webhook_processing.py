@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from billing.models import MrrMovement, Notification, StripeInvoice, StripeSubscription
+from billing.models import MrrMovement, StripeInvoice, StripeSubscription
+from billing.reporting import customer_report, workspace_report
 from integrations.models import StripeConnection, StripeEvent, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.reconcile import reconcile
-from quotes.reporting import customer_report, workspace_report
+from mspercury.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

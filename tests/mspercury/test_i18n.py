@@ -11,11 +11,11 @@ from django.conf import settings
 from django.template import engines
 from django.utils import translation
 
-from billing.taxids import TaxIdError, TaxIdType, expected_format, normalize_tax_id
 from integrations.push.planner import PlanCustomer, PlanLine, PlanQuote, PlanSettings, plan_push
 from quotes import actions
 from quotes.models import Service
 from quotes.templatetags.quote_money import amount, money
+from rules.taxids import TaxIdError, TaxIdType, expected_format, normalize_tax_id
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES" / "django.po"
 GERMAN_NAV = ["Übersicht", "Kunden", "Angebote", "Rechnungen", "Katalog", "Einstellungen"]

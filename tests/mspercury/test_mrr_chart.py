@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from billing.models import MrrMovement, StripeSubscription
+from billing.reporting import MrrMonth
 from mspercury.charts import BOTTOM, HEIGHT, TOP, mrr_chart, mrr_charts
-from quotes.reporting import MrrMonth
 
 D = Decimal
 

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.utils import formats, translation
 
-from billing.notify import notify
 from customers.models import Customer
 from integrations.models import StripeEvent
+from mspercury.notify import notify
 from mspercury.templatetags.icons import ICONS, icon
 from quotes import actions
 

@@ -3,7 +3,9 @@
 import pytest
 from django.conf import settings
 
-from billing.wording import (
+from integrations.push.tax_rates import invoice_wording
+from mspercury.models import DOCUMENT_LANGUAGES
+from rules.wording import (
     NOTICE_LANGUAGES,
     exemption_text,
     export_notice,
@@ -11,8 +13,6 @@ from billing.wording import (
     tax_id_label,
     tax_id_line,
 )
-from integrations.push.tax_rates import invoice_wording
-from mspercury.models import DOCUMENT_LANGUAGES
 
 
 @pytest.mark.parametrize(

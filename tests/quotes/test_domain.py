@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.tax import Party, TaxDecision, TaxTreatment, decide_tax
 from quotes import domain
 from quotes.domain import (
     FIXED,
@@ -23,6 +22,7 @@ from quotes.domain import (
 )
 from quotes.models import BillingPeriod, QuantityRule
 from quotes.templatetags.quote_money import amount
+from rules.tax import Party, TaxDecision, TaxTreatment, decide_tax
 
 D = Decimal
 DE_19 = TaxDecision(TaxTreatment.DOMESTIC, D("19"), "DE")

@@ -8,8 +8,7 @@ from email.header import decode_header, make_header
 import pytest
 from django.test import Client
 
-from billing.models import Notification
-from mspercury.models import Membership
+from mspercury.models import Membership, Notification
 from quotes import actions, sharing
 from quotes.models import QuoteAcceptance, QuoteLine
 from tests.quotes.share_helpers import accept_data, add_priced_lines, page_url, share

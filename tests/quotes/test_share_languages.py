@@ -19,9 +19,10 @@ from django_countries import countries
 
 from billing.models import ExternalStatus, PaymentStatus, StripeInvoice
 from customers.models import Customer
+from mspercury.languages import document_language
 from mspercury.models import DOCUMENT_LANGUAGES
 from quotes import actions, pdf, sharing
-from quotes.documents import document_language, quote_snapshot
+from quotes.documents import quote_snapshot
 from quotes.models import BillingPeriod, QuoteAcceptance, QuoteStatus, Unit
 from quotes.summary import TREATMENT_LABELS, TREATMENT_NOTES
 from quotes.views import share as share_views

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.vatids import services
-from billing.vatids.models import VatIdValidation
 from customers.models import Customer
+from customers.vatids import services
+from customers.vatids.models import VatIdValidation
 from quotes import actions
 from tests.customers.conftest import customer_data
 from tests.quotes.share_helpers import page_url, share

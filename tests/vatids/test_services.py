@@ -9,9 +9,9 @@ import time_machine
 from celery.exceptions import Retry
 from django.db import connection
 
-from billing.vatids import services, tasks
-from billing.vatids.models import VatIdStatus, VatIdValidation
 from customers.models import Customer
+from customers.vatids import services, tasks
+from customers.vatids.models import VatIdStatus, VatIdValidation
 from mspercury import tenancy
 from mspercury.models import Workspace
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from billing.vatids import services
-from billing.vatids.models import VatIdValidation
+from customers.vatids import services
+from customers.vatids.models import VatIdValidation
 from mspercury.models import AuditEvent
 
 T0 = datetime(2027, 1, 4, 9, 30, tzinfo=UTC)

@@ -8,12 +8,11 @@ import time
 
 import pytest
 
-from billing.models import Notification
 from integrations.models import Amendment
 from integrations.push import amend
 from integrations.push.actions import do_start_amendment
 from integrations.push.amend_executor import amendment_plan, execute_amendment
-from mspercury.models import AuditEvent
+from mspercury.models import AuditEvent, Notification
 from tests.integrations.push.test_amendments import (
     _amend_and_reaccept,
     _apply,

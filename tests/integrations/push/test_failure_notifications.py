@@ -3,10 +3,10 @@ the notification is marked resolved, no longer unread, once the retry succeeds."
 
 import time
 
-from billing.models import Notification
 from integrations.push.actions import do_retry_push, do_start_amendment, do_start_push
 from integrations.push.amend_executor import execute_amendment
 from integrations.push.executor import execute_push
+from mspercury.models import Notification
 from tests.integrations.push.test_amendments import _amend_and_reaccept, _monthly, _pushed
 
 

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.money import line_net, to_minor_units
 from integrations.push.planner import (
     QUANTITY_ROUND,
     KnownStripe,
@@ -17,6 +16,7 @@ from integrations.push.planner import (
     plan_push,
     resolve,
 )
+from rules.money import line_net, to_minor_units
 
 D = Decimal
 

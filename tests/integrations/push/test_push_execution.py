@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection as db_connection
 
-from billing.money import line_net, to_minor_units
 from integrations.models import Push, PushStep, StripeObjectMap
 from integrations.push.actions import do_retry_push, do_start_push
 from integrations.push.executor import execute_push
 from mspercury import tenancy
 from quotes.actions import do_create_quote
 from quotes.models import QuoteLine
+from rules.money import line_net, to_minor_units
 from tests.integrations.push.conftest import accept, add, service
 
 
@@ -289,7 +289,7 @@ def test_a_retry_that_succeeds_resolves_the_failure_notification(
     """The bell's "push failed" stays only while the push is failed: the successful retry marks
     it resolved (listed with its resolution, no longer unread), and no open push failure is
     left."""
-    from billing.models import Notification
+    from mspercury.models import Notification
 
     stripe_api.fault("error", method="POST", path="/v1/subscriptions", status=500, count=100)
     push = _start(mixed_quote, alice)

@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from billing.indirect_taxes import indirect_tax_name, not_calculated_note, not_calculated_warning
 from customers.models import Customer
 from integrations.models import PushSettings
 from integrations.sales_tax import sales_tax_uncalculated
 from quotes import actions
+from rules.indirect_taxes import indirect_tax_name, not_calculated_note, not_calculated_warning
 from tests.integrations.push.conftest import accept
 from tests.quotes.share_helpers import page_url, share
 

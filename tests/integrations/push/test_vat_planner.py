@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing.wording import export_notice
 from integrations.push.planner import KnownStripe, PlanSettings, plan_push
 from integrations.push.tax_rates import TaxRateSpec, invoice_wording, tax_rate_spec
+from rules.wording import export_notice
 from tests.integrations.push.test_planner import CUSTOMER, mixed_quote
 
 D = Decimal

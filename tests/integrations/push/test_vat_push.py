@@ -182,9 +182,9 @@ def test_an_export_invoice_says_it_is_outside_the_scope_of_german_vat(
 def test_an_eu_customer_whose_vat_id_vies_rejected_pays_german_vat(
     vat_workspace, alice, stripe_api
 ):
-    """VIES said "invalid" (billing.vatids): no reverse charge, 19 % and no reverse-charge
+    """VIES said "invalid" (customers.vatids): no reverse charge, 19 % and no reverse-charge
     wording."""
-    from billing.vatids.models import VatIdValidation
+    from customers.vatids.models import VatIdValidation
 
     cust = customer(vat_workspace, "FR", "FR40303265045", language="fr")
     now = timezone.now()

@@ -8,8 +8,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.money import exponent, tax_amount
 from quotes.summary import summarize
+from rules.money import exponent, tax_amount
 from tests.integrations.push.test_vat_push import (
     customer,
     push,

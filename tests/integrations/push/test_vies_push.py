@@ -4,7 +4,7 @@ refused with VIES's answer before anything is written to Stripe."""
 
 import pytest
 
-from billing.vatids import services
+from customers.vatids import services
 from integrations.models import Push
 from integrations.push.actions import do_start_push
 from integrations.push.executor import build_plan, execute_push

@@ -9,7 +9,7 @@ Place of supply for B2B services is the customer's country (Art. 44 VAT Directiv
 - MSP → customer outside its VAT territory (CH, GB, NO, US, the EU's special territories such as
   the Canary Islands or Åland…) → EXPORT, 0 %, not taxable at the MSP's place
 - MSP in a country whose indirect tax is not in our table (US sales tax, Canada's GST/HST, GST in
-  AU/NZ/SG/IN, Japan's consumption tax: billing.indirect_taxes names them) → NOT_CALCULATED,
+  AU/NZ/SG/IN, Japan's consumption tax: rules.indirect_taxes names them) → NOT_CALCULATED,
   0 %, left to Stripe Tax (hint "no_national_vat": no VAT of ours, whatever the country has)
 
 Northern Ireland (XI) belongs to the UK for services and to the EU's VAT rules for goods
@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from billing.taxids import EU_COUNTRIES, VAT_AREA_OF, TaxIdType
+from rules.taxids import EU_COUNTRIES, VAT_AREA_OF, TaxIdType
 
 # Standard VAT rates with the date each took effect, newest first. Source:
 # ../shared/notes/vat-and-tax-id-facts.md §3.5 (EU-27 plus the non-EU VAT countries we serve).
@@ -118,7 +118,7 @@ class Supply(StrEnum):
     GOODS = "goods"
 
 
-# What billing.vatids.services.status_for() says about a VAT ID; only "invalid" changes a decision.
+# What customers.vatids.services.status_for() says of a VAT ID; only "invalid" changes a decision.
 VAT_ID_INVALID = "invalid"
 
 

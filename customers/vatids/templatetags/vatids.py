@@ -1,8 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from billing.vatids import services
-from integrations.vies.client import PERMANENT
+from customers.vatids import services
+from customers.vatids.vies import PERMANENT
 
 register = template.Library()
 

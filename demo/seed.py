@@ -204,7 +204,7 @@ def pay_part_on_stripes_page(invoice, amount: int) -> None:
     import urllib.parse
     import urllib.request
 
-    from billing.money import from_minor_units
+    from rules.money import from_minor_units
 
     body = urllib.parse.urlencode(
         {"amount": str(from_minor_units(amount, invoice.currency))}

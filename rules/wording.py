@@ -14,7 +14,7 @@ The labels are the customary ones of the *workspace's* country, not of the reade
 German MSP's quote says "USt-IdNr." in English too, as its letterhead would.
 """
 
-from billing.taxids import TaxIdType
+from rules.taxids import TaxIdType
 
 DEFAULT_TAX_ID_LABEL = "VAT ID"
 

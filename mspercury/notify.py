@@ -6,8 +6,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from billing.models import Notification
-from mspercury.models import Membership, Role
+from mspercury.models import Membership, Notification, Role
 from mspercury.texts import Text, stored
 
 

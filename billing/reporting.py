@@ -18,11 +18,11 @@ from django.db.models import Count, Exists, Sum
 from django.utils import timezone
 
 from billing.mirror import brings_revenue, monthly_amount
-from billing.money import exponent, round_money
 from customers.models import Customer
 from mspercury.models import Workspace
 from quotes import domain
 from quotes.models import Quote, QuoteLine, QuoteStatus
+from rules.money import exponent, round_money
 
 TOP_CUSTOMERS = 5
 CUSTOMER_QUOTES = 20
@@ -233,9 +233,9 @@ def _mirrored_subscriptions(workspace: Workspace, **filters) -> list[dict]:
     count as real revenue once the workspace is live, nor twice beside the live push. Without
     a connection only live ones count."""
     from billing.models import StripeSubscription
-    from integrations.models import StripeConnection
 
-    in_test_mode = Exists(StripeConnection.objects.filter(workspace_id=workspace.pk, mode="test"))
+    # The connection is the edge's (integrations): asked through its relation, not imported.
+    in_test_mode = Exists(Workspace.objects.filter(pk=workspace.pk, stripe_connection__mode="test"))
     return list(
         StripeSubscription.objects.filter(
             workspace=workspace, quote__isnull=False, livemode=~in_test_mode, **filters

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             workspace.invoice_email = "rechnung@demo-it-services.example"
             workspace.reply_to_email = "buchhaltung@demo-it-services.example"
             workspace.save()
-            from mspercury.demo import seed_workspace
+            from demo.seed import seed_workspace
 
             with tenancy.workspace_context(workspace, user):
                 seed_workspace(workspace, user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.vatids import views
+from customers.vatids import views
 
 app_name = "vatids"
 

@@ -1,16 +1,16 @@
-"""Workspaces and customers as the tax parties of billing.tax (the one place that builds them).
+"""Workspaces and customers as the tax parties of rules.tax (the one place that builds them).
 
-A customer's VAT-ID status comes from the VIES checks (``billing.vatids.services.status_for``);
+A customer's VAT-ID status comes from the VIES checks (``customers.vatids.services.status_for``);
 without that module every status is "" (not checked), which never blocks reverse charge.
 """
 
-from billing.tax import Party
+from rules.tax import Party
 
 
 def vat_id_status(customer) -> str:
     """ "valid" | "invalid" | "unconfirmed" | "" for the customer's current VAT ID."""
     try:
-        from billing.vatids.services import status_for
+        from customers.vatids.services import status_for
     except ImportError:
         return ""
     return status_for(customer) or ""

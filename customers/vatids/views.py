@@ -5,10 +5,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.vatids import services
-from billing.vatids.models import VatIdStatus
-from billing.vatids.templatetags.vatids import error_label
 from customers.access import access_customer
+from customers.vatids import services
+from customers.vatids.models import VatIdStatus
+from customers.vatids.templatetags.vatids import error_label
 from mspercury import audit
 from mspercury.access import workspace_required
 

@@ -1,6 +1,6 @@
 """The indirect taxes of countries outside our VAT table, named as they are called. Pure.
 
-MSPercury computes the VATs of ``billing.tax.STANDARD_RATES``. Elsewhere a country has its own
+MSPercury computes the VATs of ``rules.tax.STANDARD_RATES``. Elsewhere a country has its own
 indirect tax, which MSPercury does not calculate (Stripe Tax can, when the MSP turns it on):
 Canada's GST/HST (Excise Tax Act, Part IX), Australia's GST (A New Tax System (Goods and Services
 Tax) Act 1999), New Zealand's GST (Goods and Services Tax Act 1985), Singapore's GST (Goods and

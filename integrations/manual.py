@@ -1,17 +1,17 @@
-"""Manual payments entered by owners and admins (bank transfer, cheque, cash, other)."""
+"""Manual payments entered by owners and admins (bank transfer, cheque, cash, other): reported
+to Stripe, then recorded on the one settle path (billing.payments)."""
 
 import uuid
 from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from billing.models import Payment, StripeInvoice
 from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
+from integrations.manual_payments import mark_paid_out_of_band, report_partial
+from integrations.models import StripeConnection
 from mspercury import audit
-
-ONLY_HERE = gettext_noop("Recorded in MSPercury only (not in Stripe)")
 
 
 def do_record_manual_payment(
@@ -28,9 +28,6 @@ def do_record_manual_payment(
     """Record a manual payment and report it to Stripe (paid out of band when it pays the
     invoice in full, a payment record when partial and supported). Atomic: a Stripe refusal
     records nothing. Raises PaymentError (for the form) or StripeFailure."""
-    from integrations.manual_payments import mark_paid_out_of_band, report_partial
-    from integrations.models import StripeConnection
-
     connection = StripeConnection.objects.filter(workspace=invoice.workspace_id).first()
     if connection is None:
         raise PaymentError(_("Connect Stripe first: the invoice lives in your Stripe account."))

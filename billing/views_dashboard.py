@@ -1,11 +1,11 @@
-from django.db import connection
-from django.http import JsonResponse
+"""The dashboard: revenue of accepted quotes, MRR as Stripe bills it, the quote pipeline."""
+
 from django.shortcuts import render
 
+from billing.reporting import workspace_report
 from customers.models import Customer
 from mspercury.access import workspace_required
 from mspercury.charts import mrr_charts
-from quotes.reporting import workspace_report
 
 
 @workspace_required
@@ -19,9 +19,3 @@ def dashboard(request):
         or Customer.objects.filter(workspace=request.workspace).exists(),
     }
     return render(request, "mspercury/dashboard.html", context)
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -1,3 +1,3 @@
 """EU VAT IDs checked against VIES: one VatIdValidation per consultation, the one in force for a
 customer on a date, background retries while VIES cannot answer, scheduled re-validation of
-reverse-charge customers. See billing/vatids/services.py."""
+reverse-charge customers. See customers/vatids/services.py."""

@@ -8,7 +8,7 @@
   the beat sweep later) asks again with exponential backoff until VIES answers.
 - ``in_force(customer, on)``: the valid/invalid answer in force on a date (or at an instant),
   for evidence records and invoices.
-- ``status_for(customer)``: "valid" | "invalid" | "unconfirmed" | "" for billing.tax.
+- ``status_for(customer)``: "valid" | "invalid" | "unconfirmed" | "" for rules.tax.
 - ``revalidate_reverse_charge(workspace)`` (the schedule) and ``revalidate_before_push``.
 
 Runs inside the caller's workspace (row-level security); only the cross-workspace sweeps list
@@ -26,13 +26,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.taxids import TaxIdType
-from billing.vatids.models import VatIdStatus, VatIdValidation
 from customers.models import Customer
-from integrations.vies.client import PERMANENT, ViesResult, check_vat, split_vat_id
+from customers.vatids.models import VatIdStatus, VatIdValidation
+from customers.vatids.vies import PERMANENT, ViesResult, check_vat, split_vat_id
 from mspercury import tenancy
 from mspercury.localtime import today_in
 from mspercury.models import Workspace
+from rules.taxids import TaxIdType
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ def _enqueue_retry(row: VatIdValidation) -> None:
     countdown = (row.next_retry_at - timezone.now()).total_seconds()
     if countdown > TASK_COUNTDOWN_MAX.total_seconds():
         return
-    from billing.vatids.tasks import retry_vies_validation
+    from customers.vatids.tasks import retry_vies_validation
 
     workspace_pk, pk = row.workspace_id, row.pk
     transaction.on_commit(
@@ -371,7 +371,7 @@ def check_on_entry(customer):
 def is_reverse_charge_customer(customer, on: date | None = None) -> bool:
     """Whether supplies to ``customer`` are reverse charge by country and VAT IDs alone (what
     VIES says is left out: this decides whom to re-validate, also after an "invalid")."""
-    from billing.tax import Party, decide_tax  # billing.tax asks us for status_for
+    from rules.tax import Party, decide_tax  # rules.tax asks us for status_for
 
     if vat_id_of(customer) is None:
         return False

@@ -1,0 +1,44 @@
+"""What billing reads of the billing provider's world, asked of the edge that registered itself
+(integrations, in its AppConfig.ready). Billing never imports the edge: the arrow points in.
+
+The edge answers with plain data; a workspace without an edge (a test of billing alone) gets
+the empty answers of ``NoEdge``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Edge(Protocol):
+    def void_moments(self, workspace, invoice_ids: list[str]) -> dict[str, datetime]:
+        """When each voided invoice was voided, as the provider said."""
+
+    def charge_details(self, workspace_id: int, payment_intent: str) -> dict:
+        """``payment_method_details`` of the charge behind a payment intent."""
+
+    def tax_rate_keys(self, workspace_id: int, tax_rate_ids: set[str]) -> dict[str, str]:
+        """The key (country:percent:behaviour:treatment) of each tax rate MSPercury made."""
+
+
+class NoEdge:
+    def void_moments(self, workspace, invoice_ids):
+        return {}
+
+    def charge_details(self, workspace_id, payment_intent):
+        return {}
+
+    def tax_rate_keys(self, workspace_id, tax_rate_ids):
+        return {}
+
+
+_edge: Edge = NoEdge()
+
+
+def register(edge: Edge) -> None:
+    global _edge
+    _edge = edge
+
+
+def edge() -> Edge:
+    return _edge

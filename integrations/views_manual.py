@@ -1,0 +1,47 @@
+"""Recording a manual payment: billing records it, the edge reports it to Stripe first
+(integrations.manual), so a Stripe refusal records nothing."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.forms import ManualPaymentForm
+from billing.payments import ONLY_HERE, PaymentError
+from billing.views import detail_context, our_invoices
+from integrations.manual import do_record_manual_payment
+from integrations.stripe.errors import StripeFailure
+from mspercury.access import admin_required, get_for_workspace
+
+
+@require_POST
+@admin_required
+def record_manual_payment(request, invoice_id):
+    invoice = get_for_workspace(request, our_invoices(request), public_id=invoice_id)
+    form = ManualPaymentForm(request.POST, currency=invoice.currency)
+    if form.is_valid():
+        try:
+            payment = do_record_manual_payment(
+                request,
+                invoice,
+                amount=form.minor_amount(),
+                paid_at=form.paid_at(),
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except PaymentError as error:
+            form.add_error(None, str(error))
+        except StripeFailure as failure:
+            form.add_error(None, _("Stripe refused: %(message)s") % {"message": failure.message})
+        else:
+            if not payment.recorded_in_stripe:
+                messages.warning(request, _(ONLY_HERE))
+            messages.success(request, _("Payment recorded."))
+            return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
+    payments = invoice.payments.select_related("created_by", "voided_by")
+    context = detail_context(invoice, payments, form)
+    # htmx (the boosted form, for its busy state) swaps only 2xx answers.
+    status = 200 if request.htmx else 400
+    return render(request, "billing/invoice_detail.html", context, status=status)
