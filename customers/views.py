@@ -22,9 +22,9 @@ from customers.actions import (
 from customers.forms import CUSTOMER_FIELDS, CustomerForm, ProjectForm
 from customers.models import Customer
 from customers.portal_invite import InviteRefused, do_invite_to_portal
+from customers.tax_parties import vat_id_status
 from customers.vatids.views import check_on_save
 from mspercury.access import workspace_required
-from rules.tax_parties import vat_id_status
 
 PAGE_SIZE = 25
 # Changing any of these asks VIES again as the customer is saved.

@@ -34,6 +34,7 @@ from billing.tax_recheck import (
     tax_exempt_for,
 )
 from billing.taxcheck.models import InvoiceTaxCheck
+from customers.tax_parties import customer_party, party
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_lock, advisory_xact_lock
 from integrations.push.tax_rates import TaxRateSpec, invoice_wording, tax_rate_spec
@@ -46,7 +47,6 @@ from mspercury.notify import notify
 from mspercury.texts import Text
 from rules.money import from_minor_units
 from rules.tax import decide_tax
-from rules.tax_parties import customer_party, party
 
 logger = logging.getLogger(__name__)
 

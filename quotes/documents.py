@@ -21,7 +21,7 @@ from django.utils import timezone
 from mspercury.languages import document_language
 from mspercury.localtime import local_date
 from mspercury.particulars import particulars_data
-from quotes import domain
+from quotes import domain, pdf
 from quotes.models import Quote, QuoteLine
 from quotes.summary import summarize
 
@@ -161,8 +161,6 @@ def canonical_json(snapshot: dict) -> bytes:
 
 def render_snapshot(snapshot: dict) -> Document:
     """The PDF of a snapshot, rendered now and not stored."""
-    from quotes import pdf
-
     content = pdf.render_quote(snapshot)
     return Document(
         snapshot=snapshot,
@@ -170,37 +168,6 @@ def render_snapshot(snapshot: dict) -> Document:
         sha256=hashlib.sha256(content).hexdigest(),
         media_type=PDF_MEDIA_TYPE,
     )
-
-
-def quote_document(quote: Quote, *, wait: bool = True, today: date | None = None):
-    """The stored PDF of the quote's current revision, or None while it is being prepared.
-
-    Small quotes are rendered here and now; large ones by a Celery task, unless ``wait`` asks
-    for the document in any case (acceptance needs the bytes it records).
-    """
-    from quotes import stored_documents
-
-    stored = stored_documents.do_request_quote_pdf(quote, today=today, queue=False)
-    if not stored.is_ready:
-        if wait or stored_documents.is_small(stored):
-            stored = stored_documents.ensure_ready(stored)
-        else:
-            stored_documents.queue_rendering(stored)
-            return None
-        if not stored.is_ready:
-            raise DocumentUnavailable(stored.error)
-    return Document(
-        snapshot=stored.snapshot,
-        content=bytes(stored.pdf),
-        sha256=stored.sha256,
-        media_type=PDF_MEDIA_TYPE,
-        stored=stored,
-    )
-
-
-def render_document(quote: Quote, *, today: date | None = None) -> Document:
-    """The document of ``quote`` as it is now (its stored PDF, rendered if need be)."""
-    return quote_document(quote, wait=True, today=today)
 
 
 # What changed since acceptance

@@ -8,8 +8,8 @@ from mspercury import audit
 from mspercury.languages import document_language
 from mspercury.mail import customer_mail
 from mspercury.models import AuditEvent
-from quotes.documents import render_document
 from quotes.models import Quote, ShareLink
+from quotes.stored_documents import render_document
 
 ACTION = "quote.emailed"
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from mspercury import audit
 from mspercury.models import User, hash_token, new_token
 from quotes import notifications
-from quotes.documents import fingerprint, render_document
+from quotes.documents import fingerprint
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, RevisionAcceptance, ShareLink
-from quotes.stored_documents import do_request_agreement
+from quotes.stored_documents import do_request_agreement, render_document
 
 OPEN_STATUSES = frozenset({QuoteStatus.DRAFT, QuoteStatus.SENT})
 SHAREABLE_STATUSES = OPEN_STATUSES

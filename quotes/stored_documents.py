@@ -8,7 +8,8 @@ document never changes again.
 
 import hashlib
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,11 @@ REQUEUE_AFTER = timedelta(minutes=2)
 INLINE_MAX_LINES = 30
 
 
+# The Celery task that renders each kind of stored document. quotes.tasks fills it in when it
+# is imported (the app's ready): render ← store ← task, the store never imports its tasks.
+RENDER_TASKS: dict[type, Any] = {}
+
+
 def quote_pdf_snapshot(quote: Quote, *, today=None) -> dict:
     """What the quote PDF of the current revision shows: the document snapshot plus the date
     of the revision (the PDF's date; never the clock at rendering time)."""
@@ -51,8 +57,6 @@ def is_small(document: QuoteDocument) -> bool:
 
 def queue_rendering(document) -> bool:
     """Queue the task of a stored document unless one is under way; returns whether it did."""
-    from quotes import tasks
-
     now = timezone.now()
     under_way = (
         document.status == DocumentStatus.PENDING
@@ -66,10 +70,7 @@ def queue_rendering(document) -> bool:
         status=DocumentStatus.PENDING, error="", queued_at=now
     )
     document.status, document.error, document.queued_at = DocumentStatus.PENDING, "", now
-    task = {
-        QuoteDocument: tasks.render_quote_document,
-        AssessmentReport: tasks.render_assessment_report,
-    }[model]
+    task = RENDER_TASKS[model]
     transaction.on_commit(lambda: task.delay(document.workspace_id, document.pk))
     return True
 
@@ -280,3 +281,32 @@ def render_stored_report(report_pk: int) -> str:
         _fail(AssessmentReport, report.pk, exc)
         return "failed"
     return "rendered" if _freeze(AssessmentReport, report.pk, content) else "ready"
+
+
+def quote_document(quote: Quote, *, wait: bool = True, today: date | None = None):
+    """The stored PDF of the quote's current revision, or None while it is being prepared.
+
+    Small quotes are rendered here and now; large ones by a Celery task, unless ``wait`` asks
+    for the document in any case (acceptance needs the bytes it records).
+    """
+    stored = do_request_quote_pdf(quote, today=today, queue=False)
+    if not stored.is_ready:
+        if wait or is_small(stored):
+            stored = ensure_ready(stored)
+        else:
+            queue_rendering(stored)
+            return None
+        if not stored.is_ready:
+            raise documents.DocumentUnavailable(stored.error)
+    return documents.Document(
+        snapshot=stored.snapshot,
+        content=bytes(stored.pdf),
+        sha256=stored.sha256,
+        media_type=documents.PDF_MEDIA_TYPE,
+        stored=stored,
+    )
+
+
+def render_document(quote: Quote, *, today: date | None = None) -> documents.Document:
+    """The document of ``quote`` as it is now (its stored PDF, rendered if need be)."""
+    return quote_document(quote, wait=True, today=today)

@@ -9,11 +9,11 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+from customers.tax_parties import customer_party
 from quotes import domain
 from quotes.models import Quote, QuoteLine
 from rules.indirect_taxes import not_calculated_note
 from rules.tax import Party, TaxDecision, TaxTreatment, awaiting_vies, decide_tax
-from rules.tax_parties import customer_party
 
 TREATMENT_LABELS = {
     TaxTreatment.DOMESTIC: _("Domestic VAT"),

@@ -235,7 +235,7 @@ def legal_notes(treatment, workspace, seller: Party, buyer: Party, language: str
 def tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
     """The parties as the VAT engine builds them (with the customer's VIES status)."""
     try:
-        from rules.tax_parties import customer_party, party
+        from customers.tax_parties import customer_party, party
     except ImportError:  # before billing/tax_parties.py lands
         return (
             TaxParty(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),

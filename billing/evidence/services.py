@@ -18,12 +18,12 @@ from django.utils import timezone
 from billing.evidence import rules, stripe_items
 from billing.evidence.models import Evidence, Reduction, Supply
 from billing.models import Ownership, Payment, StripeInvoice
+from customers.tax_parties import party
 from customers.vatids.models import VatIdStatus
 from customers.vatids.services import in_force, vat_id_of
 from integrations.models import StripeConnection, StripeObjectMap
 from mspercury.localtime import local_date
 from rules.tax import Party, TaxTreatment, decide_tax
-from rules.tax_parties import party
 
 REDUCING = (Payment.Source.REFUND, Payment.Source.CREDIT_NOTE)
 RECEIVING = (Payment.Source.STRIPE, Payment.Source.MANUAL)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from customers.tax_parties import customer_party, party
 from customers.vatids.models import VatIdStatus
 from customers.vatids.services import describe
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
@@ -26,7 +27,6 @@ from quotes.documents import quote_snapshot
 from quotes.models import QuoteLine, QuoteStatus
 from quotes.sharing import latest_acceptance
 from rules.tax import TaxTreatment, awaiting_vies, decide_tax
-from rules.tax_parties import customer_party, party
 
 
 def push_snapshot(quote) -> dict | None:

@@ -23,19 +23,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from customers.tax_parties import vat_id_status
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import get_for_workspace, workspace_required
 from mspercury.languages import document_language
 from mspercury.localtime import workspace_time
 from quotes import share_mail, sharing
 from quotes.access import access_quote
-from quotes.documents import diff_snapshots, quote_document, quote_snapshot
+from quotes.documents import diff_snapshots, quote_snapshot
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, ShareLink
 from quotes.sharing import ShareError
-from quotes.stored_documents import accepted_quote_document, agreement_document, ready_for_view
+from quotes.stored_documents import (
+    accepted_quote_document,
+    agreement_document,
+    quote_document,
+    ready_for_view,
+)
 from quotes.views.documents import pdf_response
 from rules.tax import awaiting_vies
-from rules.tax_parties import vat_id_status
 
 # (attempts, window in seconds). Per IP covers guessing across tokens; per link covers one
 # link being hammered from many addresses.

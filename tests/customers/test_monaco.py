@@ -5,11 +5,11 @@ like a French customer. Any other VAT ID on a Monegasque customer is refused."""
 from datetime import date
 
 from customers.models import Customer
+from customers.tax_parties import customer_party
+from customers.tax_parties import party as workspace_party
 from customers.vatids import services
 from mspercury.models import Workspace
 from rules.tax import TaxTreatment, decide_tax
-from rules.tax_parties import customer_party
-from rules.tax_parties import party as workspace_party
 from tests.customers.conftest import customer_data
 from tests.mspercury.test_workspace_settings import form_data
 

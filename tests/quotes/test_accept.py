@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from mspercury.models import AuditEvent
 from quotes import actions
-from quotes.documents import render_document, render_snapshot
+from quotes.documents import render_snapshot
 from quotes.models import QuoteAcceptance, QuoteLine, QuoteStatus
-from quotes.stored_documents import accepted_quote_document
+from quotes.stored_documents import accepted_quote_document, render_document
 from tests.quotes.share_helpers import (
     accept_data,
     add_priced_lines,

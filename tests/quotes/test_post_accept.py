@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from quotes import actions, reporting
-from quotes.documents import canonical_json, diff_snapshots, render_document, render_snapshot
+from billing import reporting
+from quotes import actions
+from quotes.documents import canonical_json, diff_snapshots, render_snapshot
 from quotes.models import QuoteAcceptance, QuoteLine
+from quotes.stored_documents import render_document
 from tests.quotes.share_helpers import accept_data, add_priced_lines, page_url, share
 
 D = Decimal

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from billing import reporting
 from customers.models import Customer
-from quotes import actions, reporting, sharing
+from quotes import actions, sharing
 from quotes.models import QuoteStatus
 
 D = Decimal
