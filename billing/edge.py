@@ -20,6 +20,9 @@ class Edge(Protocol):
     def tax_rate_keys(self, workspace_id: int, tax_rate_ids: set[str]) -> dict[str, str]:
         """The key (country:percent:behaviour:treatment) of each tax rate MSPercury made."""
 
+    def evidence_reader(self, workspace_id: int):
+        """A billing.evidence.facts.EvidenceReader for the workspace, None when not connected."""
+
 
 class NoEdge:
     def void_moments(self, workspace, invoice_ids):
@@ -30,6 +33,9 @@ class NoEdge:
 
     def tax_rate_keys(self, workspace_id, tax_rate_ids):
         return {}
+
+    def evidence_reader(self, workspace_id):
+        return None
 
 
 _edge: Edge = NoEdge()

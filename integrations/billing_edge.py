@@ -1,6 +1,8 @@
 """The Stripe answers billing asks for (billing.edge): read from what the edge stored."""
 
-from integrations.models import StripeEvent, StripeObjectMap
+from integrations.evidence_reads import StripeEvidenceReader
+from integrations.models import StripeConnection, StripeEvent, StripeObjectMap
+from integrations.stripe.client import make_client
 
 
 class StripeEdge:
@@ -33,3 +35,7 @@ class StripeEdge:
                 stripe_id__in=list(tax_rate_ids),
             ).values_list("stripe_id", "local_ref")
         )
+
+    def evidence_reader(self, workspace_id):
+        connection = StripeConnection.objects.filter(workspace_id=workspace_id).first()
+        return StripeEvidenceReader(make_client(connection.api_key)) if connection else None

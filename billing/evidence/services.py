@@ -2,8 +2,9 @@
 (finalized), one supply per Stripe line with its service period and the evidence known then
 (billing country, VIES answer in force on the service date); ``complete_evidence`` once payment
 facts arrive (card/bank country, IP); ``apply_reduction(payment)`` for each refund or credit
-note. All idempotent and run inside the invoice's workspace. Stripe is read only for the
-payment items and credit notes; a read that fails leaves the item out and never blocks."""
+note. All idempotent and run inside the invoice's workspace. The provider is read (through
+billing.edge) only for the payment items and credit notes; a read that fails leaves the item
+out and never blocks."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing.evidence import rules, stripe_items
+from billing.edge import edge
+from billing.evidence import rules
+from billing.evidence.facts import CreditNote, EvidenceReader
 from billing.evidence.models import Evidence, Reduction, Supply
 from billing.models import Ownership, Payment, StripeInvoice
 from customers.tax_parties import party
 from customers.vatids.models import VatIdStatus
 from customers.vatids.services import in_force, vat_id_of
-from integrations.models import StripeConnection, StripeObjectMap
 from mspercury.localtime import local_date
 from rules.tax import Party, TaxTreatment, decide_tax
 
@@ -37,12 +39,9 @@ def local_day(workspace, moment: datetime | None) -> date:
     return local_date(workspace, moment or timezone.now())
 
 
-def stripe_client(workspace_id: int):
-    """The workspace's Stripe client, or None when it is not connected any more."""
-    from integrations.stripe.client import make_client
-
-    connection = StripeConnection.objects.filter(workspace_id=workspace_id).first()
-    return make_client(connection.api_key) if connection else None
+def evidence_reader(workspace_id: int) -> EvidenceReader | None:
+    """What reads the provider's evidence items for the workspace; None when not connected."""
+    return edge().evidence_reader(workspace_id)
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,8 @@ def _payment_intents(invoice: StripeInvoice) -> list[str]:
 
 def _our_rate_keys(invoice: StripeInvoice) -> dict[str, rules.RateKey]:
     ids = {tax["tax_rate"] for line in invoice.lines for tax in line["taxes"] if tax["tax_rate"]}
-    mapped = StripeObjectMap.objects.filter(
-        workspace_id=invoice.workspace_id, kind=StripeObjectMap.Kind.TAX_RATE, stripe_id__in=ids
-    ).values_list("stripe_id", "local_ref")
-    keys = {stripe_id: rules.parse_rate_key(ref) for stripe_id, ref in mapped}
+    mapped = edge().tax_rate_keys(invoice.workspace_id, ids) if ids else {}
+    keys = {stripe_id: rules.parse_rate_key(ref) for stripe_id, ref in mapped.items()}
     return {stripe_id: key for stripe_id, key in keys.items() if key}
 
 
@@ -176,7 +173,7 @@ def issued(invoice: StripeInvoice) -> bool:
     return invoice.status not in NOT_ISSUED and invoice.ownership == Ownership.OURS
 
 
-def record_supplies(invoice: StripeInvoice, client=None) -> list[Supply]:
+def record_supplies(invoice: StripeInvoice, reader: EvidenceReader | None = None) -> list[Supply]:
     """Write the supplies and their evidence of an issued invoice's lines not recorded yet,
     apply its refunds and credit notes, and complete the payment evidence once it is paid.
     Returns the new supplies ([] when nothing to do)."""
@@ -195,8 +192,8 @@ def record_supplies(invoice: StripeInvoice, client=None) -> list[Supply]:
             for line in missing:
                 written += _write_once(invoice, line, found, keys, cache)
         for payment in Payment.objects.filter(invoice=invoice, source__in=REDUCING).order_by("id"):
-            apply_reduction(payment, client=client)
-    complete_evidence(invoice, client=client)
+            apply_reduction(payment, reader=reader)
+    complete_evidence(invoice, reader=reader)
     return written
 
 
@@ -211,7 +208,7 @@ def _write_once(invoice, line, found, keys, cache) -> list[Supply]:
         return []
 
 
-def complete_evidence(invoice: StripeInvoice, client=None) -> int:
+def complete_evidence(invoice: StripeInvoice, reader: EvidenceReader | None = None) -> int:
     """Fill in the payment items (card/bank country, IP country) of the invoice's evidence,
     once, when a payment has arrived and Stripe can be read. Returns how many were completed."""
     pending = list(
@@ -222,12 +219,12 @@ def complete_evidence(invoice: StripeInvoice, client=None) -> int:
     intents = _payment_intents(invoice) if pending else []
     if not pending or not Payment.objects.filter(invoice=invoice, source__in=RECEIVING).exists():
         return 0
-    client = client or stripe_client(invoice.workspace_id)
-    if client is None:
+    reader = reader or evidence_reader(invoice.workspace_id)
+    if reader is None:
         return 0
-    bank = stripe_items.bank_country(client, intents)
+    bank = reader.bank_country(intents)
     line_metadata = [line.get("metadata") or {} for line in invoice.lines]
-    ip = stripe_items.ip_country(client, invoice.stripe_id, line_metadata)
+    ip = reader.ip_country(invoice.stripe_id, line_metadata)
     decision = rules.place_of_supply(pending[0].billing_country, bank.country, ip.country)
     now = timezone.now()
     with transaction.atomic():
@@ -245,15 +242,11 @@ def complete_evidence(invoice: StripeInvoice, client=None) -> int:
 # -- refunds and credit notes --------------------------------------------------------------------
 
 
-def _credit_note(payment: Payment, client) -> stripe_items.CreditNote:
+def _credit_note(payment: Payment, reader: EvidenceReader | None) -> CreditNote:
     if payment.source != Payment.Source.CREDIT_NOTE:
-        return stripe_items.CreditNote()
-    client = client or stripe_client(payment.workspace_id)
-    return (
-        stripe_items.credit_note(client, payment.provider_id)
-        if client
-        else stripe_items.CreditNote()
-    )
+        return CreditNote()
+    reader = reader or evidence_reader(payment.workspace_id)
+    return reader.credit_note(payment.provider_id) if reader else CreditNote()
 
 
 def _shares(payment: Payment, supplies: list[Supply], note) -> list[tuple[int, int]]:
@@ -264,7 +257,7 @@ def _shares(payment: Payment, supplies: list[Supply], note) -> list[tuple[int, i
     return found if found is not None else rules.pro_rata(-payment.amount, amounts)
 
 
-def apply_reduction(payment: Payment, client=None) -> list[Reduction]:
+def apply_reduction(payment: Payment, reader: EvidenceReader | None = None) -> list[Reduction]:
     """Lower the invoice's supplies by a refund or credit note (gross, negative), to the cent.
     Once per payment; a refund that a credit note names is kept superseded, so the same money
     back never counts twice."""
@@ -273,7 +266,7 @@ def apply_reduction(payment: Payment, client=None) -> list[Reduction]:
     supplies = list(Supply.objects.filter(invoice_id=payment.invoice_id).order_by("id"))
     if not supplies or Reduction.objects.filter(payment=payment).exists():
         return []
-    note = _credit_note(payment, client)
+    note = _credit_note(payment, reader)
     explained = _explained_by_credit_note(payment)
     shares = _shares(payment, supplies, note)
     with transaction.atomic():
@@ -351,5 +344,5 @@ def unrecorded(workspace_id: int):
 def record_missing(workspace_id: int) -> int:
     """Write the supplies of issued invoices that have none (issued before this app, or an
     earlier attempt failed). Returns how many supplies were written."""
-    client = stripe_client(workspace_id)
-    return sum(len(record_supplies(invoice, client)) for invoice in unrecorded(workspace_id))
+    reader = evidence_reader(workspace_id)
+    return sum(len(record_supplies(invoice, reader)) for invoice in unrecorded(workspace_id))

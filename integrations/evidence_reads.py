@@ -5,8 +5,8 @@ charge's payment_method_details) and an IP country the MSP put in metadata. A re
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
+from billing.evidence.facts import CreditNote, Item
 from billing.evidence.rules import CreditedLine
 from billing.mirror import stripe_field as _get
 from integrations.stripe.client import call
@@ -16,12 +16,6 @@ logger = logging.getLogger(__name__)
 
 # Metadata keys an MSP's checkout may fill with the customer's IP country, in this order.
 IP_KEYS = ("ip_country", "ip_address_country")
-
-
-@dataclass(frozen=True)
-class Item:
-    country: str = ""
-    source: str = ""
 
 
 def read_or_none(fn):
@@ -80,14 +74,6 @@ def ip_country(client, invoice_id: str, line_metadata: list[dict]) -> Item:
     return Item()
 
 
-@dataclass(frozen=True)
-class CreditNote:
-    """The refunds (re_…) a credit note made and its lines; () where they are unknown."""
-
-    refunds: tuple[str, ...] = ()
-    lines: tuple[CreditedLine, ...] = ()
-
-
 def _credited(line) -> CreditedLine:
     net = int(_get(line, "amount", 0)) - int(_get(line, "discount_amount", 0))
     tax = sum(int(_get(t, "amount", 0)) for t in _get(line, "taxes") or [])
@@ -106,3 +92,19 @@ def credit_note(client, credit_note_id: str) -> CreditNote:
     if _get(listing, "has_more", False):
         return CreditNote(refunds)
     return CreditNote(refunds, tuple(_credited(line) for line in _get(listing, "data") or []))
+
+
+class StripeEvidenceReader:
+    """billing.evidence.facts.EvidenceReader over one workspace's Stripe client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def bank_country(self, payment_intents: list[str]) -> Item:
+        return bank_country(self.client, payment_intents)
+
+    def ip_country(self, invoice_id: str, line_metadata: list[dict]) -> Item:
+        return ip_country(self.client, invoice_id, line_metadata)
+
+    def credit_note(self, credit_note_id: str) -> CreditNote:
+        return credit_note(self.client, credit_note_id)
