@@ -4,7 +4,7 @@ Stripe keeps a renewal invoice in draft for about an hour after ``invoice.create
 subscription invoice of ours in a workspace that uses MSPercury's VAT, the treatment is decided
 again with today's data (VIES status, the customer's country, the rate in force on the supply
 date = the lines' period start), and the draft's tax rates, default tax rates, legal wording
-and the customer's tax_exempt are corrected before Stripe finalizes it (billing.tax_recheck
+and the customer's tax_exempt are corrected before Stripe finalizes it (billing.recheck.rules
 says what). The outcome is one ``InvoiceTaxCheck`` row per invoice, and a correction notifies
 owners and admins. It runs in the event worker, never in the webhook's answer.
 
@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.models import Ownership, StripeInvoice
-from billing.tax_recheck import (
+from billing.recheck.models import InvoiceTaxCheck
+from billing.recheck.rules import (
     Correction,
     DraftLine,
     Wording,
@@ -33,7 +34,6 @@ from billing.tax_recheck import (
     reword,
     tax_exempt_for,
 )
-from billing.taxcheck.models import InvoiceTaxCheck
 from customers.tax_parties import customer_party, party
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_lock, advisory_xact_lock

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "customers.vatids",
     "billing.datev",
     "billing.einvoice",
-    "billing.taxcheck",
+    "billing.recheck",
     "billing.evidence",
     "integrations",
     "portal",

@@ -912,7 +912,7 @@ def _footer(
     particulars: tuple[str, ...] = (),
 ) -> str:
     """Our reference, the company particulars, then the legal VAT wording. The wording stays
-    last: a VAT re-check finds it there and replaces it (billing.tax_recheck.reword)."""
+    last: a VAT re-check finds it there and replaces it (billing.recheck.rules.reword)."""
     parts = [footer(quote, language), "\n".join(particulars)]
     if wording is not None:
         parts.append(wording.footer)

@@ -7,7 +7,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.tax_recheck import DraftLine, Wording, reason, recheck, reword
+from billing.recheck.rules import DraftLine, Wording, reason, recheck, reword
 from integrations.push.tax_rates import tax_rate_spec
 from rules.tax import Party, decide_tax
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import StripeInvoice
-from billing.taxcheck.models import InvoiceTaxCheck
+from billing.recheck.models import InvoiceTaxCheck
 from customers.models import Customer
 from customers.vatids.models import VatIdValidation
 from integrations.models import PushSettings, StripeEvent
@@ -288,7 +288,7 @@ def test_the_invoice_page_shows_what_the_re_check_did(client_for, alice, alpha):
     from django.utils import timezone
 
     from billing.models import StripeInvoice
-    from billing.taxcheck.models import InvoiceTaxCheck
+    from billing.recheck.models import InvoiceTaxCheck
 
     invoice = StripeInvoice.objects.create(
         workspace=alpha,

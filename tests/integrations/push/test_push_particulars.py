@@ -2,7 +2,7 @@
 Stripe invoice footer, in the customer's language, between our reference and the VAT wording,
 within Stripe's 5,000 characters."""
 
-from billing.tax_recheck import Wording, reword
+from billing.recheck.rules import Wording, reword
 from integrations.push.planner import (
     MAX_FOOTER_LENGTH,
     PlanSettings,
@@ -40,7 +40,7 @@ def test_it_puts_the_particulars_into_every_footer_the_plan_sets():
 
 
 def test_it_keeps_the_vat_wording_last_for_the_re_check():
-    """billing.tax_recheck.reword finds the wording at the end and swaps it, particulars kept."""
+    """billing.recheck.rules.reword finds the wording at the end and swaps it, particulars kept."""
     old = invoice_wording("reverse_charge", "fr", "DE", "DE136695976", "FR40303265045")
     new = invoice_wording("domestic", "fr", "DE", "DE136695976", "FR40303265045")
     text = _footer(quote(), "fr", old, LINES)
