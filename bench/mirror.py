@@ -76,7 +76,7 @@ def _invoice(sk, workspace, lines: int) -> str:
 
 
 def _measure(emulator, connection, invoice_id: str, lines: int, runs: int):
-    from integrations.sync import sync_invoice
+    from integrations.mirror.sync import sync_invoice
 
     times, calls = [], []
     for _ in range(runs):

@@ -5,9 +5,10 @@ Stripe and the time a report takes, each Kennzahl checked against the test's han
 
     .venv/bin/python bench/vat_return.py
 
-Stripe's events reach MSPercury through its own reconciliation (integrations.reconcile: list the
-events, store and process each as a webhook would) after each step, instead of signed webhooks
-to a live server. Exits 1 when a figure differs from the hand computation.
+Stripe's events reach MSPercury through its own reconciliation
+(integrations.webhooks.reconcile: list the events, store and process each as a webhook
+would) after each step, instead of signed webhooks to a live server. Exits 1 when a figure
+differs from the hand computation.
 """
 
 import sys
@@ -79,7 +80,7 @@ def _workspace(stripe):
 
 def _events(stripe, conn):
     """What the webhooks deliver in the test: the events since the last look, processed."""
-    from integrations.reconcile import reconcile
+    from integrations.webhooks.reconcile import reconcile
 
     conn.refresh_from_db()
     reconcile(conn, now=datetime.fromtimestamp(stripe.now(), tz=UTC))

@@ -147,12 +147,12 @@ def seed_payments(workspace, user, customer, services) -> None:
     """A pushed one-time quote whose Stripe invoice the customer paid half of on Stripe's page:
     the invoices page, the invoice's payments and the client portal have something to show."""
     from billing.models import StripeInvoice
+    from integrations.mirror.payments import sync_and_collect
+    from integrations.mirror.sync import sync_invoice
     from integrations.models import StripeConnection
-    from integrations.payments import sync_and_collect
     from integrations.push.actions import do_start_push
     from integrations.push.executor import execute_push
     from integrations.stripe.client import call, make_client
-    from integrations.sync import sync_invoice
     from quotes import actions
     from quotes.models import QuoteAcceptance
     from quotes.sharing import do_accept_quote

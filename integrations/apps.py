@@ -6,7 +6,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from billing import edge
-        from integrations.billing_edge import StripeEdge
+        from integrations.mirror.edge import StripeEdge
         from integrations.push import notifications  # noqa: F401  (signal receivers)
 
         edge.register(StripeEdge())  # billing asks the edge; it never imports it

@@ -13,7 +13,7 @@ from mspercury.tenancy import workspace_context
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def process_stripe_event(self, workspace_pk: int, event_pk: int) -> str:
     """Apply a stored webhook event to the mirror (idempotent; safe to run twice)."""
-    from integrations.events import process_event
+    from integrations.webhooks.dispatch import process_event
 
     try:
         with workspace_context(workspace_pk):
@@ -34,7 +34,7 @@ def run_push(workspace_pk: int, push_pk: int) -> str:
 @shared_task
 def reconcile_stripe() -> dict:
     """Catch up on anything the webhook missed, for every connected workspace."""
-    from integrations.reconcile import reconcile_all
+    from integrations.webhooks.reconcile import reconcile_all
 
     return reconcile_all()
 
@@ -42,7 +42,7 @@ def reconcile_stripe() -> dict:
 @shared_task
 def retry_stripe_events() -> dict:
     """Process again every stored event that is due (failed or lost), in every workspace."""
-    from integrations.events import retry_all_due
+    from integrations.webhooks.dispatch import retry_all_due
 
     return retry_all_due()
 
@@ -60,6 +60,6 @@ def run_amendment(workspace_pk: int, amendment_pk: int) -> str:
 @shared_task(name="billing.taxcheck.tasks.report_unchecked_invoices")
 def report_unchecked_invoices() -> dict:
     """Notify the MSP once per subscription invoice finalized without a (successful) check."""
-    from integrations.recheck import report_unchecked_all
+    from integrations.mirror.recheck import report_unchecked_all
 
     return report_unchecked_all()

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from integrations import views, views_amend, views_manual, views_push
+from integrations.connection import views
+from integrations.mirror import views as views_manual
+from integrations.push import amend_views as views_amend
+from integrations.push import views as views_push
+from integrations.webhooks import views as views_webhooks
 
 app_name = "integrations"
 
@@ -29,17 +33,17 @@ urlpatterns = [
         views.stripe_webhook_secret,
         name="stripe_webhook_secret",
     ),
-    path("webhooks/stripe/<str:token>/", views.stripe_webhook, name="stripe_webhook"),
+    path("webhooks/stripe/<str:token>/", views_webhooks.stripe_webhook, name="stripe_webhook"),
     path("settings/integrations/push/", views.push_settings, name="push_settings"),
     path(
         "settings/integrations/push/no-sales-tax/",
         views.confirm_no_sales_tax,
         name="confirm_no_sales_tax",
     ),
-    path("settings/integrations/events/", views.stripe_events, name="stripe_events"),
+    path("settings/integrations/events/", views_webhooks.stripe_events, name="stripe_events"),
     path(
         "settings/integrations/events/<uuid:event_id>/replay/",
-        views.stripe_event_replay,
+        views_webhooks.stripe_event_replay,
         name="stripe_event_replay",
     ),
     path("quotes/<uuid:quote_id>/stripe/", views_push.push_page, name="push_page"),

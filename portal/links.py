@@ -152,10 +152,10 @@ def _read_fresh(connection, invoice: StripeInvoice) -> StripeInvoice | None:
     """The mirror re-read from Stripe with its payments recorded in the ledger, so what the
     portal shows and asks for is the ledger's balance as of now. A key that may not list
     invoice payments leaves that to the webhooks."""
-    from integrations.payments import collect_invoice_payments
+    from integrations.mirror.payments import collect_invoice_payments
+    from integrations.mirror.sync import sync_invoice
     from integrations.stripe.client import make_client
     from integrations.stripe.errors import StripeFailure
-    from integrations.sync import sync_invoice
 
     client = make_client(connection.api_key)
     mirror = sync_invoice(connection, invoice.stripe_id, client)
@@ -198,7 +198,7 @@ def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -
 
 
 def _checkout(connection, mirror: StripeInvoice, back: "PageUrls", amount: int) -> str | None:
-    from integrations.checkout import create_session
+    from integrations.mirror.checkout import create_session
     from integrations.stripe.errors import StripeFailure
 
     try:

@@ -229,7 +229,7 @@ def paid(request, invoice_id):
 
 def _returned_session(request, invoice) -> str:
     """Back from Checkout: check the session at once (the webhook may come later)."""
-    from integrations.checkout import check_returned_session
+    from integrations.mirror.checkout import check_returned_session
     from integrations.models import StripeConnection
 
     session_id = request.GET.get("session", "")

@@ -1,4 +1,4 @@
-"""Stripe's credit notes on our invoices, mirrored once each (integrations.payments calls
+"""Stripe's credit notes on our invoices, mirrored once each (integrations.mirror.payments calls
 record_credit_note with the note it read from Stripe), and the facts their e-invoices need."""
 
 from datetime import UTC, datetime

@@ -1,7 +1,7 @@
 """Applying an amendment to Stripe, exactly once.
 
-The preview and the apply run the same planner (``integrations.push.amend``) over what Stripe
-holds now; the apply writes each change with a deterministic idempotency key and records it
+The preview and the apply run the same planner (``integrations.push.amend_planner``) over what
+Stripe holds now; the apply writes each change with a deterministic idempotency key and records it
 (``AmendmentStep``), and moves ``Push.billed_items`` on with each subscription written, so a
 run that stops anywhere resumes: what is done plans as "nothing to change", what is not is
 written with the same key. A subscription someone changed in Stripe meanwhile is refused.
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 from billing.models import StripeSubscription
 from integrations.models import Amendment, AmendmentStep, Push, PushSettings, StripeObjectMap
 from integrations.push import notifications
-from integrations.push.amend import (
+from integrations.push.amend_planner import (
     AT_RENEWAL,
     AmendmentPlan,
     RunningItem,

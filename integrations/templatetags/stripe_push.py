@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.models import PushSettings
 from integrations.push.inputs import limit_problems
-from integrations.sales_tax import needs_sales_tax_warning
+from integrations.push.sales_tax import needs_sales_tax_warning
 
 register = template.Library()
 

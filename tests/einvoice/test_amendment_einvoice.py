@@ -12,10 +12,10 @@ from billing.einvoice import build_facturx_xml
 from billing.einvoice.model import Category
 from billing.einvoice.source import einvoice_from_stripe
 from billing.einvoice.validate import check
+from integrations.mirror.sync import sync_invoice
 from integrations.models import StripeConnection
 from integrations.push.actions import do_start_amendment
 from integrations.push.amend_executor import execute_amendment
-from integrations.sync import sync_invoice
 from quotes.actions import do_update_line
 from quotes.models import QuoteLine
 from rules.money import from_minor_units

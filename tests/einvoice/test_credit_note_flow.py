@@ -13,8 +13,8 @@ from billing.einvoice.compose import NotAnEInvoice
 from billing.einvoice.credit_notes import einvoice_from_credit_note
 from billing.einvoice.models import StripeCreditNote
 from billing.einvoice.validate import check
-from integrations.events import process_event
 from integrations.models import StripeEvent
+from integrations.webhooks.dispatch import process_event
 from rules.money import from_minor_units
 from tests.einvoice.delivery import embedded_xml
 from tests.integrations.conftest import stripe_api  # noqa: F401

@@ -133,8 +133,8 @@ def test_a_quarter_under_both_methods_matches_the_hand_computation(
     pay_part_on_stripes_page(a, 20000)
     stripe_api.flush_webhooks()
     if not Payment.objects.filter(invoice=a, source="stripe").exists():
+        from integrations.mirror.payments import sync_and_collect
         from integrations.models import StripeConnection
-        from integrations.payments import sync_and_collect
 
         connection = StripeConnection.objects.get(workspace=alpha)
         sync_and_collect(connection, a.stripe_id, make_client(connection.api_key))

@@ -10,10 +10,10 @@ from billing.evidence import rules
 from billing.evidence.models import Evidence, ImmutableRecord, Reduction, Supply
 from billing.evidence.services import apply_reduction, record_supplies
 from billing.models import Payment, StripeInvoice
-from integrations.events import process_event
 from integrations.models import PushSettings, StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
+from integrations.webhooks.dispatch import process_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

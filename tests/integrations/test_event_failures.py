@@ -10,8 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from integrations import event_failures, events, sync
+from integrations.mirror import sync
 from integrations.models import StripeEvent
+from integrations.webhooks import dispatch as events
+from integrations.webhooks import failures as event_failures
 from mspercury.models import Notification
 from tests.integrations.test_event_retries import locked_once  # noqa: F401 - a fixture
 from tests.integrations.test_webhook_processing import (

@@ -11,8 +11,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from billing.models import StripeSubscription
-from integrations import events
 from integrations.models import StripeEvent
+from integrations.webhooks import dispatch as events
 from mspercury.models import Notification
 from tests.integrations.test_webhook_processing import _mrr, _push, wired  # noqa: F401
 

@@ -11,10 +11,10 @@ from billing.models import StripeInvoice
 from billing.recheck.models import InvoiceTaxCheck
 from customers.models import Customer
 from customers.vatids.models import VatIdValidation
+from integrations.mirror.recheck import KIND, report_unchecked, report_unchecked_all
 from integrations.models import PushSettings, StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
-from integrations.recheck import KIND, report_unchecked, report_unchecked_all
 from mspercury.models import Notification
 from quotes.actions import do_add_line, do_create_quote
 from tests.integrations.push.conftest import accept
@@ -147,7 +147,7 @@ def test_a_vat_id_invalid_per_vies_is_corrected_on_the_draft_before_finalization
 
 
 def test_a_redelivered_invoice_created_changes_nothing_the_second_time(fr_subscription, stripe_api):
-    from integrations.events import process_event
+    from integrations.webhooks.dispatch import process_event
 
     customer, sub = fr_subscription
     invalid_per_vies(customer)
@@ -180,7 +180,7 @@ def test_nothing_changed_means_no_stripe_write_and_a_checked_row(fr_subscription
 def test_a_hook_that_missed_the_finalization_is_reported_once(
     fr_subscription, stripe_api, vat_wired
 ):
-    from integrations.reconcile import reconcile
+    from integrations.webhooks.reconcile import reconcile
 
     customer, sub = fr_subscription
     invalid_per_vies(customer)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from billing.models import StripeInvoice
+from integrations.mirror.sync import sync_invoice
 from integrations.models import StripeConnection
-from integrations.sync import sync_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

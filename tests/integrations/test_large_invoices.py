@@ -5,8 +5,8 @@ them, up to Stripe's 250, with as few calls as the page size allows."""
 import pytest
 
 from billing.models import StripeInvoice
+from integrations.mirror.sync import sync_invoice
 from integrations.models import StripeEvent
-from integrations.sync import sync_invoice
 from tests.integrations.test_webhook_processing import wired  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

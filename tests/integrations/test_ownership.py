@@ -1,6 +1,6 @@
 """The pure ownership rule: ours, another workspace's, or nobody's (integrations/ownership.py)."""
 
-from integrations.ownership import FOREIGN, NOBODY, OURS, classify, customer_id
+from integrations.connection.ownership import FOREIGN, NOBODY, OURS, classify, customer_id
 
 US, THEM = "ws-us", "ws-them"
 

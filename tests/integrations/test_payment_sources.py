@@ -6,11 +6,11 @@ import time
 import pytest
 
 from billing.models import Payment, StripeInvoice
-from integrations.events import HANDLERS
 from integrations.models import StripeConnection, StripeEvent, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.stripe.webhooks import HANDLED_EVENTS
+from integrations.webhooks.dispatch import HANDLERS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +92,7 @@ def test_a_paid_invoice_records_its_invoice_payment_once(open_invoice, stripe_ap
     open_invoice.refresh_from_db()
     assert (open_invoice.payment_status, open_invoice.balance_due) == ("paid", 0)
 
-    from integrations.events import process_event
+    from integrations.webhooks.dispatch import process_event
 
     for event in StripeEvent.objects.all():  # every event again: nothing counted twice
         StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.RECEIVED)
@@ -130,7 +130,7 @@ def test_an_invoice_paid_out_of_band_in_stripe_is_recorded_as_such(open_invoice,
 
 
 def test_reconciliation_records_payments_the_webhook_missed(open_invoice, stripe_api, wired):
-    from integrations.reconcile import reconcile
+    from integrations.webhooks.reconcile import reconcile
 
     stripe_api.pause_webhooks()
     stripe_api.client().v1.invoices.pay(open_invoice.stripe_id)

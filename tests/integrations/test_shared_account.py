@@ -14,7 +14,7 @@ from customers.models import Customer
 from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
-from integrations.reconcile import reconcile
+from integrations.webhooks.reconcile import reconcile
 from mspercury.models import Notification
 from quotes.actions import do_create_quote
 from tests.integrations.push.conftest import accept, add, service

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from integrations.intake import parse_event_body
 from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.webhooks.intake import parse_event_body
 
 SECRET = "whsec_test_bad_bodies_0123456789"
 

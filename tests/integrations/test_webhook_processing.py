@@ -11,7 +11,7 @@ from billing.reporting import customer_report, workspace_report
 from integrations.models import StripeConnection, StripeEvent, WebhookStatus
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
-from integrations.reconcile import reconcile
+from integrations.webhooks.reconcile import reconcile
 from mspercury.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ def test_duplicate_and_out_of_order_deliveries_converge(
 
 
 def test_processing_a_stored_event_twice_changes_nothing(wired, mixed_quote, alice, stripe_api):
-    from integrations.events import process_event
+    from integrations.webhooks.dispatch import process_event
 
     _push(mixed_quote, alice)
     stripe_api.flush_webhooks()
@@ -265,8 +265,8 @@ def test_a_failed_payment_notice_states_zero_decimal_amounts_right(alpha, stripe
 
     import stripe
 
-    from integrations.actions import store_event
-    from integrations.events import process_event
+    from integrations.webhooks.dispatch import process_event
+    from integrations.webhooks.store import store_event
 
     connection = StripeConnection(
         workspace=alpha, key_prefix="sk_test_", key_last4="ator", key_kind="secret", mode="test"

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from integrations.event_failures import notify_failure
 from integrations.models import StripeEvent
+from integrations.webhooks.failures import notify_failure
 from mspercury.models import Notification
 from mspercury.texts import Joined, Text, plural, render, stored
 from tests.mail_server import Inbox

@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from billing.models import Payment, PaymentSettings, StripeInvoice
-from integrations.checkout import session_expiry
-from integrations.payments import on_checkout_session
+from integrations.mirror.checkout import session_expiry
+from integrations.mirror.payments import on_checkout_session
 from integrations.stripe.client import make_client
 from portal import links
 from quotes.templatetags.quote_money import minor

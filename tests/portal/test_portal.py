@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 
 from billing.models import StripeInvoice
 from customers.models import Customer
+from integrations.mirror.sync import sync_invoice
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
-from integrations.sync import sync_invoice
 from portal import links
 from portal.emails import send_invoice_email
 from portal.models import PayLink, PortalLogin

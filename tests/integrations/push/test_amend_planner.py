@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integrations.push.amend import (
+from integrations.push.amend_planner import (
     AT_RENEWAL,
     NEXT_INVOICE,
     PRORATE_NOW,

@@ -373,7 +373,7 @@ def test_ending_defaults_to_keep_and_asks_first_naming_what_stops(
     """ "Keep it running" is preselected; ending shows a confirmation naming the subscription,
     the local end date and every line that stops being billed, and changes nothing in Stripe
     until it is confirmed."""
-    from integrations.sync import sync_subscription
+    from integrations.mirror.sync import sync_subscription
 
     _pushed(mixed_quote, alice)
     monthly = _monthly(stripe_api)

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from customers.models import Customer
 from integrations.models import PushSettings
-from integrations.sales_tax import sales_tax_uncalculated
+from integrations.push.sales_tax import sales_tax_uncalculated
 from quotes import actions
 from rules.indirect_taxes import indirect_tax_name, not_calculated_note, not_calculated_warning
 from tests.integrations.push.conftest import accept

@@ -10,13 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from billing.models import Ownership, StripeInvoice, StripeSubscription
-from integrations.actions import store_event
-from integrations.events import FOREIGN, HANDLERS, process_event
-from integrations.models import StripeConnection, StripeEvent
-from integrations.payments import collect_invoice_payments
-from integrations.stripe.client import call, make_client
-from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.sync import (
+from integrations.mirror.payments import collect_invoice_payments
+from integrations.mirror.sync import (
     ForeignObject,
     apply_invoice,
     apply_subscription,
@@ -24,6 +19,11 @@ from integrations.sync import (
     sync_invoice,
     sync_subscription,
 )
+from integrations.models import StripeConnection, StripeEvent
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import FailureKind, StripeFailure
+from integrations.webhooks.dispatch import FOREIGN, HANDLERS, process_event
+from integrations.webhooks.store import store_event
 from mspercury import tenancy
 from mspercury.models import Notification
 from mspercury.notify import notify

@@ -1,6 +1,6 @@
 """Checkout Sessions for pay links (when the workspace chose Checkout): one fresh session per
 click for what is still due, whose payment is attached to the Stripe invoice once it succeeds
-(integrations.payments.on_checkout_session), so the invoice never stays open beside it."""
+(integrations.mirror.payments.on_checkout_session), so the invoice never stays open beside it."""
 
 from datetime import datetime, timedelta
 
@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from billing.mirror import stripe_field as _get
 from billing.models import StripeInvoice
+from integrations.mirror.payments import INVOICE_METADATA_KEY
 from integrations.models import StripeConnection
-from integrations.payments import INVOICE_METADATA_KEY
 from integrations.push.executor import throttled_call
 from integrations.stripe.client import make_client
 
@@ -73,7 +73,7 @@ def check_returned_session(connection: StripeConnection, session_id: str, invoic
     """The success page's own check, not waiting for the webhook: "paid" (recorded now, once),
     "processing" (a SEPA debit on its way), "failed" (the debit bounced), "unpaid", or
     "unknown" for a session that is not this invoice's."""
-    from integrations.payments import on_checkout_session
+    from integrations.mirror.payments import on_checkout_session
     from integrations.stripe.client import call
     from integrations.stripe.errors import StripeFailure
 

@@ -1,5 +1,5 @@
 """Amendments of pushed quotes: the preview of what changes in Stripe, the apply, the end of a
-contract. Thin: the plan is ``integrations.push.amend``, the writes ``amend_executor``."""
+contract. Thin: the plan is ``integrations.push.amend_planner``, the writes ``amend_executor``."""
 
 import time
 

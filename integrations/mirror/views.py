@@ -1,5 +1,5 @@
 """Recording a manual payment: billing records it, the edge reports it to Stripe first
-(integrations.manual), so a Stripe refusal records nothing."""
+(integrations.mirror.manual), so a Stripe refusal records nothing."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from billing.forms import ManualPaymentForm
 from billing.payments import ONLY_HERE, PaymentError
 from billing.views import detail_context, our_invoices
-from integrations.manual import do_record_manual_payment
+from integrations.mirror.manual import do_record_manual_payment
 from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, get_for_workspace
 

@@ -7,7 +7,6 @@ never reach the audit log: only the masked prefix and last four characters.
 import contextlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -15,8 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations import ownership
-from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
+from integrations.models import StripeConnection, StripeObjectMap, WebhookStatus
 from integrations.stripe.account import (
     GRANTED,
     READABLE,
@@ -335,44 +333,6 @@ def _secret_key_warning() -> str:
         "permissions listed here: if this workspace were ever compromised, a restricted key "
         "limits the damage to creating invoices."
     )
-
-
-def store_event(
-    connection: StripeConnection, event: dict, *, touch: bool = True
-) -> tuple[StripeEvent | None, bool]:
-    """Store a verified event once per workspace, account and event id. Returns (row, created);
-    (None, False) for another workspace's event: answered, but nothing of it is kept."""
-    if touch:  # a delivery (not reconciliation) proves the endpoint receives events
-        StripeConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
-    if event_ownership(connection, event) == ownership.FOREIGN:
-        return None, False
-    created_ts = event.get("created")
-    defaults = {
-        "event_type": event.get("type", ""),
-        "livemode": bool(event.get("livemode")),
-        "api_version": event.get("api_version") or "",
-        "created": datetime.fromtimestamp(created_ts, tz=UTC) if created_ts else None,
-        "payload": event,
-    }
-    lookup = {
-        "workspace": connection.workspace,
-        "stripe_account": connection.account_ref,
-        "event_id": event["id"],
-    }
-    try:
-        with transaction.atomic():
-            row, created = StripeEvent.objects.get_or_create(**lookup, defaults=defaults)
-    except IntegrityError:
-        return StripeEvent.objects.get(**lookup), False
-    return row, created
-
-
-def event_ownership(connection: StripeConnection, event: dict) -> str:
-    """Whose the event's object is, judged from the payload alone (OURS, FOREIGN, NOBODY)."""
-    from integrations.sync import ownership_of
-
-    obj = (event.get("data") or {}).get("object") or {}
-    return ownership_of(connection, obj)
 
 
 def other_workspaces_on_account(connection: StripeConnection) -> int:

@@ -15,11 +15,11 @@ from billing.einvoice.credit_notes import record_credit_note
 from billing.evidence.services import withdraw
 from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
-from integrations import ownership
+from integrations.connection import ownership
+from integrations.mirror.sync import _get, ownership_of, sync_invoice
 from integrations.models import StripeConnection
 from integrations.stripe.client import call
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.sync import _get, ownership_of, sync_invoice
 
 logger = logging.getLogger(__name__)
 

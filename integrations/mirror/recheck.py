@@ -35,12 +35,12 @@ from billing.recheck.rules import (
     tax_exempt_for,
 )
 from customers.tax_parties import customer_party, party
+from integrations.mirror.sync import sync_invoice
 from integrations.models import PushSettings, StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_lock, advisory_xact_lock
 from integrations.push.tax_rates import TaxRateSpec, invoice_wording, tax_rate_spec
 from integrations.stripe.client import call
 from integrations.stripe.errors import FailureKind, StripeFailure
-from integrations.sync import sync_invoice
 from mspercury import tenancy
 from mspercury.models import Notification, Workspace
 from mspercury.notify import notify

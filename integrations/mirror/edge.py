@@ -1,6 +1,6 @@
 """The Stripe answers billing asks for (billing.edge): read from what the edge stored."""
 
-from integrations.evidence_reads import StripeEvidenceReader
+from integrations.mirror.evidence_reads import StripeEvidenceReader
 from integrations.models import StripeConnection, StripeEvent, StripeObjectMap
 from integrations.stripe.client import make_client
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Payment, StripeInvoice
 from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
-from integrations.manual_payments import mark_paid_out_of_band, report_partial
+from integrations.mirror.manual_payments import mark_paid_out_of_band, report_partial
 from integrations.models import StripeConnection
 from mspercury import audit
 

@@ -17,7 +17,7 @@ from billing.mirror import stripe_field as _get
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
 from billing.payments import resettle
 from customers.models import Customer
-from integrations import ownership
+from integrations.connection import ownership
 from integrations.models import StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client

@@ -16,7 +16,7 @@ from integrations.push.actions import (
 )
 from integrations.push.billed import billed_invoices
 from integrations.push.executor import build_plan, permission_problems
-from integrations.sales_tax import needs_sales_tax_warning
+from integrations.push.sales_tax import needs_sales_tax_warning
 from mspercury.access import admin_required, workspace_required
 from quotes.access import access_quote
 from quotes.models import QuoteStatus

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.models import Ownership
-from integrations import event_failures as failures
-from integrations import ownership, payments, recheck
+from integrations.connection import ownership
+from integrations.mirror import payments, recheck
+from integrations.mirror.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
 from integrations.models import StripeConnection, StripeEvent
 from integrations.stripe.client import make_client
 from integrations.stripe.errors import StripeFailure
-from integrations.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
+from integrations.webhooks import failures
 from mspercury import tenancy
 from mspercury.localtime import workspace_stamp
 from mspercury.logging import redact
