@@ -7,6 +7,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from mspercury.models import Membership, Notification
 from quotes import actions, sharing
@@ -53,10 +54,14 @@ def test_it_tells_the_owner_of_an_acceptance_in_their_language(
     _accept(shared.token, commit)
     notice = Notification.objects.get(kind=Notification.Kind.QUOTE_ACCEPTED)
     assert notice.recipient == alice
-    assert notice.title == f"Acme GmbH hat Angebot {shared.number} angenommen"
+    # Stored in English, shown and mailed in the reader's language (mspercury.texts).
+    assert notice.title == f"Acme GmbH accepted quote {shared.number}"
+    with translation.override("de"):
+        assert notice.shown_title == f"Acme GmbH hat Angebot {shared.number} angenommen"
     assert "Carla Customer" in notice.body and notice.url == f"/quotes/{shared.public_id}/"
     (mail,) = _mails(smtp_server)
     assert mail["To"] == "alice@example.org"
+    assert "angenommen" in str(make_header(decode_header(mail["Subject"])))
     assert f"http://127.0.0.1:8000/quotes/{shared.public_id}/" in smtp_server.text(mail)
     assert client_for(bob).get("/billing/notifications/").context["unread_notifications"] == 0
     page = client_for(alice).get("/billing/notifications/")
