@@ -8,6 +8,7 @@ texts themselves (a reason inside a message) or lists of texts (one line each). 
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 
@@ -16,7 +17,8 @@ class Text:
 
     __slots__ = ("count", "msgid", "params", "plural")
 
-    def __init__(self, msgid: str, plural: str = "", count: int | None = None, **params):
+    # Positional only: a value named ``count`` (``%(count)s``) is a value like any other.
+    def __init__(self, msgid: str, plural: str = "", count: int | None = None, /, **params):
         self.msgid = msgid
         self.plural = plural
         self.count = count
@@ -63,6 +65,13 @@ class Joined(Text):
 def plural(singular: str, plural_: str, count: int, **params) -> Text:
     """A message whose form follows ``count`` (also available to it as ``%(count)s``)."""
     return Text(singular, plural_, count, count=count, **params)
+
+
+def as_text(lazy) -> Text:
+    """A lazy translation (a choice's label) as a text: its English message id, so it is
+    translated again where it is read rather than fixed in the writer's language."""
+    with translation.override(None):
+        return Text(str(lazy))
 
 
 def _value_json(value):
