@@ -173,11 +173,12 @@ def test_it_translates_the_push_preview():
     customer = PlanCustomer(ref="c", name="ACME GmbH", email="", country="DE")
     with translation.override("de"):
         plan = plan_push(quote, customer, PlanSettings(workspace_ref="ws"))
+        # Step labels are texts (mspercury.texts): they are read in the active language.
+        customer_label = str(plan.step("customer").label)
+        subscription_label = str(plan.of_kind("subscription")[0].label)
     assert [p.message for p in plan.problems] == ["Der Kunde hat keine E-Mail-Adresse"]
-    assert plan.step("customer").label == "Kunde „ACME GmbH“"
-    assert plan.of_kind("subscription")[0].label == (
-        "1× monatlich wiederkehrend + 1× einmalig auf der ersten Rechnung"
-    )
+    assert customer_label == "Kunde „ACME GmbH“"
+    assert subscription_label == "1× monatlich wiederkehrend + 1× einmalig auf der ersten Rechnung"
     assert plan.adjustments[0].message.startswith(
         "„Vor-Ort-Einsatz“: abgerechnet als 1 × 142.50 EUR"
     )
