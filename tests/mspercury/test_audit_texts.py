@@ -63,6 +63,7 @@ def _expired_quote(alpha, alice):
 
 
 def test_it_shows_a_workers_entry_in_german_to_a_german_reader(client_for, alice, alpha):
+    """Written in English by the expiry, the entry reads German on a German owner's log."""
     quote = _expired_quote(alpha, alice)
     event = AuditEvent.objects.get(action="quote.expired")
     assert event.summary == f"Quote {quote.number} expired (valid until 2026-03-09)"
@@ -72,6 +73,7 @@ def test_it_shows_a_workers_entry_in_german_to_a_german_reader(client_for, alice
 
 
 def test_it_shows_the_same_entry_in_english_to_an_english_reader(client_for, alice, dana, alpha):
+    """The same entry reads English on an English-speaking admin's log."""
     quote = _expired_quote(alpha, alice)
     body = client_for(dana).get("/settings/audit/").content.decode()
     assert f"Quote {quote.number} expired (valid until 2026-03-09)" in body
