@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from billing.models import Payment, StripeInvoice
 from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
 from mspercury import audit
+from mspercury.texts import Text
 
 ONLY_HERE = gettext_noop("Recorded in MSPercury only (not in Stripe)")
 
@@ -72,12 +73,12 @@ def do_record_manual_payment(
             request,
             invoice.workspace,
             "payment.recorded",
-            _("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s")
-            % {
-                "amount": shown_amount(amount, invoice.currency),
-                "currency": invoice.currency,
-                "invoice": invoice.number or invoice.stripe_id,
-            },
+            Text(
+                gettext_noop("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s"),
+                amount=shown_amount(amount, invoice.currency),
+                currency=invoice.currency,
+                invoice=invoice.number or invoice.stripe_id,
+            ),
             actor=actor,
             payment=str(payment.public_id),
             invoice=invoice.stripe_id,

@@ -8,10 +8,12 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from billing.tax import standard_rate
 from integrations.models import PushSettings
 from mspercury import audit
+from mspercury.texts import Text
 
 
 def sales_tax_uncalculated(country: str, stripe_tax: bool, on: date) -> bool:
@@ -40,6 +42,8 @@ def do_confirm_no_sales_tax(request, workspace) -> bool:
         request,
         workspace,
         "stripe.no_sales_tax_confirmed",
-        "Confirmed: invoices pushed to Stripe carry no sales tax (Stripe Tax off)",
+        Text(
+            gettext_noop("Confirmed: invoices pushed to Stripe carry no sales tax (Stripe Tax off)")
+        ),
     )
     return True

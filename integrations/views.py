@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -32,6 +32,7 @@ from mspercury.access import (
     recent_2fa_required,
     workspace_required,
 )
+from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +299,11 @@ def stripe_event_replay(request, event_id):
         request,
         request.workspace,
         "stripe.event_replayed",
-        f"Stripe event {event.event_id} ({event.event_type}) replayed",
+        Text(
+            gettext_noop("Stripe event %(event)s (%(type)s) replayed"),
+            event=event.event_id,
+            type=event.event_type,
+        ),
     )
     transaction.on_commit(lambda: _enqueue_processing(event.workspace_id, event.pk))
     messages.success(request, _("Event queued for processing again."))
@@ -324,7 +329,10 @@ def push_settings(request):
             request,
             request.workspace,
             "stripe.push_settings_changed",
-            "Push settings changed: " + ", ".join(form.changed_data),
+            Text(
+                gettext_noop("Push settings changed: %(fields)s"),
+                fields=", ".join(form.changed_data),
+            ),
             changed=form.changed_data,
         )
     messages.success(request, _("Push settings saved."))
