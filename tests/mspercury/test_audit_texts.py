@@ -205,3 +205,50 @@ def test_every_marked_message_id_has_a_german_translation():
         key for key in _marked_msgids() if not (entries.get(key) and all(entries[key]))
     )
     assert missing == []
+
+
+def _recorded_actions() -> set[str]:
+    """Every action code the product passes to audit.record (both sides of a conditional,
+    constants named in the same module, the 2FA helper's codes)."""
+    found: set[str] = set()
+    for app in ("mspercury", "customers", "quotes", "billing", "integrations", "portal"):
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts or "emulator" in path.parts:
+                continue
+            tree = ast.parse(path.read_text())
+            constants = {
+                t.id: n.value.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                for t in n.targets
+                if isinstance(t, ast.Name)
+            }
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Call) and ast.unparse(node.func) == "audit.record"):
+                    continue
+                if len(node.args) < 3:
+                    continue
+                action = node.args[2]
+                for part in ast.walk(action):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        found.add(part.value)
+                    elif isinstance(part, ast.Name) and part.id in constants:
+                        found.add(constants[part.id])
+            found |= {
+                n.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant)
+                and isinstance(n.value, str)
+                and n.value.startswith("2fa.")
+            }
+    return {a for a in found if re.fullmatch(r"[a-z0-9_]+\.[a-z_]+", a)}
+
+
+def test_every_recorded_action_has_a_readable_name():
+    from mspercury.views.audit import ACTION_LABELS
+
+    actions = _recorded_actions() | {"stripe.connect_failed", "stripe.replace_failed"}
+    assert len(actions) > 60
+    assert sorted(actions - set(ACTION_LABELS)) == []
+    with translation.override("de"):
+        assert str(ACTION_LABELS["stripe.pushed"]) == "An Stripe übertragen"
