@@ -3,7 +3,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.vies.emulator import DEFAULT_NUMBERS, EmulatorServer
+from emulators.vies import DEFAULT_NUMBERS, EmulatorServer
 
 
 def _interrupt(signum, frame):

@@ -2,7 +2,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.stripe.emulator import DEFAULT_CONFIG, EmulatorServer, StateFileError
+from emulators.stripe import DEFAULT_CONFIG, EmulatorServer, StateFileError
 
 
 def _interrupt(signum, frame):

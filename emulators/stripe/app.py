@@ -31,7 +31,7 @@ from .validation import _hints, validate
 from .webhooks import WebhookDispatcher
 from .wire import decode_form, dumps
 
-logger = logging.getLogger("integrations.stripe.emulator")
+logger = logging.getLogger("emulators.stripe")
 
 API_VERSION = _ApiVersion.CURRENT
 

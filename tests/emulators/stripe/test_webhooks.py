@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from integrations.stripe.emulator import API_VERSION
-from integrations.stripe.emulator.webhooks import retry_delay
+from emulators.stripe import API_VERSION
+from emulators.stripe.webhooks import retry_delay
 
 
 def _endpoint(client, receiver, events=("*",)):

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .app import Emulator
 from .persistence import StateFile
 
-logger = logging.getLogger("integrations.stripe.emulator")
+logger = logging.getLogger("emulators.stripe")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ import pytest
 import stripe
 from django.core.management import CommandError, call_command
 
-from integrations.stripe.emulator import ControlClient, EmulatorServer, StateFileError
+from emulators.stripe import ControlClient, EmulatorServer, StateFileError
 from tests.stripe_emulator_fixtures import TEST_CONFIG
 
 from .helpers import customer_and_product, monthly

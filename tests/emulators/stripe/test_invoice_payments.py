@@ -4,7 +4,7 @@ paid out of band, payment records, credit notes and refunds."""
 import pytest
 import stripe
 
-from integrations.stripe.emulator import API_VERSION
+from emulators.stripe import API_VERSION
 
 from .helpers import (
     customer_and_product,

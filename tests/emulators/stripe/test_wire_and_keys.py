@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 import stripe
 
-from integrations.stripe.emulator import API_VERSION
+from emulators.stripe import API_VERSION
 
 
 def _raw(stripe_emulator, method, path, key="sk_test_emulator", body=None, headers=None):

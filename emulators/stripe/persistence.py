@@ -35,7 +35,7 @@ from .wire import _default
 if TYPE_CHECKING:
     from .app import Emulator
 
-logger = logging.getLogger("integrations.stripe.emulator")
+logger = logging.getLogger("emulators.stripe")
 
 FORMAT = "mspercury-stripe-emulator-state"
 VERSION = 1

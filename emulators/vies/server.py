@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Emulator
 
-logger = logging.getLogger("integrations.vies.emulator")
+logger = logging.getLogger("emulators.vies")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -24,7 +24,7 @@ from stripe._tax_rate import TaxRate
 from stripe._webhook_endpoint import WebhookEndpoint
 from stripe.checkout._session import Session
 
-from integrations.stripe.emulator import ControlClient, EmulatorServer
+from emulators.stripe import ControlClient, EmulatorServer
 
 from .helpers import customer_and_product, monthly, one_time
 

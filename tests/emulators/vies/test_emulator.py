@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.vies.emulator import ERROR_CODES, EmulatorServer
+from emulators.vies import ERROR_CODES, EmulatorServer
 
 REQUESTER = {"requesterMemberStateCode": "DE", "requesterNumber": "136695976"}
 DUPONT = {"countryCode": "FR", "vatNumber": "40303265045"}
@@ -299,7 +299,7 @@ def test_the_dashboard_shows_and_changes_the_registry(vies_emulator):
 
 def test_it_imports_nothing_of_django_or_the_product():
     code = (
-        "import sys; import integrations.vies.emulator as e; "
+        "import sys; import emulators.vies as e; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'stripe', 'mspercury',"
         " 'billing', 'customers', 'quotes', 'portal') or m == 'integrations.vies.client']; "
         "print(bad)"

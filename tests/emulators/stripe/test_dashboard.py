@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 import stripe
 
-from integrations.stripe.emulator import API_VERSION
+from emulators.stripe import API_VERSION
 
 from .helpers import customer_and_product, monthly
 

@@ -5,7 +5,7 @@ import time
 import pytest
 import stripe
 
-from integrations.stripe.emulator.keys import DEFAULT_ACCOUNT
+from emulators.stripe.keys import DEFAULT_ACCOUNT
 
 
 def test_it_fails_the_next_n_matching_requests(stripe_emulator):

@@ -152,8 +152,8 @@ def test_it_caps_invoices_at_250_lines(stripe_emulator):
     invoice = client.v1.invoices.create({"customer": customer.id})
     emulator = stripe_emulator.emulator
     # 250 items through the emulator directly keeps the test fast; the 251st goes over HTTP.
-    from integrations.stripe.emulator.resources.invoices import new_invoice_item
-    from integrations.stripe.emulator.router import Context
+    from emulators.stripe.resources.invoices import new_invoice_item
+    from emulators.stripe.router import Context
 
     with emulator.store.lock:
         ctx = Context(
