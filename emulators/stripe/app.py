@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from stripe._api_version import _ApiVersion
 from stripe.params._webhook_endpoint_create_params import WebhookEndpointCreateParams
 
+from .._server import Response
 from . import resources, router  # noqa: F401 - importing resources registers the routes
 from .errors import StripeError, mask_key
 from .faults import FaultSet, RateLimiter, fault_error, rate_limit_error
@@ -73,17 +74,8 @@ DEFAULT_CONFIG = {
 }
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-    drop: bool = False
-
-
 def json_response(status: int, data, headers: dict | None = None) -> Response:
-    return Response(status, dumps(data), dict(headers or {}))
+    return Response(status, dumps(data), headers=dict(headers or {}))
 
 
 def error_response(error: StripeError, request_id: str | None = None) -> Response:
@@ -434,7 +426,7 @@ class Emulator:
         headers = dict(record.headers)
         headers["Idempotent-Replayed"] = "true"
         headers["Idempotency-Key"] = idem_key
-        return Response(record.status, record.body, headers, drop=drop)
+        return Response(record.status, record.body, headers=headers, drop=drop)
 
     def _execute(self, route, key, params, path_params, request_id, idem_key) -> Response:
         with self.store.lock:

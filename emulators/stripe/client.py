@@ -1,33 +1,13 @@
-"""A small Python client for the control endpoints (used by the test fixtures and the demo)."""
+"""The Stripe emulator's control client (the tests and the benchmarks set it up with it)."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from urllib.parse import urlencode
-
 import stripe
 
+from .._control import ControlClient as _ControlClient
 
-class ControlClient:
-    def __init__(self, base_url: str):
-        self.base_url = base_url.rstrip("/")
 
-    # -- plumbing ------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, payload: dict | None = None, query=None):
-        url = f"{self.base_url}/_emulator/{path}"
-        if query:
-            url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        data = json.dumps(payload or {}).encode() if method == "POST" else None
-        request = urllib.request.Request(  # noqa: S310 - the emulator's own http URL
-            url, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
-                return json.loads(answer.read())
-        except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"emulator control {method} {path}: {exc.read().decode()}") from exc
-
+class ControlClient(_ControlClient):
     # -- SDK -----------------------------------------------------------------------------------
     def client(self, key: str = "sk_test_emulator", **options) -> stripe.StripeClient:
         """A StripeClient that talks to this emulator (no retries unless asked)."""
@@ -38,23 +18,6 @@ class ControlClient:
     def object_ids(self) -> dict[str, set[str]]:
         """Every stored object's id by kind ("customer", "price", ...), to count what a run made."""
         return {kind: {obj["id"] for obj in objs} for kind, objs in self.state()["objects"].items()}
-
-    def reset(self) -> dict:
-        return self._call("POST", "reset")
-
-    def state(self) -> dict:
-        return self._call("GET", "state")
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[dict]:
-        return self._call("GET", "requests", query={"method": method, "path": path})["data"]
-
-    def clear_requests(self) -> None:
-        self._call("DELETE", "requests")
-
-    def config(self, **values) -> dict:
-        if values:
-            return self._call("POST", "config", values)
-        return self._call("GET", "config")
 
     def add_key(self, **spec) -> dict:
         return self._call("POST", "keys", spec)
@@ -68,12 +31,6 @@ class ControlClient:
 
     def fault(self, action: str = "error", **spec) -> dict:
         return self._call("POST", "faults", {"action": action, **spec})
-
-    def faults(self) -> list[dict]:
-        return self._call("GET", "faults")["data"]
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "faults")
 
     def pause_webhooks(self) -> None:
         self._call("POST", "webhooks/pause")

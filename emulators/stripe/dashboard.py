@@ -65,7 +65,7 @@ def _response(status: int, body: bytes, headers: dict | None = None, content_typ
     return Response(
         status,
         body,
-        {"Cache-Control": "no-store", **(headers or {})},
+        headers={"Cache-Control": "no-store", **(headers or {})},
         content_type=f"{content_type}; charset=utf-8",
     )
 

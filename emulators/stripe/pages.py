@@ -41,7 +41,7 @@ def _page(title: str, body: str, status: int = 200):
     return Response(
         status,
         PAGE.format(title=html.escape(title), body=body).encode(),
-        {"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store"},
         content_type="text/html; charset=utf-8",
     )
 
@@ -49,7 +49,7 @@ def _page(title: str, body: str, status: int = 200):
 def _redirect(url: str):
     from .app import Response
 
-    return Response(303, b"", {"Location": url}, content_type="text/plain")
+    return Response(303, b"", headers={"Location": url}, content_type="text/plain")
 
 
 def _money(amount: int, currency: str) -> str:
@@ -353,4 +353,4 @@ def _pdf(invoice):
     out += (
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
     ).encode()
-    return Response(200, out, {}, content_type="application/pdf")
+    return Response(200, out, content_type="application/pdf")

@@ -25,9 +25,10 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
+
+from .._server import Response
 
 # VIES's member-state codes: the 27 (Greece is EL) and Northern Ireland.
 MEMBER_STATES = (
@@ -101,16 +102,6 @@ DEFAULT_NUMBERS = {
 }
 
 _NUMBER = re.compile(r"^[0-9A-Z+*]{2,14}$")
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False  # close the connection without answering
-    delay: float = 0.0  # seconds the server waits before answering (or dropping)
 
 
 def _json(status: int, payload) -> Response:
