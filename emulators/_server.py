@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import threading
 import time
@@ -152,3 +153,23 @@ class EmulatorServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def serve_in_foreground(server: EmulatorServer, banner: str, farewell: str) -> None:
+    """Print the banner, serve until Ctrl-C or SIGTERM (stopping the server), print the farewell.
+
+    SIGTERM stops it like Ctrl-C (so the Stripe emulator saves its state when scripts/demo.sh's
+    exit trap kills it), and so does SIGINT when a shell started it in the background (`&`),
+    which would otherwise ignore it.
+    """
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(banner + "\n(Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print(farewell, flush=True)

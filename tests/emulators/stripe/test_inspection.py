@@ -128,13 +128,13 @@ def test_the_server_runs_in_a_thread_and_stops():
         raise AssertionError("the server still answers after stop()")
 
 
-def test_the_management_command_serves_in_the_foreground():
-    """`manage.py stripe_emulator --port N` serves until interrupted with Ctrl-C (SIGINT)."""
+def test_python_m_emulators_stripe_serves_in_the_foreground():
+    """`python -m emulators.stripe --port N` serves until interrupted with Ctrl-C (SIGINT)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "stripe_emulator", "--port", str(port)],
+        [sys.executable, "-m", "emulators.stripe", "--port", str(port)],
         cwd=ROOT,
         env={**os.environ},
         stdout=subprocess.PIPE,

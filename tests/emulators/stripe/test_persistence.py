@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import stripe
-from django.core.management import CommandError, call_command
 
 from emulators.stripe import ControlClient, EmulatorServer, StateFileError
+from emulators.stripe.__main__ import main
 from tests.stripe_emulator_fixtures import TEST_CONFIG
 
 from .helpers import customer_and_product, monthly
@@ -165,19 +165,19 @@ def test_seeded_ids_do_not_repeat_after_a_restart(tmp_path):
 )
 def test_a_broken_state_file_is_a_clear_error_naming_the_file(tmp_path, content):
     """A state file that can't be loaded stops the start with an error naming the file (from
-    EmulatorServer and from the management command) instead of silently starting empty."""
+    EmulatorServer and from `python -m emulators.stripe`) instead of silently starting empty."""
     state_file = tmp_path / "broken-state.json"
     state_file.write_text(content)
 
     with pytest.raises(StateFileError, match=r"broken-state\.json"):
         EmulatorServer(port=0, state_file=state_file)
-    with pytest.raises(CommandError, match=r"Cannot load the Stripe emulator state from .*broken"):
-        call_command("stripe_emulator", "--port", "0", "--state-file", str(state_file))
+    with pytest.raises(SystemExit, match=r"Cannot load the Stripe emulator state from .*broken"):
+        main(["--port", "0", "--state-file", str(state_file)])
     assert state_file.read_text() == content
 
 
 def test_the_command_saves_the_state_when_terminated(tmp_path):
-    """`manage.py stripe_emulator --state-file F` saves F when stopped with SIGTERM (as
+    """`python -m emulators.stripe --state-file F` saves F when stopped with SIGTERM (as
     scripts/demo.sh's exit trap does)."""
     state_file = tmp_path / "stripe-emulator.json"
     with socket.socket() as probe:
@@ -186,8 +186,8 @@ def test_the_command_saves_the_state_when_terminated(tmp_path):
     process = subprocess.Popen(
         [
             sys.executable,
-            "manage.py",
-            "stripe_emulator",
+            "-m",
+            "emulators.stripe",
             "--port",
             str(port),
             "--state-file",

@@ -311,7 +311,7 @@ def test_it_imports_nothing_of_django_or_the_product():
     assert out.stdout.strip() == "[]"
 
 
-def test_the_management_command_serves_until_sigterm(tmp_path):
+def test_python_m_emulators_vies_serves_until_sigterm(tmp_path):
     numbers = tmp_path / "numbers.json"
     numbers.write_text(
         json.dumps([{"countryCode": "NL", "vatNumber": "004495445B01", "behavior": "invalid"}])
@@ -322,8 +322,8 @@ def test_the_management_command_serves_until_sigterm(tmp_path):
     process = subprocess.Popen(
         [
             sys.executable,
-            "manage.py",
-            "run_vies_emulator",
+            "-m",
+            "emulators.vies",
             *("--port", str(port), "--numbers", str(numbers)),
         ],
         cwd=root,
