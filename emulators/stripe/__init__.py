@@ -1,7 +1,7 @@
 """A stateful Stripe emulator that the official SDK talks to over HTTP.
 
 Pure standard library plus the `stripe` SDK (for its parameter types); no Django. See
-docs/stripe-emulator.md for what is emulated, the control endpoints and the deliberate
+emulators/README.md for what is emulated, the control endpoints and the deliberate
 differences from Stripe.
 """
 

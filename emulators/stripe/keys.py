@@ -1,6 +1,6 @@
 """Accounts, API keys and restricted-key permissions.
 
-Pre-seeded keys (documented in docs/stripe-emulator.md):
+Pre-seeded keys (documented in emulators/README.md):
 
 - `sk_test_emulator`: the account's full secret key.
 - `rk_test_emulator`: restricted exactly as MSPercury's setup guide asks (Customers, Invoices,

@@ -1,6 +1,6 @@
 """Invoice arithmetic with manual tax rates, in integer minor units (pure functions).
 
-The rule (written down in docs/stripe-emulator.md, checked by a table of hand-computed cases):
+The rule (written down in emulators/README.md, checked by a table of hand-computed cases):
 
 - A line's `amount` is `unit_amount * quantity` (with `unit_amount_decimal`, the product is
   rounded half up to a whole minor unit).

@@ -4,7 +4,7 @@ Standard library only; no Django, no product imports. It answers VIES's request 
 shapes (`POST /check-vat-number` with the requester fields and the consultation number,
 `POST /check-vat-test-service`, `GET /ms/{cc}/vat/{number}`, `GET /check-status`) and fails on
 demand: invalid numbers, member states unavailable, concurrency limits, slow or lost answers.
-See docs/vies-emulator.md.
+See emulators/README.md.
 """
 
 from .app import BEHAVIORS, DEFAULT_CONFIG, DEFAULT_NUMBERS, ERROR_CODES, MEMBER_STATES, Emulator

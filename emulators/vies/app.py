@@ -12,7 +12,7 @@ HTTP. The public routes are VIES's REST API (base path `/` or `.../rest-api/`):
   `isValid: false` with the code in `userError` (the shape that fools naive clients).
 - `GET /check-status`: `{"vow": {"available"}, "countries": [{countryCode, availability}]}`.
 
-Everything under `/_emulator/` controls it (see docs/vies-emulator.md). Standard library only.
+Everything under `/_emulator/` controls it (see emulators/README.md). Standard library only.
 """
 
 from __future__ import annotations

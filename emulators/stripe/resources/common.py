@@ -120,7 +120,7 @@ def reject_unsupported(ctx, supported: set[str], where: str) -> None:
         if name not in supported and name != "expand":
             raise StripeError(
                 f"The Stripe emulator does not emulate `{name}` on {where}; see "
-                "docs/stripe-emulator.md.",
+                "emulators/README.md.",
                 param=name,
             )
 
@@ -133,7 +133,7 @@ def reject_unsupported_in_list(ctx, name: str, supported: set[str], where: str) 
             if key not in supported:
                 raise StripeError(
                     f"The Stripe emulator does not emulate `{name}[].{key}` on {where}; see "
-                    "docs/stripe-emulator.md.",
+                    "emulators/README.md.",
                     param=f"{name}[{index}][{key}]",
                 )
 

@@ -233,7 +233,7 @@ def _check_entries(subscription: dict, entries: list, param: str) -> None:
     if intervals != {current}:
         raise invalid(
             "The Stripe emulator does not emulate changing a subscription's billing interval "
-            "(Stripe resets the billing cycle anchor); see docs/stripe-emulator.md.",
+            "(Stripe resets the billing cycle anchor); see emulators/README.md.",
             param=param,
         )
 

@@ -512,7 +512,7 @@ def _check_update(subscription: dict, p: dict) -> None:
     if p.get("payment_behavior", "allow_incomplete") not in UPDATE_PAYMENT_BEHAVIORS:
         raise invalid(
             f"The Stripe emulator does not emulate `payment_behavior={p['payment_behavior']}` "
-            "on subscription updates; see docs/stripe-emulator.md.",
+            "on subscription updates; see emulators/README.md.",
             param="payment_behavior",
         )
     if p.get("cancel_at_period_end") and p.get("cancel_at") not in (None, ""):
@@ -552,8 +552,7 @@ def _cancel_at(ctx, subscription: dict, p: dict, plan: Plan):
         return end
     if isinstance(value, str) and not value.isdigit():
         raise invalid(
-            f"The Stripe emulator does not emulate `cancel_at={value}`; see "
-            "docs/stripe-emulator.md.",
+            f"The Stripe emulator does not emulate `cancel_at={value}`; see emulators/README.md.",
             param="cancel_at",
         )
     value = int(value)
@@ -562,13 +561,13 @@ def _cancel_at(ctx, subscription: dict, p: dict, plan: Plan):
     if value > end:
         raise invalid(
             "The Stripe emulator does not emulate `cancel_at` after the current period ends "
-            "(Stripe prorates the last period); see docs/stripe-emulator.md.",
+            "(Stripe prorates the last period); see emulators/README.md.",
             param="cancel_at",
         )
     if value < end and plan.behavior != "none":
         raise invalid(
             "The Stripe emulator does not emulate the prorations of a `cancel_at` before the "
-            "period ends; pass `proration_behavior=none`. See docs/stripe-emulator.md.",
+            "period ends; pass `proration_behavior=none`. See emulators/README.md.",
             param="cancel_at",
         )
     return value
@@ -636,7 +635,7 @@ def create_preview(ctx):
     if "subscription" not in p:
         raise invalid(
             "The Stripe emulator only previews invoices of an existing `subscription`; see "
-            "docs/stripe-emulator.md.",
+            "emulators/README.md.",
             param="subscription",
         )
     subscription = ctx.get("subscription", p["subscription"], "subscription")
@@ -664,7 +663,7 @@ def _check_preview_details(details: dict) -> None:
         if key not in PREVIEW_DETAILS_SUPPORTED:
             raise invalid(
                 f"The Stripe emulator does not emulate `subscription_details[{key}]` on invoice "
-                "previews; see docs/stripe-emulator.md.",
+                "previews; see emulators/README.md.",
                 param=f"subscription_details[{key}]",
             )
     for index, entry in enumerate(details.get("items") or []):
@@ -672,7 +671,7 @@ def _check_preview_details(details: dict) -> None:
             if key not in UPDATE_ITEM_SUPPORTED:
                 raise invalid(
                     f"The Stripe emulator does not emulate `subscription_details[items][].{key}` "
-                    "on invoice previews; see docs/stripe-emulator.md.",
+                    "on invoice previews; see emulators/README.md.",
                     param=f"subscription_details[items][{index}][{key}]",
                 )
 

@@ -1,6 +1,6 @@
 """Invoice amounts, taxes and totals against hand-computed cents.
 
-The rule (docs/stripe-emulator.md): tax per line and per rate, rounded half up (away from zero)
+The rule (emulators/README.md): tax per line and per rate, rounded half up (away from zero)
 to the minor unit; inclusive tax carved out as amount - amount / (1 + rates); exclusive tax on
 the taxable amount; invoice tax is the sum of the rounded line taxes.
 """
