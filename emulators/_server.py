@@ -13,6 +13,7 @@ socket; this module writes that answer, waits first when it says so, or drops th
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import signal
@@ -153,6 +154,14 @@ class EmulatorServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def foreground_parser(package: str, port: int, description: str) -> argparse.ArgumentParser:
+    """The command line of `python -m <package>`: --port and --host, the emulator adds the rest."""
+    parser = argparse.ArgumentParser(prog=f"python -m {package}", description=description)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--host", default="127.0.0.1")
+    return parser
 
 
 def _interrupt(signum, frame):

@@ -9,21 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._server import serve_in_foreground
+from .._server import foreground_parser, serve_in_foreground
 from .app import DEFAULT_CONFIG
 from .persistence import StateFileError
 from .server import EmulatorServer
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulators.stripe",
-        description="Run the Stripe emulator in the foreground (Ctrl-C or SIGTERM stops it). "
-        "Point the SDK at it with StripeClient(key, base_addresses={'api': "
-        "'http://127.0.0.1:12111'}); the keys are in emulators/README.md.",
+    parser = foreground_parser(
+        "emulators.stripe",
+        12111,
+        "Run the Stripe emulator in the foreground (Ctrl-C or SIGTERM stops it). Point the SDK "
+        "at it with StripeClient(key, base_addresses={'api': 'http://127.0.0.1:12111'}); the "
+        "keys are in emulators/README.md.",
     )
-    parser.add_argument("--port", type=int, default=12111)
-    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
         "--public-url",
         default=None,

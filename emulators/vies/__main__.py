@@ -9,20 +9,18 @@ import argparse
 import json
 import sys
 
-from .._server import serve_in_foreground
+from .._server import foreground_parser, serve_in_foreground
 from .app import DEFAULT_NUMBERS
 from .server import EmulatorServer
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulators.vies",
-        description="Run the VIES emulator in the foreground (Ctrl-C or SIGTERM stops it). "
-        "Point the app at it with MSPERCURY_VIES_URL=http://127.0.0.1:12112; see "
-        "emulators/README.md.",
+    parser = foreground_parser(
+        "emulators.vies",
+        12112,
+        "Run the VIES emulator in the foreground (Ctrl-C or SIGTERM stops it). Point the app at "
+        "it with MSPERCURY_VIES_URL=http://127.0.0.1:12112; see emulators/README.md.",
     )
-    parser.add_argument("--port", type=int, default=12112)
-    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
         "--unknown",
         choices=["valid", "invalid"],
