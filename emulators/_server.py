@@ -3,8 +3,8 @@
 An emulator answers `handle(method, target, headers, body)` with a `Response` and never sees a
 socket; this module writes that answer, waits first when it says so, or drops the connection.
 
-    server = SomeServer(emulator, port=0)   # 0 picks a free port
-    base_url = server.start()               # serves in a daemon thread
+    server = EmulatorServer(emulator, port=0)  # 0 picks a free port
+    base_url = server.start()                  # serves in a daemon thread
     ...
     server.stop()
 
@@ -27,6 +27,8 @@ from typing import Protocol
 
 @dataclass
 class Response:
+    """An emulator's answer; a fault may drop it or make it late."""
+
     status: int
     body: bytes
     content_type: str = "application/json"
@@ -36,6 +38,8 @@ class Response:
 
 
 class Emulator(Protocol):
+    """What the server needs of an emulator (the Stripe and the VIES `Emulator` both are one)."""
+
     base_url: str
 
     def handle(self, method: str, target: str, headers: dict, body: bytes) -> Response: ...
@@ -105,7 +109,13 @@ class EmulatorServer:
     name = "emulator"  # the Server header and the thread's name
     logger_name = "emulators"
 
-    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1", public_url=None):
+    def __init__(
+        self,
+        emulator: Emulator,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        public_url: str | None = None,
+    ):
         self.emulator = emulator
         self.httpd = _Server((host, port), emulator, self.name, self.logger_name)
         self.host, self.port = self.httpd.server_address[:2]
