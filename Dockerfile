@@ -12,6 +12,8 @@ WORKDIR /app
 COPY requirements.lock .
 RUN pip install -r requirements.lock
 
+# .dockerignore keeps the test doubles (emulators/) out of the image: production talks to the
+# real Stripe and VIES.
 COPY . .
 RUN for po in locale/*/LC_MESSAGES/*.po; do [ -f "$po" ] && msgfmt -o "${po%.po}.mo" "$po"; done; \
     SECRET_KEY=build-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz \

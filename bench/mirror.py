@@ -93,7 +93,7 @@ def _measure(emulator, connection, invoice_id: str, lines: int, runs: int):
 def run(lines: int, latency_ms: int, runs: int):
     from django.conf import settings
 
-    from integrations.stripe.emulator import ControlClient, EmulatorServer
+    from emulators.stripe import ControlClient, EmulatorServer
 
     server = EmulatorServer(port=0, config={"rate_limit_enabled": False})
     base = server.start()

@@ -257,9 +257,9 @@ def _bulk(connection, quotes, workers: int):
 def run(latency_ms: int, bulk: int, workers: int):
     from django.conf import settings
 
+    from emulators.stripe import ControlClient, EmulatorServer
     from integrations.models import Push, StripeConnection
     from integrations.stripe import throttle
-    from integrations.stripe.emulator import ControlClient, EmulatorServer
 
     server = EmulatorServer(port=0, config={"rate_limit_enabled": False})
     base = server.start()

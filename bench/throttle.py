@@ -56,8 +56,8 @@ def _drive(account: str, workers: int, per_worker: int) -> tuple[float, list]:
 def run(limit: int, workers: int, per_worker: int, runs: int):
     from django.conf import settings
 
+    from emulators.stripe import ControlClient, EmulatorServer
     from integrations.stripe import throttle
-    from integrations.stripe.emulator import ControlClient, EmulatorServer
 
     server = EmulatorServer(port=0, config={"rate_limit_enabled": True, "rate_limit_test": limit})
     base = server.start()

@@ -115,8 +115,8 @@ def _cents_apart(quote, push, client) -> int:
 def run(per_treatment: int):
     from django.conf import settings
 
+    from emulators.stripe import ControlClient, EmulatorServer
     from integrations.push.actions import do_start_push
-    from integrations.stripe.emulator import ControlClient, EmulatorServer
 
     server = EmulatorServer(port=0, config={"rate_limit_enabled": False})
     base = server.start()

@@ -231,8 +231,8 @@ def _report(alpha, months, out):
 def run() -> bool:
     from django.conf import settings
 
-    from integrations.stripe.emulator import ControlClient, EmulatorServer
-    from integrations.vies.emulator.server import EmulatorServer as ViesServer
+    from emulators.stripe import ControlClient, EmulatorServer
+    from emulators.vies.server import EmulatorServer as ViesServer
 
     server, vies = EmulatorServer(port=0, config={"rate_limit_enabled": False}), ViesServer(port=0)
     settings.MSPERCURY_STRIPE_API_BASE = server.start()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from billing.models import Payment, PaymentSettings, PaymentStatus, StripeInvoice
 from mspercury import audit
+from mspercury.texts import Text
 
 # Stripe's own states that say more than any sum of payments.
 KEPT_AS_STRIPE_SAYS = {
@@ -203,12 +204,12 @@ def void_manual_payment(request, payment: Payment, *, actor) -> Payment:
             request,
             invoice.workspace,
             "payment.voided",
-            _("Voided manual payment of %(amount)s %(currency)s on %(invoice)s")
-            % {
-                "amount": shown_amount(payment.amount, payment.currency),
-                "currency": payment.currency,
-                "invoice": invoice.number or invoice.stripe_id,
-            },
+            Text(
+                gettext_noop("Voided manual payment of %(amount)s %(currency)s on %(invoice)s"),
+                amount=shown_amount(payment.amount, payment.currency),
+                currency=payment.currency,
+                invoice=invoice.number or invoice.stripe_id,
+            ),
             actor=actor,
             payment=str(payment.public_id),
             invoice=invoice.stripe_id,

@@ -3,9 +3,11 @@
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Customer, Project
 from mspercury import audit
+from mspercury.texts import Text
 
 
 class CustomerInUse(Exception):
@@ -21,7 +23,7 @@ def do_create_customer(request, customer: Customer) -> Customer:
         request,
         customer.workspace,
         "customer.created",
-        f"Customer “{customer.company_name}” created",
+        Text(gettext_noop("Customer “%(customer)s” created"), customer=customer.company_name),
         customer=str(customer.public_id),
     )
     return customer
@@ -36,7 +38,11 @@ def do_update_customer(request, customer: Customer, changed: list[str]) -> Custo
             request,
             customer.workspace,
             "customer.updated",
-            f"Customer “{customer.company_name}” changed: {', '.join(changed)}",
+            Text(
+                gettext_noop("Customer “%(customer)s” changed: %(fields)s"),
+                customer=customer.company_name,
+                fields=", ".join(changed),
+            ),
             customer=str(customer.public_id),
             changed=changed,
         )
@@ -58,7 +64,7 @@ def do_delete_customer(request, customer: Customer) -> None:
         request,
         customer.workspace,
         "customer.deleted",
-        f"Customer “{customer.company_name}” deleted",
+        Text(gettext_noop("Customer “%(customer)s” deleted"), customer=customer.company_name),
         customer=str(customer.public_id),
     )
 
@@ -74,8 +80,13 @@ def do_save_project(request, project: Project, customer: Customer) -> Project:
         request,
         customer.workspace,
         "project.created" if created else "project.updated",
-        f"Project “{project.name}” of “{customer.company_name}” "
-        + ("created" if created else "changed"),
+        Text(
+            gettext_noop("Project “%(project)s” of “%(customer)s” created")
+            if created
+            else gettext_noop("Project “%(project)s” of “%(customer)s” changed"),
+            project=project.name,
+            customer=customer.company_name,
+        ),
         customer=str(customer.public_id),
         project=str(project.public_id),
     )
@@ -90,7 +101,11 @@ def do_delete_project(request, project: Project) -> None:
         request,
         project.workspace,
         "project.deleted",
-        f"Project “{project.name}” of “{project.customer.company_name}” deleted",
+        Text(
+            gettext_noop("Project “%(project)s” of “%(customer)s” deleted"),
+            project=project.name,
+            customer=project.customer.company_name,
+        ),
         customer=str(project.customer.public_id),
         project=str(project.public_id),
     )

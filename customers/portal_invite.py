@@ -4,10 +4,12 @@ sign-in address, sent from the customer page, audited and limited per customer."
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Customer
 from mspercury import audit, ratelimit
 from mspercury.mail import customer_mail, portal_url
+from mspercury.texts import Text
 
 INVITES_PER_DAY = 3
 
@@ -50,7 +52,11 @@ def do_invite_to_portal(request, customer: Customer) -> None:
         request,
         customer.workspace,
         "customer.portal_invited",
-        f"Portal invitation sent to {customer.email} of “{customer.company_name}”",
+        Text(
+            gettext_noop("Portal invitation sent to %(email)s of “%(customer)s”"),
+            email=customer.email,
+            customer=customer.company_name,
+        ),
         customer=str(customer.public_id),
         email=customer.email,
     )

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ def connect_emulator(workspace, user) -> bool:
     from integrations.stripe.errors import StripeFailure
     from integrations.stripe.webhooks import HANDLED_EVENTS
     from mspercury import audit
+    from mspercury.texts import Text
 
     info = parse_key(DEMO_STRIPE_KEY)
     try:
@@ -269,7 +271,7 @@ def connect_emulator(workspace, user) -> bool:
         None,
         workspace,
         "stripe.connected",
-        f"Demo: Stripe emulator connected with {info.masked}",
+        Text(gettext_noop("Demo: Stripe emulator connected with %(key)s"), key=info.masked),
         actor=user,
         key=info.masked,
         mode=info.mode,

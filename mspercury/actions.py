@@ -7,10 +7,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mspercury import audit, tenancy
 from mspercury.localtime import workspace_time
 from mspercury.models import Invite, Membership, Role, User, Workspace, hash_token, new_token
+from mspercury.texts import Text, as_text
 
 
 @transaction.atomic
@@ -21,7 +23,11 @@ def do_create_workspace(user: User, name: str, request=None) -> Workspace:
         user.last_workspace = workspace
         user.save(update_fields=["last_workspace"])
         audit.record(
-            request, workspace, "workspace.created", f"Workspace “{name}” created", actor=user
+            request,
+            workspace,
+            "workspace.created",
+            Text(gettext_noop("Workspace “%(name)s” created"), name=name),
+            actor=user,
         )
     return workspace
 
@@ -138,7 +144,11 @@ def do_invite(inviter: Membership, email: str, role: str, request=None) -> tuple
             request,
             workspace,
             "invite.sent",
-            f"Invited {email} as {invite.get_role_display()}",
+            Text(
+                gettext_noop("Invited %(email)s as %(role)s"),
+                email=email,
+                role=as_text(invite.get_role_display()),
+            ),
             actor=inviter.user,
             email=email,
             role=role,
@@ -164,7 +174,7 @@ def do_revoke_invite(actor: Membership, invite: Invite, request=None) -> None:
         request,
         invite.workspace,
         "invite.revoked",
-        f"Revoked the invite for {invite.email}",
+        Text(gettext_noop("Revoked the invite for %(email)s"), email=invite.email),
         actor=actor.user,
         email=invite.email,
     )
@@ -192,7 +202,11 @@ def do_accept_invite(invite: Invite, user: User, request=None) -> Membership:
         request,
         workspace,
         "invite.accepted",
-        f"{user.email} joined as {membership.get_role_display()}",
+        Text(
+            gettext_noop("%(email)s joined as %(role)s"),
+            email=user.email,
+            role=as_text(membership.get_role_display()),
+        ),
         actor=user,
         email=user.email,
         role=membership.role,
@@ -233,14 +247,19 @@ def do_change_role(actor: Membership, target: Membership, role: str, request=Non
         return False
     if target.is_owner and not _other_owners(target.workspace, target):
         raise TeamError(_("A workspace needs at least one owner."))
-    old_label, old = target.get_role_display(), target.role
+    old_label, old = as_text(target.get_role_display()), target.role
     target.role = role
     target.save(update_fields=["role"])
     audit.record(
         request,
         target.workspace,
         "member.role_changed",
-        f"{target.user.email}: {old_label} → {target.get_role_display()}",
+        Text(
+            gettext_noop("%(email)s: %(old)s → %(new)s"),
+            email=target.user.email,
+            old=old_label,
+            new=as_text(target.get_role_display()),
+        ),
         actor=actor.user,
         email=target.user.email,
         **{"from": old, "to": role},
@@ -268,7 +287,11 @@ def do_remove_member(actor: Membership, target: Membership, request=None) -> Non
         request,
         workspace,
         "member.removed",
-        f"Removed {user.email} ({target.get_role_display()})",
+        Text(
+            gettext_noop("Removed %(email)s (%(role)s)"),
+            email=user.email,
+            role=as_text(target.get_role_display()),
+        ),
         actor=actor.user,
         email=user.email,
         role=target.role,

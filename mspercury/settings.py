@@ -47,7 +47,7 @@ MSPERCURY_STRIPE_API_BASE = check_public_url(
     "MSPERCURY_STRIPE_API_BASE", env_str("MSPERCURY_STRIPE_API_BASE", "https://api.stripe.com")
 )
 # Where the EU's VIES REST API is (VAT ID validation). A deployment setting like Stripe's: the
-# demo and the tests point it at the VIES emulator (docs/vies-emulator.md).
+# demo and the tests point it at the VIES emulator (emulators/README.md).
 MSPERCURY_VIES_URL = check_public_url(
     "MSPERCURY_VIES_URL",
     env_str("MSPERCURY_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api"),

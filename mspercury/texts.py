@@ -8,6 +8,7 @@ texts themselves (a reason inside a message) or lists of texts (one line each). 
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 
@@ -65,6 +66,13 @@ def plural(singular: str, plural_: str, count: int, **params) -> Text:
     text = Text(singular, count=count, **params)
     text.plural, text.count = plural_, count
     return text
+
+
+def as_text(lazy) -> Text:
+    """A lazy translation (a choice's label) as a text: its English message id, so it is
+    translated again where it is read rather than fixed in the writer's language."""
+    with translation.override(None):
+        return Text(str(lazy))
 
 
 def _value_json(value):

@@ -8,14 +8,14 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Ownership, PaymentPage, PaymentSettings, StripeInvoice
 from customers.models import Customer
 from mspercury import audit
 from mspercury.localtime import local_date
 from mspercury.models import hash_token, new_token
+from mspercury.texts import Text
 from portal.models import PayLink, PortalLogin
 
 logger = logging.getLogger(__name__)
@@ -240,13 +240,12 @@ def do_revoke_pay_link(request, link: PayLink, *, actor) -> bool:
                 request,
                 invoice.workspace,
                 "pay_link.revoked",
-                _("Revoked a pay link for invoice %(invoice)s (sent %(sent)s)")
-                % {
-                    "invoice": invoice.number or invoice.stripe_id,
-                    "sent": date_format(
-                        local_date(invoice.workspace, link.created_at), "SHORT_DATE_FORMAT"
-                    ),
-                },
+                Text(
+                    gettext_noop("Revoked a pay link for invoice %(invoice)s (sent %(sent)s)"),
+                    invoice=invoice.number or invoice.stripe_id,
+                    # ISO: the log's readers do not share one date format.
+                    sent=local_date(invoice.workspace, link.created_at).isoformat(),
+                ),
                 actor=actor,
                 pay_link=str(link.public_id),
                 invoice=invoice.stripe_id,

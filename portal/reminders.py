@@ -6,9 +6,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import StripeInvoice
 from mspercury import audit
+from mspercury.texts import Text
 
 # One reminder per invoice per hour: a double click or two colleagues send one email, not two.
 PAUSE = timedelta(hours=1)
@@ -57,7 +59,9 @@ def _queue(request, invoice: StripeInvoice) -> None:
         request,
         invoice.workspace,
         "invoice.reminder_sent",
-        _("Sent a pay link reminder for %(number)s to %(email)s") % _names(invoice),
+        Text(
+            gettext_noop("Sent a pay link reminder for %(number)s to %(email)s"), **_names(invoice)
+        ),
         invoice=invoice.stripe_id,
     )
     workspace_pk, invoice_pk = invoice.workspace_id, invoice.pk

@@ -5,10 +5,12 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from billing.models import MAX_LINK_LIFETIME_HOURS, PaymentPage, PaymentSettings
 from mspercury import audit
 from mspercury.access import admin_required
+from mspercury.texts import Text, as_text
 
 LIFETIMES = [
     (24, _("24 hours")),
@@ -72,6 +74,10 @@ class PaymentSettingsForm(forms.Form):
         return cls(data, initial=initial)
 
 
+def _on_off(value: bool) -> Text:
+    return Text(gettext_noop("On")) if value else Text(gettext_noop("Off"))
+
+
 @admin_required
 def payment_settings(request):
     prefs = PaymentSettings.for_workspace(request.workspace)
@@ -86,9 +92,16 @@ def payment_settings(request):
             request,
             request.workspace,
             "payments.settings_changed",
-            f"Payment settings: pay links last {prefs.link_lifetime_hours} h, in invoice "
-            f"emails {prefs.include_pay_links}, confirmations {prefs.send_confirmations}, "
-            f"payment page {prefs.payment_page}",
+            Text(
+                gettext_noop(
+                    "Payment settings: pay links last %(hours)s h, in invoice emails "
+                    "%(in_emails)s, confirmations %(confirmations)s, payment page %(page)s"
+                ),
+                hours=prefs.link_lifetime_hours,
+                in_emails=_on_off(prefs.include_pay_links),
+                confirmations=_on_off(prefs.send_confirmations),
+                page=as_text(PaymentPage(prefs.payment_page).label),
+            ),
         )
         messages.success(request, _("Payment settings saved."))
         return redirect("portal:payment_settings")

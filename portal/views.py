@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.models import StripeSubscription
@@ -20,6 +21,7 @@ from mspercury import audit, ratelimit, tenancy
 from mspercury.languages import document_language
 from mspercury.localtime import workspace_time
 from mspercury.models import Workspace
+from mspercury.texts import Text
 from portal import links
 from portal.access import (
     in_language,
@@ -119,7 +121,11 @@ def _login(request, found):
             request,
             found.workspace,
             "portal.signed_in",
-            f"{found.email} signed in to the client portal ({found.customer.company_name})",
+            Text(
+                gettext_noop("%(email)s signed in to the client portal (%(customer)s)"),
+                email=found.email,
+                customer=found.customer.company_name,
+            ),
         )
     sign_in(request, found)
     return redirect("portal:overview")

@@ -30,11 +30,13 @@ from django.db.models import (
 )
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Customer, Project
 from mspercury import audit
 from mspercury.localtime import today_in
 from mspercury.models import User, Workspace
+from mspercury.texts import Text, as_text, plural
 from quotes import domain
 from quotes.models import (
     PackageItem,
@@ -191,7 +193,11 @@ def do_create_quote(
         request,
         workspace,
         "quote.created",
-        f"Quote {quote.number} created for {customer.company_name}",
+        Text(
+            gettext_noop("Quote %(number)s created for %(customer)s"),
+            number=quote.number,
+            customer=customer.company_name,
+        ),
         actor=user,
         quote=str(quote.public_id),
         number=quote.number,
@@ -250,12 +256,13 @@ def do_update_quote(quote: Quote, *, request=None, **fields) -> bool:
         setattr(quote, name, fields[name])
     quote.save(update_fields=changed)
     if "customer" in changed and locked.status != QuoteStatus.ACCEPTED:
-        _revoke_open_links(quote, request, "the customer changed")
+        _revoke_open_links(quote, request, gettext_noop("the customer changed"))
     _bump(quote)
     return True
 
 
 def _revoke_open_links(quote: Quote, request, why: str) -> None:
+    """``why`` is a message id: the audit log gives the reason in its reader's language."""
     revoked = ShareLink.objects.filter(quote=quote, revoked_at=None).update(
         revoked_at=timezone.now()
     )
@@ -264,7 +271,13 @@ def _revoke_open_links(quote: Quote, request, why: str) -> None:
             request,
             quote.workspace,
             "quote.share_revoked",
-            f"{revoked} share link(s) of quote {quote.number} revoked: {why}",
+            plural(
+                "%(count)s share link of quote %(number)s revoked: %(why)s",
+                "%(count)s share links of quote %(number)s revoked: %(why)s",
+                revoked,
+                number=quote.number,
+                why=Text(why),
+            ),
             quote=str(quote.public_id),
             number=quote.number,
             count=revoked,
@@ -445,12 +458,17 @@ def do_set_status(
     quote.save(update_fields=update)
     if status == QuoteStatus.DRAFT:
         # Back to draft means "being reworked": the customer can no longer accept the old link.
-        _revoke_open_links(quote, request, "the quote went back to draft")
+        _revoke_open_links(quote, request, gettext_noop("the quote went back to draft"))
     audit.record(
         request,
         quote.workspace,
         "quote.status_changed",
-        f"Quote {quote.number}: {old} → {status}",
+        Text(
+            gettext_noop("Quote %(number)s: %(old)s → %(new)s"),
+            number=quote.number,
+            old=as_text(QuoteStatus(old).label),
+            new=as_text(QuoteStatus(status).label),
+        ),
         actor=user,
         quote=str(quote.public_id),
         number=quote.number,
@@ -477,7 +495,7 @@ def do_create_service(workspace: Workspace, *, request=None, **fields) -> Servic
         request,
         workspace,
         "service.created",
-        f"Service “{service.name}” created",
+        Text(gettext_noop("Service “%(service)s” created"), service=service.name),
         service=str(service.public_id),
     )
     return service
@@ -496,7 +514,7 @@ def do_update_service(service: Service, *, request=None, **fields) -> bool:
         request,
         service.workspace,
         "service.updated",
-        f"Service “{service.name}” updated",
+        Text(gettext_noop("Service “%(service)s” updated"), service=service.name),
         service=str(service.public_id),
         changes=_jsonable(changes),
     )
@@ -524,7 +542,7 @@ def do_delete_service(service: Service, *, request=None) -> None:
         request,
         service.workspace,
         "service.deleted",
-        f"Service “{service.name}” deleted",
+        Text(gettext_noop("Service “%(service)s” deleted"), service=service.name),
         service=str(service.public_id),
     )
 
@@ -564,7 +582,7 @@ def do_create_package(
         request,
         workspace,
         "package.created",
-        f"Package “{name}” created",
+        Text(gettext_noop("Package “%(package)s” created"), package=name),
         package=str(package.public_id),
         is_default=is_default,
     )
@@ -596,7 +614,7 @@ def do_update_package(
         request,
         package.workspace,
         "package.default_changed" if list(changes) == ["is_default"] else "package.updated",
-        f"Package “{package.name}” updated",
+        Text(gettext_noop("Package “%(package)s” updated"), package=package.name),
         package=str(package.public_id),
         changes=changes,
     )
@@ -621,7 +639,7 @@ def do_delete_package(package: PackageTemplate, *, request=None) -> None:
         request,
         package.workspace,
         "package.deleted",
-        f"Package “{package.name}” deleted",
+        Text(gettext_noop("Package “%(package)s” deleted"), package=package.name),
         package=str(package.public_id),
     )
 
@@ -646,7 +664,11 @@ def do_add_package_item(
         request,
         package.workspace,
         "package.item_added",
-        f"“{service.name}” added to package “{package.name}”",
+        Text(
+            gettext_noop("“%(service)s” added to package “%(package)s”"),
+            service=service.name,
+            package=package.name,
+        ),
         package=str(package.public_id),
         service=str(service.public_id),
         rule=rule,
@@ -662,7 +684,11 @@ def do_remove_package_item(item: PackageItem, *, request=None) -> None:
         request,
         item.package.workspace,
         "package.item_removed",
-        f"“{item.service.name}” removed from package “{item.package.name}”",
+        Text(
+            gettext_noop("“%(service)s” removed from package “%(package)s”"),
+            service=item.service.name,
+            package=item.package.name,
+        ),
         package=str(item.package.public_id),
         service=str(item.service.public_id),
     )

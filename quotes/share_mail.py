@@ -3,11 +3,13 @@ customer's language, from the MSP (mspercury.mail), recorded on the quote."""
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mspercury import audit
 from mspercury.languages import document_language
 from mspercury.mail import customer_mail
 from mspercury.models import AuditEvent
+from mspercury.texts import Text
 from quotes.models import Quote, ShareLink
 from quotes.stored_documents import render_document
 
@@ -55,7 +57,12 @@ def do_email_share_link(quote: Quote, link: ShareLink, url: str, *, request) -> 
         request,
         quote.workspace,
         ACTION,
-        f"Quote {quote.number} (revision {quote.revision}) emailed to {quote.customer.email}",
+        Text(
+            gettext_noop("Quote %(number)s (revision %(revision)s) emailed to %(email)s"),
+            number=quote.number,
+            revision=quote.revision,
+            email=quote.customer.email,
+        ),
         quote=str(quote.public_id),
         number=quote.number,
         revision=quote.revision,

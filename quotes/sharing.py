@@ -10,9 +10,11 @@ from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from mspercury import audit
 from mspercury.models import User, hash_token, new_token
+from mspercury.texts import Text, as_text
 from quotes import notifications
 from quotes.documents import fingerprint
 from quotes.models import Quote, QuoteAcceptance, QuoteStatus, RevisionAcceptance, ShareLink
@@ -133,7 +135,7 @@ def do_share_quote(
         request,
         locked.workspace,
         "quote.shared",
-        f"Share link created for quote {locked.number}",
+        Text(gettext_noop("Share link created for quote %(number)s"), number=locked.number),
         actor=user,
         quote=str(locked.public_id),
         number=locked.number,
@@ -161,7 +163,7 @@ def do_revoke_share_link(link: ShareLink, *, user: User | None = None, request=N
         request,
         link.quote.workspace,
         "quote.share_revoked",
-        f"Share link of quote {link.quote.number} revoked",
+        Text(gettext_noop("Share link of quote %(number)s revoked"), number=link.quote.number),
         actor=user,
         quote=str(link.quote.public_id),
         number=link.quote.number,
@@ -192,7 +194,11 @@ def do_expire_if_due(quote: Quote, *, today: date | None = None) -> bool:
         None,
         locked.workspace,
         "quote.expired",
-        f"Quote {locked.number} expired (valid until {locked.valid_until})",
+        Text(
+            gettext_noop("Quote %(number)s expired (valid until %(valid_until)s)"),
+            number=locked.number,
+            valid_until=str(locked.valid_until),
+        ),
         quote=str(locked.public_id),
         number=locked.number,
     )
@@ -266,7 +272,12 @@ def do_accept_quote(
         request,
         locked.workspace,
         "quote.accepted",
-        f"Quote {locked.number} accepted by {acceptance.name} ({via})",
+        Text(
+            gettext_noop("Quote %(number)s accepted by %(name)s (%(via)s)"),
+            number=locked.number,
+            name=acceptance.name,
+            via=as_text(QuoteAcceptance.Via(via).label),
+        ),
         actor=user,
         quote=str(locked.public_id),
         number=locked.number,
@@ -329,7 +340,12 @@ def do_reaccept_quote(
         request,
         locked.workspace,
         "quote.reaccepted",
-        f"Quote {locked.number} revision {record.revision} re-accepted by {record.name}",
+        Text(
+            gettext_noop("Quote %(number)s revision %(revision)s re-accepted by %(name)s"),
+            number=locked.number,
+            revision=record.revision,
+            name=record.name,
+        ),
         quote=str(locked.public_id),
         number=locked.number,
         name=record.name,
@@ -364,7 +380,7 @@ def do_decline_quote(
         request,
         locked.workspace,
         "quote.declined",
-        f"Quote {locked.number} declined on the share page",
+        Text(gettext_noop("Quote %(number)s declined on the share page"), number=locked.number),
         quote=str(locked.public_id),
         number=locked.number,
         reason=locked.decline_reason,

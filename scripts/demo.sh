@@ -19,7 +19,7 @@ export MSPERCURY_PUBLIC_URL="http://127.0.0.1:${PORT:-8000}"
 export MSPERCURY_CELERY_EAGER=1
 unset REDIS_URL
 
-# Nothing here reaches api.stripe.com: the demo talks to the Stripe emulator (docs/stripe-emulator.md).
+# Nothing here reaches api.stripe.com: the demo talks to the Stripe emulator (emulators/README.md).
 # Its state lives in .demo/stripe-emulator.json, so a restart keeps the Stripe ids the app stored.
 EMULATOR_PORT="${STRIPE_EMULATOR_PORT:-12111}"
 export MSPERCURY_STRIPE_API_BASE="http://127.0.0.1:${EMULATOR_PORT}"
@@ -49,13 +49,13 @@ PY
 }
 
 # The emulators start first: seed_demo connects the demo workspace to Stripe's. VAT IDs are
-# checked against the VIES emulator (docs/vies-emulator.md), never the EU's service.
+# checked against the VIES emulator (emulators/README.md), never the EU's service.
 VIES_PORT="${VIES_EMULATOR_PORT:-12112}"
 export MSPERCURY_VIES_URL="http://127.0.0.1:${VIES_PORT}"
-.venv/bin/python manage.py stripe_emulator --port "$EMULATOR_PORT" \
+.venv/bin/python -m emulators.stripe --port "$EMULATOR_PORT" \
   --state-file "$PWD/.demo/stripe-emulator.json" &
 EMULATOR_PID=$!
-.venv/bin/python manage.py run_vies_emulator --port "$VIES_PORT" &
+.venv/bin/python -m emulators.vies --port "$VIES_PORT" &
 VIES_PID=$!
 # SIGTERM makes the Stripe emulator save its state; wait until it has.
 trap 'kill "$EMULATOR_PID" "$VIES_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT

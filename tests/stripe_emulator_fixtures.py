@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from integrations.stripe.emulator import ControlClient, EmulatorServer
+from emulators.stripe import ControlClient, EmulatorServer
 
 TEST_CONFIG = {
     "rate_limit_enabled": False,

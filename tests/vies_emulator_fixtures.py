@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.vies.emulator import ControlClient, EmulatorServer
+from emulators.vies import ControlClient, EmulatorServer
 
 # Port 9 (discard) on the loopback: nothing listens, connections are refused at once.
 OFFLINE_VIES_URL = "http://127.0.0.1:9"

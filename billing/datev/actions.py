@@ -2,11 +2,13 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.datev import export
 from billing.datev.models import DatevSettings, DebtorAccount
 from customers.models import Customer
 from mspercury import audit
+from mspercury.texts import Text
 
 
 class DebtorRangeFull(ValueError):
@@ -68,8 +70,16 @@ def do_save_settings(request, workspace, values: dict) -> DatevSettings:
             request,
             workspace,
             "datev.settings_changed",
-            f"DATEV settings: consultant {prefs.consultant_number}, client "
-            f"{prefs.client_number}, SKR {prefs.chart}, encoding {prefs.encoding}",
+            Text(
+                gettext_noop(
+                    "DATEV settings: consultant %(consultant)s, client %(client)s, "
+                    "SKR %(chart)s, encoding %(encoding)s"
+                ),
+                consultant=prefs.consultant_number,
+                client=prefs.client_number,
+                chart=prefs.chart,
+                encoding=prefs.encoding,
+            ),
         )
     return prefs
 

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.datev import bookings, export
@@ -16,6 +16,7 @@ from billing.datev.models import DatevSettings
 from mspercury import audit
 from mspercury.access import admin_required
 from mspercury.localtime import local_date
+from mspercury.texts import Text, plural
 
 PROBLEMS = {
     bookings.NO_VAT_ON_TAXED: gettext_lazy(
@@ -142,11 +143,13 @@ def datev_debtors(request):
     return response
 
 
-def _export_summary(start, end, bookings: int, files: int) -> str:
-    """The audit log's line, in the exporting user's language with the right plurals."""
-    in_files = ngettext("in %(count)s file", "in %(count)s files", files) % {"count": files}
-    return ngettext(
+def _export_summary(start, end, bookings: int, files: int) -> Text:
+    """The audit log's line, in its reader's language with the right plurals."""
+    return plural(
         "DATEV export %(start)s–%(end)s: %(count)s booking %(files)s",
         "DATEV export %(start)s–%(end)s: %(count)s bookings %(files)s",
         bookings,
-    ) % {"start": start, "end": end, "count": bookings, "files": in_files}
+        start=str(start),
+        end=str(end),
+        files=plural("in %(count)s file", "in %(count)s files", files),
+    )

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from customers.access import access_customer
@@ -11,6 +12,7 @@ from customers.vatids.models import VatIdStatus
 from customers.vatids.templatetags.vatids import error_label
 from mspercury import audit
 from mspercury.access import workspace_required
+from mspercury.texts import Text, as_text
 
 
 def check_on_save(request, customer) -> None:
@@ -55,7 +57,12 @@ def check_now(request, customer_id):
         request,
         request.workspace,
         "vatid.checked",
-        f"VIES check of {validation.vat_id} for {customer.company_name}: {validation.status}",
+        Text(
+            gettext_noop("VIES check of %(vat_id)s for %(customer)s: %(status)s"),
+            vat_id=validation.vat_id,
+            customer=customer.company_name,
+            status=as_text(VatIdStatus(validation.status).label),
+        ),
         customer=str(customer.public_id),
         vat_id=validation.vat_id,
         status=validation.status,

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.models import StripeConnection, StripeObjectMap, WebhookStatus
 from integrations.stripe.account import (
@@ -34,6 +35,7 @@ from integrations.stripe.webhooks import (
 )
 from mspercury import audit
 from mspercury.tenancy import system_context
+from mspercury.texts import Text, as_text
 
 
 class ConnectionError_(Exception):
@@ -54,7 +56,7 @@ def _check_key(request, workspace, raw_key: str, action: str) -> tuple[KeyInfo, 
     try:
         info = parse_key(raw_key)
     except KeyFormatError as exc:
-        audit.record(request, workspace, f"stripe.{action}_failed", str(exc), reason="key_format")
+        audit.record(request, workspace, f"stripe.{action}_failed", exc.text, reason="key_format")
         raise ConnectionError_(str(exc)) from None
     try:
         verification = verify_key(info)
@@ -63,7 +65,11 @@ def _check_key(request, workspace, raw_key: str, action: str) -> tuple[KeyInfo, 
             request,
             workspace,
             f"stripe.{action}_failed",
-            f"Stripe rejected key {info.masked}: {failure.message}",
+            Text(
+                gettext_noop("Stripe rejected key %(key)s: %(message)s"),
+                key=info.masked,
+                message=failure.message,
+            ),
             key=info.masked,
             kind=str(failure.kind),
             request_id=failure.request_id,
@@ -134,7 +140,11 @@ def do_connect(request, workspace, raw_key: str) -> Outcome:
                 request,
                 workspace,
                 "stripe.connected",
-                f"Stripe connected ({info.mode}) with key {info.masked}",
+                Text(
+                    gettext_noop("Stripe connected (%(mode)s) with key %(key)s"),
+                    mode=info.mode,
+                    key=info.masked,
+                ),
                 key=info.masked,
                 mode=info.mode,
                 account=verification.account_id,
@@ -159,7 +169,7 @@ def do_test_connection(request, connection: StripeConnection) -> None:
             request,
             connection.workspace,
             "stripe.test_failed",
-            f"Connection test failed: {failure.message}",
+            Text(gettext_noop("Connection test failed: %(message)s"), message=failure.message),
             key=info.masked,
         )
         raise ConnectionError_(failure.message) from None
@@ -208,7 +218,11 @@ def do_replace_key(request, connection: StripeConnection, raw_key: str) -> Outco
             request,
             workspace,
             "stripe.key_replaced",
-            f"Stripe key {old_masked} replaced by {info.masked}",
+            Text(
+                gettext_noop("Stripe key %(old)s replaced by %(new)s"),
+                old=old_masked,
+                new=info.masked,
+            ),
             old_key=old_masked,
             key=info.masked,
             mode=info.mode,
@@ -277,7 +291,11 @@ def do_disconnect(request, connection: StripeConnection) -> None:
     with transaction.atomic():
         connection.delete()
         audit.record(
-            request, workspace, "stripe.disconnected", f"Stripe key {masked} removed", key=masked
+            request,
+            workspace,
+            "stripe.disconnected",
+            Text(gettext_noop("Stripe key %(key)s removed"), key=masked),
+            key=masked,
         )
 
 
@@ -295,7 +313,10 @@ def do_retry_webhook(request, connection: StripeConnection) -> None:
         request,
         connection.workspace,
         "stripe.webhook_reconfigured",
-        f"Webhook endpoint re-registered: {connection.get_webhook_status_display()}",
+        Text(
+            gettext_noop("Webhook endpoint re-registered: %(status)s"),
+            status=as_text(connection.get_webhook_status_display()),
+        ),
         status=connection.webhook_status,
         error=connection.webhook_error,
     )
@@ -322,7 +343,7 @@ def do_save_manual_webhook_secret(request, connection: StripeConnection, secret:
         request,
         connection.workspace,
         "stripe.webhook_secret_saved",
-        "Webhook signing secret entered by hand",
+        Text(gettext_noop("Webhook signing secret entered by hand")),
     )
 
 

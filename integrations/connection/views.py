@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from mspercury.access import (
     recent_2fa_required,
     workspace_required,
 )
+from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +208,10 @@ def push_settings(request):
             request,
             request.workspace,
             "stripe.push_settings_changed",
-            "Push settings changed: " + ", ".join(form.changed_data),
+            Text(
+                gettext_noop("Push settings changed: %(fields)s"),
+                fields=", ".join(form.changed_data),
+            ),
             changed=form.changed_data,
         )
     messages.success(request, _("Push settings saved."))

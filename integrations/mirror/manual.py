@@ -6,12 +6,14 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing.models import Payment, StripeInvoice
 from billing.payments import PaymentError, check_manual, lock, record_payment, shown_amount
 from integrations.mirror.manual_payments import mark_paid_out_of_band, report_partial
 from integrations.models import StripeConnection
 from mspercury import audit
+from mspercury.texts import Text
 
 
 def do_record_manual_payment(
@@ -69,12 +71,12 @@ def do_record_manual_payment(
             request,
             invoice.workspace,
             "payment.recorded",
-            _("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s")
-            % {
-                "amount": shown_amount(amount, invoice.currency),
-                "currency": invoice.currency,
-                "invoice": invoice.number or invoice.stripe_id,
-            },
+            Text(
+                gettext_noop("Recorded a manual payment of %(amount)s %(currency)s on %(invoice)s"),
+                amount=shown_amount(amount, invoice.currency),
+                currency=invoice.currency,
+                invoice=invoice.number or invoice.stripe_id,
+            ),
             actor=actor,
             payment=str(payment.public_id),
             invoice=invoice.stripe_id,

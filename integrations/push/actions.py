@@ -3,9 +3,11 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.models import Push, StripeConnection
 from mspercury import audit
+from mspercury.texts import Text, plural
 
 
 class PushRefused(Exception):
@@ -67,7 +69,11 @@ def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tupl
             request,
             quote.workspace,
             "stripe.push_started",
-            f"Push of {quote.number} to Stripe ({connection.mode}) started",
+            Text(
+                gettext_noop("Push of %(number)s to Stripe (%(mode)s) started"),
+                number=quote.number,
+                mode=connection.mode,
+            ),
             actor=actor,
             push=str(push.public_id),
         )
@@ -84,7 +90,10 @@ def do_retry_push(request, push: Push) -> bool:
         locked.status = Push.Status.QUEUED
         locked.save(update_fields=["status"])
         audit.record(
-            request, push.workspace, "stripe.push_retried", f"Push of {push.quote.number} retried"
+            request,
+            push.workspace,
+            "stripe.push_retried",
+            Text(gettext_noop("Push of %(number)s retried"), number=push.quote.number),
         )
         _enqueue(locked)
     return True
@@ -122,8 +131,13 @@ def do_discard_push(request, push: Push) -> None:
             request,
             push.workspace,
             "stripe.push_discarded",
-            f"Failed push of {push.quote.number} discarded; kept for reuse: "
-            + (", ".join(created) or "nothing"),
+            Text(
+                gettext_noop("Failed push of %(number)s discarded; kept for reuse: %(kept)s")
+                if created
+                else gettext_noop("Failed push of %(number)s discarded; kept for reuse: nothing"),
+                number=push.quote.number,
+                kept=", ".join(created),
+            ),
             previous_error=locked.error[:300],
         )
         locked.delete()
@@ -190,8 +204,17 @@ def do_start_amendment(request, push: Push, *, timing: str, proration_date: int,
             request,
             push.workspace,
             "stripe.amend_started" if created else "stripe.amend_replanned",
-            f"{push.quote.number} revision {revision} sent to Stripe ({timing})"
-            + ("" if created else f", plan {amendment.plan}"),
+            Text(
+                gettext_noop("%(number)s revision %(revision)s sent to Stripe (%(timing)s)")
+                if created
+                else gettext_noop(
+                    "%(number)s revision %(revision)s sent to Stripe (%(timing)s), plan %(plan)s"
+                ),
+                number=push.quote.number,
+                revision=revision,
+                timing=timing,
+                plan=amendment.plan,
+            ),
             actor=actor,
         )
         _enqueue_amendment(amendment)
@@ -233,8 +256,15 @@ def do_discard_amendment(request, amendment) -> bool:
             request,
             locked.workspace,
             "stripe.amend_discarded",
-            f"Change of {locked.push.quote.number} to revision {locked.revision} discarded "
-            f"({len([s for s in locked.steps.all() if s.done])} Stripe writes were done)",
+            plural(
+                "Change of %(number)s to revision %(revision)s discarded "
+                "(%(count)s Stripe write was done)",
+                "Change of %(number)s to revision %(revision)s discarded "
+                "(%(count)s Stripe writes were done)",
+                len([s for s in locked.steps.all() if s.done]),
+                number=locked.push.quote.number,
+                revision=locked.revision,
+            ),
             previous_error=locked.error[:300],
         )
     return True

@@ -238,7 +238,11 @@ def _apply(amendment: Amendment) -> str:
             None,
             push.workspace,
             "stripe.amended",
-            f"{push.quote.number} revision {amendment.revision} applied in Stripe",
+            Text(
+                gettext_noop("%(number)s revision %(revision)s applied in Stripe"),
+                number=push.quote.number,
+                revision=amendment.revision,
+            ),
             actor=amendment.created_by,
             timing=amendment.timing,
             calls=stripe.calls,
@@ -291,7 +295,11 @@ def _fail(amendment: Amendment, message: str) -> str:
         None,
         amendment.push.workspace,
         "stripe.amend_failed",
-        f"Change of {amendment.push.quote.number} failed: {message}"[:300],
+        Text(
+            gettext_noop("Change of %(number)s failed: %(message)s"),
+            number=amendment.push.quote.number,
+            message=message[:250],
+        ),
         actor=amendment.created_by,
     )
     runs = Amendment.objects.values_list("runs", flat=True).get(pk=amendment.pk)

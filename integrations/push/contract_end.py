@@ -6,11 +6,18 @@ from datetime import UTC, date, datetime, time
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.push.amend_executor import line_names, running, stripe_for, subscription_ids
 from mspercury import audit
+from mspercury.texts import Text
 
 AT_PERIOD_END, ON_DATE, KEEP = "period_end", "date", "keep"
+ENDED = {
+    AT_PERIOD_END: gettext_noop("%(number)s: subscription %(subscription)s ends at period end"),
+    ON_DATE: gettext_noop("%(number)s: subscription %(subscription)s ends on %(on)s"),
+    KEEP: gettext_noop("%(number)s: subscription %(subscription)s continues"),
+}
 
 
 class ContractEndRefused(Exception):
@@ -97,7 +104,6 @@ def do_end_subscription(request, push, subscription_id: str, when: str, on: str 
         request,
         push.workspace,
         "stripe.contract_end",
-        f"{push.quote.number}: subscription {subscription_id} "
-        + {AT_PERIOD_END: "ends at period end", ON_DATE: f"ends on {on}", KEEP: "continues"}[when],
+        Text(ENDED[when], number=push.quote.number, subscription=subscription_id, on=on),
         subscription=subscription_id,
     )

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.vatids.services import revalidate_before_push
 from integrations.models import Push, PushStep, StripeConnection, StripeObjectMap
@@ -49,7 +50,7 @@ from integrations.stripe.permissions import (
 from integrations.stripe.throttle import rate_limited, wait_for_slot
 from mspercury import audit
 from mspercury.localtime import today_in
-from mspercury.texts import stored
+from mspercury.texts import Text, stored
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +299,11 @@ def _run(push: Push) -> str:
             None,
             push.workspace,
             "stripe.pushed",
-            f"{push.quote.number} pushed to Stripe ({push.mode})",
+            Text(
+                gettext_noop("%(number)s pushed to Stripe (%(mode)s)"),
+                number=push.quote.number,
+                mode=push.mode,
+            ),
             actor=push.created_by,
             subscriptions=subs,
             invoices=invoices,
@@ -479,7 +484,11 @@ def _fail(push: Push, step: PushStep | None, failure: StripeFailure) -> str:
             None,
             push.workspace,
             "stripe.push_failed",
-            f"Push of {push.quote.number} failed: {failure.message}"[:300],
+            Text(
+                gettext_noop("Push of %(number)s failed: %(message)s"),
+                number=push.quote.number,
+                message=failure.message[:250],
+            ),
             actor=push.created_by,
             step=step.key if step else "",
             kind=str(failure.kind),

@@ -8,9 +8,11 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.models import PushSettings
 from mspercury import audit
+from mspercury.texts import Text
 from rules.tax import standard_rate
 
 
@@ -40,6 +42,8 @@ def do_confirm_no_sales_tax(request, workspace) -> bool:
         request,
         workspace,
         "stripe.no_sales_tax_confirmed",
-        "Confirmed: invoices pushed to Stripe carry no sales tax (Stripe Tax off)",
+        Text(
+            gettext_noop("Confirmed: invoices pushed to Stripe carry no sales tax (Stripe Tax off)")
+        ),
     )
     return True

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
+from mspercury.texts import Text
 
 KEY_PREFIXES = {
     "rk_test_": ("restricted", "test"),
@@ -17,7 +18,12 @@ KEY_PREFIXES = {
 
 
 class KeyFormatError(ValueError):
-    pass
+    """What is wrong with a pasted key; ``text`` is also kept in the audit log, where each
+    reader sees it in their own language."""
+
+    def __init__(self, text: Text):
+        super().__init__(text)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -43,30 +49,39 @@ def parse_key(raw: str) -> KeyInfo:
     """Trim and recognise a pasted key, or raise KeyFormatError with a specific message."""
     key = "".join((raw or "").split())
     if not key:
-        raise KeyFormatError(_("Paste your Stripe key."))
+        raise KeyFormatError(Text(gettext_noop("Paste your Stripe key.")))
     if key.startswith("pk_"):
         raise KeyFormatError(
-            _(
-                "This is a publishable key (pk_…). It cannot create invoices. Create a restricted "
-                "key (rk_test_… or rk_live_…) in the Stripe Dashboard under Developers → API keys."
+            Text(
+                gettext_noop(
+                    "This is a publishable key (pk_…). It cannot create invoices. Create a "
+                    "restricted key (rk_test_… or rk_live_…) in the Stripe Dashboard under "
+                    "Developers → API keys."
+                )
             )
         )
     if key.startswith("whsec_"):
         raise KeyFormatError(
-            _(
-                "This is a webhook signing secret (whsec_…), not an API key. Paste a restricted "
-                "key (rk_…) here."
+            Text(
+                gettext_noop(
+                    "This is a webhook signing secret (whsec_…), not an API key. Paste a "
+                    "restricted key (rk_…) here."
+                )
             )
         )
     for prefix, (kind, mode) in KEY_PREFIXES.items():
         if key.startswith(prefix):
             if len(key) < len(prefix) + 8:
-                raise KeyFormatError(_("This key is too short; copy the whole key from Stripe."))
+                raise KeyFormatError(
+                    Text(gettext_noop("This key is too short; copy the whole key from Stripe."))
+                )
             return KeyInfo(key=key, kind=kind, mode=mode)
     raise KeyFormatError(
-        _(
-            "This does not look like a Stripe API key. Restricted keys start with rk_test_ or "
-            "rk_live_, secret keys with sk_test_ or sk_live_."
+        Text(
+            gettext_noop(
+                "This does not look like a Stripe API key. Restricted keys start with rk_test_ "
+                "or rk_live_, secret keys with sk_test_ or sk_live_."
+            )
         )
     )
 

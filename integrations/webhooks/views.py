@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -21,6 +21,7 @@ from integrations.webhooks.intake import parse_event_body
 from integrations.webhooks.store import store_event
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import admin_required, get_for_workspace
+from mspercury.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,11 @@ def stripe_event_replay(request, event_id):
         request,
         request.workspace,
         "stripe.event_replayed",
-        f"Stripe event {event.event_id} ({event.event_type}) replayed",
+        Text(
+            gettext_noop("Stripe event %(event)s (%(type)s) replayed"),
+            event=event.event_id,
+            type=event.event_type,
+        ),
     )
     transaction.on_commit(lambda: _enqueue_processing(event.workspace_id, event.pk))
     messages.success(request, _("Event queued for processing again."))

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, gettext_noop, override
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from mspercury.actions import do_signup
 from mspercury.forms import CodeForm, LoginForm, ProfileForm, SignupForm
 from mspercury.middleware import SESSION_WORKSPACE_KEY
 from mspercury.models import User
+from mspercury.texts import Text
 from mspercury.twofactor import user_devices, verify_any_device
 
 PENDING_USER_KEY = "mspercury_pending_user"
@@ -61,7 +62,7 @@ def _record_sign_in(request, user, device) -> None:
         request,
         user.last_workspace,
         "auth.sign_in",
-        f"{user.email} signed in",
+        Text(gettext_noop("%(email)s signed in"), email=user.email),
         actor=user,
         two_factor=device is not None,
     )

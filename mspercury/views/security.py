@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -22,6 +23,7 @@ from mspercury.access import (
 )
 from mspercury.forms import CodeForm, DisableTwoFactorForm, TOTPCodeForm
 from mspercury.models import TOTPDevice, Workspace
+from mspercury.texts import Text
 
 CODE_ATTEMPTS = (10, 300)  # wrong codes per user and window (seconds), on top of device throttling
 
@@ -41,10 +43,12 @@ def _url(name: str, next_url: str = "") -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
-def _record_everywhere(request, action: str, summary: str) -> None:
-    """Two-factor status belongs to the person, so every workspace they are in logs it."""
+def _record_everywhere(request, action: str, msgid: str) -> None:
+    """Two-factor status belongs to the person, so every workspace they are in logs it
+    (``msgid`` names the person as ``%(email)s``)."""
+    text = Text(msgid, email=request.user.email)
     for workspace in Workspace.objects.filter(memberships__user=request.user):
-        audit.record(request, workspace, action, summary)
+        audit.record(request, workspace, action, text)
 
 
 def _code_attempt_allowed(request, scope: str) -> bool:
@@ -94,7 +98,9 @@ def totp_enrol(request):
             otp_login(request, device)
             mark_2fa_verified(request)
             _record_everywhere(
-                request, "2fa.enabled", f"{user.email} turned on two-factor authentication"
+                request,
+                "2fa.enabled",
+                gettext_noop("%(email)s turned on two-factor authentication"),
             )
             context = {"codes": codes, "next": next_url, "just_enabled": True}
             return render(request, "mspercury/security_backup_codes.html", context)
@@ -124,7 +130,9 @@ def backup_codes(request):
         return render(request, "mspercury/security_backup_codes.html", {"codes": None})
     codes = twofactor.regenerate_backup_codes(user)
     _record_everywhere(
-        request, "2fa.backup_codes_regenerated", f"{user.email} generated new backup codes"
+        request,
+        "2fa.backup_codes_regenerated",
+        gettext_noop("%(email)s generated new backup codes"),
     )
     return render(request, "mspercury/security_backup_codes.html", {"codes": codes})
 
@@ -157,7 +165,9 @@ def totp_disable(request):
                 request.session.pop(SESSION_2FA_AT, None)
                 request.session.pop(DEVICE_ID_SESSION_KEY, None)
                 _record_everywhere(
-                    request, "2fa.disabled", f"{user.email} turned off two-factor authentication"
+                    request,
+                    "2fa.disabled",
+                    gettext_noop("%(email)s turned off two-factor authentication"),
                 )
                 messages.success(request, _("Two-factor authentication is off."))
                 return redirect("security")

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from mspercury import audit, tenancy
@@ -13,6 +14,7 @@ from mspercury.forms_workspace import WorkspaceSettingsForm, changed_fields, set
 from mspercury.middleware import SESSION_WORKSPACE_KEY
 from mspercury.models import Membership, Workspace
 from mspercury.particulars import missing_particulars
+from mspercury.texts import Text
 
 
 @login_required
@@ -42,7 +44,7 @@ def workspace_switch(request, workspace_id):
             request,
             membership.workspace,
             "workspace.switched",
-            f"{request.user.email} switched to this workspace",
+            Text(gettext_noop("%(email)s switched to this workspace"), email=request.user.email),
         )
     return redirect("dashboard")
 
@@ -70,7 +72,10 @@ def workspace_settings(request):
                         request,
                         workspace,
                         "workspace.settings_changed",
-                        f"Workspace settings changed: {', '.join(changed)}",
+                        Text(
+                            gettext_noop("Workspace settings changed: %(fields)s"),
+                            fields=", ".join(changed),
+                        ),
                         changed=changed,
                     )
             messages.success(request, _("Workspace settings saved."))

@@ -7,10 +7,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Customer, Project
 from mspercury import audit
 from mspercury.models import User, Workspace
+from mspercury.texts import Text, as_text, plural
 from quotes import actions as quote_actions
 from quotes.assessments import domain
 from quotes.assessments.defaults import QUESTIONNAIRE
@@ -169,7 +171,9 @@ def do_create_assessment(
         request,
         workspace,
         "assessment.created",
-        f"IT assessment started for {customer.company_name}",
+        Text(
+            gettext_noop("IT assessment started for %(customer)s"), customer=customer.company_name
+        ),
         actor=user,
         assessment=str(assessment.public_id),
     )
@@ -281,7 +285,11 @@ def do_set_assessment_status(assessment: Assessment, status: str, *, request=Non
         request,
         assessment.workspace,
         "assessment.status_changed",
-        f"IT assessment of {assessment.customer.company_name}: {status}",
+        Text(
+            gettext_noop("IT assessment of %(customer)s: %(status)s"),
+            customer=assessment.customer.company_name,
+            status=as_text(AssessmentStatus(status).label),
+        ),
         assessment=str(assessment.public_id),
         status=status,
     )
@@ -385,7 +393,12 @@ def do_create_quote_from_findings(
         request,
         assessment.workspace,
         "assessment.quote_created",
-        f"Quote {quote.number} created from {len(linked)} findings",
+        plural(
+            "Quote %(number)s created from %(count)s finding",
+            "Quote %(number)s created from %(count)s findings",
+            len(linked),
+            number=quote.number,
+        ),
         actor=user,
         assessment=str(assessment.public_id),
         quote=str(quote.public_id),

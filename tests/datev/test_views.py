@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.datev.forms import last_month
 from billing.datev.models import DatevSettings, DebtorAccount
@@ -131,12 +131,18 @@ def test_the_download_is_the_csv_of_the_period(client_for, alice, march):
     assert event.summary == "DATEV export 2026-03-01–2026-03-31: 6 bookings in 1 file"
 
 
-def test_the_audit_line_speaks_german_to_a_german_user(client_for, alice, march):
+def test_the_audit_line_speaks_each_readers_language(client_for, alice, march):
+    """Exported by a German user, the line reads German to German readers and English to
+    English ones (the stored summary is the English one)."""
     alice.language = "de"
     alice.save()
     client_for(alice).post(EXPORT, MARCH, HTTP_ACCEPT_LANGUAGE="de")
     (event,) = AuditEvent.objects.filter(action="datev.exported")
-    assert event.summary == "DATEV-Export 2026-03-01–2026-03-31: 6 Buchungen in 1 Datei"
+    assert event.summary == "DATEV export 2026-03-01–2026-03-31: 6 bookings in 1 file"
+    with translation.override("de"):
+        assert event.shown_summary == "DATEV-Export 2026-03-01–2026-03-31: 6 Buchungen in 1 Datei"
+    with translation.override("en"):
+        assert event.shown_summary == event.summary
 
 
 def test_a_download_across_fiscal_years_is_a_zip(client_for, alice, march):

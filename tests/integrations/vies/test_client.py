@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from emulators.vies import ERROR_CODES
 from integrations.vies.client import (
     PERMANENT,
     TRANSIENT,
@@ -13,7 +14,6 @@ from integrations.vies.client import (
     interpret,
     split_vat_id,
 )
-from integrations.vies.emulator import ERROR_CODES
 
 REQUESTER = ("DE", "136695976")
 
