@@ -9,7 +9,7 @@ import time
 import pytest
 
 from integrations.models import Amendment
-from integrations.push import amend
+from integrations.push import amend_planner as amend
 from integrations.push.actions import do_start_amendment
 from integrations.push.amend_executor import amendment_plan, execute_amendment
 from mspercury.models import AuditEvent, Notification
