@@ -263,84 +263,88 @@ def stripe_line(
     line: PlanLine, currency: str, mode: str
 ) -> tuple[StripeLine | None, list[Adjustment]]:
     """Convert one quote line to integer quantity × minor-unit price, saying what changed."""
-    adjustments: list[Adjustment] = []
     net = line_net(line.quantity, line.unit_price, line.discount_percent, currency)
     net_minor = to_minor_units(net, currency)
-    key = product_key(line)
-    quantity = line.quantity
     if mode == QUANTITY_ROUND:
-        rounded = int(quantity.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
-        unit_minor = to_minor_units(unit_net, currency)
-        if Decimal(rounded) != quantity or rounded * unit_minor != net_minor:
-            adjustments.append(
-                Adjustment(
-                    "quantity_rounded",
-                    _(
-                        "“%(line)s”: quantity %(quantity)s rounded to %(rounded)s; "
-                        "amount %(before)s → %(after)s"
-                    )
-                    % {
-                        "line": line.description,
-                        "quantity": _fmt_qty(quantity),
-                        "rounded": rounded,
-                        "before": _money(net_minor, currency),
-                        "after": _money(rounded * unit_minor, currency),
-                    },
-                )
-            )
-        if rounded == 0:
-            adjustments.append(
-                Adjustment(
-                    "line_skipped",
-                    _("“%(line)s” rounds to quantity 0: skipped") % {"line": line.description},
-                )
-            )
-            return None, adjustments
-        return (
-            StripeLine(line.ref, key, line.description, rounded, unit_minor, line.billing_period),
-            adjustments,
-        )
-
+        return _rounded_line(line, currency, net_minor)
+    quantity = line.quantity
     integral = quantity == quantity.to_integral_value()
     if integral and quantity > 0 and net_minor % int(quantity) == 0:
-        return (
-            StripeLine(
-                line.ref,
-                key,
-                line.description,
-                int(quantity),
-                net_minor // int(quantity),
-                line.billing_period,
-            ),
-            adjustments,
+        unit_minor = net_minor // int(quantity)
+        converted = StripeLine(
+            line.ref,
+            product_key(line),
+            line.description,
+            int(quantity),
+            unit_minor,
+            line.billing_period,
         )
-    # Fractional quantity (or a discount leaving fractions of a cent per unit): bill the exact
-    # amount once, and keep the true quantity and unit price visible. Invoice lines show the
-    # product's name, so such a line gets a product of its own that carries the detail.
+        return converted, []
+    return _fractional_line(line, currency, net_minor)
+
+
+def _rounded_line(
+    line: PlanLine, currency: str, net_minor: int
+) -> tuple[StripeLine | None, list[Adjustment]]:
+    """``round`` mode: the quantity rounded half up at the unit price, as pushes did before
+    ``exact``; every amount this changes is listed for the preview."""
+    adjustments: list[Adjustment] = []
+    rounded = int(line.quantity.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
+    unit_minor = to_minor_units(unit_net, currency)
+    if Decimal(rounded) != line.quantity or rounded * unit_minor != net_minor:
+        adjustments.append(
+            Adjustment(
+                "quantity_rounded",
+                _(
+                    "“%(line)s”: quantity %(quantity)s rounded to %(rounded)s; "
+                    "amount %(before)s → %(after)s"
+                )
+                % {
+                    "line": line.description,
+                    "quantity": _fmt_qty(line.quantity),
+                    "rounded": rounded,
+                    "before": _money(net_minor, currency),
+                    "after": _money(rounded * unit_minor, currency),
+                },
+            )
+        )
+    if rounded == 0:
+        adjustments.append(
+            Adjustment(
+                "line_skipped",
+                _("“%(line)s” rounds to quantity 0: skipped") % {"line": line.description},
+            )
+        )
+        return None, adjustments
+    key = product_key(line)
+    converted = StripeLine(
+        line.ref, key, line.description, rounded, unit_minor, line.billing_period
+    )
+    return converted, adjustments
+
+
+def _fractional_line(
+    line: PlanLine, currency: str, net_minor: int
+) -> tuple[StripeLine, list[Adjustment]]:
+    """A fractional quantity (or a discount leaving fractions of a cent per unit) is billed once
+    at the exact amount, the true quantity and unit price kept visible."""
     unit_price = round_money(line.unit_price, currency)
-    detail = f"{_fmt_qty(quantity)} × {line.unit} à {unit_price} {currency}"
+    detail = f"{_fmt_qty(line.quantity)} × {line.unit} à {unit_price} {currency}"
     if line.discount_percent:
         detail += f", −{_fmt_qty(Decimal(line.discount_percent))} %"
-    adjustments.append(
-        Adjustment(
-            "fractional_quantity",
-            _("“%(line)s”: billed as 1 × %(amount)s (%(detail)s)")
-            % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
-        )
+    adjustment = Adjustment(
+        "fractional_quantity",
+        _("“%(line)s”: billed as 1 × %(amount)s (%(detail)s)")
+        % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
     )
+    # Invoice lines show the product's name, so such a line gets a product of its own that
+    # carries the detail.
     name = f"{line.description} ({detail})"
-    return (
-        StripeLine(
-            line.ref,
-            named_product_key(name),
-            name,
-            1,
-            net_minor,
-            line.billing_period,
-        ),
-        adjustments,
+    converted = StripeLine(
+        line.ref, named_product_key(name), name, 1, net_minor, line.billing_period
     )
+    return converted, [adjustment]
 
 
 def _money(minor: int, currency: str) -> str:
