@@ -81,7 +81,7 @@ def test_it_plans_the_seeds_mixed_quote():
     assert kinds[0] == "customer"
     assert kinds.count("product") == 9
     subs = plan.of_kind("subscription")
-    assert [s.label for s in subs] == [
+    assert [str(s.label) for s in subs] == [
         "6× monthly recurring + 2× one-time on first invoice",
         "1× yearly recurring",
     ]
