@@ -16,10 +16,29 @@ EMULATOR_FULL_KEY = "sk_test_emulator"
 
 def seed_workspace(workspace, user) -> None:
     """Fill a fresh demo workspace: catalog, customers, quotes, and the emulator connection."""
-    from customers.models import Customer, Project
     from quotes import actions
-    from quotes.models import QuoteAcceptance, Service
-    from quotes.sharing import do_accept_quote
+
+    services = _seed_catalog(workspace)
+    package = _seed_package(workspace, services)
+    dupont, muller = _seed_customers(workspace)
+    _seed_accepted_quote(workspace, user, dupont, services)
+    draft = actions.do_create_quote(workspace, muller, user=user, title="Managed Basic")
+    project = muller.projects.first()
+    actions.do_apply_package(draft, package, project)
+
+    if connect_emulator(workspace, user):
+        seed_payments(workspace, user, muller, services)
+    # The tax advisor's numbers (made up): Settings → DATEV exports at once.
+    from billing.datev.models import DatevSettings
+
+    DatevSettings.objects.create(
+        workspace=workspace, consultant_number=1234567, client_number=10001
+    )
+
+
+def _seed_catalog(workspace) -> dict:
+    """An MSP's usual services, monthly, yearly and one-time, by name."""
+    from quotes.models import Service
 
     services = {}
     for name, unit, period, price, cost in (
@@ -41,6 +60,13 @@ def seed_workspace(workspace, user) -> None:
             unit_price=D(price),
             cost_price=D(cost) if cost else None,
         )
+    return services
+
+
+def _seed_package(workspace, services: dict):
+    """The default package, so a new quote fills itself from a project's counts."""
+    from quotes import actions
+
     package = actions.do_create_package(workspace, name="Managed Basic", is_default=True)
     for name, rule, qty in (
         ("RMM agent", "per_workstation", "1"),
@@ -50,6 +76,12 @@ def seed_workspace(workspace, user) -> None:
         ("Onboarding", "fixed", "1"),
     ):
         actions.do_add_package_item(package, service=services[name], rule=rule, quantity=D(qty))
+    return package
+
+
+def _seed_customers(workspace) -> tuple:
+    """A French business customer and a German one, each with a project."""
+    from customers.models import Customer, Project
 
     dupont = Customer.objects.create(
         workspace=workspace,
@@ -95,8 +127,16 @@ def seed_workspace(workspace, user) -> None:
         servers=3,
         users=30,
     )
+    return dupont, muller
 
-    # The seed's mixed quote: 6 monthly, 1 yearly, 2 one-time lines (one of 1.5 hours).
+
+def _seed_accepted_quote(workspace, user, dupont, services: dict) -> None:
+    """Dupont's mixed quote, accepted: one click from a push to Stripe."""
+    from quotes import actions
+    from quotes.models import QuoteAcceptance
+    from quotes.sharing import do_accept_quote
+
+    # 6 monthly, 1 yearly, 2 one-time lines (one of 1.5 hours).
     quote = actions.do_create_quote(workspace, dupont, user=user, title="Managed services")
     for name, qty in (
         ("RMM agent", "12"),
@@ -128,19 +168,6 @@ def seed_workspace(workspace, user) -> None:
         revision=quote.revision,
         sha256=None,
         user=user,
-    )
-
-    draft = actions.do_create_quote(workspace, muller, user=user, title="Managed Basic")
-    project = muller.projects.first()
-    actions.do_apply_package(draft, package, project)
-
-    if connect_emulator(workspace, user):
-        seed_payments(workspace, user, muller, services)
-    # The tax advisor's numbers (made up): Settings → DATEV exports at once.
-    from billing.datev.models import DatevSettings
-
-    DatevSettings.objects.create(
-        workspace=workspace, consultant_number=1234567, client_number=10001
     )
 
 

@@ -183,6 +183,7 @@ def execute_push(push_pk: int) -> str:
 
 
 def _run(push: Push) -> str:
+    """Plan the push again from the accepted quote, then run the steps not yet done."""
     connection = StripeConnection.objects.filter(workspace=push.workspace).first()
     if connection is None or (connection.account_ref, connection.mode) != (
         push.account_ref,
@@ -222,6 +223,28 @@ def _run(push: Push) -> str:
     if missing:
         return _fail(push, None, StripeFailure(FailureKind.PERMISSION, missing_message(missing)))
 
+    existing = _sync_steps(push, plan)
+    ctx = Context(
+        push=push,
+        connection=connection,
+        client=make_client(connection.api_key),
+        plan=plan,
+        results={
+            k: s.stripe_id for k, s in existing.items() if s.status == PushStep.Status.SUCCEEDED
+        },
+        rekeyed={k for k, s in existing.items() if s.extra.get("rekeyed")},
+        previously_attempted={k for k, s in existing.items() if s.attempts > 0},
+    )
+    outcome = _run_steps_renewing_stale_products(ctx, plan, existing)
+    if outcome is not None:
+        return outcome
+    _record_success(ctx, plan)
+    return "succeeded"
+
+
+def _sync_steps(push: Push, plan: Plan) -> dict[str, PushStep]:
+    """A stored step for every operation of the plan, by key; a re-plan may have moved or
+    reworded the steps an earlier run stored."""
     existing = {step.key: step for step in push.steps.all()}
     label_size = PushStep._meta.get_field("label").max_length
     new_steps = []
@@ -248,34 +271,33 @@ def _run(push: Push) -> str:
     # One insert for every new step (the push's advisory lock keeps other runs out).
     for step in PushStep.objects.bulk_create(new_steps):
         existing[step.key] = step
-    ctx = Context(
-        push=push,
-        connection=connection,
-        client=make_client(connection.api_key),
-        plan=plan,
-        results={
-            k: s.stripe_id for k, s in existing.items() if s.status == PushStep.Status.SUCCEEDED
-        },
-        rekeyed={k for k, s in existing.items() if s.extra.get("rekeyed")},
-        previously_attempted={k for k, s in existing.items() if s.attempts > 0},
-    )
+    return existing
+
+
+def _run_steps_renewing_stale_products(
+    ctx: Context, plan: Plan, existing: dict[str, PushStep]
+) -> str | None:
+    """Run the steps; when Stripe no longer has a product (or tax rate) a step uses, make it
+    again and go on, once: a second time the push fails."""
     restarts = 0
     while True:
         try:
-            outcome = _run_steps(ctx, plan, existing)
+            return _run_steps(ctx, plan, existing)
         except StaleProducts as stale:
             restarts += 1
             if restarts > 1:
-                return _fail(push, existing[stale.step_key], stale.failure)
+                return _fail(ctx.push, existing[stale.step_key], stale.failure)
             _forget_products(ctx, stale.product_ids, existing)
             ctx.rekeyed.add(stale.step_key)
             step = existing[stale.step_key]
             PushStep.objects.filter(pk=step.pk).update(extra={**step.extra, "rekeyed": True})
             step.extra = {**step.extra, "rekeyed": True}
-            continue
-        if outcome is not None:
-            return outcome
-        break
+
+
+def _record_success(ctx: Context, plan: Plan) -> None:
+    """Mark the push succeeded with what Stripe now bills, remember the customer's currency,
+    audit it and tell the quote's owner, all in one transaction."""
+    push, connection = ctx.push, ctx.connection
     with transaction.atomic():
         Push.objects.filter(pk=push.pk).update(
             status=Push.Status.SUCCEEDED,
@@ -310,7 +332,6 @@ def _run(push: Push) -> str:
             calls=ctx.calls,
         )
         notifications.push_succeeded(push)
-    return "succeeded"
 
 
 def billed(ctx: Context, plan: Plan, revision: int) -> dict:

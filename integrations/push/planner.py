@@ -263,84 +263,88 @@ def stripe_line(
     line: PlanLine, currency: str, mode: str
 ) -> tuple[StripeLine | None, list[Adjustment]]:
     """Convert one quote line to integer quantity × minor-unit price, saying what changed."""
-    adjustments: list[Adjustment] = []
     net = line_net(line.quantity, line.unit_price, line.discount_percent, currency)
     net_minor = to_minor_units(net, currency)
-    key = product_key(line)
-    quantity = line.quantity
     if mode == QUANTITY_ROUND:
-        rounded = int(quantity.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
-        unit_minor = to_minor_units(unit_net, currency)
-        if Decimal(rounded) != quantity or rounded * unit_minor != net_minor:
-            adjustments.append(
-                Adjustment(
-                    "quantity_rounded",
-                    _(
-                        "“%(line)s”: quantity %(quantity)s rounded to %(rounded)s; "
-                        "amount %(before)s → %(after)s"
-                    )
-                    % {
-                        "line": line.description,
-                        "quantity": _fmt_qty(quantity),
-                        "rounded": rounded,
-                        "before": _money(net_minor, currency),
-                        "after": _money(rounded * unit_minor, currency),
-                    },
-                )
-            )
-        if rounded == 0:
-            adjustments.append(
-                Adjustment(
-                    "line_skipped",
-                    _("“%(line)s” rounds to quantity 0: skipped") % {"line": line.description},
-                )
-            )
-            return None, adjustments
-        return (
-            StripeLine(line.ref, key, line.description, rounded, unit_minor, line.billing_period),
-            adjustments,
-        )
-
+        return _rounded_line(line, currency, net_minor)
+    quantity = line.quantity
     integral = quantity == quantity.to_integral_value()
     if integral and quantity > 0 and net_minor % int(quantity) == 0:
-        return (
-            StripeLine(
-                line.ref,
-                key,
-                line.description,
-                int(quantity),
-                net_minor // int(quantity),
-                line.billing_period,
-            ),
-            adjustments,
+        unit_minor = net_minor // int(quantity)
+        converted = StripeLine(
+            line.ref,
+            product_key(line),
+            line.description,
+            int(quantity),
+            unit_minor,
+            line.billing_period,
         )
-    # Fractional quantity (or a discount leaving fractions of a cent per unit): bill the exact
-    # amount once, and keep the true quantity and unit price visible. Invoice lines show the
-    # product's name, so such a line gets a product of its own that carries the detail.
+        return converted, []
+    return _fractional_line(line, currency, net_minor)
+
+
+def _rounded_line(
+    line: PlanLine, currency: str, net_minor: int
+) -> tuple[StripeLine | None, list[Adjustment]]:
+    """``round`` mode: the quantity rounded half up at the unit price, as pushes did before
+    ``exact``; every amount this changes is listed for the preview."""
+    adjustments: list[Adjustment] = []
+    rounded = int(line.quantity.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
+    unit_minor = to_minor_units(unit_net, currency)
+    if Decimal(rounded) != line.quantity or rounded * unit_minor != net_minor:
+        adjustments.append(
+            Adjustment(
+                "quantity_rounded",
+                _(
+                    "“%(line)s”: quantity %(quantity)s rounded to %(rounded)s; "
+                    "amount %(before)s → %(after)s"
+                )
+                % {
+                    "line": line.description,
+                    "quantity": _fmt_qty(line.quantity),
+                    "rounded": rounded,
+                    "before": _money(net_minor, currency),
+                    "after": _money(rounded * unit_minor, currency),
+                },
+            )
+        )
+    if rounded == 0:
+        adjustments.append(
+            Adjustment(
+                "line_skipped",
+                _("“%(line)s” rounds to quantity 0: skipped") % {"line": line.description},
+            )
+        )
+        return None, adjustments
+    key = product_key(line)
+    converted = StripeLine(
+        line.ref, key, line.description, rounded, unit_minor, line.billing_period
+    )
+    return converted, adjustments
+
+
+def _fractional_line(
+    line: PlanLine, currency: str, net_minor: int
+) -> tuple[StripeLine, list[Adjustment]]:
+    """A fractional quantity (or a discount leaving fractions of a cent per unit) is billed once
+    at the exact amount, the true quantity and unit price kept visible."""
     unit_price = round_money(line.unit_price, currency)
-    detail = f"{_fmt_qty(quantity)} × {line.unit} à {unit_price} {currency}"
+    detail = f"{_fmt_qty(line.quantity)} × {line.unit} à {unit_price} {currency}"
     if line.discount_percent:
         detail += f", −{_fmt_qty(Decimal(line.discount_percent))} %"
-    adjustments.append(
-        Adjustment(
-            "fractional_quantity",
-            _("“%(line)s”: billed as 1 × %(amount)s (%(detail)s)")
-            % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
-        )
+    adjustment = Adjustment(
+        "fractional_quantity",
+        _("“%(line)s”: billed as 1 × %(amount)s (%(detail)s)")
+        % {"line": line.description, "amount": _money(net_minor, currency), "detail": detail},
     )
+    # Invoice lines show the product's name, so such a line gets a product of its own that
+    # carries the detail.
     name = f"{line.description} ({detail})"
-    return (
-        StripeLine(
-            line.ref,
-            named_product_key(name),
-            name,
-            1,
-            net_minor,
-            line.billing_period,
-        ),
-        adjustments,
+    converted = StripeLine(
+        line.ref, named_product_key(name), name, 1, net_minor, line.billing_period
     )
+    return converted, [adjustment]
 
 
 def _money(minor: int, currency: str) -> str:
@@ -422,26 +426,92 @@ def footer(quote: PlanQuote, language: str = "en") -> str:
         return _("MSPercury reference: %(number)s") % {"number": quote.number}
 
 
+@dataclass(frozen=True)
+class _Taxes:
+    """How the push's prices carry tax: Stripe Tax, MSPercury's own rate, or a rate found in
+    the Stripe account."""
+
+    stripe_tax: bool
+    spec: TaxRateSpec | None  # MSPercury's VAT: the tax rate to find or create
+    rates: list[str]  # default_tax_rates of every subscription and invoice
+    wording: InvoiceWording | None  # the legal VAT wording on the invoices
+
+    @property
+    def price(self) -> dict:
+        """Stripe Tax needs every inline price to say it excludes tax."""
+        return {"tax_behavior": "exclusive"} if self.stripe_tax else {}
+
+    @property
+    def item(self) -> dict:
+        """MSPercury's rate goes on every item itself, not only as the invoice's default."""
+        return {"tax_rates": self.rates} if self.spec is not None else {}
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return (f"tax_rate:{self.spec.key}",) if self.spec is not None else ()
+
+
+@dataclass(frozen=True)
+class _Billing:
+    """What every subscription and invoice of one push is written from."""
+
+    quote: PlanQuote
+    customer: PlanCustomer
+    settings: PlanSettings
+    taxes: _Taxes
+    common: dict  # collection terms, metadata and default tax rates they all carry
+
+    @property
+    def currency(self) -> str:
+        return self.quote.currency.lower()
+
+
 def plan_push(
     quote: PlanQuote,
     customer: PlanCustomer,
     settings: PlanSettings,
     known: KnownStripe | None = None,
 ) -> Plan:
+    """The Stripe operations that bill an accepted quote, in the order the module docstring
+    gives, with the problems that block the push and what Stripe's rules changed."""
     known = known or KnownStripe()
-    currency = quote.currency.upper()
     plan = Plan(
-        currency=currency,
+        currency=quote.currency.upper(),
         vat_percent=None if settings.stripe_tax else settings.tax_rate_percent,
     )
+    plan.problems.extend(_readiness_problems(quote, customer, settings, known))
+    taxes = _plan_taxes(plan, customer, settings, known)
+    by_period = _lines_by_period(plan, quote, settings)
+    all_lines = [line for lines in by_period.values() for line in lines]
+    plan.problems.extend(_amount_problems(all_lines, plan.currency))
 
-    # -- checks before anything is sent ---------------------------------------------------------
+    plan.operations.append(_customer_operation(customer, settings, known))
+    plan.operations.extend(_product_operations(quote, all_lines, settings, known))
+    if taxes.spec is not None:
+        plan.operations.append(_tax_rate_operation(taxes.spec, known))
+    billing = _Billing(
+        quote, customer, settings, taxes, _common_params(quote, customer, settings, taxes)
+    )
+    leftovers = _plan_subscriptions(plan, billing, by_period)
+    _plan_leftover_invoice(plan, billing, leftovers)
+
+    plan.problems.extend(_maximum_charge_problems(plan, settings))
+    plan.problems.extend(_minimum_charge_problems(plan))
+    return plan
+
+
+def _readiness_problems(
+    quote: PlanQuote, customer: PlanCustomer, settings: PlanSettings, known: KnownStripe
+) -> list[Problem]:
+    """What must be fixed about the quote, the customer or the settings before anything is sent."""
+    problems = []
+    currency = quote.currency.upper()
     if not quote.accepted:
-        plan.problems.append(Problem("not_accepted", _("Only accepted quotes can be pushed.")))
+        problems.append(Problem("not_accepted", _("Only accepted quotes can be pushed.")))
     if not customer.email:
-        plan.problems.append(Problem("customer_email_missing", _("Customer has no email address")))
+        problems.append(Problem("customer_email_missing", _("Customer has no email address")))
     if known.customer_currency and known.customer_currency.upper() != currency:
-        plan.problems.append(
+        problems.append(
             Problem(
                 "customer_currency",
                 _(
@@ -451,22 +521,29 @@ def plan_push(
                 % {"existing": known.customer_currency.upper(), "currency": currency},
             )
         )
-    plan.problems.extend(footer_problems(quote, customer, settings))
+    problems.extend(footer_problems(quote, customer, settings))
     if settings.stripe_tax and not customer.country:
-        plan.problems.append(
+        problems.append(
             Problem(
                 "customer_location_missing",
                 _("Stripe Tax needs the customer's country and address."),
             )
         )
+    return problems
 
-    tax_rates: list[str] = []
+
+def _plan_taxes(
+    plan: Plan, customer: PlanCustomer, settings: PlanSettings, known: KnownStripe
+) -> _Taxes:
+    """Decide which tax rates the prices carry; without Stripe Tax or MSPercury's VAT, a missing
+    matching rate in the Stripe account blocks the push (invoices would go out without VAT)."""
+    rates: list[str] = []
     spec = _mspercury_tax_rate(settings)
     if spec is not None:
-        tax_rates = [f"@tax_rate:{spec.key}"]
+        rates = [f"@tax_rate:{spec.key}"]
     elif not settings.stripe_tax and settings.tax_rate_percent > 0 and not settings.mspercury_vat:
         if known.tax_rate_id:
-            tax_rates = [known.tax_rate_id]
+            rates = [known.tax_rate_id]
         else:
             plan.problems.append(
                 Problem(
@@ -482,7 +559,14 @@ def plan_push(
                     },
                 )
             )
+    return _Taxes(settings.stripe_tax, spec, rates, _wording(customer, settings))
 
+
+def _lines_by_period(
+    plan: Plan, quote: PlanQuote, settings: PlanSettings
+) -> dict[str, list[StripeLine]]:
+    """The quote's lines as Stripe will bill them, by billing period, noting what is skipped
+    or changed on the way."""
     by_period: dict[str, list[StripeLine]] = {ONE_TIME: [], MONTHLY: [], YEARLY: []}
     for line in quote.lines:
         if line.quantity == 0 and not settings.show_zero_quantity_lines:
@@ -502,31 +586,36 @@ def plan_push(
             )
             continue
         if line.quantity == 0:
-            by_period[line.billing_period].append(
-                StripeLine(
-                    line.ref,
-                    product_key(line),
-                    line.description,
-                    0,
-                    to_minor_units(
-                        line_net(Decimal(1), line.unit_price, line.discount_percent, currency),
-                        currency,
-                    ),
-                    line.billing_period,
-                )
-            )
+            by_period[line.billing_period].append(_zero_quantity_line(line, plan.currency))
             continue
-        converted, adjustments = stripe_line(line, currency, settings.quantity_mode)
+        converted, adjustments = stripe_line(line, plan.currency, settings.quantity_mode)
         plan.adjustments.extend(adjustments)
         if converted is not None:
             by_period[line.billing_period].append(converted)
+    return by_period
 
-    all_lines = [line for lines in by_period.values() for line in lines]
-    if not all_lines:
-        plan.problems.append(Problem("no_lines", _("The quote has no billable lines.")))
-    for line in all_lines:
+
+def _zero_quantity_line(line: PlanLine, currency: str) -> StripeLine:
+    """A line the workspace shows at quantity 0: its unit price is kept for the invoice."""
+    unit_net = line_net(Decimal(1), line.unit_price, line.discount_percent, currency)
+    return StripeLine(
+        line.ref,
+        product_key(line),
+        line.description,
+        0,
+        to_minor_units(unit_net, currency),
+        line.billing_period,
+    )
+
+
+def _amount_problems(lines: list[StripeLine], currency: str) -> list[Problem]:
+    """A push needs a billable line, and Stripe refuses any amount above its maximum."""
+    problems = []
+    if not lines:
+        problems.append(Problem("no_lines", _("The quote has no billable lines.")))
+    for line in lines:
         if line.unit_amount > MAXIMUM_MINOR_UNITS or line.amount > MAXIMUM_MINOR_UNITS:
-            plan.problems.append(
+            problems.append(
                 Problem(
                     "amount_too_large",
                     _("“%(line)s”: %(amount)s is above Stripe's maximum of %(maximum)s per amount.")
@@ -537,150 +626,178 @@ def plan_push(
                     },
                 )
             )
+    return problems
 
-    # -- operations ----------------------------------------------------------------------------
-    plan.operations.append(
+
+def _customer_operation(
+    customer: PlanCustomer, settings: PlanSettings, known: KnownStripe
+) -> Operation:
+    """Find or create the Stripe customer, then bring its data and tax IDs up to date."""
+    return Operation(
+        key="customer",
+        kind="customer",
+        label=Text(gettext_noop("Customer “%(name)s”"), name=customer.name),
+        params={
+            "payload": customer_payload(customer, settings),
+            "tax_ids": customer_tax_ids(customer),
+            "known_id": known.customer_id,
+        },
+    )
+
+
+def _product_operations(
+    quote: PlanQuote, lines: list[StripeLine], settings: PlanSettings, known: KnownStripe
+) -> list[Operation]:
+    """One Stripe product per catalog service or own line, found again by its key next time."""
+    return [
         Operation(
-            key="customer",
-            kind="customer",
-            label=Text(gettext_noop("Customer “%(name)s”"), name=customer.name),
+            key=f"product:{key}",
+            kind="product",
+            label=Text(gettext_noop("Product “%(name)s”"), name=name),
             params={
-                "payload": customer_payload(customer, settings),
-                "tax_ids": customer_tax_ids(customer),
-                "known_id": known.customer_id,
+                "name": name[:250],
+                "metadata": {
+                    "mspercury_product": key,
+                    "mspercury_workspace": settings.workspace_ref,
+                },
+                "known_id": known.product_ids.get(key),
             },
         )
-    )
+        for key, name in _product_names(quote, lines).items()
+    ]
+
+
+def _product_names(quote: PlanQuote, lines: list[StripeLine]) -> dict[str, str]:
+    """Product key → name, in the order of first use: a catalog service's products carry the
+    service's name, an ad-hoc or fractional line's own product its wording."""
     service_names = {
         product_key(line): line.service_name or line.description for line in quote.lines
     }
-    product_names: dict[str, str] = {}
-    for sl in all_lines:
-        if sl.product_key not in product_names:
-            own = sl.product_key.startswith(("line:", "named:"))
-            product_names[sl.product_key] = (
-                sl.description if own else service_names.get(sl.product_key, sl.description)
+    names: dict[str, str] = {}
+    for line in lines:
+        if line.product_key not in names:
+            own = line.product_key.startswith(("line:", "named:"))
+            names[line.product_key] = (
+                line.description if own else service_names.get(line.product_key, line.description)
             )
-    for key, name in product_names.items():
-        plan.operations.append(
-            Operation(
-                key=f"product:{key}",
-                kind="product",
-                label=Text(gettext_noop("Product “%(name)s”"), name=name),
-                params={
-                    "name": name[:250],
-                    "metadata": {
-                        "mspercury_product": key,
-                        "mspercury_workspace": settings.workspace_ref,
-                    },
-                    "known_id": known.product_ids.get(key),
-                },
-            )
-        )
+    return names
 
-    if spec is not None:
-        plan.operations.append(_tax_rate_operation(spec, known))
+
+def _common_params(
+    quote: PlanQuote, customer: PlanCustomer, settings: PlanSettings, taxes: _Taxes
+) -> dict:
+    """What every subscription and invoice carries: how the customer pays, whose quote it
+    bills, and the default tax rates."""
     common = {
         **_billing_params(customer),
         "metadata": _metadata(quote, settings),
     }
-    if tax_rates:
-        common["default_tax_rates"] = tax_rates
-    tax_behavior = {"tax_behavior": "exclusive"} if settings.stripe_tax else {}
-    item_tax = {"tax_rates": tax_rates} if spec is not None else {}
-    tax_deps = (f"tax_rate:{spec.key}",) if spec is not None else ()
-    wording = _wording(customer, settings)
+    if taxes.rates:
+        common["default_tax_rates"] = taxes.rates
+    return common
 
-    one_time = by_period[ONE_TIME]
-    one_time_chunks = _chunks(one_time, MAX_ADD_INVOICE_ITEMS)
-    subscriptions: list[Operation] = []
+
+def _plan_subscriptions(
+    plan: Plan, billing: _Billing, by_period: dict[str, list[StripeLine]]
+) -> list[StripeLine]:
+    """One subscription per interval and chunk of 20 items, the one-time lines riding on their
+    first invoices (20 per subscription); returns the one-time lines that found no place."""
+    riders = _chunks(by_period[ONE_TIME], MAX_ADD_INVOICE_ITEMS)
     for period in (MONTHLY, YEARLY):
         lines = by_period[period]
         chunks = _chunks(lines, MAX_SUBSCRIPTION_ITEMS)
         if len(chunks) > 1:
-            plan.adjustments.append(
-                Adjustment(
-                    "subscription_split",
-                    (
-                        _(
-                            "%(count)s monthly lines: split into %(parts)s subscriptions "
-                            "(Stripe allows %(max)s items per subscription)"
-                        )
-                        if period == MONTHLY
-                        else _(
-                            "%(count)s yearly lines: split into %(parts)s subscriptions "
-                            "(Stripe allows %(max)s items per subscription)"
-                        )
-                    )
-                    % {"count": len(lines), "parts": len(chunks), "max": MAX_SUBSCRIPTION_ITEMS},
-                )
-            )
+            plan.adjustments.append(_split_adjustment(period, len(lines), len(chunks)))
         for n, chunk in enumerate(chunks, start=1):
-            interval = INTERVALS[period]
-            riders = one_time_chunks.pop(0) if one_time_chunks else []
-            items = [
-                {
-                    "price_data": {
-                        "currency": currency.lower(),
-                        "product": f"@product:{line.product_key}",
-                        "unit_amount": line.unit_amount,
-                        "recurring": {"interval": interval},
-                        **tax_behavior,
-                    },
-                    "quantity": line.quantity,
-                    "metadata": {"mspercury_line_id": line.line_ref},
-                    **item_tax,
-                }
-                for line in chunk
-            ]
-            add_items = [
-                {
-                    "price_data": {
-                        "currency": currency.lower(),
-                        "product": f"@product:{line.product_key}",
-                        "unit_amount": line.unit_amount,
-                        **tax_behavior,
-                    },
-                    "quantity": line.quantity,
-                    "metadata": {"mspercury_line_id": line.line_ref},
-                    **item_tax,
-                }
-                for line in riders
-            ]
-            params = {
-                "customer": "@customer",
-                "items": items,
-                "description": _subscription_description(quote, period, n, len(chunks)),
-                "invoice_settings": _invoice_settings(
-                    quote, customer, wording, settings.particulars
-                ),
-                **common,
-            }
-            if add_items:
-                params["add_invoice_items"] = add_items
-            if settings.stripe_tax:
-                params["automatic_tax"] = {"enabled": True}
-            depends = (
-                "customer",
-                *sorted({f"product:{x.product_key}" for x in chunk + riders}),
-                *tax_deps,
+            on_first_invoice = riders.pop(0) if riders else []
+            plan.operations.append(
+                _subscription_operation(billing, period, n, len(chunks), chunk, on_first_invoice)
             )
-            subscriptions.append(
-                Operation(
-                    key=f"subscription:{interval}:{n}",
-                    kind="subscription",
-                    label=_subscription_label(period, chunk, riders),
-                    params=params,
-                    depends_on=depends,
-                    lines=tuple(chunk),
-                    one_time_lines=tuple(riders),
-                )
-            )
-    plan.operations.extend(subscriptions)
+    return [line for chunk in riders for line in chunk]
 
-    # One-time lines that found no subscription: standalone invoice(s).
-    leftovers = [line for chunk in one_time_chunks for line in chunk]
-    if subscriptions and leftovers:
+
+def _split_adjustment(period: str, count: int, parts: int) -> Adjustment:
+    """Stripe takes 20 items per subscription, so more lines of one interval make several."""
+    message = (
+        _(
+            "%(count)s monthly lines: split into %(parts)s subscriptions "
+            "(Stripe allows %(max)s items per subscription)"
+        )
+        if period == MONTHLY
+        else _(
+            "%(count)s yearly lines: split into %(parts)s subscriptions "
+            "(Stripe allows %(max)s items per subscription)"
+        )
+    )
+    return Adjustment(
+        "subscription_split",
+        message % {"count": count, "parts": parts, "max": MAX_SUBSCRIPTION_ITEMS},
+    )
+
+
+def _subscription_operation(
+    billing: _Billing,
+    period: str,
+    n: int,
+    of: int,
+    lines: list[StripeLine],
+    riders: list[StripeLine],
+) -> Operation:
+    """The subscription for the ``n``th of ``of`` chunks of an interval's lines, with the
+    one-time lines its first invoice adds."""
+    interval = INTERVALS[period]
+    params = {
+        "customer": "@customer",
+        "items": [_item(billing, line, interval) for line in lines],
+        "description": _subscription_description(billing.quote, period, n, of),
+        "invoice_settings": _invoice_settings(
+            billing.quote, billing.customer, billing.taxes.wording, billing.settings.particulars
+        ),
+        **billing.common,
+    }
+    if riders:
+        params["add_invoice_items"] = [_item(billing, line) for line in riders]
+    if billing.settings.stripe_tax:
+        params["automatic_tax"] = {"enabled": True}
+    depends = (
+        "customer",
+        *sorted({f"product:{x.product_key}" for x in lines + riders}),
+        *billing.taxes.depends_on,
+    )
+    return Operation(
+        key=f"subscription:{interval}:{n}",
+        kind="subscription",
+        label=_subscription_label(period, lines, riders),
+        params=params,
+        depends_on=depends,
+        lines=tuple(lines),
+        one_time_lines=tuple(riders),
+    )
+
+
+def _item(billing: _Billing, line: StripeLine, interval: str | None = None) -> dict:
+    """A subscription item (recurring every ``interval``) or a first-invoice item, with its
+    inline price."""
+    price: dict = {
+        "currency": billing.currency,
+        "product": f"@product:{line.product_key}",
+        "unit_amount": line.unit_amount,
+    }
+    if interval is not None:
+        price["recurring"] = {"interval": interval}
+    return {
+        "price_data": price | billing.taxes.price,
+        "quantity": line.quantity,
+        "metadata": {"mspercury_line_id": line.line_ref},
+        **billing.taxes.item,
+    }
+
+
+def _plan_leftover_invoice(plan: Plan, billing: _Billing, leftovers: list[StripeLine]) -> None:
+    """One-time lines that found no subscription go on an invoice of their own."""
+    if not leftovers:
+        return
+    if plan.of_kind("subscription"):
         plan.adjustments.append(
             Adjustment(
                 "one_time_invoice",
@@ -691,20 +808,20 @@ def plan_push(
                 % {"count": len(leftovers), "max": MAX_ADD_INVOICE_ITEMS},
             )
         )
-    if leftovers:
-        taxes = {"item_tax": item_tax, "deps": tax_deps, "wording": wording}
-        _plan_invoice(
-            plan, quote, settings, common, leftovers, tax_behavior, customer.language, taxes
-        )
+    _plan_invoice(plan, billing, leftovers)
 
-    # Maximum charge: each invoice is paid at once, so its total (with the VAT our tax rates
-    # add to every line) must stay within the maximum.
-    too_large = {p.message for p in plan.problems if p.code == "amount_too_large"}
+
+def _maximum_charge_problems(plan: Plan, settings: PlanSettings) -> list[Problem]:
+    """Each invoice is paid at once, so its total (with the VAT our tax rates add to every line)
+    must stay within Stripe's maximum. A line already too large says enough."""
+    if any(p.code == "amount_too_large" for p in plan.problems):
+        return []
+    problems = []
     vat = settings.tax_rate_percent if not settings.stripe_tax else Decimal(0)
     for op in plan.of_kind("subscription") + plan.of_kind("invoice"):
         first = _gross(op.lines, vat) + _gross(op.one_time_lines, vat)
-        if first > MAXIMUM_MINOR_UNITS and not too_large:
-            plan.problems.append(
+        if first > MAXIMUM_MINOR_UNITS:
+            problems.append(
                 Problem(
                     "amount_too_large",
                     _(
@@ -713,43 +830,46 @@ def plan_push(
                     )
                     % {
                         "label": op.label,
-                        "amount": _money(first, currency),
-                        "maximum": _money(MAXIMUM_MINOR_UNITS, currency),
+                        "amount": _money(first, plan.currency),
+                        "maximum": _money(MAXIMUM_MINOR_UNITS, plan.currency),
                     },
                 )
             )
+    return problems
 
-    # Minimum charge: Stripe marks smaller invoices paid and credits the customer.
-    minimum = MINIMUM_CHARGE.get(currency)
-    if minimum is not None:
-        minimum_minor = to_minor_units(minimum, currency)
-        for op in plan.of_kind("subscription"):
-            first = sum(x.amount for x in op.lines) + sum(x.amount for x in op.one_time_lines)
-            if 0 < first < minimum_minor:
-                plan.problems.append(
-                    Problem(
-                        "below_minimum",
-                        _(
-                            "%(label)s: first invoice %(amount)s is below Stripe's minimum "
-                            "charge of %(minimum)s %(currency)s; Stripe marks it paid and "
-                            "credits the customer's balance."
-                        )
-                        % {
-                            "label": op.label,
-                            "amount": _money(first, currency),
-                            "minimum": minimum,
-                            "currency": currency,
-                        },
-                        blocking=False,
+
+def _minimum_charge_problems(plan: Plan) -> list[Problem]:
+    """Stripe marks a first invoice below its minimum charge paid and credits the customer."""
+    minimum = MINIMUM_CHARGE.get(plan.currency)
+    if minimum is None:
+        return []
+    minimum_minor = to_minor_units(minimum, plan.currency)
+    problems = []
+    for op in plan.of_kind("subscription"):
+        first = sum(x.amount for x in op.lines) + sum(x.amount for x in op.one_time_lines)
+        if 0 < first < minimum_minor:
+            problems.append(
+                Problem(
+                    "below_minimum",
+                    _(
+                        "%(label)s: first invoice %(amount)s is below Stripe's minimum "
+                        "charge of %(minimum)s %(currency)s; Stripe marks it paid and "
+                        "credits the customer's balance."
                     )
+                    % {
+                        "label": op.label,
+                        "amount": _money(first, plan.currency),
+                        "minimum": minimum,
+                        "currency": plan.currency,
+                    },
+                    blocking=False,
                 )
-    return plan
+            )
+    return problems
 
 
-def _plan_invoice(
-    plan, quote, settings, common, lines, tax_behavior, language="en", taxes=None
-) -> None:
-    taxes = taxes or {"item_tax": {}, "deps": (), "wording": None}
+def _plan_invoice(plan: Plan, billing: _Billing, lines: list[StripeLine]) -> None:
+    """The one-time invoice: a draft, its items, then finalize and send when "Send now" is on."""
     if len(lines) > MAX_INVOICE_LINES:
         plan.problems.append(
             Problem(
@@ -758,115 +878,136 @@ def _plan_invoice(
                 % {"count": len(lines), "max": MAX_INVOICE_LINES},
             )
         )
+    if _below_minimum_skipped(plan, billing.settings, lines):
+        return
+    plan.operations.append(_invoice_operation(billing, lines))
+    plan.operations.extend(
+        _invoice_item_operation(billing, i, line) for i, line in enumerate(lines, start=1)
+    )
+    if billing.settings.send_now:
+        plan.operations.extend(_send_operations(billing))
+
+
+def _below_minimum_skipped(plan: Plan, settings: PlanSettings, lines: list[StripeLine]) -> bool:
+    """Warn of a one-time invoice below Stripe's minimum charge; True when the workspace chose
+    to skip such invoices."""
     currency = plan.currency
     total = sum(line.amount for line in lines)
     minimum = MINIMUM_CHARGE.get(currency)
-    if minimum is not None and total < to_minor_units(minimum, currency):
-        skip = settings.skip_below_minimum
-        plan.problems.append(
-            Problem(
-                "below_minimum",
-                (
-                    _(
-                        "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
-                        "of %(minimum)s %(currency)s; it is skipped as the workspace chose."
-                    )
-                    if skip
-                    else _(
-                        "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
-                        "of %(minimum)s %(currency)s; Stripe would mark it paid and credit the "
-                        "customer's balance."
-                    )
+    if minimum is None or total >= to_minor_units(minimum, currency):
+        return False
+    skip = settings.skip_below_minimum
+    plan.problems.append(
+        Problem(
+            "below_minimum",
+            (
+                _(
+                    "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
+                    "of %(minimum)s %(currency)s; it is skipped as the workspace chose."
                 )
-                % {"amount": _money(total, currency), "minimum": minimum, "currency": currency},
-                blocking=False,
+                if skip
+                else _(
+                    "The one-time invoice totals %(amount)s, below Stripe's minimum charge "
+                    "of %(minimum)s %(currency)s; Stripe would mark it paid and credit the "
+                    "customer's balance."
+                )
             )
+            % {"amount": _money(total, currency), "minimum": minimum, "currency": currency},
+            blocking=False,
         )
-        if skip:
-            plan.adjustments.append(
-                Adjustment(
-                    "invoice_skipped", _("The one-time invoice is below the minimum: skipped")
-                )
-            )
-            return
-    send = settings.send_now
+    )
+    if skip:
+        plan.adjustments.append(
+            Adjustment("invoice_skipped", _("The one-time invoice is below the minimum: skipped"))
+        )
+    return skip
+
+
+def _invoice_operation(billing: _Billing, lines: list[StripeLine]) -> Operation:
+    """The one-time invoice's draft, which its items are added to."""
+    wording = billing.taxes.wording
     params = {
         "customer": "@customer",
         # Never auto-advance a draft still being filled: Stripe would finalize it an hour later,
         # with whatever items it has by then. "Send now" finalizes it once complete.
         "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
-        "footer": _footer(quote, language, taxes["wording"], settings.particulars),
-        "description": f"{quote.number} · {quote.customer_name}",
-        "currency": currency.lower(),
-        **common,
+        "footer": _footer(
+            billing.quote, billing.customer.language, wording, billing.settings.particulars
+        ),
+        "description": f"{billing.quote.number} · {billing.quote.customer_name}",
+        "currency": billing.currency,
+        **billing.common,
     }
-    if taxes["wording"] is not None:
-        params["custom_fields"] = list(taxes["wording"].custom_fields)
-    if settings.stripe_tax:
+    if wording is not None:
+        params["custom_fields"] = list(wording.custom_fields)
+    if billing.settings.stripe_tax:
         params["automatic_tax"] = {"enabled": True}
-    plan.operations.append(
-        Operation(
-            key="invoice:1",
-            kind="invoice",
-            label=plural(
-                "Invoice with %(count)s one-time line",
-                "Invoice with %(count)s one-time lines",
-                len(lines),
-            ),
-            params=params,
-            depends_on=("customer", *taxes["deps"]),
-            lines=tuple(lines),
-        )
+    return Operation(
+        key="invoice:1",
+        kind="invoice",
+        label=plural(
+            "Invoice with %(count)s one-time line",
+            "Invoice with %(count)s one-time lines",
+            len(lines),
+        ),
+        params=params,
+        depends_on=("customer", *billing.taxes.depends_on),
+        lines=tuple(lines),
     )
-    for i, line in enumerate(lines, start=1):
-        plan.operations.append(
+
+
+def _invoice_item_operation(billing: _Billing, i: int, line: StripeLine) -> Operation:
+    """One line of the one-time invoice, added to its draft."""
+    return Operation(
+        key=f"invoice_item:1:{i}",
+        kind="invoice_item",
+        label=Text(gettext_noop("Invoice item “%(line)s”"), line=line.description),
+        params={
+            "customer": "@customer",
+            "invoice": "@invoice:1",
+            "price_data": {
+                "currency": billing.currency,
+                "product": f"@product:{line.product_key}",
+                "unit_amount": line.unit_amount,
+                **billing.taxes.price,
+            },
+            "quantity": line.quantity,
+            "description": line.description,
+            "metadata": {"mspercury_line_id": line.line_ref},
+            **billing.taxes.item,
+        },
+        depends_on=(
+            "customer",
+            "invoice:1",
+            f"product:{line.product_key}",
+            *billing.taxes.depends_on,
+        ),
+    )
+
+
+def _send_operations(billing: _Billing) -> list[Operation]:
+    """Finalize the complete draft, and email it when the customer pays by invoice."""
+    operations = [
+        Operation(
+            key="finalize:1",
+            kind="finalize",
+            label=Text(gettext_noop("Finalize the invoice")),
+            params={"invoice": "@invoice:1", "auto_advance": True},
+            depends_on=("invoice:1",),
+        )
+    ]
+    if billing.common.get("collection_method") == "send_invoice":
+        operations.append(
             Operation(
-                key=f"invoice_item:1:{i}",
-                kind="invoice_item",
-                label=Text(gettext_noop("Invoice item “%(line)s”"), line=line.description),
-                params={
-                    "customer": "@customer",
-                    "invoice": "@invoice:1",
-                    "price_data": {
-                        "currency": currency.lower(),
-                        "product": f"@product:{line.product_key}",
-                        "unit_amount": line.unit_amount,
-                        **tax_behavior,
-                    },
-                    "quantity": line.quantity,
-                    "description": line.description,
-                    "metadata": {"mspercury_line_id": line.line_ref},
-                    **taxes["item_tax"],
-                },
-                depends_on=(
-                    "customer",
-                    "invoice:1",
-                    f"product:{line.product_key}",
-                    *taxes["deps"],
-                ),
+                key="send:1",
+                kind="send",
+                label=Text(gettext_noop("Email the invoice to the customer")),
+                params={"invoice": "@invoice:1"},
+                depends_on=("finalize:1",),
             )
         )
-    if send:
-        plan.operations.append(
-            Operation(
-                key="finalize:1",
-                kind="finalize",
-                label=Text(gettext_noop("Finalize the invoice")),
-                params={"invoice": "@invoice:1", "auto_advance": True},
-                depends_on=("invoice:1",),
-            )
-        )
-        if common.get("collection_method") == "send_invoice":
-            plan.operations.append(
-                Operation(
-                    key="send:1",
-                    kind="send",
-                    label=Text(gettext_noop("Email the invoice to the customer")),
-                    params={"invoice": "@invoice:1"},
-                    depends_on=("finalize:1",),
-                )
-            )
+    return operations
 
 
 def _mspercury_tax_rate(settings: PlanSettings) -> TaxRateSpec | None:
