@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("mspercury", "billing", "quotes", "customers", "integrations", "portal")
+APPS = ("rules", "mspercury", "customers", "quotes", "billing", "integrations", "portal", "demo")
 SKIPPED_DIRS = {"migrations", "tests", "emulator", "emulators", "__pycache__"}
 MAX_LINES = 80
 
