@@ -1,13 +1,13 @@
 """Customer and project forms; the customer form picks the tax-ID type for the country."""
 
 from django import forms
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from stdnum.de import leitweg
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from customers.models import CollectionMethod, Customer, Project
+from mspercury.forms_tax_identity import TaxIdentityFields
 from mspercury.forms_workspace import TYPE_COUNTRIES, known_country, tax_id_type_for
 from rules.taxids import (
     TaxIdError,
@@ -59,7 +59,7 @@ def state_hint(country: str) -> str:
     return str(_("Only where the country uses one."))
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(TaxIdentityFields, forms.ModelForm):
     # The country the tax-ID type was last chosen for; a different country means "use its default".
     country_was = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"id": "id_country_was"})
@@ -98,22 +98,7 @@ class CustomerForm(forms.ModelForm):
             self.initial.setdefault("language", workspace.default_language)
         if not self.is_bound and "country_was" not in self.initial:
             self.initial["country_was"] = str(self.initial.get("country") or "")
-        refresh = {
-            "hx-get": reverse_lazy("customers:tax_id_type"),
-            "hx-trigger": "change",
-            "hx-target": "#tax-id-type-field",
-            "hx-swap": "outerHTML",
-            # The country and the type both refresh this field: the latest change wins, an
-            # answer to an earlier one is dropped instead of overwriting it.
-            "hx-sync": "closest form:replace",
-        }
-        self.fields["country"].widget.attrs.update(
-            refresh, **{"hx-include": "#id_tax_id_type, #id_country_was, #id_state"}
-        )
-        self.fields["tax_id_type"].widget.attrs.update(
-            refresh, **{"hx-include": "#id_country, #id_country_was, #id_state"}
-        )
-        self.fields["tax_id"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.set_up_tax_identity("customers:tax_id_type", also_send=", #id_state")
         # Not through self["country"]: a bound field caches its initial value, and refreshed()
         # changes the initial values after __init__.
         if self.is_bound:
@@ -246,3 +231,29 @@ class ProjectForm(forms.ModelForm):
             "servers": _("Drives the quantity of per-server services."),
             "users": _("Drives the quantity of per-user services."),
         }
+
+
+def by_public_id(queryset, **kwargs):
+    """A model select whose option values are public ids, never row ids."""
+    return forms.ModelChoiceField(queryset=queryset, to_field_name="public_id", **kwargs)
+
+
+class CustomerProjectFields:
+    """A form's ``customer`` and optional ``project``, both of one workspace: only its own are
+    offered, and a project of another customer is refused in words."""
+
+    def scope_to_workspace(self, workspace) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        fields["customer"].queryset = Customer.objects.filter(workspace=workspace)
+        fields["project"].queryset = (
+            Project.objects.filter(workspace=workspace)
+            .select_related("customer")
+            .order_by("customer__company_name", "name", "id")
+        )
+
+    def clean(self):
+        data = super().clean()  # type: ignore[misc]
+        customer, project = data.get("customer"), data.get("project")
+        if customer and project and project.customer_id != customer.pk:
+            self.add_error("project", _("This project belongs to another customer."))  # type: ignore[attr-defined]
+        return data

@@ -1,12 +1,12 @@
 """Settings → Workspace: the form and the rule that picks the tax-ID type for a country."""
 
 from django import forms
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from stdnum.de import stnr
 
 from mspercury.forms_particulars import ParticularsFields
+from mspercury.forms_tax_identity import TaxIdentityFields
 from mspercury.models import Workspace
 from rules.taxids import (
     TaxIdError,
@@ -109,7 +109,7 @@ def known_country(code: str) -> str:
     return code if code in countries else ""
 
 
-class WorkspaceSettingsForm(ParticularsFields, forms.ModelForm):
+class WorkspaceSettingsForm(ParticularsFields, TaxIdentityFields, forms.ModelForm):
     # The country the tax-ID type was last chosen for; a different country means "use its default".
     country_was = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"id": "id_country_was"})
@@ -150,22 +150,7 @@ class WorkspaceSettingsForm(ParticularsFields, forms.ModelForm):
         else:
             policy.disabled = True
             policy.help_text = _("Only owners can change this.")
-        refresh = {
-            "hx-get": reverse_lazy("workspace_tax_id_type"),
-            "hx-trigger": "change",
-            "hx-target": "#tax-id-type-field",
-            "hx-swap": "outerHTML",
-            # The country and the type both refresh this field: the latest change wins, an
-            # answer to an earlier one is dropped instead of overwriting it.
-            "hx-sync": "closest form:replace",
-        }
-        self.fields["country"].widget.attrs.update(
-            refresh, **{"hx-include": "#id_tax_id_type, #id_country_was"}
-        )
-        self.fields["tax_id_type"].widget.attrs.update(
-            refresh, **{"hx-include": "#id_country, #id_country_was"}
-        )
-        self.fields["tax_id"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.set_up_tax_identity("workspace_tax_id_type")
         self.set_up_particulars()
 
     @classmethod

@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.forms import CustomerProjectFields, by_public_id
 from customers.models import Customer, Project
 from mspercury.forms import LocalDecimalField
 from mspercury.localtime import local_date
@@ -27,11 +28,6 @@ MAX_PRICE = Decimal("9999999999.99")
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _by_public_id(queryset, **kwargs):
-    """A model select whose option values are public ids, never row ids."""
-    return forms.ModelChoiceField(queryset=queryset, to_field_name="public_id", **kwargs)
 
 
 def _price_field(label, required=True):
@@ -117,9 +113,9 @@ class PackageItemForm(forms.Form):
 # Quotes
 
 
-class QuoteHeaderForm(forms.Form):
-    customer = _by_public_id(Customer.objects.none(), label=_("Customer"))
-    project = _by_public_id(
+class QuoteHeaderForm(CustomerProjectFields, forms.Form):
+    customer = by_public_id(Customer.objects.none(), label=_("Customer"))
+    project = by_public_id(
         Project.objects.none(),
         label=_("Project"),
         required=False,
@@ -138,12 +134,7 @@ class QuoteHeaderForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        self.fields["customer"].queryset = Customer.objects.filter(workspace=workspace)
-        self.fields["project"].queryset = (
-            Project.objects.filter(workspace=workspace)
-            .select_related("customer")
-            .order_by("customer__company_name", "name", "id")
-        )
+        self.scope_to_workspace(workspace)
         # Only the chosen customer's projects are offered; choosing another customer fetches
         # its projects (htmx). Any of the workspace's projects still validates, so a project of
         # another customer is refused with words in clean().
@@ -176,13 +167,6 @@ class QuoteHeaderForm(forms.Form):
             )
         return value
 
-    def clean(self):
-        data = super().clean()
-        customer, project = data.get("customer"), data.get("project")
-        if customer and project and project.customer_id != customer.pk:
-            self.add_error("project", _("This project belongs to another customer."))
-        return data
-
 
 def project_choices(workspace, customer_public_id) -> list[tuple[str, str]]:
     """The project select's options: none, then the chosen customer's projects by name."""
@@ -196,7 +180,7 @@ def project_choices(workspace, customer_public_id) -> list[tuple[str, str]]:
 
 
 class QuoteCreateForm(QuoteHeaderForm):
-    package = _by_public_id(
+    package = by_public_id(
         PackageTemplate.objects.none(),
         label=_("Package"),
         required=False,
@@ -288,8 +272,8 @@ class LineForm(forms.Form):
 
 
 class ApplyPackageForm(forms.Form):
-    package = _by_public_id(PackageTemplate.objects.none(), label=_("Package"))
-    project = _by_public_id(
+    package = by_public_id(PackageTemplate.objects.none(), label=_("Package"))
+    project = by_public_id(
         Project.objects.none(),
         label=_("Project"),
         required=False,

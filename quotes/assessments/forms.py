@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.forms import CustomerProjectFields, by_public_id
 from customers.models import Customer, Project
 from quotes.assessments.models import (
     Answer,
@@ -13,10 +14,6 @@ from quotes.assessments.photos import MAX_UPLOAD_BYTES, PhotoError, prepare_phot
 from quotes.models import Service
 
 
-def _by_public_id(queryset, **kwargs):
-    return forms.ModelChoiceField(queryset=queryset, to_field_name="public_id", **kwargs)
-
-
 def _services(workspace, current=None):
     """Active services of the workspace, plus the one already chosen even if inactive."""
     services = Service.objects.filter(workspace=workspace, active=True)
@@ -25,9 +22,9 @@ def _services(workspace, current=None):
     return services.order_by("name", "id")
 
 
-class AssessmentCreateForm(forms.Form):
-    customer = _by_public_id(Customer.objects.none(), label=_("Customer"))
-    project = _by_public_id(
+class AssessmentCreateForm(CustomerProjectFields, forms.Form):
+    customer = by_public_id(Customer.objects.none(), label=_("Customer"))
+    project = by_public_id(
         Project.objects.none(),
         label=_("Project"),
         required=False,
@@ -42,19 +39,7 @@ class AssessmentCreateForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(workspace=workspace)
-        self.fields["project"].queryset = (
-            Project.objects.filter(workspace=workspace)
-            .select_related("customer")
-            .order_by("customer__company_name", "name", "id")
-        )
-
-    def clean(self):
-        data = super().clean()
-        customer, project = data.get("customer"), data.get("project")
-        if customer and project and project.customer_id != customer.pk:
-            self.add_error("project", _("This project belongs to another customer."))
-        return data
+        self.scope_to_workspace(workspace)
 
 
 class AnswersForm(forms.Form):
@@ -100,7 +85,7 @@ class FindingForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    service = _by_public_id(
+    service = by_public_id(
         Service.objects.none(),
         label=_("Service that fixes it"),
         required=False,
@@ -140,7 +125,7 @@ class FindingForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    category = _by_public_id(AssessmentCategory.objects.none(), label=_("Category"))
+    category = by_public_id(AssessmentCategory.objects.none(), label=_("Category"))
     text = forms.CharField(label=_("Question"), max_length=300)
     help_text = forms.CharField(label=_("Hint for the assessor"), max_length=300, required=False)
     risky_answers = forms.MultipleChoiceField(
@@ -154,9 +139,7 @@ class QuestionForm(forms.Form):
     recommendation = forms.CharField(
         label=_("Recommendation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    service = _by_public_id(
-        Service.objects.none(), label=_("Service that fixes it"), required=False
-    )
+    service = by_public_id(Service.objects.none(), label=_("Service that fixes it"), required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, workspace, current_service=None, **kwargs):
