@@ -3,7 +3,7 @@ the tax lines, package expansion and the quote number format.
 
 Pure: no ORM, no settings, no clock. Views and actions convert models to the dataclasses below.
 
-Money follows THE rounding rule of ``billing/money.py``:
+Money follows THE rounding rule of ``rules/money.py``:
 - a line's net amount is rounded once (half up, to the currency's minor unit);
 - every period total is the sum of the rounded line amounts it covers, so a displayed total
   equals the sum of the displayed lines to the cent;

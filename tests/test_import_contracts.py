@@ -7,7 +7,7 @@ The contracts so far keep the test doubles out of the product:
 - `emulators/` imports neither Django nor a product app (it is not a Django app and runs
   without the product's settings);
 - no product app imports `emulators` (the production image leaves it out). Tests, `bench/`
-  and `scripts/` start the emulators and are not product; `mspercury/demo.py` reaches them
+  and `scripts/` start the emulators and are not product; `demo/seed.py` reaches them
   only over HTTP, so the product needs no exception.
 """
 

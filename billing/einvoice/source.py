@@ -236,7 +236,7 @@ def tax_parties(workspace, customer) -> tuple[TaxParty, TaxParty]:
     """The parties as the VAT engine builds them (with the customer's VIES status)."""
     try:
         from customers.tax_parties import customer_party, party
-    except ImportError:  # before billing/tax_parties.py lands
+    except ImportError:  # before customers/tax_parties.py lands
         return (
             TaxParty(workspace.country.code or "", workspace.tax_id_type, workspace.tax_id),
             TaxParty(customer.country.code or "", customer.tax_id_type, customer.tax_id),

@@ -240,7 +240,7 @@ def recorded_intent(connection: StripeConnection, intent) -> bool:
 
 def payment_ownership(connection: StripeConnection, obj, client) -> str:
     """Whose money a charge or refund we recorded nothing of is: FOREIGN (another workspace's
-    customer or pay link), OURS or NOBODY (see integrations/ownership.py).
+    customer or pay link), OURS or NOBODY (see integrations/connection/ownership.py).
 
     A charge names its customer; a refund only its payment intent, which is re-read (Payment
     Intents: Read, optional: without it the refund counts as nobody's). A customer no workspace

@@ -2,8 +2,8 @@
 
 Every update re-reads the object from Stripe, so the mirror shows Stripe's current state
 whatever order events arrive in, and applying it twice changes nothing. Each read is checked for
-ownership (integrations/ownership.py): another workspace's objects are never kept, nobody's are
-kept apart as unlinked.
+ownership (integrations/connection/ownership.py): another workspace's objects are never kept,
+nobody's are kept apart as unlinked.
 """
 
 from datetime import UTC, datetime
@@ -57,7 +57,7 @@ def _our_customer_ids(connection: StripeConnection, stripe_customer_ids) -> set[
 
 
 def ownership_of(connection: StripeConnection, obj) -> str:
-    """OURS, FOREIGN or NOBODY (see integrations/ownership.py) for this workspace."""
+    """OURS, FOREIGN or NOBODY (see integrations/connection/ownership.py) for this workspace."""
     ours = _our_customer_ids(connection, [ownership.customer_id(obj)])
     return ownership.classify(obj, str(connection.workspace.public_id), ours)
 

@@ -2,7 +2,7 @@
 as Stripe will bill them. Pure (no ORM, no settings, no clock).
 
 Stripe's exclusive tax rates tax each invoice line on its own amount and round it to the minor
-unit; billing/money.py's rule 3 is the same (tax per line, half up, then summed), so the preview
+unit; rules/money.py's rule 3 is the same (tax per line, half up, then summed), so the preview
 and the Stripe invoice agree to the cent.
 """
 

@@ -39,7 +39,7 @@ def is_outage(exc: Exception) -> bool:
 
 
 def where(exc: BaseException) -> str:
-    """The innermost place in our own code the exception passed: `integrations/sync.py:180
+    """The innermost place in our own code the exception passed: `integrations/mirror/sync.py:180
     (apply_invoice)`, or "" (the SDK's and the standard library's frames are skipped)."""
     root = str(settings.BASE_DIR)
     found = ""

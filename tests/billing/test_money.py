@@ -1,4 +1,4 @@
-"""The one rounding rule of billing/money.py, example by example and as properties."""
+"""The one rounding rule of rules/money.py, example by example and as properties."""
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 

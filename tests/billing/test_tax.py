@@ -1,4 +1,4 @@
-"""The VAT treatment table of billing/tax.py and its dated standard rates."""
+"""The VAT treatment table of rules/tax.py and its dated standard rates."""
 
 from datetime import date
 from decimal import Decimal

@@ -62,7 +62,8 @@ def test_a_fault_in_our_code_notifies_once_and_a_replay_after_the_fix_repairs_it
     assert failed and {e.event_type.split(".")[0] for e in failed} == {"invoice"}
     # The SDK's AttributeError has no message: the place in our code says where.
     reason = failed[0].error
-    assert re.fullmatch(r"AttributeError at integrations/mirror/sync\.py:\d+ \(apply_invoice\)", reason)
+    where = r"integrations/mirror/sync\.py:\d+ \(apply_invoice\)"
+    assert re.fullmatch(rf"AttributeError at {where}", reason)
     assert {(e.error, e.next_attempt_at, e.attempts) for e in failed} == {(reason, None, 1)}
     notices = list(Notification.objects.filter(kind=STUCK).order_by("id"))
     # One per invoice, however many of its events failed.
@@ -151,9 +152,8 @@ def test_the_reason_never_shows_a_secret(mixed_quote, alice, stripe_api, monkeyp
     notices = Notification.objects.filter(kind=STUCK)
     assert notices.count() == 2  # one per subscription
     for notice in notices:
-        assert "ValueError: cannot use rk_test_*** with whsec_*** at integrations/webhooks/dispatch.py" in (
-            notice.body
-        )
+        failure = "ValueError: cannot use rk_test_*** with whsec_***"
+        assert f"{failure} at integrations/webhooks/dispatch.py" in notice.body
         assert "whsec_abcdef" not in notice.body and "rk_test_emul" not in notice.body
 
 

@@ -1,4 +1,5 @@
-"""The pure ownership rule: ours, another workspace's, or nobody's (integrations/connection/ownership.py)."""
+"""The pure ownership rule: ours, another workspace's, or nobody's
+(integrations/connection/ownership.py)."""
 
 from integrations.connection.ownership import FOREIGN, NOBODY, OURS, classify, customer_id
 

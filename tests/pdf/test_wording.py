@@ -46,7 +46,7 @@ def test_it_writes_the_tax_id_line_only_with_a_number():
 
 
 # The mention Art. 226(11a) VAT Directive prescribes in each language version
-# (vat-and-tax-id-facts.md §3.3; sl and ga: see billing/wording.py).
+# (vat-and-tax-id-facts.md §3.3; sl and ga: see rules/wording.py).
 TERMS = {
     "bg": "Обратно начисляване",
     "cs": "Daň odvede zákazník",
