@@ -18,7 +18,7 @@ from billing.payments import record_payment, resettle
 from integrations.connection import ownership
 from integrations.mirror.sync import _get, ownership_of, sync_invoice
 from integrations.models import StripeConnection
-from integrations.stripe.client import call
+from integrations.stripe.client import call, list_all
 from integrations.stripe.errors import FailureKind, StripeFailure
 
 logger = logging.getLogger(__name__)
@@ -32,16 +32,6 @@ def _when(value) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC) if value else timezone.now()
 
 
-def _all(service, params):
-    listing = call(lambda: service.list(params))
-    while True:
-        yield from listing.data
-        if not listing.has_more:
-            return
-        last = listing.data[-1].id
-        listing = call(lambda last=last: service.list({**params, "starting_after": last}))
-
-
 def _ours(mirror: StripeInvoice | None) -> bool:
     return mirror is not None and mirror.ownership == Ownership.OURS
 
@@ -53,7 +43,7 @@ def collect_invoice_payments(connection: StripeConnection, mirror: StripeInvoice
         return 0
     new = 0
     params = {"invoice": mirror.stripe_id, "limit": 100}
-    for paid in _all(client.v1.invoice_payments, params):
+    for paid in list_all(client.v1.invoice_payments, params):
         if _get(paid, "status") != "paid":
             continue
         payment = _get(paid, "payment") or {}

@@ -62,3 +62,14 @@ __all__ = [
     "construct_event",
     "make_client",
 ]
+
+
+def list_all(service, params):
+    """Every object of a Stripe list, page after page (``starting_after`` the last one)."""
+    listing = call(lambda: service.list(params))
+    while True:
+        yield from listing.data
+        if not listing.has_more:
+            return
+        last = listing.data[-1].id
+        listing = call(lambda last=last: service.list({**params, "starting_after": last}))

@@ -20,7 +20,7 @@ from integrations.mirror.sync import (
     sync_subscription,
 )
 from integrations.models import StripeConnection, StripeEvent
-from integrations.stripe.client import call, make_client
+from integrations.stripe.client import list_all, make_client
 from integrations.stripe.errors import FailureKind, StripeFailure
 from integrations.webhooks.dispatch import FOREIGN, HANDLERS, process_event
 from integrations.webhooks.store import store_event
@@ -94,7 +94,7 @@ def reconcile(connection: StripeConnection, *, now=None) -> dict:
 def _from_events(connection, client, since) -> dict:
     missed = processed = 0
     params = {"limit": 100, "created": {"gte": int(since.timestamp())}, "types": sorted(HANDLERS)}
-    events = list(_all(client.v1.events, params))
+    events = list(list_all(client.v1.events, params))
     for event in sorted(events, key=lambda e: e.created):
         # Back to Stripe's wire format (decimals are strings there) before storing.
         payload = json.loads(json.dumps(event.to_dict(), default=str))
@@ -115,7 +115,7 @@ def _from_objects(connection, client, since) -> dict:
     changed = 0
     # Customers come expanded: their metadata may be an object's only workspace identity.
     subscription_params = {"status": "all", "limit": 100, "expand": ["data.customer"]}
-    for subscription in _all(client.v1.subscriptions, subscription_params):
+    for subscription in list_all(client.v1.subscriptions, subscription_params):
         before = _subscription_state(connection, subscription.id)
         try:
             apply_subscription(connection, subscription)
@@ -128,7 +128,7 @@ def _from_objects(connection, client, since) -> dict:
         "created": {"gte": int(since.timestamp())},
         "expand": ["data.customer"],
     }
-    for invoice in _all(client.v1.invoices, invoice_params):
+    for invoice in list_all(client.v1.invoices, invoice_params):
         before = _invoice_state(connection, invoice.id)
         try:
             mirror = apply_invoice(connection, invoice, client)
@@ -139,16 +139,6 @@ def _from_objects(connection, client, since) -> dict:
             collect_invoice_payments(connection, mirror, client)
         changed += before != _invoice_state(connection, invoice.id)
     return {"mode": "objects", "missed": changed, "processed": changed}
-
-
-def _all(service, params):
-    listing = call(lambda: service.list(params))
-    while True:
-        yield from listing.data
-        if not listing.has_more:
-            return
-        last = listing.data[-1].id
-        listing = call(lambda last=last: service.list({**params, "starting_after": last}))
 
 
 def verify_unverified(connection, client) -> int:
