@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def _connection(request) -> StripeConnection | None:
-    return StripeConnection.objects.filter(workspace=request.workspace).first()
+    return StripeConnection.objects.for_workspace(request.workspace)
 
 
 def _require_connection(request) -> StripeConnection:
@@ -57,7 +57,7 @@ def _page(
     status=200,
 ):
     connection = _connection(request)
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    prefs = PushSettings.objects.for_workspace(request.workspace)
     permissions = connection.permissions if connection else None
     scopes = [
         {"scope": scope, "state": shown_state(permissions, scope) if connection else None}

@@ -46,7 +46,7 @@ def stripe_client(workspace_id: int):
     """The workspace's Stripe client, or None when it is not connected any more."""
     from integrations.stripe.client import make_client
 
-    connection = StripeConnection.objects.filter(workspace_id=workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(workspace_id)
     return make_client(connection.api_key) if connection else None
 
 
