@@ -32,7 +32,7 @@ def do_record_manual_payment(
     from integrations.manual_payments import mark_paid_out_of_band, report_partial
     from integrations.models import StripeConnection
 
-    connection = StripeConnection.objects.filter(workspace=invoice.workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
     if connection is None:
         raise PaymentError(_("Connect Stripe first: the invoice lives in your Stripe account."))
     key = f"manual:{uuid.uuid4()}"

@@ -9,11 +9,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.access import access_invoice
 from billing.forms import ManualPaymentForm
 from billing.manual import ONLY_HERE, do_record_manual_payment
 from billing.models import Notification, Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import PaymentError, void_manual_payment
 from billing.reminders import ReminderRefused, do_send_reminder
+from customers.access import access_customer
 from customers.models import Customer
 from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, get_for_workspace, workspace_required
@@ -61,7 +63,7 @@ def invoices(request):
         queryset = queryset.filter(Q(payment_status=status) | Q(payment_status="", status=status))
     customer = None
     if request.GET.get("customer"):
-        customer = get_for_workspace(request, Customer.objects, public_id=request.GET["customer"])
+        customer = access_customer(request, request.GET["customer"])
         queryset = queryset.filter(customer=customer)
     period = _month(request.GET.get("period", ""))
     if period:
@@ -137,9 +139,7 @@ def _our_invoices(request):
 
 @workspace_required
 def invoice_detail(request, invoice_id):
-    invoice = get_for_workspace(
-        request, _our_invoices(request).select_related("customer", "quote"), public_id=invoice_id
-    )
+    invoice = access_invoice(request, invoice_id, "customer", "quote")
     payments = invoice.payments.select_related("created_by", "voided_by")
     form = ManualPaymentForm(currency=invoice.currency, initial={"paid_on": timezone.localdate()})
     return render(request, "billing/invoice_detail.html", _detail_context(invoice, payments, form))
@@ -158,7 +158,7 @@ def _detail_context(invoice, payments, form) -> dict:
 @require_POST
 @admin_required
 def record_manual_payment(request, invoice_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
+    invoice = access_invoice(request, invoice_id)
     form = ManualPaymentForm(request.POST, currency=invoice.currency)
     if form.is_valid():
         try:
@@ -191,7 +191,7 @@ def record_manual_payment(request, invoice_id):
 @require_POST
 @admin_required
 def void_payment(request, invoice_id, payment_id):
-    invoice = get_for_workspace(request, _our_invoices(request), public_id=invoice_id)
+    invoice = access_invoice(request, invoice_id)
     payment = get_for_workspace(
         request, Payment.objects.filter(invoice=invoice), public_id=payment_id
     )
@@ -212,9 +212,7 @@ def void_payment(request, invoice_id, payment_id):
 @require_POST
 @admin_required
 def send_reminder(request, invoice_id):
-    invoice = get_for_workspace(
-        request, _our_invoices(request).select_related("customer"), public_id=invoice_id
-    )
+    invoice = access_invoice(request, invoice_id, "customer")
     try:
         do_send_reminder(request, invoice)
     except ReminderRefused as refusal:

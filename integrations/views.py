@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from integrations import actions
+from integrations.access import access_connection
 from integrations.forms import PushSettingsForm, StripeKeyForm, VatMode, WebhookSecretForm
 from integrations.intake import parse_event_body
 from integrations.models import PushSettings, StripeConnection, StripeEvent
@@ -37,17 +38,6 @@ from mspercury.texts import Text
 logger = logging.getLogger(__name__)
 
 
-def _connection(request) -> StripeConnection | None:
-    return StripeConnection.objects.filter(workspace=request.workspace).first()
-
-
-def _require_connection(request) -> StripeConnection:
-    connection = _connection(request)
-    if connection is None:
-        raise Http404("Stripe is not connected")
-    return connection
-
-
 def _page(
     request,
     *,
@@ -57,8 +47,8 @@ def _page(
     settings_form=None,
     status=200,
 ):
-    connection = _connection(request)
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    connection = StripeConnection.objects.for_workspace(request.workspace)
+    prefs = PushSettings.objects.for_workspace(request.workspace)
     permissions = connection.permissions if connection else None
     scopes = [
         {"scope": scope, "state": shown_state(permissions, scope) if connection else None}
@@ -115,7 +105,7 @@ def stripe_connect(request):
 @admin_required
 @recent_2fa_required
 def stripe_test(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     try:
         actions.do_test_connection(request, connection)
     except actions.ConnectionError_ as exc:
@@ -130,7 +120,7 @@ def stripe_test(request):
 @admin_required
 @recent_2fa_required
 def stripe_replace(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     form = StripeKeyForm(request.POST, prefix="replace")
     if form.is_valid():
         try:
@@ -150,7 +140,7 @@ def stripe_replace(request):
 @admin_required
 @recent_2fa_required
 def stripe_disconnect(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the confirmation box to disconnect Stripe."))
         return redirect("integrations:stripe_settings")
@@ -163,7 +153,7 @@ def stripe_disconnect(request):
 @admin_required
 @recent_2fa_required
 def stripe_webhook_retry(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     try:
         actions.do_retry_webhook(request, connection)
     except actions.ConnectionError_ as exc:
@@ -178,7 +168,7 @@ def stripe_webhook_retry(request):
 @admin_required
 @recent_2fa_required
 def stripe_webhook_secret(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     form = WebhookSecretForm(request.POST)
     if form.is_valid():
         try:
@@ -345,7 +335,7 @@ def _vat_permission_check(request, form) -> tuple[str, bool]:
     switching it on with such a key is refused; saving other settings while it is on warns."""
     if form.cleaned_data.get("vat_mode") != VatMode.MSPERCURY:
         return "", False
-    connection = _connection(request)
+    connection = StripeConnection.objects.for_workspace(request.workspace)
     if connection is None or not missing_writes(connection, ["tax_rates"], fresh=True):
         return "", False
     switching = VatMode.of(form.instance) != VatMode.MSPERCURY

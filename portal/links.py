@@ -143,7 +143,7 @@ def refresh_mirror(invoice: StripeInvoice) -> None:
     does not wait for webhooks)."""
     from integrations.models import StripeConnection
 
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
     if connection is not None:
         _read_fresh(connection, invoice)
 
@@ -179,7 +179,7 @@ def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -
     a Checkout Session asks for the rest, or PaidOutsideStripe is raised."""
     from integrations.models import StripeConnection
 
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
     if connection is None:
         return None
     mirror = _read_fresh(connection, invoice) or invoice

@@ -241,7 +241,7 @@ def _returned_session(request, invoice) -> str:
     session_id = request.GET.get("session", "")
     if not session_id.startswith("cs_") or len(session_id) > 200:
         return ""
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
     return check_returned_session(connection, session_id, invoice) if connection else ""
 
 

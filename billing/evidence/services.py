@@ -3,7 +3,11 @@
 (billing country, VIES answer in force on the service date); ``complete_evidence`` once payment
 facts arrive (card/bank country, IP); ``apply_reduction(payment)`` for each refund or credit
 note. All idempotent and run inside the invoice's workspace. Stripe is read only for the
-payment items and credit notes; a read that fails leaves the item out and never blocks."""
+payment items and credit notes; a read that fails leaves the item out and never blocks.
+
+The settle path and the mirror call ``on_payment_recorded`` and ``on_invoice_mirrored`` by name;
+the work runs after their commit, and a failure is logged and never undoes what they saved (the
+VAT report lists issued invoices without supplies)."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from billing.tax_parties import party
 from billing.vatids.models import VatIdStatus
 from billing.vatids.services import in_force, vat_id_of
 from integrations.models import StripeConnection, StripeObjectMap
+from mspercury import tenancy
 from mspercury.localtime import local_date
 
 REDUCING = (Payment.Source.REFUND, Payment.Source.CREDIT_NOTE)
@@ -41,7 +46,7 @@ def stripe_client(workspace_id: int):
     """The workspace's Stripe client, or None when it is not connected any more."""
     from integrations.stripe.client import make_client
 
-    connection = StripeConnection.objects.filter(workspace_id=workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(workspace_id)
     return make_client(connection.api_key) if connection else None
 
 
@@ -174,6 +179,38 @@ def _evidence(supply: Supply, found: IssueEvidence) -> Evidence:
 def issued(invoice: StripeInvoice) -> bool:
     """Finalized (any state but draft or deleted) and ours: its lines are supplies."""
     return invoice.status not in NOT_ISSUED and invoice.ownership == Ownership.OURS
+
+
+def on_payment_recorded(payment: Payment) -> None:
+    """After commit: a refund or credit note is shared over the invoice's supplies, any other
+    new payment records them (if missing) and completes their evidence."""
+    workspace_id, pk = payment.workspace_id, payment.pk
+    transaction.on_commit(lambda: _after_payment(workspace_id, pk), robust=True)
+
+
+def on_invoice_mirrored(invoice: StripeInvoice) -> None:
+    """After commit, the supplies of an invoice the mirror saved issued and with lines."""
+    if issued(invoice) and invoice.lines:
+        workspace_id, pk = invoice.workspace_id, invoice.pk
+        transaction.on_commit(lambda: _after_issued_invoice(workspace_id, pk), robust=True)
+
+
+def _after_payment(workspace_id: int, payment_pk: int) -> None:
+    with tenancy.workspace_context(workspace_id):
+        payment = Payment.objects.select_related("invoice").filter(pk=payment_pk).first()
+        if payment is None:
+            return
+        if payment.source in REDUCING:
+            apply_reduction(payment)
+        else:
+            record_supplies(payment.invoice)
+
+
+def _after_issued_invoice(workspace_id: int, invoice_pk: int) -> None:
+    with tenancy.workspace_context(workspace_id):
+        invoice = StripeInvoice.objects.filter(pk=invoice_pk).first()
+        if invoice is not None:
+            record_supplies(invoice)
 
 
 def record_supplies(invoice: StripeInvoice, client=None) -> list[Supply]:

@@ -206,7 +206,7 @@ def _lines_context(request, quote, *, edit_line=None, edit_form=None, focus=""):
     lines = list(QuoteLine.objects.filter(quote=quote))
     today = timezone.localdate()
     summary = summarize(quote, lines, request.workspace, today)
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    prefs = PushSettings.objects.for_workspace(request.workspace)
     return {
         "quote": quote,
         "summary": summary,
