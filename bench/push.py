@@ -267,7 +267,7 @@ def run(latency_ms: int, bulk: int, workers: int):
     emulator = ControlClient(base)
     try:
         workspace, services, new_customer = _fixtures()
-        connection = StripeConnection.objects.get(workspace=workspace)
+        connection = StripeConnection.objects.for_workspace(workspace)
         emulator.fault("latency", path="/v1/*", count=None, latency_ms=latency_ms)
         print(f"Push benchmark: emulator latency {latency_ms} ms per call")
         customer = new_customer(0)

@@ -23,6 +23,19 @@ class Edge(Protocol):
     def evidence_reader(self, workspace_id: int):
         """A billing.evidence.facts.EvidenceReader for the workspace, None when not connected."""
 
+    def connected(self, workspace_id: int) -> bool:
+        """Whether the workspace's invoices can be read and paid at the provider now."""
+
+    def read_fresh(self, invoice):
+        """The invoice read from the provider now, its payments recorded in the ledger; None
+        when not connected or gone. Errors that a retry may fix propagate."""
+
+    def checkout_url(self, invoice, *, success_url, cancel_url, expires_at, amount) -> str | None:
+        """A payment page for ``amount`` of the invoice, or None when the provider refused."""
+
+    def check_returned_session(self, invoice, session_id: str) -> str:
+        """ "paid", "processing", "failed", "unpaid" or "unknown" for a returning payer."""
+
 
 class NoEdge:
     def void_moments(self, workspace, invoice_ids):
@@ -36,6 +49,18 @@ class NoEdge:
 
     def evidence_reader(self, workspace_id):
         return None
+
+    def connected(self, workspace_id):
+        return False
+
+    def read_fresh(self, invoice):
+        return None
+
+    def checkout_url(self, invoice, **_page):
+        return None
+
+    def check_returned_session(self, invoice, session_id):
+        return ""
 
 
 _edge: Edge = NoEdge()

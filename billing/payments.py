@@ -3,7 +3,11 @@ Paid / Partially paid / Open state is derived from the sum (see DESIGN.md, "Mone
 
 `payment_status` is the pure rule; `record_payment` locks the invoice row, inserts the payment
 by its provider id (unique per workspace, so a redelivered event or a second click records
-nothing) and settles; confirmations go out after commit, once per payment.
+nothing) and settles.
+
+What follows a payment, after commit and once per new payment, is called here by name: its VAT
+evidence (`evidence.on_payment_recorded`), then the customer's confirmation when the workspace
+sends them and money came in. Voiding a payment settles again and triggers neither.
 """
 
 from datetime import datetime
@@ -14,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from billing.evidence import services as evidence
 from billing.models import Payment, PaymentSettings, PaymentStatus, StripeInvoice
 from mspercury import audit
 from mspercury.texts import Text
@@ -116,6 +121,8 @@ def record_payment(
                 "payment_intent": payment_intent,
             },
         )
+        if created:
+            evidence.on_payment_recorded(payment)
         settle(invoice)
         if created and payment.amount > 0:
             _confirm_on_commit(invoice, payment)

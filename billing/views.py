@@ -9,9 +9,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.access import access_invoice
 from billing.forms import ManualPaymentForm
 from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
+from customers.access import access_customer
 from customers.models import Customer
 from mspercury.access import admin_required, get_for_workspace, workspace_required
 from mspercury.models import Notification
@@ -59,7 +61,7 @@ def invoices(request):
         queryset = queryset.filter(Q(payment_status=status) | Q(payment_status="", status=status))
     customer = None
     if request.GET.get("customer"):
-        customer = get_for_workspace(request, Customer.objects, public_id=request.GET["customer"])
+        customer = access_customer(request, request.GET["customer"])
         queryset = queryset.filter(customer=customer)
     period = _month(request.GET.get("period", ""))
     if period:
@@ -135,9 +137,7 @@ def our_invoices(request):
 
 @workspace_required
 def invoice_detail(request, invoice_id):
-    invoice = get_for_workspace(
-        request, our_invoices(request).select_related("customer", "quote"), public_id=invoice_id
-    )
+    invoice = access_invoice(request, invoice_id, "customer", "quote")
     payments = invoice.payments.select_related("created_by", "voided_by")
     form = ManualPaymentForm(currency=invoice.currency, initial={"paid_on": timezone.localdate()})
     return render(request, "billing/invoice_detail.html", detail_context(invoice, payments, form))
@@ -156,7 +156,7 @@ def detail_context(invoice, payments, form) -> dict:
 @require_POST
 @admin_required
 def void_payment(request, invoice_id, payment_id):
-    invoice = get_for_workspace(request, our_invoices(request), public_id=invoice_id)
+    invoice = access_invoice(request, invoice_id)
     payment = get_for_workspace(
         request, Payment.objects.filter(invoice=invoice), public_id=payment_id
     )

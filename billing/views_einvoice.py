@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from billing.access import access_invoice
 from billing.einvoice import (
     PDF_CONTENT_TYPE,
     XRECHNUNG_CONTENT_TYPE,
@@ -21,7 +22,7 @@ from billing.einvoice import (
 )
 from billing.einvoice.models import StripeCreditNote
 from billing.einvoice.problems import PROBLEMS, explain, explain_credit_note
-from billing.models import Ownership, StripeInvoice
+from billing.models import Ownership
 from mspercury.access import get_for_workspace, workspace_required
 
 
@@ -46,10 +47,7 @@ def einvoice_file(invoice, form: str = "", pay_link: str | None = None):
 @require_GET
 @workspace_required
 def einvoice(request, invoice_id):
-    invoices = StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
-    invoice = get_for_workspace(
-        request, invoices.select_related("customer", "quote", "workspace"), public_id=invoice_id
-    )
+    invoice = access_invoice(request, invoice_id, "customer", "quote", "workspace")
     try:
         filename, content_type, content = einvoice_file(invoice, request.GET.get("format", ""))
     except PROBLEMS as error:

@@ -217,7 +217,7 @@ def seed_payments(workspace, user, customer, services) -> None:
         push.refresh_from_db()
         logger.warning("Demo: the sample push did not succeed: %s", push.error)
         return
-    connection = StripeConnection.objects.get(workspace=workspace)
+    connection = StripeConnection.objects.for_workspace(workspace)
     client = make_client(connection.api_key)
     for found in call(lambda: client.v1.invoices.list({"limit": 10})).data:
         sync_invoice(connection, found.id, client)

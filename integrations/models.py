@@ -24,6 +24,14 @@ class WebhookStatus(models.TextChoices):
     FAILED = "failed", _("Registration failed")
 
 
+class OnePerWorkspace(models.QuerySet):
+    """Rows a workspace has at most one of: its Stripe connection, its push settings."""
+
+    def for_workspace(self, workspace):
+        """The workspace's row (given the workspace or its id), or None."""
+        return self.filter(workspace=workspace).first()
+
+
 class StripeConnection(models.Model):
     """A workspace's own Stripe account, reached with its own (restricted) key."""
 
@@ -68,6 +76,8 @@ class StripeConnection(models.Model):
 
     api_key = EncryptedSecret("key_encrypted")
     webhook_secret = EncryptedSecret("webhook_secret_encrypted")
+
+    objects = OnePerWorkspace.as_manager()
 
     def __str__(self):
         return f"Stripe {self.mode} for {self.workspace}"
@@ -206,6 +216,8 @@ class PushSettings(models.Model):
     # sales tax; the pages warn until Stripe Tax is on or the MSP confirms this here.
     no_sales_tax_confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OnePerWorkspace.as_manager()
+
     def __str__(self):
         return f"Push settings of {self.workspace}"
 
@@ -244,6 +256,12 @@ class StripeObjectMap(models.Model):
         return f"{self.kind} {self.local_ref} → {self.stripe_id}"
 
 
+class PushQuerySet(models.QuerySet):
+    def for_quote(self, quote, connection):
+        """The quote's push to the connection's Stripe account and mode (one row at most)."""
+        return self.filter(quote=quote, account_ref=connection.account_ref, mode=connection.mode)
+
+
 class Push(models.Model):
     """One accepted quote sent to one Stripe account and mode; retries resume this row."""
 
@@ -278,6 +296,8 @@ class Push(models.Model):
     billed_items = models.JSONField(default=dict, blank=True)
     billed_one_time = models.JSONField(default=list, blank=True)
     billed_revision = models.PositiveIntegerField(default=0)
+
+    objects = PushQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

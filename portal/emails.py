@@ -1,20 +1,27 @@
 """The portal's emails, in the customer's language: the sign-in link (sent at once, it is what
 the person is waiting for) and the invoice email with its pay link (through Celery), carrying
-the e-invoice when the customer wants e-invoices."""
+the e-invoice when the customer wants e-invoices. The mirror calls ``on_invoice_mirrored`` by
+name: the invoice email goes out once an invoice is finalized in Stripe (the mirror sees it
+open), once per invoice, when the workspace includes pay links."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.einvoice import XRECHNUNG_CONTENT_TYPE
+from billing.models import Ownership, StripeInvoice
 from mspercury.languages import document_language
 from mspercury.mail import customer_mail
+from portal import tasks
 
 logger = logging.getLogger(__name__)
+
+RECENT = timedelta(days=7)  # older open invoices are the reminders' business, not a new email
 
 
 def _absolute(path: str) -> str:
@@ -128,3 +135,23 @@ def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
         message.attach(*einvoice)
     message.send()
     return True
+
+
+def wants_invoice_email(invoice: StripeInvoice, now=None) -> bool:
+    now = now or timezone.now()
+    return (
+        invoice.status == StripeInvoice.Status.OPEN
+        and invoice.ownership == Ownership.OURS
+        and invoice.customer_id is not None
+        and invoice.amount_remaining > 0
+        and invoice.created is not None
+        and invoice.created > now - RECENT
+        and not invoice.pay_links.filter(purpose="email").exists()
+    )
+
+
+def on_invoice_mirrored(invoice: StripeInvoice) -> None:
+    """After commit, the invoice email of a freshly finalized invoice not emailed yet."""
+    if not wants_invoice_email(invoice):
+        return
+    transaction.on_commit(lambda: tasks.send_invoice_email.delay(invoice.workspace_id, invoice.pk))

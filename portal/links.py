@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from billing.edge import edge
 from billing.models import Ownership, PaymentPage, PaymentSettings, StripeInvoice
 from customers.models import Customer
 from mspercury import audit
@@ -141,34 +142,7 @@ class PaidOutsideStripe(Exception):
 def refresh_mirror(invoice: StripeInvoice) -> None:
     """Read the invoice and its payments from Stripe now, into the ledger (the success page
     does not wait for webhooks)."""
-    from integrations.models import StripeConnection
-
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
-    if connection is not None:
-        _read_fresh(connection, invoice)
-
-
-def _read_fresh(connection, invoice: StripeInvoice) -> StripeInvoice | None:
-    """The mirror re-read from Stripe with its payments recorded in the ledger, so what the
-    portal shows and asks for is the ledger's balance as of now. A key that may not list
-    invoice payments leaves that to the webhooks."""
-    from integrations.mirror.payments import collect_invoice_payments
-    from integrations.mirror.sync import sync_invoice
-    from integrations.stripe.client import make_client
-    from integrations.stripe.errors import StripeFailure
-
-    client = make_client(connection.api_key)
-    mirror = sync_invoice(connection, invoice.stripe_id, client)
-    if mirror is None:
-        return None
-    try:
-        collect_invoice_payments(connection, mirror, client)
-    except StripeFailure as failure:
-        if failure.retryable:
-            raise
-        logger.warning("Payments of %s not read: %s", mirror.stripe_id, failure.message)
-    mirror.refresh_from_db()
-    return mirror
+    edge().read_fresh(invoice)
 
 
 def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -> str | None:
@@ -176,46 +150,29 @@ def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -
     hosted invoice page read fresh (Stripe may rotate or expire it), or, when the workspace
     chose Checkout and ``back`` says where to return, a new Checkout Session. Stripe's page is
     never offered for more than is owed: when MSPercury knows of a payment Stripe does not,
-    a Checkout Session asks for the rest, or PaidOutsideStripe is raised."""
-    from integrations.models import StripeConnection
-
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
-    if connection is None:
+    a Checkout Session asks for the rest, or PaidOutsideStripe is raised. Stripe is reached
+    through billing.edge."""
+    if not edge().connected(invoice.workspace_id):
         return None
-    mirror = _read_fresh(connection, invoice) or invoice
+    mirror = edge().read_fresh(invoice) or invoice
     owed = min(mirror.amount_remaining, mirror.balance_due)
     if mirror.status not in PAYABLE or owed <= 0:
         return None
     stripe_asks_too_much = owed < mirror.amount_remaining
     prefs = PaymentSettings.for_workspace(invoice.workspace_id)
     if back is not None and (prefs.payment_page == PaymentPage.CHECKOUT or stripe_asks_too_much):
-        url = _checkout(connection, mirror, back, owed)
+        url = edge().checkout_url(
+            mirror,
+            success_url=back.success,
+            cancel_url=back.cancel,
+            expires_at=back.expires_at,
+            amount=owed,
+        )
         if url:
             return url
     if stripe_asks_too_much:
         raise PaidOutsideStripe
     return mirror.hosted_invoice_url or None
-
-
-def _checkout(connection, mirror: StripeInvoice, back: "PageUrls", amount: int) -> str | None:
-    from integrations.mirror.checkout import create_session
-    from integrations.stripe.errors import StripeFailure
-
-    try:
-        return create_session(
-            connection,
-            mirror,
-            success_url=back.success,
-            cancel_url=back.cancel,
-            link_expires_at=back.expires_at,
-            amount=amount,
-        )
-    except StripeFailure as failure:
-        if failure.retryable:
-            raise
-        # The customer can still pay on Stripe's invoice page where that is right.
-        logger.warning("Checkout refused for %s: %s", mirror.stripe_id, failure.message)
-        return None
 
 
 @dataclass(frozen=True)

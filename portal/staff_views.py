@@ -6,8 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.models import Ownership, StripeInvoice
-from billing.views import our_invoices
+from billing.access import access_invoice
 from mspercury.access import admin_required, get_for_workspace
 from portal import links
 from portal.models import PayLink
@@ -19,8 +18,7 @@ from portal.reminders import ReminderRefused, do_send_reminder
 def revoke_pay_link(request, invoice_id, pay_link_id):
     """Owners and admins revoke one of an invoice's pay links; the customer who opens it is
     told it is no longer valid."""
-    invoices = StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
-    invoice = get_for_workspace(request, invoices, public_id=invoice_id)
+    invoice = access_invoice(request, invoice_id)
     link = get_for_workspace(
         request, PayLink.objects.filter(invoice=invoice), public_id=pay_link_id
     )
@@ -34,9 +32,7 @@ def revoke_pay_link(request, invoice_id, pay_link_id):
 @require_POST
 @admin_required
 def send_reminder(request, invoice_id):
-    invoice = get_for_workspace(
-        request, our_invoices(request).select_related("customer"), public_id=invoice_id
-    )
+    invoice = access_invoice(request, invoice_id, "customer")
     try:
         do_send_reminder(request, invoice)
     except ReminderRefused as refusal:

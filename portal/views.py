@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.edge import edge
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
 from mspercury.languages import document_language
@@ -235,14 +236,10 @@ def paid(request, invoice_id):
 
 def _returned_session(request, invoice) -> str:
     """Back from Checkout: check the session at once (the webhook may come later)."""
-    from integrations.mirror.checkout import check_returned_session
-    from integrations.models import StripeConnection
-
     session_id = request.GET.get("session", "")
     if not session_id.startswith("cs_") or len(session_id) > 200:
         return ""
-    connection = StripeConnection.objects.filter(workspace_id=invoice.workspace_id).first()
-    return check_returned_session(connection, session_id, invoice) if connection else ""
+    return edge().check_returned_session(invoice, session_id)
 
 
 def _accepted_records(customer):

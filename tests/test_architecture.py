@@ -1,8 +1,8 @@
 """The floor plan as contracts: every arrow between apps points into the core.
 
 Layers, lowest first: ``rules`` (pure, no app) · ``mspercury`` (the platform) · ``customers`` ·
-``quotes`` · ``billing`` · ``integrations`` (the edge to Stripe and VIES) · ``portal`` (the
-customer's side, which pays through the edge) · ``demo``. An app imports
+``quotes`` · ``billing`` · ``portal`` (the customer's side; it pays through billing.edge) ·
+``integrations`` (the edge to Stripe and VIES) · ``demo``. An app imports
 only apps below it, counting imports inside functions, so there is no cycle between apps; in
 particular billing, quotes, customers and mspercury never import integrations, and mspercury
 imports no app. See docs/architecture.md.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["rules", "mspercury", "customers", "quotes", "billing", "integrations", "portal", "demo"]
+LAYERS = ["rules", "mspercury", "customers", "quotes", "billing", "portal", "integrations", "demo"]
 
 
 def imports_of(root: Path, package: str) -> list[tuple[str, int, str]]:

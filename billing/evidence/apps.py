@@ -6,6 +6,3 @@ class EvidenceConfig(AppConfig):
     name = "billing.evidence"
     label = "evidence"
     verbose_name = _("VAT evidence and reports")
-
-    def ready(self):
-        from billing.evidence import signals  # noqa: F401

@@ -4,7 +4,11 @@
 facts arrive (card/bank country, IP); ``apply_reduction(payment)`` for each refund or credit
 note. All idempotent and run inside the invoice's workspace. The provider is read (through
 billing.edge) only for the payment items and credit notes; a read that fails leaves the item
-out and never blocks."""
+out and never blocks.
+
+The settle path and the mirror call ``on_payment_recorded`` and ``on_invoice_mirrored`` by name;
+the work runs after their commit, and a failure is logged and never undoes what they saved (the
+VAT report lists issued invoices without supplies)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from billing.models import Ownership, Payment, StripeInvoice
 from customers.tax_parties import party
 from customers.vatids.models import VatIdStatus
 from customers.vatids.services import in_force, vat_id_of
+from mspercury import tenancy
 from mspercury.localtime import local_date
 from rules.tax import Party, TaxTreatment, decide_tax
 
@@ -171,6 +176,38 @@ def _evidence(supply: Supply, found: IssueEvidence) -> Evidence:
 def issued(invoice: StripeInvoice) -> bool:
     """Finalized (any state but draft or deleted) and ours: its lines are supplies."""
     return invoice.status not in NOT_ISSUED and invoice.ownership == Ownership.OURS
+
+
+def on_payment_recorded(payment: Payment) -> None:
+    """After commit: a refund or credit note is shared over the invoice's supplies, any other
+    new payment records them (if missing) and completes their evidence."""
+    workspace_id, pk = payment.workspace_id, payment.pk
+    transaction.on_commit(lambda: _after_payment(workspace_id, pk), robust=True)
+
+
+def on_invoice_mirrored(invoice: StripeInvoice) -> None:
+    """After commit, the supplies of an invoice the mirror saved issued and with lines."""
+    if issued(invoice) and invoice.lines:
+        workspace_id, pk = invoice.workspace_id, invoice.pk
+        transaction.on_commit(lambda: _after_issued_invoice(workspace_id, pk), robust=True)
+
+
+def _after_payment(workspace_id: int, payment_pk: int) -> None:
+    with tenancy.workspace_context(workspace_id):
+        payment = Payment.objects.select_related("invoice").filter(pk=payment_pk).first()
+        if payment is None:
+            return
+        if payment.source in REDUCING:
+            apply_reduction(payment)
+        else:
+            record_supplies(payment.invoice)
+
+
+def _after_issued_invoice(workspace_id: int, invoice_pk: int) -> None:
+    with tenancy.workspace_context(workspace_id):
+        invoice = StripeInvoice.objects.filter(pk=invoice_pk).first()
+        if invoice is not None:
+            record_supplies(invoice)
 
 
 def record_supplies(invoice: StripeInvoice, reader: EvidenceReader | None = None) -> list[Supply]:

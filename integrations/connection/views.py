@@ -1,7 +1,6 @@
 import logging
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from integrations.access import access_connection
 from integrations.connection import actions
 from integrations.connection.forms import (
     PushSettingsForm,
@@ -35,17 +35,6 @@ from mspercury.texts import Text
 logger = logging.getLogger(__name__)
 
 
-def _connection(request) -> StripeConnection | None:
-    return StripeConnection.objects.filter(workspace=request.workspace).first()
-
-
-def _require_connection(request) -> StripeConnection:
-    connection = _connection(request)
-    if connection is None:
-        raise Http404("Stripe is not connected")
-    return connection
-
-
 def _page(
     request,
     *,
@@ -55,8 +44,8 @@ def _page(
     settings_form=None,
     status=200,
 ):
-    connection = _connection(request)
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    connection = StripeConnection.objects.for_workspace(request.workspace)
+    prefs = PushSettings.objects.for_workspace(request.workspace)
     permissions = connection.permissions if connection else None
     scopes = [
         {"scope": scope, "state": shown_state(permissions, scope) if connection else None}
@@ -113,7 +102,7 @@ def stripe_connect(request):
 @admin_required
 @recent_2fa_required
 def stripe_test(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     try:
         actions.do_test_connection(request, connection)
     except actions.ConnectionError_ as exc:
@@ -128,7 +117,7 @@ def stripe_test(request):
 @admin_required
 @recent_2fa_required
 def stripe_replace(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     form = StripeKeyForm(request.POST, prefix="replace")
     if form.is_valid():
         try:
@@ -148,7 +137,7 @@ def stripe_replace(request):
 @admin_required
 @recent_2fa_required
 def stripe_disconnect(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the confirmation box to disconnect Stripe."))
         return redirect("integrations:stripe_settings")
@@ -161,7 +150,7 @@ def stripe_disconnect(request):
 @admin_required
 @recent_2fa_required
 def stripe_webhook_retry(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     try:
         actions.do_retry_webhook(request, connection)
     except actions.ConnectionError_ as exc:
@@ -176,7 +165,7 @@ def stripe_webhook_retry(request):
 @admin_required
 @recent_2fa_required
 def stripe_webhook_secret(request):
-    connection = _require_connection(request)
+    connection = access_connection(request)
     form = WebhookSecretForm(request.POST)
     if form.is_valid():
         try:
@@ -224,7 +213,7 @@ def _vat_permission_check(request, form) -> tuple[str, bool]:
     switching it on with such a key is refused; saving other settings while it is on warns."""
     if form.cleaned_data.get("vat_mode") != VatMode.MSPERCURY:
         return "", False
-    connection = _connection(request)
+    connection = StripeConnection.objects.for_workspace(request.workspace)
     if connection is None or not missing_writes(connection, ["tax_rates"], fresh=True):
         return "", False
     switching = VatMode.of(form.instance) != VatMode.MSPERCURY

@@ -30,7 +30,7 @@ def do_record_manual_payment(
     """Record a manual payment and report it to Stripe (paid out of band when it pays the
     invoice in full, a payment record when partial and supported). Atomic: a Stripe refusal
     records nothing. Raises PaymentError (for the form) or StripeFailure."""
-    connection = StripeConnection.objects.filter(workspace=invoice.workspace_id).first()
+    connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
     if connection is None:
         raise PaymentError(_("Connect Stripe first: the invoice lives in your Stripe account."))
     key = f"manual:{uuid.uuid4()}"

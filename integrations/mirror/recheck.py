@@ -59,7 +59,7 @@ DONE = (InvoiceTaxCheck.Status.CHECKED, InvoiceTaxCheck.Status.CORRECTED)
 
 
 def uses_mspercury_vat(workspace) -> bool:
-    prefs = PushSettings.objects.filter(workspace=workspace).first()
+    prefs = PushSettings.objects.for_workspace(workspace)
     return bool(prefs and prefs.mspercury_vat and not prefs.stripe_tax)
 
 

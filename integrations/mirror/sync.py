@@ -4,6 +4,12 @@ Every update re-reads the object from Stripe, so the mirror shows Stripe's curre
 whatever order events arrive in, and applying it twice changes nothing. Each read is checked for
 ownership (integrations/connection/ownership.py): another workspace's objects are never kept,
 nobody's are kept apart as unlinked.
+
+What follows a mirrored invoice is called by name from `apply_invoice`, each time it saves one,
+and runs after commit: its VAT evidence (`evidence.on_invoice_mirrored`: the supplies of an
+issued invoice of ours) and then the customer's invoice email (`portal.emails.on_invoice_mirrored`:
+a freshly finalized invoice of ours, once). The payments Stripe reports reach the settle path
+(billing/payments.py), which says what follows a payment.
 """
 
 from datetime import UTC, datetime
@@ -12,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from billing.evidence import services as evidence
 from billing.mirror import brings_revenue, external_status, line_facts, monthly_amount
 from billing.mirror import stripe_field as _get
 from billing.models import MrrMovement, Ownership, StripeInvoice, StripeSubscription
@@ -22,6 +29,7 @@ from integrations.models import StripeConnection, StripeObjectMap
 from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import StripeFailure
+from portal import emails
 from quotes.models import Quote
 from rules.money import exponent
 
@@ -184,6 +192,8 @@ def apply_invoice(connection: StripeConnection, invoice, client=None) -> StripeI
         stripe_id=invoice.id,
         defaults=values,
     )
+    evidence.on_invoice_mirrored(mirror)
+    emails.on_invoice_mirrored(mirror)
     # Stripe's own status (void, paid, …) feeds the derived payment status too.
     return resettle(mirror) if mirror.ownership == Ownership.OURS else mirror
 

@@ -6,18 +6,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.access import access_invoice
 from billing.forms import ManualPaymentForm
 from billing.payments import ONLY_HERE, PaymentError
-from billing.views import detail_context, our_invoices
+from billing.views import detail_context
 from integrations.mirror.manual import do_record_manual_payment
 from integrations.stripe.errors import StripeFailure
-from mspercury.access import admin_required, get_for_workspace
+from mspercury.access import admin_required
 
 
 @require_POST
 @admin_required
 def record_manual_payment(request, invoice_id):
-    invoice = get_for_workspace(request, our_invoices(request), public_id=invoice_id)
+    invoice = access_invoice(request, invoice_id)
     form = ManualPaymentForm(request.POST, currency=invoice.currency)
     if form.is_valid():
         try:

@@ -18,12 +18,10 @@ class PushRefused(Exception):
 
 def connected_push(workspace, quote) -> Push | None:
     """The quote's push to the workspace's connected Stripe account and mode, if any."""
-    connection = StripeConnection.objects.filter(workspace=workspace).first()
+    connection = StripeConnection.objects.for_workspace(workspace)
     if connection is None:
         return None
-    return Push.objects.filter(
-        quote=quote, account_ref=connection.account_ref, mode=connection.mode
-    ).first()
+    return Push.objects.for_quote(quote, connection).first()
 
 
 def _enqueue(push: Push) -> None:
@@ -37,16 +35,12 @@ def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tupl
 
     Returns (push, created). Only a new push, or a failed one being retried, is enqueued.
     """
-    connection = StripeConnection.objects.filter(workspace=quote.workspace).first()
+    connection = StripeConnection.objects.for_workspace(quote.workspace)
     if connection is None:
         raise PushRefused(_("Connect Stripe first (Settings → Integrations)."))
     actor = actor or (request.user if request is not None else None)
     with transaction.atomic():
-        existing = (
-            Push.objects.select_for_update()
-            .filter(quote=quote, account_ref=connection.account_ref, mode=connection.mode)
-            .first()
-        )
+        existing = Push.objects.select_for_update().for_quote(quote, connection).first()
         if existing is not None:
             return existing, False
         try:
@@ -62,9 +56,7 @@ def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tupl
                 )
         except IntegrityError:
             # A simultaneous click created it first.
-            return Push.objects.get(
-                quote=quote, account_ref=connection.account_ref, mode=connection.mode
-            ), False
+            return Push.objects.for_quote(quote, connection).get(), False
         audit.record(
             request,
             quote.workspace,

@@ -132,7 +132,7 @@ def revision_lines(push: Push) -> tuple[str, list]:
     """The accepted revision's lines as Stripe bills them (currency, Stripe lines)."""
     quote = push.quote
     pq = plan_quote(quote, latest_acceptance(quote).snapshot)
-    prefs = PushSettings.objects.filter(workspace=push.workspace).first()
+    prefs = PushSettings.objects.for_workspace(push.workspace)
     mode = prefs.quantity_mode if prefs else PushSettings.QuantityMode.EXACT
     lines = []
     for line in pq.lines:

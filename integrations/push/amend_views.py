@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.models import StripeSubscription
+from integrations.access import access_push
 from integrations.models import Amendment, Push
 from integrations.push.actions import (
     PushRefused,
     amendable_revision,
-    connected_push,
     do_discard_amendment,
     do_start_amendment,
 )
@@ -28,13 +28,6 @@ from integrations.push.contract_end import (
 from integrations.stripe.errors import StripeFailure
 from mspercury.access import admin_required, workspace_required
 from quotes.access import access_quote
-
-
-def _push(request, quote) -> Push:
-    push = connected_push(request.workspace, quote)
-    if push is None or push.status != Push.Status.SUCCEEDED:
-        raise Http404
-    return push
 
 
 def _timing(value: str) -> str:
@@ -57,7 +50,7 @@ def _history(push: Push) -> list[Amendment]:
 @workspace_required
 def amend_page(request, quote_id):
     quote = access_quote(request, quote_id)
-    push = _push(request, quote)
+    push = access_push(request, quote)
     timing = _timing(request.GET.get("timing", ""))
     revision = amendable_revision(push)
     context = {
@@ -87,7 +80,7 @@ def amend_page(request, quote_id):
 @admin_required
 def amend_apply(request, quote_id):
     quote = access_quote(request, quote_id)
-    push = _push(request, quote)
+    push = access_push(request, quote)
     try:
         at = int(request.POST.get("proration_date", ""))
         timing = request.POST.get("timing", "")
@@ -119,7 +112,7 @@ def _say_outcome(request, amendment: Amendment, created: bool) -> None:
 @admin_required
 def amend_discard(request, quote_id, amendment_id):
     quote = access_quote(request, quote_id)
-    push = _push(request, quote)
+    push = access_push(request, quote)
     amendment = push.amendments.filter(public_id=amendment_id).first()
     if amendment is None:
         raise Http404
@@ -134,7 +127,7 @@ def amend_discard(request, quote_id, amendment_id):
 @admin_required
 def end_subscription(request, quote_id, subscription_id):
     quote = access_quote(request, quote_id)
-    push = _push(request, quote)
+    push = access_push(request, quote)
     when, on = request.POST.get("when", ""), request.POST.get("date", "")
     try:
         if when != KEEP and request.POST.get("confirm") != "yes":

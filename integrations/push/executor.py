@@ -184,7 +184,7 @@ def execute_push(push_pk: int) -> str:
 
 def _run(push: Push) -> str:
     """Plan the push again from the accepted quote, then run the steps not yet done."""
-    connection = StripeConnection.objects.filter(workspace=push.workspace).first()
+    connection = StripeConnection.objects.for_workspace(push.workspace)
     if connection is None or (connection.account_ref, connection.mode) != (
         push.account_ref,
         push.mode,

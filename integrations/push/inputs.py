@@ -52,7 +52,7 @@ def limit_problems(quote, lines=None, *, prefs=None, today: date | None = None) 
     if lines is None:
         lines = QuoteLine.objects.filter(quote=quote).order_by("position", "id")
     if prefs is None:
-        prefs = PushSettings.objects.filter(workspace_id=quote.workspace_id).first()
+        prefs = PushSettings.objects.for_workspace(quote.workspace_id)
     quantity_mode = (prefs.quantity_mode if prefs else "") or PushSettings.QuantityMode.EXACT
     vat = Decimal(0)
     if not (prefs and prefs.stripe_tax) and quote.customer_id:

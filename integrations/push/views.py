@@ -24,17 +24,11 @@ from quotes.sharing import latest_acceptance
 
 
 def _context(request, quote, *, send_now=False):
-    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    connection = StripeConnection.objects.for_workspace(request.workspace)
     push = None
     plan = None
     if connection is not None:
-        push = (
-            Push.objects.filter(
-                quote=quote, account_ref=connection.account_ref, mode=connection.mode
-            )
-            .prefetch_related("steps")
-            .first()
-        )
+        push = Push.objects.for_quote(quote, connection).prefetch_related("steps").first()
         if push is None and quote.status == QuoteStatus.ACCEPTED:
             plan = build_plan(quote, connection, send_now=send_now)
             plan.problems.extend(permission_problems(connection, plan))
@@ -49,7 +43,7 @@ def _context(request, quote, *, send_now=False):
         }
         counts = [(labels[kind], count) for kind, count in plan.counts.items()]
     accepted = latest_acceptance(quote) if quote.status == QuoteStatus.ACCEPTED else None
-    prefs = PushSettings.objects.filter(workspace=request.workspace).first()
+    prefs = PushSettings.objects.for_workspace(request.workspace)
     one_time_only = (
         bool(plan) and not plan.of_kind("subscription") and bool(plan.of_kind("invoice"))
     )
@@ -92,7 +86,7 @@ def push_start(request, quote_id):
     if quote.status != QuoteStatus.ACCEPTED:
         messages.error(request, _("Only accepted quotes can be pushed to Stripe."))
         return redirect("integrations:push_page", quote_id=quote.public_id)
-    connection = StripeConnection.objects.filter(workspace=request.workspace).first()
+    connection = StripeConnection.objects.for_workspace(request.workspace)
     send_now = request.POST.get("send_now") == "1"
     if connection is not None:
         plan = build_plan(quote, connection, send_now=send_now)

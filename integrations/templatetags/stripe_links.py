@@ -27,16 +27,10 @@ def stripe_dashboard_url(connection, stripe_id: str) -> str:
 def quote_stripe_panel(context, quote):
     """The violet Stripe block on a quote's page (2 queries)."""
     request = context["request"]
-    connection = StripeConnection.objects.filter(workspace=quote.workspace).first()
+    connection = StripeConnection.objects.for_workspace(quote.workspace)
     push = None
     if connection is not None:
-        push = (
-            Push.objects.filter(
-                quote=quote, account_ref=connection.account_ref, mode=connection.mode
-            )
-            .prefetch_related("steps")
-            .first()
-        )
+        push = Push.objects.for_quote(quote, connection).prefetch_related("steps").first()
     steps = list(push.steps.all()) if push else []
     return {
         "request": request,
@@ -69,7 +63,7 @@ def stripe_customer_ids(customer):
     """The Stripe customer ids of a customer in the connected account (and others it had)."""
     from integrations.models import StripeObjectMap
 
-    connection = StripeConnection.objects.filter(workspace=customer.workspace).first()
+    connection = StripeConnection.objects.for_workspace(customer.workspace)
     maps = list(
         StripeObjectMap.objects.filter(
             workspace=customer.workspace,

@@ -192,7 +192,7 @@ def process_event(event_pk: int) -> str:
             status=StripeEvent.Status.IGNORED, processed_at=timezone.now(), error=""
         )
         return StripeEvent.Status.IGNORED
-    connection = StripeConnection.objects.filter(workspace=event.workspace).first()
+    connection = StripeConnection.objects.for_workspace(event.workspace)
     if connection is None:
         return _failed(event, _("Stripe is not connected any more."))
     try:

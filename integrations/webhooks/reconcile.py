@@ -45,7 +45,8 @@ def reconcile_all() -> dict:
     results = {}
     for workspace_id, public_id in workspaces:
         with tenancy.workspace_context(workspace_id):
-            connection = StripeConnection.objects.select_related("workspace").first()
+            connected = StripeConnection.objects.select_related("workspace")
+            connection = connected.for_workspace(workspace_id)
             if connection is None:  # disconnected meanwhile
                 continue
             try:

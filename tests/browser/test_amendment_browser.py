@@ -41,7 +41,7 @@ def _connect(workspace, alice, full_key, live_server, settings):
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": full_key})
-    assert StripeConnection.objects.get(workspace=workspace).webhook_endpoint_id
+    assert StripeConnection.objects.for_workspace(workspace).webhook_endpoint_id
 
 
 def _quote(workspace, alice):

@@ -35,7 +35,7 @@ def _connected(workspace, alice, stripe_emulator, live_server, settings):
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    assert StripeConnection.objects.get(workspace=workspace).webhook_endpoint_id
+    assert StripeConnection.objects.for_workspace(workspace).webhook_endpoint_id
     return key["key"]
 
 

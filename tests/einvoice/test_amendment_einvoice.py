@@ -57,7 +57,7 @@ def amendment_invoice(vat_workspace, alice, stripe_api):  # noqa: F811
     (update,) = [i for i in sk.v1.invoices.list().data if i.billing_reason == "subscription_update"]
     if update.status == "draft":
         sk.v1.invoices.finalize_invoice(update.id)
-    connection = StripeConnection.objects.get(workspace=vat_workspace)
+    connection = StripeConnection.objects.for_workspace(vat_workspace)
     return sync_invoice(connection, update.id)
 
 

@@ -48,7 +48,7 @@ def wired(live_server, settings, stripe_api, alpha, alice, client):  # noqa: F81
     key = stripe_api.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
     login(client, alice)
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=alpha)
+    connection = StripeConnection.objects.for_workspace(alpha)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     PushSettings.objects.update_or_create(workspace=alpha, defaults={"mspercury_vat": True})
     return connection

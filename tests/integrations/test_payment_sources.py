@@ -42,7 +42,7 @@ def connect_over_http(live_server, settings, stripe_api, workspace, user, client
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=workspace)
+    connection = StripeConnection.objects.for_workspace(workspace)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     return connection
 

@@ -33,7 +33,7 @@ def _connect(client, user, workspace, stripe_api, tax_id):
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=workspace)
+    connection = StripeConnection.objects.for_workspace(workspace)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     return connection
 
@@ -152,7 +152,7 @@ def test_reconciliation_keeps_them_apart_and_counts_nothing_foreign_as_missed(
 ):
     before = {ws: _stripe_ids(ws) for ws in (alpha, charlie_ws)}
     for workspace in (alpha, charlie_ws):
-        connection = StripeConnection.objects.get(workspace=workspace)
+        connection = StripeConnection.objects.for_workspace(workspace)
         summary = reconcile(connection)
         assert summary["missed"] == 0, summary
     assert {ws: _stripe_ids(ws) for ws in (alpha, charlie_ws)} == before
@@ -195,7 +195,7 @@ def test_the_integrations_page_says_the_account_is_shared_without_names(two_bran
 def test_disconnecting_one_workspace_keeps_the_other_s_endpoint(
     two_brands, stripe_api, client, alice, charlie_ws
 ):
-    charlie_endpoint = StripeConnection.objects.get(workspace=charlie_ws).webhook_endpoint_id
+    charlie_endpoint = StripeConnection.objects.for_workspace(charlie_ws).webhook_endpoint_id
     client.force_login(alice)
     session = client.session
     session["mspercury_2fa_verified_at"] = time.time()
@@ -214,7 +214,7 @@ def test_disconnecting_one_workspace_keeps_the_other_s_endpoint(
 
 def test_reconciliation_sorts_out_rows_stored_before_the_rule(two_brands, alpha, charlie_ws):
     """Rows the migration could not attribute are re-read: ours come back, theirs go."""
-    connection = StripeConnection.objects.get(workspace=alpha)
+    connection = StripeConnection.objects.for_workspace(alpha)
     StripeInvoice.objects.filter(workspace=alpha).update(ownership="unverified")
     theirs = StripeInvoice.objects.filter(workspace=charlie_ws).first()
     StripeInvoice.objects.create(

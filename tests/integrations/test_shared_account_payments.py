@@ -31,7 +31,7 @@ def _connect(client, user, workspace, stripe_api, tax_id):
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=workspace)
+    connection = StripeConnection.objects.for_workspace(workspace)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     return connection
 

@@ -28,7 +28,7 @@ def test_it_connects_a_restricted_key_without_account_access(client_for, alice, 
     client = client_for(alice)
     r = _connect(client, "  rk_test_emulator \n")
     html = r.content.decode()
-    conn = StripeConnection.objects.get(workspace=alice.last_workspace)
+    conn = StripeConnection.objects.for_workspace(alice.last_workspace)
     assert conn.mode == "test" and conn.key_kind == "restricted"
     assert conn.account_details_available is False
     assert conn.api_key == "rk_test_emulator"

@@ -42,7 +42,7 @@ def wired(live_server, settings, stripe_api, alpha, alice, client):
     session["mspercury_2fa_verified_at"] = time.time()
     session.save()
     client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.get(workspace=alpha)
+    connection = StripeConnection.objects.for_workspace(alpha)
     assert connection.webhook_status == WebhookStatus.REGISTERED
     return connection
 

@@ -19,7 +19,7 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
     assert "demo@mspercury.test" in out
     user = User.objects.get(email="demo@mspercury.test")
     workspace = user.last_workspace
-    connection = StripeConnection.objects.get(workspace=workspace)
+    connection = StripeConnection.objects.for_workspace(workspace)
     assert connection.mode == "test" and connection.masked_key == "rk_test_…ator"
     assert connection.webhook_secret.startswith("whsec_")
     quote = workspace.quotes.get(status=QuoteStatus.ACCEPTED, customer__country="FR")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import Push
+from integrations.models import Push, StripeConnection
 from integrations.push.actions import PushRefused, do_retry_push, do_start_push
 from integrations.push.executor import build_plan, execute_push
 from mspercury import tenancy
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self._push(quote, send_now=send_now, preview=preview)
 
     def _push(self, quote, *, send_now, preview):
-        connection = getattr(quote.workspace, "stripe_connection", None)
+        connection = StripeConnection.objects.for_workspace(quote.workspace)
         if connection is None:
             raise CommandError("The quote's workspace has no Stripe connection.")
         plan = build_plan(quote, connection, send_now=send_now)

@@ -238,7 +238,7 @@ def test_the_preview_shows_net_vat_and_total_per_invoice_and_period(
     quote = quote_for(
         vat_workspace, customer(vat_workspace, "DE", "DE811569869"), MIXED, user=alice
     )
-    plan = build_plan(quote, StripeConnection.objects.get(workspace=vat_workspace), send_now=False)
+    plan = build_plan(quote, StripeConnection.objects.for_workspace(vat_workspace), send_now=False)
     rows = {(b.period, b.net, b.vat, b.total) for b in billed_invoices(plan)}
     assert ("month", 11348, 2156, 13504) in rows
     assert ("year", 48000, 9120, 57120) in rows
@@ -253,7 +253,7 @@ def test_the_preview_totals_are_what_stripe_bills(vat_workspace, alice, stripe_a
     quote = quote_for(
         vat_workspace, customer(vat_workspace, "DE", "DE811569869"), MIXED, user=alice
     )
-    plan = build_plan(quote, StripeConnection.objects.get(workspace=vat_workspace), send_now=False)
+    plan = build_plan(quote, StripeConnection.objects.for_workspace(vat_workspace), send_now=False)
     previewed = sorted(b.total for b in billed_invoices(plan) if b.period in ("first", "once"))
     outcome, row = push(quote, alice)
     assert outcome == "succeeded", row.error
