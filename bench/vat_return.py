@@ -130,7 +130,7 @@ def _quarter(ctx):
     """The test's business facts: bill A–D in M0, pay part of A and all of B and C, then a
     credit note of 119.00 on B refunded one minute into M1. Returns (M0, M1)."""
     from billing.evidence.rules import Period
-    from mspercury.demo import pay_part_on_stripes_page
+    from tests.factories import pay_part_on_stripes_page
 
     alpha, _alice, conn, stripe = ctx
     now = datetime.fromtimestamp(stripe.now(), tz=UTC)

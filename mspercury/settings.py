@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "billing.evidence",
     "integrations",
     "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [

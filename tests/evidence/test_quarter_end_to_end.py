@@ -23,10 +23,10 @@ from customers.models import Customer
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.stripe.client import make_client
-from mspercury.demo import pay_part_on_stripes_page
 from mspercury.models import Workspace
 from quotes.actions import do_create_quote
 from tests.evidence.conftest import login
+from tests.factories import pay_part_on_stripes_page
 from tests.integrations.push.conftest import accept, add, service
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -26,7 +26,7 @@ def test_seed_demo_connects_the_emulator_and_accepts_a_mixed_quote(
     assert quote.customer.tax_id == "FR40303265045"
     plan = build_plan(quote, connection, send_now=False)
     assert not plan.blocked, plan.problems
-    assert [op.label for op in plan.of_kind("subscription")] == [
+    assert [str(op.label) for op in plan.of_kind("subscription")] == [
         "6× monthly recurring + 2× one-time on first invoice",
         "1× yearly recurring",
     ]
