@@ -244,8 +244,11 @@ VAT_PERMISSIONS = {**PUSH_PERMISSIONS, "tax_rates": "write"}
 WEBHOOK_PERMISSIONS = {**PUSH_PERMISSIONS, "webhook_endpoints": "write"}
 
 
-def stripe_connection(msp: Workspace, key: str = EMULATOR_KEY, **fields) -> StripeConnection:
-    """A test-mode connection with ``key`` stored encrypted, as connecting stores it."""
+def stripe_connection(
+    msp: Workspace, key: str = EMULATOR_KEY, *, webhook_secret: str = "", **fields
+) -> StripeConnection:
+    """A test-mode connection with ``key`` (and ``webhook_secret``) stored encrypted, as
+    connecting stores them."""
     values = {
         "key_prefix": "rk_test_",
         "key_last4": key[-4:],
@@ -255,6 +258,8 @@ def stripe_connection(msp: Workspace, key: str = EMULATOR_KEY, **fields) -> Stri
     }
     connection = StripeConnection(workspace=msp, **values)
     connection.api_key = key
+    if webhook_secret:
+        connection.webhook_secret = webhook_secret
     connection.save()
     return connection
 
@@ -269,6 +274,13 @@ def with_mspercury_vat(msp: Workspace) -> Workspace:
     """MSPercury decides the VAT and puts its tax rates on Stripe's invoices."""
     PushSettings.objects.update_or_create(workspace=msp, defaults={"mspercury_vat": True})
     return msp
+
+
+def vat_connection(msp: Workspace, key: str) -> StripeConnection:
+    """``msp`` connected with ``key`` to the emulator's account, with MSPercury's VAT on."""
+    connection = stripe_connection(msp, key, account_id=EMULATOR_ACCOUNT)
+    with_mspercury_vat(msp)
+    return verified(connection)
 
 
 def connect_through_settings(client, user: User, key: str) -> StripeConnection:

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from billing.models import StripeInvoice
-from integrations.models import StripeConnection
 from integrations.sync import sync_invoice
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,12 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def connection(stripe_api, alpha):
     """Alpha (a German workspace, no explicit zone: Europe/Berlin) on the emulator's account."""
-    conn = StripeConnection(
-        workspace=alpha, key_prefix="rk_test_", key_last4="ator", key_kind="restricted", mode="test"
-    )
-    conn.api_key = "rk_test_emulator"
-    conn.save()
-    return conn
+    return factories.stripe_connection(alpha)
 
 
 def _next(now: datetime, month: int | None, day: int, hour: int, minute: int = 0) -> datetime:

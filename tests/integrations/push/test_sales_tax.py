@@ -15,7 +15,7 @@ from customers.models import Customer
 from integrations.models import PushSettings
 from integrations.sales_tax import sales_tax_uncalculated
 from quotes import actions
-from tests.integrations.push.conftest import accept
+from tests.factories import accept
 from tests.quotes.share_helpers import page_url, share
 
 D = Decimal
