@@ -31,22 +31,9 @@ def main():
 
 
 def _connection():
-    from integrations.models import StripeConnection
-    from mspercury.models import Workspace
+    from tests import factories
 
-    workspace = Workspace.objects.create(
-        name="Bench IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
-    )
-    connection = StripeConnection(
-        workspace=workspace,
-        key_prefix="rk_test_",
-        key_last4="ator",
-        key_kind="restricted",
-        mode="test",
-    )
-    connection.api_key = "rk_test_emulator"
-    connection.save()
-    return connection
+    return factories.stripe_connection(factories.german_msp(factories.workspace("Bench IT")))
 
 
 def _invoice(sk, workspace, lines: int) -> str:

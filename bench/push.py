@@ -14,7 +14,6 @@ without it, threads in one process.
 
 import argparse
 import time
-from decimal import Decimal
 
 from _setup import setup_django
 
@@ -44,77 +43,28 @@ def main():
 
 
 def _fixtures():
-    from customers.models import Customer
-    from integrations.models import StripeConnection
-    from mspercury.models import Workspace
-    from quotes.models import Service
+    from tests import factories
 
-    workspace = Workspace.objects.create(
-        name="Bench IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
-    )
-    conn = StripeConnection(
-        workspace=workspace,
-        key_prefix="rk_test_",
-        key_last4="ator",
-        key_kind="restricted",
-        mode="test",
-    )
-    conn.api_key = "rk_test_emulator"
-    conn.save()
-    services = [
-        Service.objects.create(
-            workspace=workspace, name=name, billing_period=period, unit_price=Decimal(price)
-        )
-        for name, period, price in (
-            ("RMM agent", "monthly", "4.50"),
-            ("EDR seat", "monthly", "6.90"),
-            ("Backup seat", "monthly", "9.00"),
-            ("M365 support", "monthly", "3.20"),
-            ("Patch management", "monthly", "2.10"),
-            ("Monitoring", "monthly", "19.00"),
-            ("Backup licence", "yearly", "480.00"),
-            ("Onboarding", "one_time", "299.00"),
-            ("On-site work", "one_time", "95.00"),
-        )
-    ]
+    workspace = factories.german_msp(factories.workspace("Bench IT"))
+    factories.stripe_connection(workspace)
+    services = factories.catalog(workspace)
 
     def customer(i):
-        return Customer.objects.create(
-            workspace=workspace,
-            company_name=f"Customer {i} SARL",
-            email=f"c{i}@example.org",
-            country="FR",
-            tax_id_type="eu_vat",
-            tax_id="FR40303265045",
-            city="Paris",
-            postal_code="75002",
-            street="1 rue de la Paix",
+        return factories.customer(
+            workspace, "FR", company_name=f"Customer {i} SARL", email=f"c{i}@example.org"
         )
 
     return workspace, services, customer
 
 
 def _accepted_quote(workspace, services, customer):
-    from quotes.actions import do_add_line, do_create_quote
-    from quotes.models import QuoteAcceptance
-    from quotes.sharing import do_accept_quote
+    """The seed's mixed quote (tests.factories.MIXED_LINES), accepted."""
+    from tests import factories
 
-    quote = do_create_quote(workspace, customer, currency="EUR")
-    for svc in services:
-        qty = Decimal("1.5") if svc.name == "On-site work" else Decimal("3")
-        do_add_line(
-            quote,
-            service=svc,
-            description=svc.name,
-            quantity=qty,
-            unit="unit",
-            unit_price=svc.unit_price,
-            billing_period=svc.billing_period,
-        )
-    quote.refresh_from_db()
-    do_accept_quote(
-        quote, via=QuoteAcceptance.Via.MANUAL, name="Bench", revision=quote.revision, sha256=None
+    quote = factories.quote(
+        workspace, customer, factories.MIXED_LINES, services=services, currency="EUR"
     )
+    factories.accept(quote, name="Bench")
     quote.refresh_from_db()
     return quote
 

@@ -30,44 +30,26 @@ def main():
 
 
 def _setup(emulator):
-    from integrations.models import PushSettings, StripeConnection
-    from mspercury.models import Workspace
+    from tests import factories
 
-    workspace = Workspace.objects.create(
-        name="Bench IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
-    )
+    workspace = factories.german_msp(factories.workspace("Bench IT"))
     key = emulator.add_key(
-        permissions={
-            "customers": "write",
-            "invoices": "write",
-            "subscriptions": "write",
-            "products": "write",
-            "prices": "write",
-            "tax_ids": "write",
-            "tax_rates": "write",
-        },
-        account="acct_1EmulatorSeedAcct",
+        permissions=factories.VAT_PERMISSIONS, account=factories.EMULATOR_ACCOUNT
     )["key"]
-    conn = StripeConnection(
-        workspace=workspace, key_prefix="rk_test_", key_last4="ench", key_kind="restricted"
-    )
-    conn.mode, conn.api_key = "test", key
-    conn.save()
-    PushSettings.objects.create(workspace=workspace, mspercury_vat=True)
+    factories.stripe_connection(workspace, key)
+    factories.with_mspercury_vat(workspace)
     return workspace
 
 
 def _quote(workspace, i, country, vat_id, language):
-    from customers.models import Customer
     from quotes.actions import do_add_line, do_create_quote
-    from quotes.models import QuoteAcceptance
-    from quotes.sharing import do_accept_quote
+    from tests import factories
 
-    customer = Customer.objects.create(
-        workspace=workspace,
+    customer = factories.customer(
+        workspace,
+        country,
         company_name=f"Customer {i}",
         email=f"c{i}@example.org",
-        country=country,
         tax_id_type="eu_vat" if vat_id else "none",
         tax_id=vat_id,
         language=language,
@@ -90,10 +72,7 @@ def _quote(workspace, i, country, vat_id, language):
             unit_price=Decimal(price),
             billing_period=period,
         )
-    quote.refresh_from_db()
-    do_accept_quote(
-        quote, via=QuoteAcceptance.Via.MANUAL, name="Bench", revision=quote.revision, sha256=None
-    )
+    factories.accept(quote, name="Bench")
     quote.refresh_from_db()
     return quote
 

@@ -17,11 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from _setup import setup_django
 
-PERMISSIONS = {
-    **dict.fromkeys(("customers", "invoices", "subscriptions", "products", "prices"), "write"),
-    **dict.fromkeys(("tax_ids", "tax_rates"), "write"),
-    **dict.fromkeys(("refunds", "payment_intents", "charges", "credit_notes", "events"), "read"),
-}
+# What evidence reads of Stripe, beside what MSPercury's VAT writes.
+READS = ("refunds", "payment_intents", "charges", "credit_notes", "events")
 # The test's hand computation (cents): A's 200.00 split by gross over its lines, 42.13 + 8.00 on
 # the monthly line and 125.94 + 23.93 on the one-time line.
 A_MONTH, A_ONCE = (4213, 800), (12594, 2393)
@@ -40,16 +37,6 @@ EXPECTED = {
 SALES_LIST = ([], [("FR40303265045", "S", 5400)])  # C is performed in M1
 
 
-def sum_fields(*parts):
-    """The test's `_sum_fields`: Kennzahlen from cents, bases truncated to whole euros."""
-    total = {}
-    for part in parts:
-        for code, (cents, tax) in part.items():
-            net, vat = total.get(code, (0, None))
-            total[code] = (net + cents, None if tax is None else (vat or 0) + tax)
-    return {c: (n // 100 if n >= 0 else -(-n // 100), t) for c, (n, t) in total.items() if n}
-
-
 def main():
     teardown = setup_django()
     try:
@@ -60,21 +47,15 @@ def main():
 
 
 def _workspace(stripe):
-    from integrations.models import PushSettings, StripeConnection
-    from mspercury.models import Membership, Role, User, Workspace
+    from mspercury.models import Role
+    from tests import factories
 
-    alpha = Workspace.objects.create(
-        name="Alpha IT", country="DE", tax_id_type="eu_vat", tax_id="DE136695976"
-    )
-    alice = User.objects.create_user("alice@example.org", "x" * 20, full_name="Alice Owner")
-    Membership.objects.create(workspace=alpha, user=alice, role=Role.OWNER)
-    key = stripe.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")["key"]
-    conn = StripeConnection(
-        workspace=alpha, key_prefix="rk_test_", key_last4=key[-4:], key_kind="restricted"
-    )
-    conn.mode, conn.api_key = "test", key
-    conn.save()
-    PushSettings.objects.create(workspace=alpha, mspercury_vat=True)
+    alpha = factories.german_msp(factories.workspace("Alpha IT"))
+    alice = factories.member(alpha, "alice@example.org", "Alice Owner", Role.OWNER)
+    permissions = {**factories.VAT_PERMISSIONS, **dict.fromkeys(READS, "read")}
+    key = stripe.add_key(permissions=permissions, account=factories.EMULATOR_ACCOUNT)["key"]
+    conn = factories.stripe_connection(alpha, key)
+    factories.with_mspercury_vat(alpha)
     return alpha, alice, conn
 
 
@@ -86,30 +67,18 @@ def _events(stripe, conn):
     reconcile(conn, now=datetime.fromtimestamp(stripe.now(), tz=UTC))
 
 
-def _customer(alpha, name, country, vat_id=""):
-    from customers.models import Customer
-
-    email = f"billing@{name.split()[0].lower()}.example"
-    address = {"street": "Street 1", "postal_code": "10115", "city": "City", "country": country}
-    return Customer.objects.create(
-        **{"workspace": alpha, "company_name": name, "email": email, **address},
-        **{"tax_id_type": "eu_vat" if vat_id else "", "tax_id": vat_id},
-        **{"collection_method": "send_invoice", "days_until_due": 14},
-    )
-
-
 def _bill(ctx, customer, lines):
     """Push a quote of ``lines`` (name, period, price, quantity) and finalize its invoice."""
     from billing.models import StripeInvoice
     from integrations.push.actions import do_start_push
     from integrations.push.executor import execute_push
     from quotes.actions import do_create_quote
-    from tests.integrations.push.conftest import accept, add, service
+    from tests.factories import accept, add_line, service
 
     alpha, alice, conn, stripe = ctx
     quote = do_create_quote(alpha, customer, user=alice, currency="EUR")
     for name, period, price, quantity in lines:
-        add(quote, service(alpha, name, period, price, "unit"), quantity)
+        add_line(quote, service(alpha, name, period, price, "unit"), quantity)
     accept(quote, alice)
     push, _ = do_start_push(None, quote, actor=alice)
     assert execute_push(push.pk) == "succeeded"
@@ -131,7 +100,8 @@ def _quarter(ctx):
     """The test's business facts: bill A–D in M0, pay part of A and all of B and C, then a
     credit note of 119.00 on B refunded one minute into M1. Returns (M0, M1)."""
     from billing.evidence.rules import Period
-    from demo.seed import pay_part_on_stripes_page
+    from tests.evidence.test_quarter_end_to_end import _customer
+    from tests.factories import pay_part_on_stripes_page
 
     alpha, _alice, conn, stripe = ctx
     now = datetime.fromtimestamp(stripe.now(), tz=UTC)
@@ -211,6 +181,7 @@ def _show(workspace, period, hand, want_sales, want_rec, out):
 def _report(alpha, months, out):
     from billing.evidence.rules import Period
     from mspercury.models import Workspace
+    from tests.evidence.test_quarter_end_to_end import _sum_fields as sum_fields
 
     for method, label in (
         ("agreed", "Soll (agreed amounts)"),

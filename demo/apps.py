@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class DemoConfig(AppConfig):
     name = "demo"
-    verbose_name = "Demo seed"
+    verbose_name = "Demo"

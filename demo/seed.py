@@ -1,4 +1,8 @@
-"""Sample data for the demo workspace: a newcomer is one click away from a push to Stripe."""
+"""Sample data for the demo workspace: a newcomer is one click away from a push to Stripe.
+
+Built with the worlds of ``tests/factories.py`` (the catalog, the French and the German business
+customer, the mixed quote), with the demo's own names and numbers.
+"""
 
 import logging
 from decimal import Decimal
@@ -7,204 +11,129 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from billing.datev.models import DatevSettings
+from billing.models import StripeInvoice
+from integrations.mirror.payments import sync_and_collect
+from integrations.mirror.sync import sync_invoice
+from integrations.models import StripeConnection, WebhookStatus
+from integrations.push.actions import do_start_push
+from integrations.push.executor import execute_push
+from integrations.stripe.account import parse_key, verify_key
+from integrations.stripe.client import call, make_client
+from integrations.stripe.errors import StripeFailure
+from integrations.stripe.webhooks import HANDLED_EVENTS
+from mspercury import audit
+from mspercury.texts import Text
+from quotes import actions
+from tests import factories
+
 logger = logging.getLogger(__name__)
 
-D = Decimal
-DEMO_STRIPE_KEY = "rk_test_emulator"
+DEMO_STRIPE_KEY = factories.EMULATOR_KEY
 EMULATOR_FULL_KEY = "sk_test_emulator"
+
+DEMO_MSP = {
+    "street": "Neufeldweg 25a",
+    "postal_code": "51427",
+    "city": "Bergisch Gladbach",
+    "time_zone": "Europe/Berlin",
+    # The particulars a GmbH prints on every business letter (§35a GmbHG), and the account its
+    # customers pay by transfer (e-invoices, GiroCode).
+    "legal_form": "GmbH",
+    "registered_seat": "Bergisch Gladbach",
+    "register_court": "Amtsgericht Köln",
+    "register_number": "HRB 123456",
+    "managing_directors": "Anna Beispiel\nJonas Muster",
+    "bank_account_holder": "Demo IT Services GmbH",
+    "bank_name": "Commerzbank",
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "sepa_creditor_id": "DE98ZZZ09999999999",
+    # Customer mail goes out as "Demo IT Services GmbH" and replies come back here.
+    "invoice_email": "rechnung@demo-it-services.example",
+    "reply_to_email": "buchhaltung@demo-it-services.example",
+}
+# The factory's French business customer (Paris, FR40303265045, in French), named for the demo.
+DUPONT = {
+    "company_name": "Dupont Conseil SARL",
+    "contact_name": "Claire Dupont",
+    "email": "compta@dupont-conseil.example",
+    "street": "12 rue de la Paix",
+}
+MULLER = {
+    "company_name": "Müller Logistik GmbH",
+    "contact_name": "Jonas Müller",
+    "email": "buchhaltung@mueller-logistik.example",
+    "street": "Hafenstraße 5",
+    "postal_code": "20457",
+    "city": "Hamburg",
+    "tax_id": "DE287654324",  # not the demo MSP's own (DE136695976)
+    "language": "de",
+}
+MANAGED_BASIC = (
+    ("RMM agent", "per_workstation", "1"),
+    ("EDR seat", "per_workstation", "1"),
+    ("Backup seat", "per_user", "1"),
+    ("Server monitoring", "per_server", "1"),
+    ("Onboarding", "fixed", "1"),
+)
+# The seed's mixed quote: 6 monthly, 1 yearly, 2 one-time lines (one of 1.5 hours).
+MIXED_LINES = (
+    ("RMM agent", "12"),
+    ("EDR seat", "12"),
+    ("Backup seat", "15"),
+    ("Microsoft 365 support", "15"),
+    ("Server monitoring", "2"),
+    ("Patch management", "12"),
+    ("Backup licence (annual)", "1"),
+    ("Onboarding", "1"),
+    ("On-site work", "1.5"),
+)
+
+
+def seed_msp(workspace):
+    """The demo MSP: a German GmbH with its address, VAT ID, particulars and bank account."""
+    return factories.german_msp(workspace, **DEMO_MSP)
 
 
 def seed_workspace(workspace, user) -> None:
     """Fill a fresh demo workspace: catalog, customers, quotes, and the emulator connection."""
-    from quotes import actions
+    services = factories.catalog(workspace)
+    package = actions.do_create_package(workspace, name="Managed Basic", is_default=True)
+    for name, rule, quantity in MANAGED_BASIC:
+        actions.do_add_package_item(
+            package, service=services[name], rule=rule, quantity=Decimal(quantity)
+        )
+    dupont = factories.customer(workspace, "FR", **DUPONT)
+    factories.project(dupont, "Paris office")
+    muller = factories.customer(workspace, "DE", **MULLER)
+    factories.project(muller, "Headquarters", workstations=25, servers=3, users=30)
 
-    services = _seed_catalog(workspace)
-    package = _seed_package(workspace, services)
-    dupont, muller = _seed_customers(workspace)
-    _seed_accepted_quote(workspace, user, dupont, services)
+    mixed = factories.quote(
+        workspace, dupont, MIXED_LINES, services=services, user=user, title="Managed services"
+    )
+    factories.accept(mixed, user, name="Claire Dupont")
     draft = actions.do_create_quote(workspace, muller, user=user, title="Managed Basic")
-    project = muller.projects.first()
-    actions.do_apply_package(draft, package, project)
+    actions.do_apply_package(draft, package, muller.projects.first())
 
     if connect_emulator(workspace, user):
         seed_payments(workspace, user, muller, services)
     # The tax advisor's numbers (made up): Settings → DATEV exports at once.
-    from billing.datev.models import DatevSettings
-
     DatevSettings.objects.create(
         workspace=workspace, consultant_number=1234567, client_number=10001
-    )
-
-
-def _seed_catalog(workspace) -> dict:
-    """An MSP's usual services, monthly, yearly and one-time, by name."""
-    from quotes.models import Service
-
-    services = {}
-    for name, unit, period, price, cost in (
-        ("RMM agent", "workstation", "monthly", "4.50", "1.80"),
-        ("EDR seat", "workstation", "monthly", "6.90", "3.10"),
-        ("Backup seat", "user", "monthly", "9.00", "4.00"),
-        ("Microsoft 365 support", "user", "monthly", "3.20", None),
-        ("Server monitoring", "server", "monthly", "19.00", "6.00"),
-        ("Patch management", "workstation", "monthly", "2.10", None),
-        ("Backup licence (annual)", "unit", "yearly", "480.00", "300.00"),
-        ("Onboarding", "unit", "one_time", "299.00", None),
-        ("On-site work", "hour", "one_time", "95.00", None),
-    ):
-        services[name] = Service.objects.create(
-            workspace=workspace,
-            name=name,
-            unit=unit,
-            billing_period=period,
-            unit_price=D(price),
-            cost_price=D(cost) if cost else None,
-        )
-    return services
-
-
-def _seed_package(workspace, services: dict):
-    """The default package, so a new quote fills itself from a project's counts."""
-    from quotes import actions
-
-    package = actions.do_create_package(workspace, name="Managed Basic", is_default=True)
-    for name, rule, qty in (
-        ("RMM agent", "per_workstation", "1"),
-        ("EDR seat", "per_workstation", "1"),
-        ("Backup seat", "per_user", "1"),
-        ("Server monitoring", "per_server", "1"),
-        ("Onboarding", "fixed", "1"),
-    ):
-        actions.do_add_package_item(package, service=services[name], rule=rule, quantity=D(qty))
-    return package
-
-
-def _seed_customers(workspace) -> tuple:
-    """A French business customer and a German one, each with a project."""
-    from customers.models import Customer, Project
-
-    dupont = Customer.objects.create(
-        workspace=workspace,
-        company_name="Dupont Conseil SARL",
-        contact_name="Claire Dupont",
-        email="compta@dupont-conseil.example",
-        street="12 rue de la Paix",
-        postal_code="75002",
-        city="Paris",
-        country="FR",
-        tax_id_type="eu_vat",
-        tax_id="FR40303265045",
-        language="fr",
-        collection_method="send_invoice",
-        days_until_due=14,
-    )
-    Project.objects.create(
-        workspace=workspace,
-        customer=dupont,
-        name="Paris office",
-        workstations=12,
-        servers=2,
-        users=15,
-    )
-    muller = Customer.objects.create(
-        workspace=workspace,
-        company_name="Müller Logistik GmbH",
-        contact_name="Jonas Müller",
-        email="buchhaltung@mueller-logistik.example",
-        street="Hafenstraße 5",
-        postal_code="20457",
-        city="Hamburg",
-        country="DE",
-        tax_id_type="eu_vat",
-        tax_id="DE287654324",  # not the demo MSP's own (DE136695976)
-        language="de",
-    )
-    Project.objects.create(
-        workspace=workspace,
-        customer=muller,
-        name="Headquarters",
-        workstations=25,
-        servers=3,
-        users=30,
-    )
-    return dupont, muller
-
-
-def _seed_accepted_quote(workspace, user, dupont, services: dict) -> None:
-    """Dupont's mixed quote, accepted: one click from a push to Stripe."""
-    from quotes import actions
-    from quotes.models import QuoteAcceptance
-    from quotes.sharing import do_accept_quote
-
-    # 6 monthly, 1 yearly, 2 one-time lines (one of 1.5 hours).
-    quote = actions.do_create_quote(workspace, dupont, user=user, title="Managed services")
-    for name, qty in (
-        ("RMM agent", "12"),
-        ("EDR seat", "12"),
-        ("Backup seat", "15"),
-        ("Microsoft 365 support", "15"),
-        ("Server monitoring", "2"),
-        ("Patch management", "12"),
-        ("Backup licence (annual)", "1"),
-        ("Onboarding", "1"),
-        ("On-site work", "1.5"),
-    ):
-        svc = services[name]
-        actions.do_add_line(
-            quote,
-            service=svc,
-            description=svc.name,
-            quantity=D(qty),
-            unit=svc.unit,
-            unit_price=svc.unit_price,
-            billing_period=svc.billing_period,
-            cost_price=svc.cost_price,
-        )
-    quote.refresh_from_db()
-    do_accept_quote(
-        quote,
-        via=QuoteAcceptance.Via.MANUAL,
-        name="Claire Dupont",
-        revision=quote.revision,
-        sha256=None,
-        user=user,
     )
 
 
 def seed_payments(workspace, user, customer, services) -> None:
     """A pushed one-time quote whose Stripe invoice the customer paid half of on Stripe's page:
     the invoices page, the invoice's payments and the client portal have something to show."""
-    from billing.models import StripeInvoice
-    from integrations.mirror.payments import sync_and_collect
-    from integrations.mirror.sync import sync_invoice
-    from integrations.models import StripeConnection
-    from integrations.push.actions import do_start_push
-    from integrations.push.executor import execute_push
-    from integrations.stripe.client import call, make_client
-    from quotes import actions
-    from quotes.models import QuoteAcceptance
-    from quotes.sharing import do_accept_quote
-
-    quote = actions.do_create_quote(workspace, customer, user=user, title="Server migration")
-    work = services["On-site work"]
-    actions.do_add_line(
-        quote,
-        service=work,
-        description="Server migration (on site)",
-        quantity=D("12"),
-        unit=work.unit,
-        unit_price=work.unit_price,
-        billing_period=work.billing_period,
+    quote = factories.quote(
+        workspace, customer, services=services, user=user, title="Server migration"
     )
-    quote.refresh_from_db()
-    do_accept_quote(
-        quote,
-        via=QuoteAcceptance.Via.MANUAL,
-        name="Jonas Müller",
-        revision=quote.revision,
-        sha256=None,
-        user=user,
+    factories.add_line(
+        quote, services["On-site work"], "12", description="Server migration (on site)"
     )
+    factories.accept(quote, user, name="Jonas Müller")
     # German VAT for a German customer: the tax rate an admin keeps in the Stripe Dashboard.
     admin = make_client(EMULATOR_FULL_KEY)
     call(
@@ -223,26 +152,8 @@ def seed_payments(workspace, user, customer, services) -> None:
         sync_invoice(connection, found.id, client)
     invoice = StripeInvoice.objects.filter(quote=quote, status="open").first()
     if invoice is not None and invoice.hosted_invoice_url:
-        pay_part_on_stripes_page(invoice, invoice.amount_remaining // 2)
+        factories.pay_part_on_stripes_page(invoice, invoice.amount_remaining // 2)
         sync_and_collect(connection, invoice.stripe_id, client)
-
-
-def pay_part_on_stripes_page(invoice, amount: int) -> None:
-    """What the customer does on Stripe's invoice page: pay part of it (the emulator's page)."""
-    import urllib.parse
-    import urllib.request
-
-    from rules.money import from_minor_units
-
-    body = urllib.parse.urlencode(
-        {"amount": str(from_minor_units(amount, invoice.currency))}
-    ).encode()
-    url = f"{invoice.hosted_invoice_url}/pay_part"
-    if not url.startswith(("http://", "https://")):
-        return
-    request = urllib.request.Request(url, data=body)  # noqa: S310 (http(s) only, the emulator)
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-        answer.read()
 
 
 def connect_emulator(workspace, user) -> bool:
@@ -251,14 +162,6 @@ def connect_emulator(workspace, user) -> bool:
     The restricted key may not manage webhook endpoints (as in the setup guide), so the seed adds
     ours the way an admin would by hand in the Dashboard, and stores its signing secret.
     """
-    from integrations.models import StripeConnection, WebhookStatus
-    from integrations.stripe.account import parse_key, verify_key
-    from integrations.stripe.client import call, make_client
-    from integrations.stripe.errors import StripeFailure
-    from integrations.stripe.webhooks import HANDLED_EVENTS
-    from mspercury import audit
-    from mspercury.texts import Text
-
     info = parse_key(DEMO_STRIPE_KEY)
     try:
         verification = verify_key(info)

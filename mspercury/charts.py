@@ -6,8 +6,10 @@ the page scales the picture to its column.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from itertools import groupby
+from typing import Any
 
 WIDTH, HEIGHT = 480, 240
 TOP, BOTTOM, LEFT, RIGHT = 20, 28, 8, 8  # room for the scale label above, months below
@@ -29,7 +31,7 @@ class QuietMonth:
     net: Decimal = Decimal(0)
 
 
-def _previous(month):
+def _previous(month: date) -> date:
     return (
         month.replace(year=month.year - 1, month=12)
         if month.month == 1
@@ -37,13 +39,13 @@ def _previous(month):
     )
 
 
-def contiguous_months(months: list, minimum: int = MIN_MONTHS) -> list:
+def contiguous_months(months: list[Any], minimum: int = MIN_MONTHS) -> list[Any]:
     """Every month from the first (or ``minimum`` months back) to the last, gaps filled."""
     if not months:
         return []
     by_month = {m.month: m for m in months}
     first, current = months[0].month, months[-1].month
-    filled = []
+    filled: list[Any] = []
     while current >= first or len(filled) < minimum:
         filled.append(by_month.get(current) or QuietMonth(current))
         current = _previous(current)
@@ -90,11 +92,11 @@ class MrrChart:
     bottom_y: int = HEIGHT - BOTTOM
 
 
-def _r(value) -> float:
+def _r(value: Decimal | float) -> float:
     return round(float(value), 1)
 
 
-def mrr_chart(currency: str, months: list) -> MrrChart:
+def mrr_chart(currency: str, months: list[Any]) -> MrrChart:
     """The chart of one currency's months (objects with month, gained >= 0 (new and
     expansion), lost <= 0 (churn and contraction) and net), sorted by month; months without
     movements are drawn as empty slots."""
@@ -132,7 +134,7 @@ def mrr_chart(currency: str, months: list) -> MrrChart:
     return MrrChart(currency, columns, _r(zero_y), up, -down)
 
 
-def mrr_charts(history: list) -> list[MrrChart]:
+def mrr_charts(history: list[Any]) -> list[MrrChart]:
     """One chart per currency, in the order of the history (sorted by month, then currency)."""
     by_currency = sorted(history, key=lambda m: (m.currency, m.month))
     return [

@@ -20,6 +20,7 @@ and the people who represent the company (notes/german-vat-filing-and-invoice-pa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -112,18 +113,18 @@ def _form_in_name(name: str) -> str:
     return ""
 
 
-def _get(source, name: str, default=""):
+def _get(source: Any, name: str, default: Any = "") -> Any:
     if isinstance(source, Mapping):
         return source.get(name, default)
     return getattr(source, name, default)
 
 
-def _country(source) -> str:
+def _country(source: Any) -> str:
     country = _get(source, "country")
     return str(getattr(country, "code", country) or "").upper()
 
 
-def legal_form_of(source) -> str:
+def legal_form_of(source: Any) -> str:
     """The legal form as set, else the one the company name ends with ("Muster IT GmbH")."""
     return canonical_legal_form(_get(source, "legal_form")) or _form_in_name(_get(source, "name"))
 
@@ -138,14 +139,14 @@ def requires_particulars(legal_form: str, country: str) -> bool:
     return form in LIMITED | STOCK | MERCHANTS | PARTNERSHIPS | LIMITED_PARTNERSHIPS
 
 
-def directors(source) -> list[str]:
+def directors(source: Any) -> list[str]:
     """The managing directors (board members, general partners), one per line."""
     value = _get(source, "managing_directors") or ""
     names = value if isinstance(value, list | tuple) else str(value).splitlines()
     return [" ".join(name.split()) for name in names if name.strip()]
 
 
-def missing_particulars(source) -> list[str]:
+def missing_particulars(source: Any) -> list[str]:
     """What the law requires of this workspace's business letters and the settings lack, in
     words ("register court", "managing directors"); [] when nothing is required or missing."""
     form = legal_form_of(source)
@@ -171,7 +172,7 @@ def missing_particulars(source) -> list[str]:
     return [str(label) for label, value in required if _blank(value)]
 
 
-def _blank(value) -> bool:
+def _blank(value: Any) -> bool:
     return not value if isinstance(value, list) else not str(value or "").strip()
 
 
@@ -215,7 +216,7 @@ def _directors_line(form: str, names: list[str]) -> str:
     return ngettext("Managing director: %(names)s", "Managing directors: %(names)s", count) % people
 
 
-def bank_line(source) -> str:
+def bank_line(source: Any) -> str:
     """ "Bank account: holder, bank, IBAN in groups of four, BIC", or "" without an IBAN."""
     iban = _get(source, "iban")
     if not iban:
@@ -229,7 +230,7 @@ def bank_line(source) -> str:
     return _("Bank account: %(details)s") % {"details": ", ".join(p for p in parts if p)}
 
 
-def particulars_lines(source) -> list[str]:
+def particulars_lines(source: Any) -> list[str]:
     """The footer lines of a business letter, in the active language: the firm with its legal
     form first, then seat, register, the people who represent it, the supervisory board's chair,
     the VAT ID (else the tax number, §14 Abs. 4 Nr. 2 UStG asks for one of them) and the bank
@@ -243,7 +244,7 @@ def particulars_lines(source) -> list[str]:
     tax = tax_id_line(_country(source), _get(source, "tax_id_type"), _get(source, "tax_id"))
     if not tax and _get(source, "tax_number"):
         tax = _("Tax number: %(number)s") % {"number": _get(source, "tax_number")}
-    lines = [
+    candidates: list[Any] = [
         seat
         and (
             _("Place of business: %(place)s") % {"place": seat}
@@ -256,7 +257,7 @@ def particulars_lines(source) -> list[str]:
         tax,
         bank_line(source),
     ]
-    lines = [line for line in lines if line]
+    lines: list[str] = [line for line in candidates if line]
     name = name_with_legal_form(_get(source, "name"), form)
     if not lines and name == " ".join(str(_get(source, "name") or "").split()):
         return []
@@ -277,13 +278,13 @@ PARTICULARS_FIELDS = (
 )
 
 
-def has_particulars(source) -> bool:
+def has_particulars(source: Any) -> bool:
     """Whether any company particular or the bank account is set (beyond name and tax ID)."""
     fields = (*PARTICULARS_FIELDS[:5], "iban")
     return bool(directors(source)) or any(str(_get(source, name) or "").strip() for name in fields)
 
 
-def particulars_data(workspace) -> dict:
+def particulars_data(workspace: Any) -> dict[str, Any]:
     """The workspace's particulars as plain strings, for a document's frozen snapshot (its
     name, address, country and tax ID are already there)."""
     return {

@@ -209,7 +209,15 @@ def decide_tax(
     return TaxDecision(TaxTreatment.EXPORT, Decimal(0), c_country, tuple(hints))
 
 
-def _intra_eu(supplier, customer, c_country, s_country, supplier_rate, supply, hints):
+def _intra_eu(
+    supplier: Party,
+    customer: Party,
+    c_country: str,
+    s_country: str,
+    supplier_rate: Decimal,
+    supply: Supply,
+    hints: list[str],
+) -> TaxDecision:
     if customer.has_eu_vat_id and not customer.has_valid_eu_vat_id:
         hints.append("customer_vat_id_invalid")
     if customer.has_valid_eu_vat_id and supplier.has_eu_vat_id:

@@ -219,7 +219,7 @@ def normalize_tax_id(tax_id_type: str, country: str, value: str) -> str:
         raise TaxIdError(str(_("Unknown tax-ID type %(type)s.") % {"type": tax_id_type}))
     module, what = validators[tax_id_type]
     try:
-        compact = module.validate(value)
+        compact: str = module.validate(value)
     except stdnum_errors.ValidationError as exc:
         raise _problem(exc, what, fmt) from None
     if tax_id_type == TaxIdType.CA_GST_HST and (len(compact) != 15 or compact[9:11] != "RT"):
@@ -236,7 +236,8 @@ def normalize_tax_id(tax_id_type: str, country: str, value: str) -> str:
     if tax_id_type == TaxIdType.GB_VAT:
         return "GB" + compact
     if tax_id_type in (TaxIdType.US_EIN, TaxIdType.CH_VAT, TaxIdType.CH_UID, TaxIdType.NO_VAT):
-        return module.format(compact)
+        formatted: str = module.format(compact)
+        return formatted
     return compact
 
 

@@ -14,6 +14,8 @@ The labels are the customary ones of the *workspace's* country, not of the reade
 German MSP's quote says "USt-IdNr." in English too, as its letterhead would.
 """
 
+from typing import Any
+
 from rules.taxids import TaxIdType
 
 DEFAULT_TAX_ID_LABEL = "VAT ID"
@@ -291,7 +293,7 @@ NOTICE_LANGUAGES = tuple(_NOTICES)
 
 def reverse_charge_notice(
     language: str, supplier_country: str, supplier_vat_id: str, customer_vat_id: str
-) -> dict:
+) -> dict[str, Any]:
     """The banner of a reverse-charge document in ``language`` (English if we lack it).
 
     Returns {"title", "mention", "body", "lines"}: ``mention`` is the official mention in that
@@ -472,7 +474,7 @@ def _base(language: str) -> str:
     return (language or "").lower().split("-")[0]
 
 
-def export_notice(language: str, supplier_country: str) -> dict:
+def export_notice(language: str, supplier_country: str) -> dict[str, Any]:
     """The mention on an export invoice in ``language`` (English if we lack it), shaped like
     ``reverse_charge_notice``'s answer."""
     title, sentence, _goods = _EXPORT.get(_base(language), _EXPORT["en"])

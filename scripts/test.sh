@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole check, exactly as CI runs it: install, lint, format check, migrations check, pytest on
-# PostgreSQL and Redis. Extra arguments go to pytest (e.g. scripts/test.sh tests/mspercury -x).
+# The whole check, exactly as CI runs it: install, lint, format check, type check of the pure
+# modules, migrations check, pytest on PostgreSQL and Redis. Extra arguments go to pytest (e.g.
+# scripts/test.sh tests/mspercury -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,7 @@ PY
 
 echo "==> ruff check"; .venv/bin/ruff check .
 echo "==> ruff format --check"; .venv/bin/ruff format --check .
+echo "==> mypy (strict, pure modules)"; .venv/bin/mypy
 echo "==> makemigrations --check"; .venv/bin/python manage.py makemigrations --check --dry-run
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

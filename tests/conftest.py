@@ -1,7 +1,8 @@
 """Shared fixtures: three people and two workspaces, as in healthchecks' BaseTestCase.
 
 alice owns workspace "Alpha IT", bob is a member of it, charlie owns "Charlie Systems" and must
-never see anything of Alpha's.
+never see anything of Alpha's. Then the worlds many folders share, built by tests/factories.py:
+the French business customer, the mixed quote, Alpha connected to the Stripe emulator.
 """
 
 import os
@@ -15,15 +16,15 @@ from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
 from mspercury import dbroles, tenancy
-from mspercury.models import Membership, Role, User, Workspace
+from mspercury.models import Role
+from tests import factories
+from tests.factories import PASSWORD  # noqa: F401  (the tests sign in with it)
 
 pytest_plugins = [
     "tests.stripe_emulator_fixtures",
     "tests.vies_emulator_fixtures",
     "tests.mail_server",
 ]
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -86,41 +87,33 @@ def _fast_hasher_and_clean_cache(settings):
 
 @pytest.fixture
 def alpha(db):
-    return Workspace.objects.create(name="Alpha IT", country="DE")
+    return factories.workspace("Alpha IT", "DE")
 
 
 @pytest.fixture
 def charlie_ws(db):
-    return Workspace.objects.create(name="Charlie Systems", country="AT")
-
-
-def _member(email, name, workspace, role):
-    user = User.objects.create_user(email, PASSWORD, full_name=name)
-    Membership.objects.create(workspace=workspace, user=user, role=role)
-    user.last_workspace = workspace
-    user.save(update_fields=["last_workspace"])
-    return user
+    return factories.workspace("Charlie Systems", "AT")
 
 
 @pytest.fixture
 def alice(alpha):
-    return _member("alice@example.org", "Alice Owner", alpha, Role.OWNER)
+    return factories.member(alpha, "alice@example.org", "Alice Owner", Role.OWNER)
 
 
 @pytest.fixture
 def bob(alpha):
-    return _member("bob@example.org", "Bob Member", alpha, Role.MEMBER)
+    return factories.member(alpha, "bob@example.org", "Bob Member", Role.MEMBER)
 
 
 @pytest.fixture
 def dana(alpha):
     """An admin (not owner) of Alpha."""
-    return _member("dana@example.org", "Dana Admin", alpha, Role.ADMIN)
+    return factories.member(alpha, "dana@example.org", "Dana Admin", Role.ADMIN)
 
 
 @pytest.fixture
 def charlie(charlie_ws):
-    return _member("charlie@example.org", "Charlie Outsider", charlie_ws, Role.OWNER)
+    return factories.member(charlie_ws, "charlie@example.org", "Charlie Outsider", Role.OWNER)
 
 
 @pytest.fixture
@@ -128,15 +121,68 @@ def client_for(client):
     """Log a user in (with a fresh two-factor verification) and return the test client."""
 
     def _login(user, *, recent_2fa=True):
-        client.force_login(user)
-        if recent_2fa:
-            import time
-
-            from mspercury.access import SESSION_2FA_AT
-
-            session = client.session
-            session[SESSION_2FA_AT] = time.time()
-            session.save()
-        return client
+        return factories.sign_in(client, user, recent_2fa=recent_2fa)
 
     return _login
+
+
+@pytest.fixture
+def stripe_api(settings, stripe_emulator):
+    """Point the product's Stripe seam at the emulator (a deployment setting)."""
+    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
+    return stripe_emulator
+
+
+@pytest.fixture
+def fast_push(settings):
+    """Our executor retries quickly and the SDK does not add its own sleeps."""
+    settings.MSPERCURY_PUSH_BACKOFF = 0.001
+    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
+
+
+@pytest.fixture
+def connection(alpha, stripe_api, fast_push):
+    """Alpha connected to the emulator with its seeded restricted key, with a German MSP's
+    address and VAT ID (a test that moved Alpha abroad first keeps its country)."""
+    factories.german_msp(alpha, country=alpha.country)
+    return factories.verified(factories.stripe_connection(alpha))
+
+
+@pytest.fixture
+def wire(live_server, settings, stripe_api, fast_push, client):
+    """Connect a user's workspace on the settings page with a new key of ``permissions``: its
+    webhook endpoint is registered, and the emulator delivers Stripe's events to the live server."""
+    settings.MSPERCURY_PUBLIC_URL = live_server.url
+
+    def _wire(user, permissions=factories.WEBHOOK_PERMISSIONS):
+        key = stripe_api.add_key(permissions=permissions, account=factories.EMULATOR_ACCOUNT)
+        return factories.connect_through_settings(client, user, key["key"])
+
+    return _wire
+
+
+@pytest.fixture
+def fr_customer(alpha):
+    return factories.customer(alpha, "FR")
+
+
+@pytest.fixture
+def mixed_quote(alpha, alice, fr_customer):
+    return factories.mixed_quote(alpha, fr_customer, alice)
+
+
+@pytest.fixture
+def vat_key(stripe_api):
+    """A restricted key that may create tax rates: MSPercury's VAT."""
+    return stripe_api.add_key(
+        permissions=factories.VAT_PERMISSIONS,
+        account=factories.EMULATOR_ACCOUNT,
+        name="MSPercury VAT",
+    )["key"]
+
+
+@pytest.fixture
+def vat_workspace(alpha, vat_key, fast_push):
+    """Alpha as a German MSP whose VAT MSPercury decides on Stripe's invoices."""
+    factories.vat_connection(factories.german_msp(alpha), vat_key)
+    return alpha

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ["mspercury", "billing", "quotes", "customers", "integrations", "portal"]
+PRODUCT = ["rules", "mspercury", "customers", "quotes", "billing", "portal", "integrations", "demo"]
 
 
 def forbidden_imports(root: Path, packages: list[str], banned: list[str]) -> list[str]:

@@ -207,7 +207,7 @@ def header(batch: Batch) -> list[str]:
 
 def render(batch: Batch, debtors: list[Debtor], policy: Encoding) -> Rendered:
     """The master-data file; the same encoding policy as the booking batch."""
-    report: list = []
+    report: list[extf.Replacement] = []
     lines = [";".join(header(batch)), ";".join(COLUMNS)]
     for debtor in debtors:
         values = extf.apply_policy(row_values(debtor), COLUMNS, debtor.name, policy, report)

@@ -311,7 +311,11 @@ def _fits(char: str) -> bool:
 
 
 def apply_policy(
-    values: list[str], columns: tuple[str, ...], party: str, policy: Encoding, report: list
+    values: list[str],
+    columns: tuple[str, ...],
+    party: str,
+    policy: Encoding,
+    report: list[Replacement],
 ) -> list[str]:
     """The values as the policy writes them; replacements are appended to ``report``."""
     if policy == Encoding.UTF8_BOM:

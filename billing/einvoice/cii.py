@@ -4,7 +4,9 @@ Element order follows the CII schema (the XSD checks it); what goes in follows E
 for XRechnung, the KoSIT CIUS (BT-10 buyer reference, seller contact BG-6, BG-16).
 """
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
@@ -26,7 +28,7 @@ UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 NSMAP = {"rsm": RSM, "qdt": QDT, "ram": RAM, "udt": UDT}
 
 
-def _el(parent, tag: str, text=None, **attrs):
+def _el(parent: Any, tag: str, text: object = None, **attrs: str) -> Any:
     prefix, name = tag.split(":")
     node = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
     if text is not None:
@@ -44,7 +46,7 @@ def _price(value: Decimal, currency: str) -> str:
     return str(minimum if minimum == value else Decimal(value).normalize())
 
 
-def _date(parent, tag: str, value, qualified: bool = False) -> None:
+def _date(parent: Any, tag: str, value: date, qualified: bool = False) -> None:
     holder = _el(parent, tag)
     _el(
         holder,
@@ -71,10 +73,11 @@ def to_cii(invoice: EInvoice, profile: Profile = Profile.EN16931) -> bytes:
             invoice.delivery_date,
         )
     _settlement(_el(transaction, "ram:ApplicableHeaderTradeSettlement"), invoice)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml
 
 
-def _document(node, invoice: EInvoice) -> None:
+def _document(node: Any, invoice: EInvoice) -> None:
     _el(node, "ram:ID", invoice.number)
     _el(node, "ram:TypeCode", invoice.type_code.value)
     _date(node, "ram:IssueDateTime", invoice.issue_date)
@@ -82,7 +85,7 @@ def _document(node, invoice: EInvoice) -> None:
         _el(_el(node, "ram:IncludedNote"), "ram:Content", note)
 
 
-def _line(node, line: Line, currency: str) -> None:
+def _line(node: Any, line: Line, currency: str) -> None:
     _el(_el(node, "ram:AssociatedDocumentLineDocument"), "ram:LineID", line.position)
     _el(_el(node, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
     agreement = _el(node, "ram:SpecifiedLineTradeAgreement")
@@ -112,7 +115,7 @@ def _line(node, line: Line, currency: str) -> None:
     _el(summation, "ram:LineTotalAmount", _money(line.net, currency))
 
 
-def _discount(settlement, line: Line, currency: str) -> None:
+def _discount(settlement: Any, line: Line, currency: str) -> None:
     allowance = _el(settlement, "ram:SpecifiedTradeAllowanceCharge")
     _el(_el(allowance, "ram:ChargeIndicator"), "udt:Indicator", "false")
     if line.discount_percent:
@@ -123,7 +126,7 @@ def _discount(settlement, line: Line, currency: str) -> None:
     _el(allowance, "ram:Reason", "Discount")
 
 
-def _agreement(node, invoice: EInvoice) -> None:
+def _agreement(node: Any, invoice: EInvoice) -> None:
     if invoice.buyer_reference:
         _el(node, "ram:BuyerReference", invoice.buyer_reference)
     outside = any(s.category == Category.OUTSIDE_SCOPE for s in invoice.subtotals)
@@ -137,7 +140,7 @@ def _agreement(node, invoice: EInvoice) -> None:
         )
 
 
-def _party(node, party: Party, *, seller: bool, outside: bool) -> None:
+def _party(node: Any, party: Party, *, seller: bool, outside: bool) -> None:
     # BR-O-02..04 forbid VAT IDs on "not subject to VAT" invoices; BR-CO-26 still wants the
     # seller identified, so its VAT ID number becomes the seller identifier (BT-29).
     if seller and outside and party.vat_id:
@@ -166,7 +169,7 @@ def _party(node, party: Party, *, seller: bool, outside: bool) -> None:
         _el(_el(node, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
 
 
-def _address(node, party: Party) -> None:
+def _address(node: Any, party: Party) -> None:
     address = party.address
     for tag, value in (
         ("ram:PostcodeCode", address.postal_code),
@@ -181,7 +184,7 @@ def _address(node, party: Party) -> None:
         _el(node, "ram:CountrySubDivisionName", address.region)
 
 
-def _settlement(node, invoice: EInvoice) -> None:
+def _settlement(node: Any, invoice: EInvoice) -> None:
     currency, means = invoice.currency, invoice.payment.means
     if means.creditor_id:
         _el(node, "ram:CreditorReferenceID", means.creditor_id)  # BT-90
@@ -207,7 +210,7 @@ def _settlement(node, invoice: EInvoice) -> None:
         _date(reference, "ram:FormattedIssueDateTime", invoice.preceding.issue_date, True)
 
 
-def _means(node, invoice: EInvoice) -> None:
+def _means(node: Any, invoice: EInvoice) -> None:
     """BT-81, BT-82 and the one group its code needs: card (BG-18), the debited account of a
     direct debit (BT-91) or the payee's account (BG-17)."""
     payment, means = invoice.payment, invoice.payment.means
@@ -237,7 +240,7 @@ def _terms_text(invoice: EInvoice) -> str:
     return payment.terms
 
 
-def _tax(node, subtotal: TaxSubtotal, currency: str, language: str) -> None:
+def _tax(node: Any, subtotal: TaxSubtotal, currency: str, language: str) -> None:
     _el(node, "ram:CalculatedAmount", _money(subtotal.tax, currency))
     _el(node, "ram:TypeCode", "VAT")
     reason = exemption(subtotal.category, language)  # BT-121 and BT-120 in the reader's language
@@ -251,7 +254,7 @@ def _tax(node, subtotal: TaxSubtotal, currency: str, language: str) -> None:
     _el(node, "ram:RateApplicablePercent", str(subtotal.rate))
 
 
-def _summation(node, invoice: EInvoice) -> None:
+def _summation(node: Any, invoice: EInvoice) -> None:
     totals, currency = invoice.totals, invoice.currency
     _el(node, "ram:LineTotalAmount", _money(totals.lines, currency))
     _el(node, "ram:TaxBasisTotalAmount", _money(totals.tax_exclusive, currency))

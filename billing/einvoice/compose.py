@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from billing.einvoice.means import PaymentMeans, girocode_amount
 from billing.einvoice.model import (
@@ -144,7 +145,7 @@ def _stripe_line(
     net = from_minor_units(net_minor, currency)
     quoted = fact.quote
     unit = UNIT_CODES.get(quoted.unit, "C62") if quoted else "C62"
-    common = {
+    common: dict[str, Any] = {
         "position": position,
         "description": fact.description or (quoted.description if quoted else ""),
         "unit_code": unit,
@@ -165,7 +166,7 @@ def _quoted_net(fact: LineFacts, currency: str) -> Decimal:
     return line_net(fact.quantity, fact.unit_price, fact.discount_percent, currency)
 
 
-def _price_of(fact: StripeLineFacts, net: Decimal, currency: str) -> dict:
+def _price_of(fact: StripeLineFacts, net: Decimal, currency: str) -> dict[str, Any]:
     """Quantity, unit price (BT-146, never negative: BR-27) and discount. A credit line
     (a proration's unused time) has a negative quantity. A price that is not a whole minor
     unit per unit is given for all of them (base quantity BT-149), so net = quantity × price
@@ -278,7 +279,9 @@ def choose_lines(
     )
 
 
-def _check_tax(figures: StripeFigures, category: Category, rate: Decimal, lines) -> Decimal:
+def _check_tax(
+    figures: StripeFigures, category: Category, rate: Decimal, lines: Sequence[Line]
+) -> Decimal:
     """Stripe's tax, after checking it fits the rate (Stripe rounds per line: one minor unit
     of difference per line at most)."""
     tax = from_minor_units(figures.tax, figures.currency)
@@ -351,13 +354,14 @@ def compose(
     )
 
 
-def service_dates(lines: Sequence[Line], issued: date) -> dict:
+def service_dates(lines: Sequence[Line], issued: date) -> dict[str, Any]:
     """§14 Abs. 4 Nr. 6 UStG: the time of the service, always explicit. Lines that all carry
     their period (BG-26) give the invoicing period (BG-14) from the first start to the last
     end; otherwise the services are dated the issue date (BT-72)."""
     periods = [(x.period_start, x.period_end) for x in lines]
     if lines and all(start and end for start, end in periods):
-        return {"period": (min(p[0] for p in periods), max(p[1] for p in periods))}
+        spans = cast("list[tuple[date, date]]", periods)
+        return {"period": (min(p[0] for p in spans), max(p[1] for p in spans))}
     return {"delivery_date": issued}
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 # The order that decides when no country has a majority of the evidence items.
 PRIORITY = ("billing", "bank", "ip")
@@ -159,7 +160,7 @@ class Total:
 
 def aggregate(rows: Iterable[Row]) -> list[Total]:
     """Net and VAT per treatment × place of supply × rate × currency, sorted by those keys."""
-    sums: dict[tuple, list[int]] = {}
+    sums: dict[tuple[str, str, str, str], list[int]] = {}
     for row in rows:
         entry = sums.setdefault((row.treatment, row.country, row.rate, row.currency), [0, 0, 0])
         entry[0] += row.net
@@ -216,7 +217,10 @@ def pro_rata(amount: int, supplies: Sequence[SupplyAmount]) -> list[tuple[int, i
     """A gross amount back shared over the supplies by their gross, each share over net and
     VAT by the supply's own proportion: (net, tax) per supply, adding up to ``amount``."""
     shares = split(amount, [s.net + s.tax for s in supplies])
-    return [tuple(split(share, [s.net, s.tax])) for share, s in zip(shares, supplies, strict=True)]
+    return [
+        cast("tuple[int, int]", tuple(split(share, [s.net, s.tax])))
+        for share, s in zip(shares, supplies, strict=True)
+    ]
 
 
 def by_credited_lines(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext_noop
 
@@ -35,7 +36,7 @@ class DraftLine:
 @dataclass(frozen=True)
 class Wording:
     footer: str
-    custom_fields: tuple[dict, ...]
+    custom_fields: tuple[dict[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class Correction:
     lines: dict[str, str] = field(default_factory=dict)  # line id -> the key it gets
     default_key: str | None = None  # the invoice's default tax rate becomes this key
     footer: str | None = None  # the new footer, or None (unchanged)
-    custom_fields: tuple[dict, ...] | None = None  # the new custom fields, or None (unchanged)
+    custom_fields: tuple[dict[str, str], ...] | None = (
+        None  # the new custom fields, or None (unchanged)
+    )
     tax_exempt: str | None = None  # the Stripe customer's new tax_exempt, or None
     changes: tuple[Text, ...] = ()  # what changed, for people
     skipped: tuple[Text, ...] = ()  # what was left alone, for people
@@ -63,11 +66,12 @@ def parse_key(key: str) -> tuple[str, Decimal, bool, str]:
 
 def describe_key(key: str) -> Text:
     country, percent, _inclusive, treatment = parse_key(key)
-    name = {
+    names: dict[str, str] = {
         TaxTreatment.REVERSE_CHARGE: gettext_noop("%(percent)s %% VAT, reverse charge"),
         TaxTreatment.INTRA_EU_GOODS: gettext_noop("%(percent)s %% VAT, intra-EU supply"),
         TaxTreatment.EXPORT: gettext_noop("%(percent)s %% VAT, not taxable here"),
-    }.get(treatment) or gettext_noop("%(percent)s %% VAT (%(country)s)")
+    }
+    name = names.get(treatment) or gettext_noop("%(percent)s %% VAT (%(country)s)")
     return Text(name, percent=format(percent.normalize(), "f"), country=country)
 
 
@@ -150,7 +154,7 @@ def recheck(
     )
 
 
-def _change(what: Text | str, keys: set, want: str, why: Text | str) -> Text:
+def _change(what: Text | str, keys: set[Any], want: str, why: Text | str) -> Text:
     before = (
         Joined([describe_key(k) for k in sorted(keys)], ", ")
         if keys

@@ -9,6 +9,7 @@ for a customer no workspace knows).
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 OURS = "ours"
 FOREIGN = "foreign"
@@ -17,7 +18,7 @@ NOBODY = "nobody"
 WORKSPACE_KEY = "mspercury_workspace"
 
 
-def _get(obj, name):
+def _get(obj: Any, name: str) -> Any:
     try:
         value = obj[name]
     except (KeyError, TypeError, IndexError):
@@ -25,12 +26,12 @@ def _get(obj, name):
     return value
 
 
-def _mark(metadata) -> str:
+def _mark(metadata: Any) -> str:
     value = _get(metadata, WORKSPACE_KEY)
     return str(value).strip() if value else ""
 
 
-def customer_id(obj) -> str:
+def customer_id(obj: Any) -> str:
     """The Stripe customer id of an object (its own id for a customer), expanded or not."""
     if _get(obj, "object") == "customer":
         return str(_get(obj, "id") or "")
@@ -40,7 +41,7 @@ def customer_id(obj) -> str:
     return str(_get(customer, "id") or "")
 
 
-def identities(obj) -> list[str]:
+def identities(obj: Any) -> list[str]:
     """Every workspace identity the object carries: its metadata, its subscription's metadata
     (subscription invoices), and its customer's metadata when the customer is expanded."""
     found = [
@@ -53,7 +54,7 @@ def identities(obj) -> list[str]:
     return [mark for mark in found if mark]
 
 
-def classify(obj, workspace_ref: str, our_customers: Iterable[str] = ()) -> str:
+def classify(obj: Any, workspace_ref: str, our_customers: Iterable[str] = ()) -> str:
     """OURS, FOREIGN or NOBODY for ``obj`` (a Stripe object as a mapping) seen by the workspace
     ``workspace_ref`` whose pushes created the Stripe customers ``our_customers``.
 

@@ -25,6 +25,7 @@ moves the moment to the period's first second instead of jamming the change.
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -266,7 +267,12 @@ def already_applied(subscription: RunningSubscription, lines: list[StripeLine]) 
     )
 
 
-def _check_running(plan: AmendmentPlan, running, billed, lines) -> None:
+def _check_running(
+    plan: AmendmentPlan,
+    running: list[RunningSubscription],
+    billed: dict[str, dict[str, tuple[int, int]]],
+    lines: list[StripeLine],
+) -> None:
     for subscription in running:
         if subscription.currency.upper() != plan.currency:
             plan.problems.append(
@@ -296,7 +302,13 @@ def _check_running(plan: AmendmentPlan, running, billed, lines) -> None:
             )
 
 
-def _subscription_change(plan, subscription, lines, placed, names) -> SubscriptionChange:
+def _subscription_change(
+    plan: AmendmentPlan,
+    subscription: RunningSubscription,
+    lines: list[StripeLine],
+    placed: set[str],
+    names: dict[str, str],
+) -> SubscriptionChange:
     interval = subscription.interval
     change = SubscriptionChange(
         interval, subscription, proration_date=proration_moment(subscription, plan.proration_date)
@@ -378,7 +390,9 @@ def _new_amount(subscription: RunningSubscription, change: SubscriptionChange) -
     return amount
 
 
-def _prorations(plan, subscription, changes: list[ItemChange]) -> list[Proration]:
+def _prorations(
+    plan: AmendmentPlan, subscription: RunningSubscription, changes: list[ItemChange]
+) -> list[Proration]:
     if plan.timing == AT_RENEWAL:
         return []
     at = proration_moment(subscription, plan.proration_date)
@@ -427,17 +441,19 @@ def _check_items(plan: AmendmentPlan, change: SubscriptionChange) -> None:
         )
 
 
-def items_param(change: SubscriptionChange, products: dict[str, str], currency: str) -> list:
+def items_param(
+    change: SubscriptionChange, products: dict[str, str], currency: str
+) -> list[dict[str, Any]]:
     """Stripe's ``items`` for a subscription update (or create): ``products`` maps product keys
     to Stripe product ids."""
-    params = []
+    params: list[dict[str, Any]] = []
     for c in change.changes:
         if c.kind == "remove" and change.subscription is not None:
             params.append({"id": c.item_id, "deleted": True})
         elif c.kind == "quantity":
             params.append({"id": c.item_id, "quantity": c.new_quantity})
         elif c.kind in ("price", "add"):
-            item = {
+            item: dict[str, Any] = {
                 "price_data": {
                     "currency": currency.lower(),
                     "product": c.product_id or products[c.product_key],

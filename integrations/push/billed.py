@@ -8,10 +8,12 @@ and the Stripe invoice agree to the cent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from integrations.push.planner import Operation, Plan, StripeLine
+from mspercury.texts import Text
 from rules.money import from_minor_units, tax_amount, to_minor_units
 
 FIRST = "first"  # a subscription's first invoice: its recurring lines and its one-time riders
@@ -21,7 +23,7 @@ ONCE = "once"  # a standalone invoice of one-time lines
 
 @dataclass(frozen=True)
 class BilledInvoice:
-    label: str  # the step's label: which subscription or invoice
+    label: Text | str  # the step's label: which subscription or invoice
     period: str  # FIRST, ONCE, or the subscription's interval
     net: int  # minor units
     vat: int | None  # None: Stripe Tax computes it at Stripe
@@ -53,7 +55,7 @@ def line_vat(line: StripeLine, percent: Decimal, currency: str) -> int:
     return to_minor_units(tax_amount(net, percent, currency), currency)
 
 
-def _billed(op: Operation, period: str, lines, plan: Plan) -> BilledInvoice:
+def _billed(op: Operation, period: str, lines: Sequence[StripeLine], plan: Plan) -> BilledInvoice:
     currency = plan.currency
     net = sum(line.amount for line in lines)
     vat = None

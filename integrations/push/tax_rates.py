@@ -11,6 +11,7 @@ as custom fields.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from rules.tax import TaxTreatment
 from rules.wording import export_notice, reverse_charge_notice
@@ -25,7 +26,7 @@ WITH_TAX_RATE = frozenset(
         TaxTreatment.EXPORT,
     }
 )
-_DISPLAY = {
+_DISPLAY: dict[str, str] = {
     TaxTreatment.REVERSE_CHARGE: "VAT (reverse charge)",
     TaxTreatment.INTRA_EU_GOODS: "VAT (intra-EU supply)",
     TaxTreatment.EXPORT: "VAT (not taxable here)",
@@ -47,9 +48,9 @@ class TaxRateSpec:
         percent = format(self.percent.normalize(), "f")
         return f"{self.country or '-'}:{percent}:{behaviour}:{self.treatment}"
 
-    def create_params(self) -> dict:
+    def create_params(self) -> dict[str, Any]:
         """What POST /v1/tax_rates gets (the same for every workspace on the account)."""
-        params: dict = {
+        params: dict[str, Any] = {
             "display_name": _DISPLAY.get(self.treatment, "VAT"),
             "percentage": self.percent,
             "inclusive": self.inclusive,
@@ -76,7 +77,7 @@ def tax_rate_spec(
 @dataclass(frozen=True)
 class InvoiceWording:
     footer: str  # appended to the invoice footer
-    custom_fields: tuple[dict, ...]  # up to 4 {"name" ≤ 40, "value" ≤ 140}
+    custom_fields: tuple[dict[str, str], ...]  # up to 4 {"name" ≤ 40, "value" ≤ 140}
 
 
 def invoice_wording(

@@ -3,6 +3,7 @@ PostgreSQL can hold. Pure: bytes in, a dict or None out."""
 
 import json
 import math
+from typing import Any, NoReturn
 
 # Column sizes of StripeEvent.event_id, event_type and api_version.
 MAX_ID = 80
@@ -14,11 +15,11 @@ class _Unstorable(ValueError):
     pass
 
 
-def _refuse_constant(name: str):
+def _refuse_constant(name: str) -> NoReturn:
     raise _Unstorable(name)  # NaN and Infinity are not JSON and jsonb refuses them
 
 
-def _storable(value) -> bool:
+def _storable(value: object) -> bool:
     """No NUL and no lone surrogate in any key or string (jsonb and UTF-8 refuse both)."""
     stack = [value]
     while stack:
@@ -40,13 +41,13 @@ def _storable(value) -> bool:
     return True
 
 
-def _short_str(value, limit: int, *, required: bool) -> bool:
+def _short_str(value: object, limit: int, *, required: bool) -> bool:
     if value is None:
         return not required
     return isinstance(value, str) and (bool(value) or not required) and len(value) <= limit
 
 
-def parse_event_body(body: bytes) -> dict | None:
+def parse_event_body(body: bytes) -> dict[str, Any] | None:
     """The event in ``body``, or None when it is not a storable Stripe event object."""
     try:
         payload = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)

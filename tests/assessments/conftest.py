@@ -4,29 +4,20 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import Customer, Project
 from quotes.assessments import actions
 from quotes.assessments.models import AssessmentQuestion
 from quotes.models import Service
+from tests import factories
 
 
 @pytest.fixture
 def acme(alpha):
-    return Customer.objects.create(
-        workspace=alpha,
-        company_name="Acme GmbH",
-        country="DE",
-        tax_id_type="eu_vat",
-        tax_id="DE136695976",
-        language="en",
-    )
+    return factories.customer(alpha, "DE")
 
 
 @pytest.fixture
 def office(alpha, acme):
-    return Project.objects.create(
-        workspace=alpha, customer=acme, name="Head office", workstations=12, servers=2, users=15
-    )
+    return factories.project(acme)
 
 
 @pytest.fixture

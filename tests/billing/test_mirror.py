@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from billing.mirror import brings_revenue, external_status, monthly_amount
+from tests import factories
 
 
 @pytest.mark.parametrize(
@@ -56,15 +57,9 @@ def test_only_running_subscriptions_bring_revenue(status, ended, expected):
 
 @pytest.fixture
 def live_connection(alpha):
-    from integrations.models import StripeConnection
-
-    connection = StripeConnection(
-        workspace=alpha, key_prefix="rk_live_", key_last4="abcd", key_kind="restricted"
+    return factories.stripe_connection(
+        alpha, "rk_live_0123456789abcd", key_prefix="rk_live_", mode="live"
     )
-    connection.mode = "live"
-    connection.api_key = "rk_live_0123456789abcd"
-    connection.save()
-    return connection
 
 
 def _subscriptions(quote, connection, *, livemode, status):

@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.models import Customer
-from integrations.models import PushSettings, StripeConnection
+from integrations.models import PushSettings
 from quotes.actions import do_add_line, do_create_quote
 from quotes.models import QuoteAcceptance, RevisionAcceptance
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +21,7 @@ def _us_workspace(alice):
     workspace = alice.last_workspace
     workspace.country, workspace.region = "US", "MA"
     workspace.save()
-    conn = StripeConnection(
-        workspace=workspace, key_prefix="rk_test_", key_last4="ator", key_kind="restricted"
-    )
-    conn.mode = "test"
-    conn.api_key = "rk_test_emulator"
-    conn.save()
+    factories.stripe_connection(workspace)
     customer = Customer.objects.create(
         workspace=workspace,
         company_name="Boston Dental LLC",

@@ -4,73 +4,22 @@ the emulator holds the changed subscription and the prorated invoice, the dashbo
 moves by the change (issue 14, point 6). Screenshots go to the test's tmp_path."""
 
 import re
-import time
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
-from customers.models import Customer
-from integrations.models import Amendment, StripeConnection
-from quotes.actions import do_add_line, do_create_quote, do_delete_line, do_update_line
-from quotes.models import QuoteLine, Service
+from integrations.models import Amendment
+from quotes.actions import do_delete_line, do_update_line
+from quotes.models import QuoteLine
+from tests import factories
 from tests.browser.test_accepted_edits_browser import _accept_as_customer
 
 pytestmark = pytest.mark.browser
 
-PERMISSIONS = {
-    **{scope: "write" for scope in ("customers", "invoices", "subscriptions", "products")},
-    **{scope: "write" for scope in ("prices", "tax_ids", "webhook_endpoints")},
-    "tax_rates": "read",
-}
-LINES = (
-    ("RMM agent", "monthly", "4.50", "12"),
-    ("Patch management", "monthly", "2.10", "12"),
-    ("Backup licence", "yearly", "480.00", "1"),
-)
-
-
-def _connect(workspace, alice, full_key, live_server, settings):
-    """Connected through the settings page, so Stripe delivers webhooks to the live server."""
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    client = Client()
-    client.force_login(alice)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": full_key})
-    assert StripeConnection.objects.for_workspace(workspace).webhook_endpoint_id
-
-
-def _quote(workspace, alice):
-    customer = Customer.objects.create(
-        workspace=workspace,
-        company_name="Dupont SARL",
-        email="compta@dupont.example",
-        country="FR",
-        tax_id_type="eu_vat",
-        tax_id="FR40303265045",
-        city="Paris",
-        postal_code="75002",
-        street="1 rue de la Paix",
-    )
-    quote = do_create_quote(workspace, customer, user=alice, currency="EUR")
-    for name, period, price, qty in LINES:
-        svc = Service.objects.create(
-            workspace=workspace, name=name, billing_period=period, unit_price=Decimal(price)
-        )
-        do_add_line(
-            quote,
-            service=svc,
-            description=name,
-            quantity=Decimal(qty),
-            unit="unit",
-            unit_price=svc.unit_price,
-            billing_period=period,
-        )
-    return quote
+PERMISSIONS = factories.WEBHOOK_PERMISSIONS
+LINES = (("RMM agent", "12"), ("Patch management", "12"), ("Backup licence (annual)", "1"))
 
 
 def _mrr(page) -> Decimal:
@@ -84,20 +33,15 @@ def test_push_change_reaccept_apply_with_proration_now(
     browser,
     live_server,
     alice,
-    settings,
+    wire,
     stripe_emulator,
     sign_in,
     tmp_path,
 ):
-    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    workspace = alice.last_workspace
-    workspace.tax_id_type, workspace.tax_id = "eu_vat", "DE136695976"
-    workspace.save()
-    key = stripe_emulator.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
-    _connect(workspace, alice, key["key"], live_server, settings)
-    quote = _quote(workspace, alice)
+    workspace = factories.german_msp(alice.last_workspace)
+    wire(alice)
+    customer = factories.customer(workspace, "FR")
+    quote = factories.quote(workspace, customer, LINES, user=alice, currency="EUR")
     quote_url = f"/quotes/{quote.public_id}/"
 
     sign_in(page, alice.email)

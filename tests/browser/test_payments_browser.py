@@ -4,39 +4,20 @@ Paid, then Paid; a billing admin records a cheque that settles another invoice; 
 email arrives once per payment (through a real SMTP server)."""
 
 import re
-import time
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from billing.models import Payment, StripeInvoice
 from customers.models import Customer
-from integrations.models import StripeConnection
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from quotes.actions import do_add_line, do_create_quote
-from tests.browser.test_amendment_browser import PERMISSIONS
-from tests.integrations.push.conftest import accept
+from tests import factories
+from tests.factories import accept
 
 pytestmark = pytest.mark.browser
-
-
-def _connected(workspace, alice, stripe_emulator, live_server, settings):
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    key = stripe_emulator.add_key(permissions=PERMISSIONS, account="acct_1EmulatorSeedAcct")
-    client = Client()
-    client.force_login(alice)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    assert StripeConnection.objects.for_workspace(workspace).webhook_endpoint_id
-    return key["key"]
 
 
 def _invoiced(workspace, alice, customer, amount) -> StripeInvoice:
@@ -62,12 +43,10 @@ def _status(invoice) -> str:
 
 
 def test_pay_part_then_the_rest_from_the_email_link(
-    page, browser, live_server, alice, settings, stripe_emulator, sign_in, smtp_server, tmp_path
+    page, browser, alice, wire, stripe_emulator, sign_in, smtp_server, tmp_path
 ):
-    workspace = alice.last_workspace
-    workspace.tax_id_type, workspace.tax_id = "eu_vat", "DE136695976"
-    workspace.save()
-    key = _connected(workspace, alice, stripe_emulator, live_server, settings)
+    workspace = factories.german_msp(alice.last_workspace)
+    key = wire(alice).api_key
     customer = Customer.objects.create(
         workspace=workspace,
         company_name="Acme Ltd",

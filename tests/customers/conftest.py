@@ -2,36 +2,31 @@
 
 import pytest
 
-from customers.models import Customer, Project
+from tests import factories
 
 
 @pytest.fixture
 def make_customer():
-    def _make(workspace, company_name="Acme GmbH", **fields):
-        fields.setdefault("country", "DE")
-        return Customer.objects.create(workspace=workspace, company_name=company_name, **fields)
+    def _make(workspace, company_name="Acme GmbH", country="DE", **fields):
+        return factories.customer(workspace, country, company_name=company_name, **fields)
 
     return _make
 
 
 @pytest.fixture
-def acme(alpha, make_customer):
+def acme(alpha):
     """A German business customer of Alpha with a VAT ID and one project."""
-    customer = make_customer(
+    customer = factories.customer(
         alpha,
-        "Acme GmbH",
+        "DE",
         contact_name="Anna Acme",
         email="billing@acme.example",
         street="Hauptstraße 1",
         postal_code="10115",
         city="Berlin",
-        tax_id_type="eu_vat",
-        tax_id="DE136695976",
         language="de",
     )
-    Project.objects.create(
-        workspace=alpha, customer=customer, name="Head office", workstations=12, servers=2, users=15
-    )
+    factories.project(customer)
     return customer
 
 

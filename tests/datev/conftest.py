@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from billing.datev.models import DatevSettings
-from billing.models import Payment, StripeInvoice
-from customers.models import Customer
+from tests import factories
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -15,61 +14,40 @@ def at(day: str, hour: int = 10) -> datetime:
 
 
 def make_invoice(workspace, customer, stripe_id, number, created, total, tax=0, **extra):
-    return StripeInvoice.objects.create(
-        workspace=workspace,
-        account_ref="acct_1",
+    return factories.invoice(
+        workspace,
+        customer,
         stripe_id=stripe_id,
         number=number,
-        customer=customer,
-        status=extra.pop("status", StripeInvoice.Status.OPEN),
-        currency=extra.pop("currency", "EUR"),
+        created=created,
         total=total,
         tax=tax,
-        created=created,
-        **extra,
-    )
-
-
-def make_money(invoice, provider_id, source, amount, paid_at, **extra):
-    return Payment.objects.create(
-        workspace=invoice.workspace,
-        invoice=invoice,
-        provider_id=provider_id,
-        source=source,
-        amount=amount,
-        currency=invoice.currency,
-        paid_at=paid_at,
         **extra,
     )
 
 
 @pytest.fixture
 def german_msp(alpha):
-    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE123456789"
-    alpha.save()
+    factories.german_msp(alpha)
     DatevSettings.objects.create(workspace=alpha, consultant_number=1234567, client_number=12345)
     return alpha
 
 
 @pytest.fixture
 def muller(german_msp):
-    return Customer.objects.create(workspace=german_msp, company_name="Müller GmbH", country="DE")
-
-
-@pytest.fixture
-def dupont(german_msp):
-    return Customer.objects.create(
-        workspace=german_msp,
-        company_name="Dupont SARL",
-        country="FR",
-        tax_id_type="eu_vat",
-        tax_id="FR40303265045",
+    return factories.customer(
+        german_msp, "DE", company_name="Müller GmbH", tax_id_type="none", tax_id=""
     )
 
 
 @pytest.fixture
+def dupont(german_msp):
+    return factories.customer(german_msp, "FR")
+
+
+@pytest.fixture
 def acme(german_msp):
-    return Customer.objects.create(workspace=german_msp, company_name="Acme Inc", country="US")
+    return factories.customer(german_msp, "US", company_name="Acme Inc")
 
 
 @pytest.fixture
@@ -89,9 +67,9 @@ def march(german_msp, muller, dupont, acme):
         german_msp, dupont, "in_known2", "A1B2C3D4-0002", at("2026-03-16"), 100000
     )
     export = make_invoice(german_msp, acme, "in_known3", "A1B2C3D4-0003", at("2026-03-17"), 50000)
-    make_money(domestic, "inpay_1", "stripe", 119000, at("2026-03-20"), method="card")
-    make_money(
+    factories.payment(domestic, "inpay_1", "stripe", 119000, at("2026-03-20"), method="card")
+    factories.payment(
         domestic, "cn_1", "credit_note", -11900, at("2026-03-25"), reference="A1B2C3D4-0001-CN-01"
     )
-    make_money(domestic, "re_1", "refund", -11900, at("2026-03-25", 11), method="card")
+    factories.payment(domestic, "re_1", "refund", -11900, at("2026-03-25", 11), method="card")
     return {"domestic": domestic, "reverse": reverse, "export": export}

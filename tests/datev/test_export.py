@@ -17,7 +17,8 @@ from customers.models import Customer
 from integrations.models import StripeEvent
 from mspercury.tenancy import workspace_context
 from quotes.models import Quote, QuoteAcceptance, RevisionAcceptance
-from tests.datev.conftest import at, make_invoice, make_money
+from tests.datev.conftest import at, make_invoice
+from tests.factories import payment
 
 NOW = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -235,7 +236,7 @@ def test_an_old_voided_invoice_gives_a_later_period_no_debtor(german_msp, muller
 
 def test_a_voided_manual_payment_is_reversed_when_it_was_voided(march):
     invoice = march["export"]
-    make_money(
+    payment(
         invoice,
         "manual:1",
         "manual",

@@ -5,43 +5,28 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import StripeInvoice, StripeSubscription
-from customers.models import Customer
+from billing.models import StripeSubscription
 from quotes.models import BillingPeriod, Quote, QuoteLine
-from rules.taxids import TaxIdType
+from tests import factories
 
-CREATED = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+CREATED = factories.CREATED
 DUE = datetime(2026, 12, 15, tzinfo=UTC)
+# The customer of each case: the factories' French (reverse charge) and American (export)
+# business customers, and a German one whose particulars the tests read.
 CUSTOMERS = {
-    "domestic": {
-        "company_name": "Kunde AG",
-        "country": "DE",
-        "street": "Ring 2",
-        "postal_code": "80331",
-        "city": "München",
-        "tax_id_type": TaxIdType.EU_VAT,
-        "tax_id": "DE811907980",
-        "language": "de",
-    },
-    "reverse_charge": {
-        "company_name": "Client SARL",
-        "country": "FR",
-        "street": "1 rue de Rivoli",
-        "postal_code": "75001",
-        "city": "Paris",
-        "tax_id_type": TaxIdType.EU_VAT,
-        "tax_id": "FR40303265045",
-        "language": "fr",
-    },
-    "export": {
-        "company_name": "Client Inc.",
-        "country": "US",
-        "street": "1 Main St",
-        "postal_code": "10001",
-        "city": "New York",
-        "state": "NY",
-        "language": "en",
-    },
+    "domestic": (
+        "DE",
+        {
+            "company_name": "Kunde AG",
+            "street": "Ring 2",
+            "postal_code": "80331",
+            "city": "München",
+            "tax_id": "DE811907980",
+            "language": "de",
+        },
+    ),
+    "reverse_charge": ("FR", {}),
+    "export": ("US", {}),
 }
 LINES = [
     ("Managed workstation", "12", "workstation", "39.90", "10", BillingPeriod.MONTHLY),
@@ -53,11 +38,7 @@ LINES = [
 
 @pytest.fixture
 def msp(alpha, alice):
-    alpha.name = "Alpha IT GmbH"
-    alpha.street, alpha.postal_code, alpha.city = "Hauptstraße 1", "10115", "Berlin"
-    alpha.tax_id_type, alpha.tax_id = TaxIdType.EU_VAT, "DE136695976"
-    alpha.save()
-    return alpha
+    return factories.german_msp(alpha, name="Alpha IT GmbH")
 
 
 @pytest.fixture
@@ -65,9 +46,8 @@ def make_invoice(msp):
     """A finalized invoice of ours for one customer case, billing the given quote lines."""
 
     def _make(case="domestic", *, total, tax, n=1, subscription="", **extra):
-        customer = Customer.objects.create(
-            workspace=msp, email=f"ap{n}@client.example", **CUSTOMERS[case]
-        )
+        country, fields = CUSTOMERS[case]
+        customer = factories.customer(msp, country, email=f"ap{n}@client.example", **fields)
         quote = Quote.objects.create(
             workspace=msp, number=f"Q-2026-{n:04d}", customer=customer, currency="EUR"
         )
@@ -84,25 +64,17 @@ def make_invoice(msp):
                 billing_period=period,
             )
         values = {
-            "workspace": msp,
-            "account_ref": "acct_1",
-            "stripe_id": f"in_{n}",
-            "number": f"RE-2026-{n:04d}",
-            "customer": customer,
             "quote": quote,
-            "status": "open",
-            "currency": "EUR",
             "total": total,
             "tax": tax,
             "amount_due": total,
             "amount_remaining": total,
-            "created": CREATED,
             "due_date": DUE,
             "subscription_id": subscription,
             "hosted_invoice_url": f"https://invoice.stripe.example/i/in_{n}",
             **extra,
         }
-        return StripeInvoice.objects.create(**values)
+        return factories.invoice(msp, customer, n=n, **values)
 
     return _make
 

@@ -19,12 +19,6 @@ from integrations.push.amend_executor import execute_amendment
 from quotes.actions import do_update_line
 from quotes.models import QuoteLine
 from rules.money import from_minor_units
-from tests.integrations.conftest import stripe_api  # noqa: F401
-from tests.integrations.push.conftest import (  # noqa: F401
-    fast_push,
-    vat_key,
-    vat_workspace,
-)
 from tests.integrations.push.test_vat_push import customer, push, quote_for
 from tests.quotes.share_helpers import accept_data, page_url, share
 
@@ -41,7 +35,7 @@ def _reaccept(quote):
 
 
 @pytest.fixture
-def amendment_invoice(vat_workspace, alice, stripe_api):  # noqa: F811
+def amendment_invoice(vat_workspace, alice, stripe_api):
     quote = quote_for(
         vat_workspace, customer(vat_workspace, "DE", "DE811569869"), LINES, user=alice
     )

@@ -17,8 +17,6 @@ from integrations.models import StripeEvent
 from integrations.webhooks.dispatch import process_event
 from rules.money import from_minor_units
 from tests.einvoice.delivery import embedded_xml
-from tests.integrations.conftest import stripe_api  # noqa: F401
-from tests.integrations.push.conftest import fr_customer, mixed_quote  # noqa: F401
 from tests.integrations.test_payment_sources import open_invoice, wired  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,32 +12,26 @@ from billing.einvoice.models import StripeCreditNote
 from billing.einvoice.validate import check, findings
 from billing.models import StripeInvoice
 from customers.models import Customer
-from integrations.models import PushSettings, StripeEvent
-from tests.integrations.conftest import stripe_api  # noqa: F401
+from integrations.models import StripeEvent
+from tests import factories
 from tests.integrations.push.test_vat_push import push, quote_for
-from tests.integrations.test_payment_sources import PERMISSIONS, connect_over_http
+from tests.integrations.test_payment_sources import PERMISSIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEITWEG = "04011000-12345-67"
 
 
 @pytest.fixture
-def german_invoice(live_server, settings, stripe_api, alpha, alice, client):  # noqa: F811
+def german_invoice(wire, stripe_api, alpha, alice):
     """An open 19 % invoice of ours: 12 × 39.90 monthly to a German public buyer."""
-    alpha.street, alpha.postal_code, alpha.city = "Hauptstraße 1", "10115", "Berlin"
-    alpha.invoice_phone = "+49 30 1234567"
-    alpha.iban, alpha.bank_account_holder = "DE89370400440532013000", "Alpha IT GmbH"
-    alpha.save()
-    connect_over_http(
-        live_server,
-        settings,
-        stripe_api,
+    factories.german_msp(
         alpha,
-        alice,
-        client,
-        {**PERMISSIONS, "tax_rates": "write"},
+        invoice_phone="+49 30 1234567",
+        iban="DE89370400440532013000",
+        bank_account_holder="Alpha IT GmbH",
     )
-    PushSettings.objects.update_or_create(workspace=alpha, defaults={"mspercury_vat": True})
+    wire(alice, {**PERMISSIONS, "tax_rates": "write"})
+    factories.with_mspercury_vat(alpha)
     buyer = Customer.objects.create(
         workspace=alpha,
         company_name="Stadt Musterhausen",
@@ -64,7 +58,7 @@ def german_invoice(live_server, settings, stripe_api, alpha, alice, client):  # 
     return invoice
 
 
-def _credit(stripe_api, invoice, quantity=12):  # noqa: F811
+def _credit(stripe_api, invoice, quantity=12):
     sk = stripe_api.client()
     line = sk.v1.invoices.retrieve(invoice.stripe_id).lines.data[0]
     note = sk.v1.credit_notes.create(
@@ -82,7 +76,7 @@ def _credit(stripe_api, invoice, quantity=12):  # noqa: F811
     return note
 
 
-def test_a_credit_note_carries_its_vat_as_stripe_does(german_invoice, stripe_api):  # noqa: F811
+def test_a_credit_note_carries_its_vat_as_stripe_does(german_invoice, stripe_api):
     """Crediting 3 of 12 seats: 119.70 net, 19 % = 22.74 (rounded per line), 142.44 in all."""
     note = _credit(stripe_api, german_invoice, quantity=3)
     (line,) = note.lines.data
@@ -104,7 +98,7 @@ def test_a_credit_note_carries_its_vat_as_stripe_does(german_invoice, stripe_api
     assert (mirrored.total, mirrored.tax) == (14244, 2274)
 
 
-def test_a_19_percent_credit_note_gets_a_valid_381(german_invoice, stripe_api):  # noqa: F811
+def test_a_19_percent_credit_note_gets_a_valid_381(german_invoice, stripe_api):
     """Factur-X EN 16931 and XRechnung: 0 errors; the VAT breakdown is Stripe's."""
     _credit(stripe_api, german_invoice)
     note = StripeCreditNote.objects.select_related("invoice").get()
@@ -121,7 +115,7 @@ def test_a_19_percent_credit_note_gets_a_valid_381(german_invoice, stripe_api): 
     assert breakdown.findtext(f"{{{RAM}}}RateApplicablePercent") == "19"
 
 
-def test_voiding_a_credit_note_restores_the_amount_due(german_invoice, stripe_api):  # noqa: F811
+def test_voiding_a_credit_note_restores_the_amount_due(german_invoice, stripe_api):
     note = _credit(stripe_api, german_invoice, quantity=3)
     sk = stripe_api.client()
     assert sk.v1.invoices.retrieve(german_invoice.stripe_id).amount_due == 56977 - 14244
@@ -135,7 +129,7 @@ def test_voiding_a_credit_note_restores_the_amount_due(german_invoice, stripe_ap
     assert StripeCreditNote.objects.get().status == "void"
 
 
-def test_a_void_credit_note_cannot_be_voided_again(german_invoice, stripe_api):  # noqa: F811
+def test_a_void_credit_note_cannot_be_voided_again(german_invoice, stripe_api):
     import stripe
 
     note = _credit(stripe_api, german_invoice, quantity=3)
@@ -146,7 +140,7 @@ def test_a_void_credit_note_cannot_be_voided_again(german_invoice, stripe_api): 
     stripe_api.flush_webhooks()  # every event delivered before the database is flushed
 
 
-def test_a_credit_note_on_a_paid_invoice_cannot_be_voided(german_invoice, stripe_api):  # noqa: F811
+def test_a_credit_note_on_a_paid_invoice_cannot_be_voided(german_invoice, stripe_api):
     """Stripe voids credit notes only while their invoice is open."""
     import stripe
 

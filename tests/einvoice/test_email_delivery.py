@@ -11,6 +11,7 @@ from billing.einvoice.validate import check
 from mspercury.models import Notification
 from portal.tasks import send_invoice_email
 from tests.einvoice.delivery import embedded_xml, facts
+from tests.factories import member
 
 RENEWAL = {"total": 60201, "tax": 9612}
 LEITWEG = "991-03730-19"
@@ -141,9 +142,7 @@ def test_a_bug_in_the_builder_does_not_hold_back_the_email(invoice, smtp_server,
 
 def test_it_checks_ownership(invoice, charlie_ws, smtp_server, send):
     """Another workspace's owner is never told about Alpha's invoice."""
-    from tests.conftest import _member
-
-    _member("carla@example.org", "Carla", charlie_ws, "owner")
+    member(charlie_ws, "carla@example.org", "Carla", "owner")
     _wants(invoice, leitweg_id=LEITWEG)
     send(invoice)
     recipients = {m["To"] for m in smtp_server.wait(2)}

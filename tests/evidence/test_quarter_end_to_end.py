@@ -20,14 +20,12 @@ from billing.evidence.models import Supply
 from billing.evidence.rules import Period
 from billing.models import Payment, StripeInvoice
 from customers.models import Customer
-from demo.seed import pay_part_on_stripes_page
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.stripe.client import make_client
 from mspercury.models import Workspace
 from quotes.actions import do_create_quote
-from tests.evidence.conftest import login
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, pay_part_on_stripes_page, service, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +50,7 @@ def _bill(alpha, alice, stripe_api, customer, lines) -> StripeInvoice:
     """Push a quote of ``lines`` (name, period, price, quantity) and finalize its invoice."""
     quote = do_create_quote(alpha, customer, user=alice, currency="EUR")
     for name, period, price, quantity in lines:
-        add(quote, service(alpha, name, period, price, "unit"), quantity)
+        add_line(quote, service(alpha, name, period, price, "unit"), quantity)
     accept(quote, alice)
     push, _ = do_start_push(None, quote, actor=alice)
     assert execute_push(push.pk) == "succeeded"
@@ -185,7 +183,7 @@ def test_a_quarter_under_both_methods_matches_the_hand_computation(
     ist_m0 = {"81": (a_month_net + a_once_net + 120000, a_month_tax + a_once_tax + 22800)}
     ist_m1 = {"81": (-10000, -1900), "21": (5400, None)}
 
-    login(client, alice)
+    sign_in(client, alice)
     for method, months in (("agreed", (soll_m0, soll_m1)), ("received", (ist_m0, ist_m1))):
         Workspace.objects.filter(pk=alpha.pk).update(vat_taxation=method)
         first, second = (_report(client, m.code) for m in (m0, m1))

@@ -219,7 +219,7 @@ def de_invoice(wired, alpha, alice, stripe_api):
     """An open invoice to a German business: domestic, 19 % VAT on MSPercury's tax rate."""
     from customers.models import Customer
     from quotes.actions import do_create_quote
-    from tests.integrations.push.conftest import accept, add, service
+    from tests.factories import accept, add_line, service
 
     customer = Customer.objects.create(
         workspace=alpha,
@@ -232,8 +232,8 @@ def de_invoice(wired, alpha, alice, stripe_api):
         collection_method="send_invoice",
     )
     quote = do_create_quote(alpha, customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "Onboarding", "one_time", "299.00", "unit"), "1")
-    add(quote, service(alpha, "On-site work", "one_time", "95.00", "hour"), "1.5")
+    add_line(quote, service(alpha, "Onboarding", "one_time", "299.00", "unit"), "1")
+    add_line(quote, service(alpha, "On-site work", "one_time", "95.00", "hour"), "1.5")
     accept(quote, alice)
     push, _ = do_start_push(None, quote, actor=alice)
     assert execute_push(push.pk) == "succeeded"

@@ -9,7 +9,7 @@ import pytest
 from billing.evidence.models import Supply
 from billing.evidence.rules import quarter_of
 from billing.models import Payment
-from tests.evidence.conftest import login
+from tests.factories import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def test_the_report_shows_the_paid_invoice_reconciled_to_the_cent(
     issued = quarter_of(supplies[0].supplied_on).code
     performed = quarter_of(min(s.performed_on for s in supplies)).code
 
-    login(client, alice)
+    sign_in(client, alice)
     report = client.get("/billing/vat-report/", {"period": issued}).context["report"]
     assert [(r.evidence, r.stripe) for r in report.reconciliation] == [
         (invoice.total, invoice.total)

@@ -15,7 +15,6 @@ import pytest
 from billing.evidence.rules import Period
 from billing.models import StripeInvoice
 from mspercury.models import Workspace
-from tests.evidence.conftest import login
 from tests.evidence.test_quarter_end_to_end import (
     _bill,
     _customer,
@@ -24,6 +23,7 @@ from tests.evidence.test_quarter_end_to_end import (
     _pay,
     _report,
 )
+from tests.factories import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ def test_a_void_corrects_its_own_month_and_leaves_the_filed_one_alone(
     m1_start = _local_month_start(now, zone, 1)
     m0 = Period("month", m0_start.year, m0_start.month)
     m1 = Period("month", m1_start.year, m1_start.month)
-    login(client, alice)
+    sign_in(client, alice)
     before = {}
     for method in ("agreed", "received"):
         Workspace.objects.filter(pk=alpha.pk).update(vat_taxation=method)

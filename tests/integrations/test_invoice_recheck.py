@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from billing.models import StripeInvoice
 from billing.recheck.models import InvoiceTaxCheck
-from customers.models import Customer
 from customers.vatids.models import VatIdValidation
 from integrations.mirror.recheck import KIND, report_unchecked, report_unchecked_all
 from integrations.models import PushSettings, StripeEvent
@@ -17,20 +16,19 @@ from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from mspercury.models import Notification
 from quotes.actions import do_add_line, do_create_quote
-from tests.integrations.push.conftest import accept
-from tests.integrations.test_payment_sources import PERMISSIONS, connect_over_http
+from tests import factories
+from tests.factories import accept
+from tests.integrations.test_payment_sources import PERMISSIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def vat_wired(live_server, settings, stripe_api, alpha, alice, client):
+def vat_wired(wire, alpha, alice):
     """Connected with a key that may create tax rates, and MSPercury's VAT on."""
-    permissions = PERMISSIONS | {"tax_rates": "write"}
-    connection = connect_over_http(
-        live_server, settings, stripe_api, alpha, alice, client, permissions
-    )
-    PushSettings.objects.update_or_create(workspace=alpha, defaults={"mspercury_vat": True})
+    factories.german_msp(alpha)
+    connection = wire(alice, PERMISSIONS | {"tax_rates": "write"})
+    factories.with_mspercury_vat(alpha)
     return connection
 
 
@@ -38,17 +36,7 @@ def vat_wired(live_server, settings, stripe_api, alpha, alice, client):
 def fr_subscription(vat_wired, alpha, alice, stripe_api):
     """A French business customer with a VAT ID on a monthly 100 EUR subscription (reverse
     charge), its first invoice finalized and mirrored."""
-    customer = Customer.objects.create(
-        workspace=alpha,
-        company_name="Dupont SARL",
-        email="compta@dupont.example",
-        country="FR",
-        tax_id_type="eu_vat",
-        tax_id="FR40303265045",
-        language="fr",
-        collection_method="send_invoice",
-        days_until_due=14,
-    )
+    customer = factories.customer(alpha, "FR")
     quote = do_create_quote(alpha, customer, user=alice, currency="EUR")
     do_add_line(
         quote,

@@ -7,7 +7,7 @@ import pytest
 
 from billing.models import StripeInvoice
 from integrations.mirror.sync import sync_invoice
-from integrations.models import StripeConnection
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,12 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def connection(stripe_api, alpha):
     """Alpha (a German workspace, no explicit zone: Europe/Berlin) on the emulator's account."""
-    conn = StripeConnection(
-        workspace=alpha, key_prefix="rk_test_", key_last4="ator", key_kind="restricted", mode="test"
-    )
-    conn.api_key = "rk_test_emulator"
-    conn.save()
-    return conn
+    return factories.stripe_connection(alpha)
 
 
 def _next(now: datetime, month: int | None, day: int, hour: int, minute: int = 0) -> datetime:

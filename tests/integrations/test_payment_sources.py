@@ -1,55 +1,26 @@
 """Payments reach the ledger from Stripe's webhooks (real HTTP, signed) once each: invoice
 payments, refunds, invoices paid out of band, Checkout sessions; and from reconciliation."""
 
-import time
-
 import pytest
 
 from billing.models import Payment, StripeInvoice
-from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.models import StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from integrations.webhooks.dispatch import HANDLERS
+from tests import factories
+from tests.factories import WEBHOOK_PERMISSIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PERMISSIONS = {
-    "customers": "write",
-    "invoices": "write",
-    "subscriptions": "write",
-    "products": "write",
-    "prices": "write",
-    "tax_ids": "write",
-    "tax_rates": "read",
-    "webhook_endpoints": "write",
-    "refunds": "read",
-    "checkout_sessions": "read",
-}
-
-
-def connect_over_http(live_server, settings, stripe_api, workspace, user, client, permissions):
-    """Connect the workspace through the settings page with a key of these permissions; the
-    webhook endpoint is registered, so the emulator's events reach the live server."""
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    workspace.tax_id_type, workspace.tax_id = "eu_vat", "DE136695976"
-    workspace.save()
-    key = stripe_api.add_key(permissions=permissions, account="acct_1EmulatorSeedAcct")
-    client.force_login(user)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.for_workspace(workspace)
-    assert connection.webhook_status == WebhookStatus.REGISTERED
-    return connection
+PERMISSIONS = {**WEBHOOK_PERMISSIONS, "refunds": "read", "checkout_sessions": "read"}
 
 
 @pytest.fixture
-def wired(live_server, settings, stripe_api, alpha, alice, client):
-    return connect_over_http(live_server, settings, stripe_api, alpha, alice, client, PERMISSIONS)
+def wired(wire, alpha, alice):
+    factories.german_msp(alpha)
+    return wire(alice, PERMISSIONS)
 
 
 @pytest.fixture

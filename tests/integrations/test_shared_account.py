@@ -11,31 +11,25 @@ import pytest
 from billing.models import MrrMovement, StripeInvoice, StripeSubscription
 from billing.reporting import workspace_report
 from customers.models import Customer
-from integrations.models import StripeConnection, StripeEvent, StripeObjectMap, WebhookStatus
+from integrations.models import StripeConnection, StripeEvent, StripeObjectMap
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.webhooks.reconcile import reconcile
 from mspercury.models import Notification
 from quotes.actions import do_create_quote
-from tests.integrations.push.conftest import accept, add, service
-from tests.integrations.test_webhook_processing import WEBHOOK_PERMISSIONS
+from tests.factories import WEBHOOK_PERMISSIONS, accept, add_line, service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACCOUNT = "acct_1EmulatorSeedAcct"
+PERMISSIONS = WEBHOOK_PERMISSIONS
 
 
-def _connect(client, user, workspace, stripe_api, tax_id):
+def _connect(wire, user, tax_id):
+    """``user``'s workspace connected through the settings page with its own VAT ID."""
+    workspace = user.last_workspace
     workspace.tax_id_type, workspace.tax_id = "eu_vat", tax_id
     workspace.save()
-    key = stripe_api.add_key(permissions=WEBHOOK_PERMISSIONS, account=ACCOUNT)
-    client.force_login(user)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.for_workspace(workspace)
-    assert connection.webhook_status == WebhookStatus.REGISTERED
-    return connection
+    return wire(user, PERMISSIONS)
 
 
 def _quote(workspace, user, company, monthly_price, country, vat_id):
@@ -51,8 +45,8 @@ def _quote(workspace, user, company, monthly_price, country, vat_id):
         days_until_due=14,
     )
     quote = do_create_quote(workspace, customer, user=user, currency="EUR")
-    add(quote, service(workspace, f"{company} RMM", "monthly", monthly_price), "10")
-    add(quote, service(workspace, f"{company} set-up", "one_time", "150.00", "unit"), "1")
+    add_line(quote, service(workspace, f"{company} RMM", "monthly", monthly_price), "10")
+    add_line(quote, service(workspace, f"{company} set-up", "one_time", "150.00", "unit"), "1")
     accept(quote, user)
     quote.refresh_from_db()
     push, _ = do_start_push(None, quote, actor=user)
@@ -63,12 +57,9 @@ def _quote(workspace, user, company, monthly_price, country, vat_id):
 
 
 @pytest.fixture
-def two_brands(live_server, settings, stripe_api, client, alpha, alice, charlie_ws, charlie):
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    _connect(client, alice, alpha, stripe_api, "DE136695976")
-    _connect(client, charlie, charlie_ws, stripe_api, "ATU13585627")
+def two_brands(wire, stripe_api, alpha, alice, charlie_ws, charlie):
+    _connect(wire, alice, "DE136695976")
+    _connect(wire, charlie, "ATU13585627")
     alpha_quote = _quote(alpha, alice, "Acme SARL", "10.00", "FR", "FR40303265045")
     charlie_quote = _quote(charlie_ws, charlie, "Globex GmbH", "20.00", "DE", "DE136695976")
     stripe_api.flush_webhooks()

@@ -14,6 +14,7 @@ from integrations.models import StripeConnection, WebhookStatus
 from integrations.stripe.client import API_VERSION
 from integrations.stripe.webhooks import HANDLED_EVENTS
 from mspercury.models import AuditEvent
+from tests import factories
 
 CONNECT = "/settings/integrations/stripe/connect/"
 PAGE = "/settings/integrations/"
@@ -327,15 +328,7 @@ def test_replacing_with_another_account_whose_details_are_unknown_starts_afresh(
     alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
     alpha.save()
     other = stripe_api.add_key(
-        permissions={
-            "customers": "write",
-            "invoices": "write",
-            "subscriptions": "write",
-            "products": "write",
-            "prices": "write",
-            "tax_ids": "write",
-            "tax_rates": "read",
-        },
+        permissions=factories.PUSH_PERMISSIONS,
         account_access=False,
         display_name="Other Account Ltd",
     )["key"]

@@ -7,27 +7,22 @@ import time
 
 import pytest
 
-from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.models import StripeEvent, WebhookStatus
 from integrations.webhooks.intake import parse_event_body
+from tests import factories
 
 SECRET = "whsec_test_bad_bodies_0123456789"
 
 
 @pytest.fixture
 def connection(alpha):
-    conn = StripeConnection(
-        workspace=alpha,
-        key_prefix="rk_test_",
-        key_last4="abcd",
-        key_kind="restricted",
-        mode="test",
+    return factories.stripe_connection(
+        alpha,
+        "rk_test_bad_bodies_abcd",
+        webhook_secret=SECRET,
         account_id="acct_1BadBodies",
         webhook_status=WebhookStatus.REGISTERED,
     )
-    conn.api_key = "rk_test_bad_bodies_abcd"
-    conn.webhook_secret = SECRET
-    conn.save()
-    return conn
 
 
 def _event(**changes) -> dict:

@@ -7,25 +7,20 @@ import pytest
 import stripe
 
 from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from tests import factories
 
 SECRET = "whsec_test_intake_secret_0123456789"
 
 
 @pytest.fixture
 def connection(alpha):
-    conn = StripeConnection(
-        workspace=alpha,
-        key_prefix="rk_test_",
-        key_last4="abcd",
-        key_kind="restricted",
-        mode="test",
+    return factories.stripe_connection(
+        alpha,
+        "rk_test_intake_key_abcd",
+        webhook_secret=SECRET,
         account_id="acct_1IntakeTest",
         webhook_status=WebhookStatus.REGISTERED,
     )
-    conn.api_key = "rk_test_intake_key_abcd"
-    conn.webhook_secret = SECRET
-    conn.save()
-    return conn
 
 
 def _event(event_id="evt_1", livemode=False):

@@ -1,6 +1,5 @@
 """Webhook processing against the emulator, with real signatures delivered over HTTP."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -8,43 +7,22 @@ from django.core import mail
 
 from billing.models import MrrMovement, StripeInvoice, StripeSubscription
 from billing.reporting import customer_report, workspace_report
-from integrations.models import StripeConnection, StripeEvent, WebhookStatus
+from integrations.models import StripeConnection, StripeEvent
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from integrations.webhooks.reconcile import reconcile
 from mspercury.models import Notification
+from tests import factories
+from tests.factories import WEBHOOK_PERMISSIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WEBHOOK_PERMISSIONS = {
-    "customers": "write",
-    "invoices": "write",
-    "subscriptions": "write",
-    "products": "write",
-    "prices": "write",
-    "tax_ids": "write",
-    "tax_rates": "read",
-    "webhook_endpoints": "write",
-}
-
 
 @pytest.fixture
-def wired(live_server, settings, stripe_api, alpha, alice, client):
+def wired(wire, alpha, alice):
     """Alpha connected through the settings page; Stripe delivers to the live server."""
-    settings.MSPERCURY_PUBLIC_URL = live_server.url
-    settings.MSPERCURY_PUSH_BACKOFF = 0.001
-    settings.MSPERCURY_STRIPE_NETWORK_RETRIES = 0
-    alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
-    alpha.save()
-    key = stripe_api.add_key(permissions=WEBHOOK_PERMISSIONS, account="acct_1EmulatorSeedAcct")
-    client.force_login(alice)
-    session = client.session
-    session["mspercury_2fa_verified_at"] = time.time()
-    session.save()
-    client.post("/settings/integrations/stripe/connect/", {"key": key["key"]})
-    connection = StripeConnection.objects.for_workspace(alpha)
-    assert connection.webhook_status == WebhookStatus.REGISTERED
-    return connection
+    factories.german_msp(alpha)
+    return wire(alice, WEBHOOK_PERMISSIONS)
 
 
 def _push(quote, alice):

@@ -31,21 +31,16 @@ from mspercury.particulars import (
     particulars_lines,
     requires_particulars,
 )
+from tests.factories import BANK_ACCOUNT, GMBH_PARTICULARS
 
 COMPLETE = {
     "name": "Muster IT",
     "country": "DE",
-    "registered_seat": "München",
-    "register_court": "Amtsgericht München",
-    "register_number": "HRB 123456",
-    "managing_directors": "Anna Muster\nBernd Beispiel",
+    **{k: v for k, v in GMBH_PARTICULARS.items() if k != "legal_form"},
     "supervisory_board_chair": "Clara Aufsicht",
     "tax_id_type": "eu_vat",
     "tax_id": "DE136695976",
-    "bank_account_holder": "Muster IT GmbH",
-    "bank_name": "Commerzbank",
-    "iban": "DE89370400440532013000",
-    "bic": "COBADEFFXXX",
+    **BANK_ACCOUNT,
 }
 
 

@@ -4,15 +4,10 @@ each checked where a mistake can be told and stored in one form."""
 import pytest
 
 from mspercury.models import AuditEvent, VatTaxation
+from tests.factories import GMBH_PARTICULARS
 from tests.mspercury.test_workspace_settings import URL, form_data
 
-GMBH = {
-    "legal_form": "GmbH",
-    "registered_seat": "München",
-    "register_court": "Amtsgericht München",
-    "register_number": "HRB 123456",
-    "managing_directors": "Anna Muster\nBernd Beispiel",
-}
+GMBH = GMBH_PARTICULARS
 
 
 def save(client, workspace, **fields):

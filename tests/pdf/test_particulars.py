@@ -7,20 +7,11 @@ from django.test import Client
 from quotes import pdf
 from quotes.models import DocumentKind, QuoteDocument
 from quotes.stored_documents import quote_pdf_snapshot
+from tests.factories import BANK_ACCOUNT, GMBH_PARTICULARS
 from tests.pdf.helpers import pages_text, pdf_text
 from tests.quotes.share_helpers import accept_data, page_url, share
 
-PARTICULARS = {
-    "legal_form": "GmbH",
-    "registered_seat": "München",
-    "register_court": "Amtsgericht München",
-    "register_number": "HRB 123456",
-    "managing_directors": "Anna Muster\nBernd Beispiel",
-    "bank_account_holder": "Muster IT GmbH",
-    "bank_name": "Commerzbank",
-    "iban": "DE89370400440532013000",
-    "bic": "COBADEFFXXX",
-}
+PARTICULARS = {**GMBH_PARTICULARS, **BANK_ACCOUNT}
 GERMAN_LINES = [
     "Muster IT GmbH",
     "Sitz: München",

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import Customer, Project
 from quotes import actions
 from quotes.models import QuoteLine, Service
+from tests import factories
 
 D = Decimal
 
@@ -14,21 +14,13 @@ D = Decimal
 @pytest.fixture
 def acme(alpha):
     """A German business customer of Alpha with an EU VAT ID."""
-    return Customer.objects.create(
-        workspace=alpha,
-        company_name="Acme GmbH",
-        country="DE",
-        tax_id_type="eu_vat",
-        tax_id="DE136695976",
-    )
+    return factories.customer(alpha, "DE")
 
 
 @pytest.fixture
 def office(alpha, acme):
     """Acme's head office: 12 workstations, 2 servers, 15 users."""
-    return Project.objects.create(
-        workspace=alpha, customer=acme, name="Head office", workstations=12, servers=2, users=15
-    )
+    return factories.project(acme)
 
 
 @pytest.fixture

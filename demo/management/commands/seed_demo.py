@@ -24,32 +24,9 @@ class Command(BaseCommand):
                 workspace_name="Demo IT Services GmbH",
                 language="en",
             )
-            workspace = user.last_workspace
-            workspace.street = "Neufeldweg 25a"
-            workspace.postal_code = "51427"
-            workspace.city = "Bergisch Gladbach"
-            workspace.country = "DE"
-            workspace.tax_id_type = "eu_vat"
-            workspace.tax_id = "DE136695976"
-            workspace.time_zone = "Europe/Berlin"
-            # The particulars a GmbH prints on every business letter (§35a GmbHG), and the
-            # account its customers pay by transfer (e-invoices, GiroCode).
-            workspace.legal_form = "GmbH"
-            workspace.registered_seat = "Bergisch Gladbach"
-            workspace.register_court = "Amtsgericht Köln"
-            workspace.register_number = "HRB 123456"
-            workspace.managing_directors = "Anna Beispiel\nJonas Muster"
-            workspace.bank_account_holder = "Demo IT Services GmbH"
-            workspace.bank_name = "Commerzbank"
-            workspace.iban = "DE89370400440532013000"
-            workspace.bic = "COBADEFFXXX"
-            workspace.sepa_creditor_id = "DE98ZZZ09999999999"
-            # Customer mail goes out as "Demo IT Services GmbH" and replies come back here.
-            workspace.invoice_email = "rechnung@demo-it-services.example"
-            workspace.reply_to_email = "buchhaltung@demo-it-services.example"
-            workspace.save()
-            from demo.seed import seed_workspace
+            from demo.seed import seed_msp, seed_workspace
 
+            workspace = seed_msp(user.last_workspace)
             with tenancy.workspace_context(workspace, user):
                 seed_workspace(workspace, user)
         # Where the app really listens: scripts/demo.sh derives the public URL from PORT.

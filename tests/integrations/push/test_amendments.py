@@ -280,12 +280,12 @@ AMEND_STEPS = [
 def _grow(quote):
     """3 more seats, a new monthly line, the yearly line swapped for another (a new product)
     and a one-time line: every kind of write an amendment makes on running subscriptions."""
-    from tests.integrations.push.conftest import add, service
+    from tests.factories import add_line, service
 
     do_update_line(QuoteLine.objects.get(quote=quote, description="RMM agent"), quantity=D("15"))
-    add(quote, service(quote.workspace, "SIEM seat", "monthly", "7.00"), "4")
-    add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
-    add(quote, service(quote.workspace, "Migration", "one_time", "150.00", "unit"), "1")
+    add_line(quote, service(quote.workspace, "SIEM seat", "monthly", "7.00"), "4")
+    add_line(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
+    add_line(quote, service(quote.workspace, "Migration", "one_time", "150.00", "unit"), "1")
     do_delete_line(QuoteLine.objects.get(quote=quote, description="Backup licence (annual)"))
     _reaccept(quote)
     quote.refresh_from_db()
@@ -339,14 +339,14 @@ def test_a_line_of_a_new_interval_gets_a_subscription_of_its_own(
     alice, connection, fr_customer, stripe_api
 ):
     from quotes.actions import do_create_quote
-    from tests.integrations.push.conftest import accept, add, service
+    from tests.factories import accept, add_line, service
 
     quote = do_create_quote(connection.workspace, fr_customer, user=alice, currency="EUR")
-    add(quote, service(quote.workspace, "RMM agent", "monthly", "4.50"), "12")
+    add_line(quote, service(quote.workspace, "RMM agent", "monthly", "4.50"), "12")
     accept(quote, alice)
     quote.refresh_from_db()
     push = _pushed(quote, alice)
-    add(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
+    add_line(quote, service(quote.workspace, "Audit (annual)", "yearly", "900.00", "unit"), "1")
     _reaccept(quote)
     plan = amendment_plan(push, "none", int(time.time()))
     assert [s.key for s in plan.subscriptions] == [

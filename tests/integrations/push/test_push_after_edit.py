@@ -5,7 +5,7 @@ from decimal import Decimal
 from integrations.models import Push
 from quotes.actions import do_add_line, do_create_quote, do_delete_line
 from quotes.models import QuoteAcceptance
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, service
 
 D = Decimal
 
@@ -30,7 +30,7 @@ def test_it_previews_the_live_quote_after_a_line_is_removed(
 ):
     """A removed line leaves the preview with its problem, and Create is enabled again."""
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "RMM agent", "monthly", "4.50"), "12")
+    add_line(quote, service(alpha, "RMM agent", "monthly", "4.50"), "12")
     line = _oversized_line(quote)
     accept(quote, alice)
     client = client_for(alice)

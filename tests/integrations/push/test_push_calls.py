@@ -5,7 +5,7 @@ from integrations.models import StripeObjectMap
 from integrations.push.actions import do_start_push
 from integrations.push.executor import build_plan, execute_push
 from quotes.actions import do_create_quote
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, service
 
 KINDS = {
     "customers": "customer",
@@ -31,7 +31,7 @@ def _repeat_quote(alpha, alice, customer, like):
     """A new accepted quote for the same customer with the same lines as ``like``."""
     quote = do_create_quote(alpha, customer, user=alice, currency="EUR")
     for line in like.lines.order_by("position"):
-        add(quote, line.service, line.quantity)
+        add_line(quote, line.service, line.quantity)
     accept(quote, alice)
     quote.refresh_from_db()
     return quote
@@ -169,8 +169,8 @@ def test_the_preview_counts_what_the_push_creates_and_reuses(
 def test_the_preview_counts_a_one_time_invoice(connection, alpha, alice, fr_customer, stripe_api):
     """One-time only: one invoice, its items' prices, no subscription."""
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "Onboarding", "one_time", "299.00", "unit"), "1")
-    add(quote, service(alpha, "Cabling", "one_time", "40.00", "hour"), "2.5")
+    add_line(quote, service(alpha, "Onboarding", "one_time", "299.00", "unit"), "1")
+    add_line(quote, service(alpha, "Cabling", "one_time", "40.00", "hour"), "2.5")
     accept(quote, alice)
     quote.refresh_from_db()
     preview = _preview(quote, connection)

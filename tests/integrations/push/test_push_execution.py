@@ -13,7 +13,7 @@ from mspercury import tenancy
 from quotes.actions import do_create_quote
 from quotes.models import QuoteLine
 from rules.money import line_net, to_minor_units
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, service
 
 
 def _start(quote, alice, **kwargs):
@@ -111,7 +111,7 @@ def test_a_one_time_quote_is_an_invoice_left_as_draft_or_sent(
 ):
     for send_now, expected in ((False, "draft"), (True, "open")):
         quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-        add(quote, service(alpha, f"Setup {send_now}", "one_time", "250.00", "unit"), "2")
+        add_line(quote, service(alpha, f"Setup {send_now}", "one_time", "250.00", "unit"), "2")
         accept(quote, alice)
         quote.refresh_from_db()
         push = _start(quote, alice, send_now=send_now)
@@ -134,7 +134,7 @@ def test_a_second_push_reuses_customer_and_products(
     stripe_api.clear_requests()
     again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
     rmm = alpha.services.get(name="RMM agent")
-    add(again, rmm, "5")
+    add_line(again, rmm, "5")
     accept(again, alice)
     again.refresh_from_db()
     assert _run(_start(again, alice)) == "succeeded"
@@ -187,7 +187,7 @@ def test_search_lag_still_gives_one_customer(
     assert _run(_start(mixed_quote, alice)) == "succeeded"
     StripeObjectMap.objects.filter(kind=StripeObjectMap.Kind.CUSTOMER).delete()
     again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(again, alpha.services.get(name="EDR seat"), "3")
+    add_line(again, alpha.services.get(name="EDR seat"), "3")
     accept(again, alice)
     again.refresh_from_db()
     assert _run(_start(again, alice)) == "succeeded"
@@ -221,7 +221,7 @@ def test_a_deleted_stripe_customer_is_recreated(
     old = sk.v1.customers.list().data[0]
     sk.v1.customers.delete(old.id)
     again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(again, alpha.services.get(name="EDR seat"), "3")
+    add_line(again, alpha.services.get(name="EDR seat"), "3")
     accept(again, alice)
     again.refresh_from_db()
     assert _run(_start(again, alice)) == "succeeded"
@@ -239,7 +239,7 @@ def test_changed_tax_id_replaces_the_one_we_created(
     fr_customer.tax_id = "FR83404833048"
     fr_customer.save()
     again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(again, alpha.services.get(name="EDR seat"), "3")
+    add_line(again, alpha.services.get(name="EDR seat"), "3")
     accept(again, alice)
     again.refresh_from_db()
     assert _run(_start(again, alice)) == "succeeded"
@@ -313,7 +313,7 @@ def test_a_stripe_account_that_forgot_our_objects_gets_them_again(
     assert _run(_start(mixed_quote, alice)) == "succeeded"
     stripe_api.reset()  # e.g. a restarted demo emulator, or objects removed at Stripe
     again = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(again, alpha.services.get(name="RMM agent"), "4")
+    add_line(again, alpha.services.get(name="RMM agent"), "4")
     accept(again, alice)
     again.refresh_from_db()
     push = _start(again, alice)
@@ -333,7 +333,7 @@ def test_the_preview_knows_the_currency_a_pushed_customer_bills_in(
 
     assert _run(_start(mixed_quote, alice)) == "succeeded"
     usd = do_create_quote(alpha, fr_customer, user=alice, currency="USD")
-    add(usd, service(alpha, "US helpdesk", "monthly", "30.00"), "2")
+    add_line(usd, service(alpha, "US helpdesk", "monthly", "30.00"), "2")
     accept(usd, alice)
     usd.refresh_from_db()
     plan = build_plan(usd, connection, send_now=False)

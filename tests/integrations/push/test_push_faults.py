@@ -5,7 +5,7 @@ import pytest
 from integrations.push.actions import do_retry_push, do_start_push
 from integrations.push.executor import execute_push
 from quotes.actions import do_create_quote
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, service
 
 MIXED_STEPS = [
     ("GET", "/v1/customers/search"),
@@ -72,8 +72,8 @@ def test_one_time_quote_ends_exactly_once(
     connection, alpha, alice, fr_customer, stripe_api, method, path, action
 ):
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
-    add(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
+    add_line(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
+    add_line(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
     accept(quote, alice)
     quote.refresh_from_db()
     _push_until_done(quote, alice, stripe_api, method, path, action, send_now=True)
@@ -113,8 +113,8 @@ def test_a_half_built_one_time_invoice_is_never_finalized_by_stripe(
     """Send now, but adding the items fails and the Retry comes hours later: Stripe must not
     have auto-finalized (and sent) the invoice without its items meanwhile."""
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
-    add(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
+    add_line(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
+    add_line(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
     accept(quote, alice)
     quote.refresh_from_db()
     push, _ = do_start_push(None, quote, actor=alice, send_now=True)
@@ -143,8 +143,8 @@ def test_a_retry_after_stripe_forgot_the_key_creates_nothing_twice(
     quote = mixed_quote
     if one_time_only:
         quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-        add(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
-        add(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
+        add_line(quote, service(alpha, "Firewall setup", "one_time", "800.00", "unit"), "1")
+        add_line(quote, service(alpha, "Migration hours", "one_time", "95.00", "hour"), "2.5")
         accept(quote, alice)
         quote.refresh_from_db()
     stripe_api.fault("drop", method="POST", path=path, count=None)

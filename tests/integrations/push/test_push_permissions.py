@@ -18,13 +18,13 @@ from integrations.stripe.permissions import (
     shown_state,
     writes_needed,
 )
-from tests.integrations.push.conftest import PERMISSIONS, connect
+from tests.factories import VAT_PERMISSIONS, vat_connection
 from tests.integrations.push.test_vat_push import MIXED, customer, push, quote_for
 
 D = Decimal
 ACCOUNT = "acct_1EmulatorSeedAcct"
 # The key the issue met: everything a push needs, but Tax Rates only readable.
-NO_TAX_RATE_WRITE = {**PERMISSIONS, "tax_rates": "read"}
+NO_TAX_RATE_WRITE = {**VAT_PERMISSIONS, "tax_rates": "read"}
 
 
 def _key(stripe_api, permissions) -> str:
@@ -85,7 +85,7 @@ def test_the_preview_blocks_it_and_names_the_permission(
 ):
     alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
     alpha.save()
-    connect(alpha, _key(stripe_api, NO_TAX_RATE_WRITE))
+    vat_connection(alpha, _key(stripe_api, NO_TAX_RATE_WRITE))
     quote = quote_for(alpha, customer(alpha, "DE", "DE811569869"), MIXED, user=alice)
     html = client_for(alice).get(f"/quotes/{quote.public_id}/stripe/").content.decode()
     assert "The Stripe key lacks permissions this push needs: Tax Rates: Write." in html
@@ -119,7 +119,7 @@ def test_a_verdict_that_proved_wrong_is_forgotten_and_the_retry_refuses_early(
     forgets the verdicts, and its retry asks Stripe again and stops before any write."""
     alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
     alpha.save()
-    conn = connect(alpha, _key(stripe_api, NO_TAX_RATE_WRITE))
+    conn = vat_connection(alpha, _key(stripe_api, NO_TAX_RATE_WRITE))
     wrong = {scope: {"state": GRANTED, "at": time.time()} for scope in WRITE_PROBES}
     StripeConnection.objects.filter(pk=conn.pk).update(permissions={"writes": wrong})
     quote = quote_for(alpha, customer(alpha, "DE", "DE811569869"), MIXED, user=alice)
@@ -162,7 +162,7 @@ def test_switching_to_mspercury_vat_with_the_permission_is_saved(
     conn = StripeConnection(
         workspace=alpha, key_prefix="rk_test_", key_last4="xxxx", key_kind="restricted", mode="test"
     )
-    conn.api_key = _key(stripe_api, PERMISSIONS)
+    conn.api_key = _key(stripe_api, VAT_PERMISSIONS)
     conn.save()
     response = client_for(alice).post(
         "/settings/integrations/push/", {"vat_mode": "mspercury", "quantity_mode": "exact"}

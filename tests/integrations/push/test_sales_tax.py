@@ -15,7 +15,7 @@ from integrations.models import PushSettings
 from integrations.push.sales_tax import sales_tax_uncalculated
 from quotes import actions
 from rules.indirect_taxes import indirect_tax_name, not_calculated_note, not_calculated_warning
-from tests.integrations.push.conftest import accept
+from tests.factories import accept
 from tests.quotes.share_helpers import page_url, share
 
 D = Decimal

@@ -11,7 +11,7 @@ from integrations.models import StripeObjectMap
 from integrations.push.actions import do_start_push
 from integrations.push.executor import execute_push
 from quotes.actions import do_add_line, do_create_quote
-from tests.integrations.push.conftest import accept, connect
+from tests.factories import accept, vat_connection
 
 D = Decimal
 
@@ -127,7 +127,7 @@ def test_it_finds_a_rate_another_workspace_made_in_the_shared_account(
     assert push(quote_for(vat_workspace, cust, MIXED[:1], user=alice), alice)[0] == "succeeded"
     charlie_ws.country, charlie_ws.tax_id_type, charlie_ws.tax_id = "DE", "eu_vat", "DE136695976"
     charlie_ws.save()
-    connect(charlie_ws, vat_key)
+    vat_connection(charlie_ws, vat_key)
     other = customer(charlie_ws, "DE", "DE811569869")
     stripe_api.clear_requests()
     assert push(quote_for(charlie_ws, other, MIXED[:1]))[0] == "succeeded"
@@ -213,7 +213,7 @@ def test_a_key_that_may_only_read_tax_rates_stops_the_push_with_what_to_do(
     with what to do (test_push_permissions.py)."""
     alpha.tax_id_type, alpha.tax_id = "eu_vat", "DE136695976"
     alpha.save()
-    connect(alpha, "rk_test_emulator")
+    vat_connection(alpha, "rk_test_emulator")
     cust = customer(alpha, "DE", "DE811569869")
     outcome, row = push(quote_for(alpha, cust, MIXED[:1], user=alice), alice)
     assert outcome == "failed"

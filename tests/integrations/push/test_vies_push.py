@@ -9,7 +9,7 @@ from integrations.models import Push
 from integrations.push.actions import do_start_push
 from integrations.push.executor import build_plan, execute_push
 from quotes.actions import do_create_quote
-from tests.integrations.push.conftest import accept, add, service
+from tests.factories import accept, add_line, service
 
 FR_ID = "FR40303265045"
 
@@ -18,7 +18,7 @@ FR_ID = "FR40303265045"
 def rc_quote(alpha, alice, connection, fr_customer):
     """An accepted reverse-charge quote (a German MSP, a French business customer)."""
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "RMM", "monthly", "10.00"), "10")
+    add_line(quote, service(alpha, "RMM", "monthly", "10.00"), "10")
     accept(quote, alice)
     quote.refresh_from_db()
     assert quote.acceptance.snapshot["tax"]["treatment"] == "reverse_charge"
@@ -89,7 +89,7 @@ def test_an_invalid_id_on_a_quote_accepted_with_vat_is_not_refused(
     vies_emulator.set_number(FR_ID, "invalid")
     services.validate(fr_customer)
     quote = do_create_quote(alpha, fr_customer, user=alice, currency="EUR")
-    add(quote, service(alpha, "Set-up", "one_time", "100.00", "unit"), "1")
+    add_line(quote, service(alpha, "Set-up", "one_time", "100.00", "unit"), "1")
     accept(quote, alice)
     quote.refresh_from_db()
     assert quote.acceptance.snapshot["tax"]["treatment"] != "reverse_charge"
