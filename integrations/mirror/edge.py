@@ -46,7 +46,7 @@ class StripeEdge:
         )
 
     def evidence_reader(self, workspace_id):
-        connection = StripeConnection.objects.filter(workspace_id=workspace_id).first()
+        connection = StripeConnection.objects.for_workspace(workspace_id)
         return StripeEvidenceReader(make_client(connection.api_key)) if connection else None
 
     def connected(self, workspace_id):
