@@ -32,6 +32,8 @@ from .common import (
     unset,
 )
 
+# Kept on purpose beside rules/taxids.py: the double states Stripe's own rules and never imports
+# the product's (a shared table would let one bug hide in both).
 EU_VAT_PREFIXES = {
     "AT",
     "BE",
