@@ -2,7 +2,6 @@
 signed webhook, is mirrored once, and its corrective e-invoice (381) validates with Stripe's
 totals and cites the invoice it corrects."""
 
-from datetime import UTC
 
 import pytest
 from lxml import etree
@@ -74,7 +73,7 @@ def test_its_e_invoice_is_a_valid_381_with_stripes_totals(open_invoice, stripe_a
     )
     reference = root.find(f".//{{{RAM}}}InvoiceReferencedDocument")
     assert reference.findtext(f"{{{RAM}}}IssuerAssignedID") == open_invoice.number
-    invoiced = open_invoice.created.astimezone(UTC).strftime("%Y%m%d")
+    invoiced = open_invoice.issued_on.strftime("%Y%m%d")  # the local issue date (BT-2)
     assert reference.findtext(f".//{{{RAM}}}FormattedIssueDateTime/*") == invoiced
     # The credited line keeps the period of the invoice line it credits (BT-134/135).
     assert root.find(f".//{{{RAM}}}BillingSpecifiedPeriod") is not None
