@@ -40,7 +40,7 @@ def test_push_change_reaccept_apply_with_proration_now(
 ):
     workspace = factories.german_msp(alice.last_workspace)
     wire(alice)
-    customer = factories.customer(workspace, "FR")
+    customer = factories.customer(workspace, "FR", language="en")  # the share page in English
     quote = factories.quote(workspace, customer, LINES, user=alice, currency="EUR")
     quote_url = f"/quotes/{quote.public_id}/"
 
