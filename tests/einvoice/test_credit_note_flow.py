@@ -2,7 +2,6 @@
 signed webhook, is mirrored once, and its corrective e-invoice (381) validates with Stripe's
 totals and cites the invoice it corrects."""
 
-
 import pytest
 from lxml import etree
 
