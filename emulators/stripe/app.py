@@ -23,7 +23,8 @@ from stripe._api_version import _ApiVersion
 from stripe.params._webhook_endpoint_create_params import WebhookEndpointCreateParams
 
 from .._server import Response
-from . import resources, router  # noqa: F401 - importing resources registers the routes
+from . import resources, router  # importing resources registers the routes
+from .due import DueIndex
 from .errors import StripeError, mask_key
 from .faults import FaultSet, RateLimiter, fault_error, rate_limit_error
 from .keys import ApiKey, KeyRing, check_permission
@@ -106,6 +107,7 @@ class Emulator:
         self.explicit_config = dict(config or {})
         self.defaults = {**DEFAULT_CONFIG, **self.explicit_config}
         self.store = Store()
+        self.due = DueIndex(self, resources.DUE_ENTRIES)
         self.keys = KeyRing()
         self.faults = FaultSet()
         self.rate = RateLimiter()
@@ -125,6 +127,7 @@ class Emulator:
         with self.store.lock:
             self.config = dict(self.defaults)
             self.store.reset(self.config["id_seed"])
+            self.due.reset()
             self.keys.reset(self.store.now())
             self.faults.clear()
             self.rate.reset()
@@ -158,17 +161,15 @@ class Emulator:
 
     # -- time-driven work ----------------------------------------------------------------------
     def tick(self) -> None:
-        """Run due actions (in due-time order) until nothing is due."""
-        from .resources import due_actions
-
+        """Run due actions (in due-time order) until nothing is due. The due-time index
+        (due.py) finds them without looking at objects nothing has touched."""
         with self.store.lock:
             now = self.store.now()
             for _ in range(100_000):
-                due = [action for action in due_actions(self) if action[0] <= now]
-                if not due:
+                action = self.due.next_action(now)
+                if action is None:
                     return
-                due.sort(key=lambda action: action[0])
-                due[0][1]()
+                action()
             logger.error("emulator tick did not settle")
 
     # -- rendering -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def snapshot(emu: Emulator) -> dict:
         {
             "kind": kind,
             "owner": list(store.owners[object_id]),
-            "object": store.objects[object_id],
+            "object": store.objects.peek(object_id),
             "internal": store.internal[object_id],
         }
         for kind, ids in store.by_kind.items()

@@ -35,6 +35,35 @@ Owner = tuple[str, bool]
 """(account id, livemode)"""
 
 
+class _Objects(dict):
+    """Objects by id that note every id read through `[]` or `get` in `touched`.
+
+    Anything that changes a stored object first reads it from here (directly, or through
+    `Store.get` and `Store.all`), so `touched` holds every object that may have changed since
+    the due-time index last looked (see due.py): the index re-reads those, not the store.
+    `peek` reads without noting (for snapshots, which never change an object).
+    """
+
+    __slots__ = ("touched",)
+
+    def __init__(self):
+        super().__init__()
+        self.touched: set[str] = set()
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        self.touched.add(key)
+        return value
+
+    def get(self, key, default=None):
+        value = dict.get(self, key, default)
+        if value is not default:
+            self.touched.add(key)
+        return value
+
+    peek = dict.__getitem__
+
+
 class Store:
     def __init__(self):
         self.lock = threading.RLock()
@@ -45,7 +74,11 @@ class Store:
         they are random, so ids never repeat across resets or restarts (a restarted demo
         emulator must not hand out a cus_ id the app already stores for another customer)."""
         with self.lock:
-            self.objects: dict[str, dict] = {}
+            self.objects = _Objects()
+            self.touched = self.objects.touched
+            # Creation order of every object (ties between due actions go to the older one).
+            self.order: dict[str, int] = {}
+            self._added = 0
             self.internal: dict[str, dict] = {}
             self.owners: dict[str, Owner] = {}
             self.kinds: dict[str, str] = {}
@@ -92,6 +125,9 @@ class Store:
         self.kinds[object_id] = kind
         self.internal[object_id] = internal if internal is not None else {}
         self.by_kind[kind].append(object_id)
+        self._added += 1
+        self.order[object_id] = self._added
+        self.touched.add(object_id)
         if self.journal is not None:
             self.journal.append(object_id)
         return obj
@@ -108,6 +144,8 @@ class Store:
         self.objects.pop(object_id, None)
         self.owners.pop(object_id, None)
         self.internal.pop(object_id, None)
+        self.order.pop(object_id, None)
+        self.touched.add(object_id)
         if kind:
             self.by_kind[kind].remove(object_id)
 
@@ -128,7 +166,7 @@ class Store:
     def snapshot(self) -> dict:
         with self.lock:
             return {
-                kind: [copy.deepcopy(self.objects[i]) for i in ids]
+                kind: [copy.deepcopy(self.objects.peek(i)) for i in ids]
                 for kind, ids in self.by_kind.items()
                 if ids
             }

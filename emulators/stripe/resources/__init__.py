@@ -33,6 +33,11 @@ INCLUDABLE = {
 }
 
 
-def due_actions(emu) -> list:
-    """Everything the clock can trigger: (due time, action) pairs."""
-    return [*invoices.due(emu), *subscriptions.due(emu), *checkout.due(emu)]
+# What the clock can trigger, by kind: object -> (moment, action maker) or None. When several
+# actions are due at the same moment, invoices go first, then subscriptions, then Checkout
+# sessions, each oldest first (the order the emulator has always run them in).
+DUE_ENTRIES = {
+    "invoice": invoices.due_entry,
+    "subscription": subscriptions.due_entry,
+    "checkout.session": checkout.due_entry,
+}

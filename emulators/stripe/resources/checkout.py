@@ -11,7 +11,7 @@ from stripe.params.checkout._session_list_params import SessionListParams
 from stripe.params.checkout._session_retrieve_params import SessionRetrieveParams
 
 from ..errors import StripeError, invalid
-from ..router import Context, route
+from ..router import route
 from .catalog import price_from
 from .common import (
     match_range,
@@ -356,15 +356,12 @@ def settle_debit(ctx, session: dict, succeed: bool) -> None:
         ctx.emit("checkout.session.async_payment_failed", session)
 
 
-def due(emu) -> list:
-    actions = []
-    for session in emu.store.all("checkout.session"):
-        if session["status"] == "open":
-            ctx = Context(
-                emu=emu, key=None, owner=emu.store.owner_of(session["id"]), params={}, path={}
-            )
-            actions.append((session["expires_at"], _expire_later(ctx, session)))
-    return actions
+def due_entry(session: dict) -> tuple | None:
+    """When the clock expires this session: (moment, action maker) or None (see
+    invoices.due_entry)."""
+    if session["status"] == "open":
+        return session["expires_at"], _expire_later
+    return None
 
 
 def _expire_later(ctx, session):

@@ -1289,23 +1289,18 @@ def list_invoice_items(ctx):
 
 
 # -- time-driven work --------------------------------------------------------------------------
-def due(emu) -> list:
-    from ..router import Context
-
-    actions = []
-    store = emu.store
-    for invoice in store.all("invoice"):
-        owner = store.owner_of(invoice["id"])
-        ctx = Context(emu=emu, key=None, owner=owner, params={}, path={})
-        if invoice["status"] == "draft" and invoice["automatically_finalizes_at"]:
-            actions.append((invoice["automatically_finalizes_at"], _auto_finalize(ctx, invoice)))
-        elif (
-            invoice["status"] == "open"
-            and invoice["collection_method"] == "charge_automatically"
-            and invoice["next_payment_attempt"]
-        ):
-            actions.append((invoice["next_payment_attempt"], _auto_pay(ctx, invoice)))
-    return actions
+def due_entry(invoice: dict) -> tuple | None:
+    """When the clock next acts on this invoice, and how: (moment, action maker) or None. It
+    reads only the invoice's own fields, so the due-time index (due.py) can keep it current."""
+    if invoice["status"] == "draft" and invoice["automatically_finalizes_at"]:
+        return invoice["automatically_finalizes_at"], _auto_finalize
+    if (
+        invoice["status"] == "open"
+        and invoice["collection_method"] == "charge_automatically"
+        and invoice["next_payment_attempt"]
+    ):
+        return invoice["next_payment_attempt"], _auto_pay
+    return None
 
 
 def _auto_finalize(ctx, invoice):

@@ -20,7 +20,7 @@ from stripe.params._subscription_retrieve_params import SubscriptionRetrievePara
 from stripe.params._subscription_update_params import SubscriptionUpdateParams
 
 from ..errors import StripeError, invalid
-from ..router import Context, route
+from ..router import route
 from .catalog import price_from
 from .common import (
     add_interval,
@@ -788,26 +788,24 @@ def list_subscriptions(ctx):
 
 # -- time-driven work --------------------------------------------------------------------------
 def due(emu) -> list:
-    actions = []
-    store = emu.store
-    for subscription in store.all("subscription"):
-        status = subscription["status"]
-        if status in ENDED:
-            continue
-        ctx = Context(
-            emu=emu, key=None, owner=store.owner_of(subscription["id"]), params={}, path={}
-        )
-        if status == "incomplete":
-            actions.append(
-                (subscription["created"] + INCOMPLETE_EXPIRY, _expire(ctx, subscription))
-            )
-            continue
-        cancel_at = subscription["cancel_at"]
-        if cancel_at is not None and cancel_at < _period_end(subscription):
-            actions.append((cancel_at, _cancel_at_time(ctx, subscription)))
-            continue
-        actions.append((_period_end(subscription), _period_over(ctx, subscription)))
-    return actions
+    """(moment, action maker) of every subscription the clock will act on (the dashboard's
+    stops on its way forward)."""
+    entries = (due_entry(subscription) for subscription in emu.store.all("subscription"))
+    return [entry for entry in entries if entry is not None]
+
+
+def due_entry(subscription: dict) -> tuple | None:
+    """When the clock next acts on this subscription, and how: (moment, action maker) or None.
+    It reads only the subscription's own fields (see invoices.due_entry)."""
+    status = subscription["status"]
+    if status in ENDED:
+        return None
+    if status == "incomplete":
+        return subscription["created"] + INCOMPLETE_EXPIRY, _expire
+    cancel_at = subscription["cancel_at"]
+    if cancel_at is not None and cancel_at < _period_end(subscription):
+        return cancel_at, _cancel_at_time
+    return _period_end(subscription), _period_over
 
 
 def _cancel_at_time(ctx, subscription):
