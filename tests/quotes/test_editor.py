@@ -6,9 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from customers.models import Customer, Project
+from mspercury.localtime import today_in
 from mspercury.models import AuditEvent
 from quotes import actions
 from quotes.models import Quote, QuoteLine, QuoteStatus
@@ -56,7 +56,7 @@ def test_it_creates_a_quote_with_defaults(client_for, alice, alpha, acme):
     client = client_for(alice)
     form = client.get("/quotes/new/").content.decode()
     assert "Quotes are never deleted" in form
-    today = timezone.localdate()
+    today = today_in(alpha)
     r = client.post(
         "/quotes/new/",
         {
@@ -84,7 +84,7 @@ def test_it_prefills_the_create_form(client_for, alice, alpha, acme):
     package = actions.do_create_package(alpha, name="Managed Pro", is_default=True)
     html = client_for(alice).get("/quotes/new/").content.decode()
     assert '<option value="CHF" selected>' in html
-    assert (timezone.localdate() + timedelta(days=30)).isoformat() in html
+    assert (today_in(alpha) + timedelta(days=30)).isoformat() in html
     assert f'<option value="{package.public_id}" selected>' in html
 
 
@@ -93,7 +93,7 @@ def test_it_action_defaults_currency_and_validity(alpha, acme):
     alpha.save()
     quote = actions.do_create_quote(alpha, acme)
     assert quote.currency == "GBP"
-    assert quote.valid_until == timezone.localdate() + timedelta(days=30)
+    assert quote.valid_until == today_in(alpha) + timedelta(days=30)
     assert quote.intro and quote.closing
 
 
@@ -144,12 +144,12 @@ def test_it_refuses_a_validity_date_in_the_past(client_for, alice, alpha, acme):
     """A new quote valid until yesterday is refused with words; today is fine."""
     client = client_for(alice)
     data = {"customer": str(acme.public_id), "currency": "EUR"}
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = today_in(alpha) - timedelta(days=1)
     r = client.post("/quotes/new/", {**data, "valid_until": yesterday.isoformat()})
     assert r.status_code == 200
     assert "The quote must be valid until today or later." in r.content.decode()
     assert not Quote.objects.exists()
-    r = client.post("/quotes/new/", {**data, "valid_until": timezone.localdate().isoformat()})
+    r = client.post("/quotes/new/", {**data, "valid_until": today_in(alpha).isoformat()})
     assert r.status_code == 302
 
 
@@ -621,8 +621,8 @@ def test_it_starts_one_new_revision_per_seen_revision(quote, rmm, office):
         assert _revision(quote) == expected
 
 
-def test_it_shows_when_a_sent_quote_is_past_its_validity(client_for, alice, quote):
-    quote.valid_until = timezone.localdate() - timedelta(days=1)
+def test_it_shows_when_a_sent_quote_is_past_its_validity(client_for, alice, quote, alpha):
+    quote.valid_until = today_in(alpha) - timedelta(days=1)
     quote.save()
     actions.do_set_status(quote, QuoteStatus.SENT)
     html = client_for(alice).get(detail_url(quote)).content.decode()

@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from customers.models import Customer
+from mspercury.localtime import today_in
 from mspercury.models import AuditEvent, hash_token
 from quotes import actions
 from quotes.models import QuoteStatus, ShareLink
@@ -86,7 +87,7 @@ def test_it_refuses_to_share_a_closed_quote(client_for, alice, quote):
 def test_it_refuses_to_share_a_quote_past_its_validity(client_for, alice, quote):
     """No link for a quote whose validity date has passed: the customer's first view would
     expire it for good (expired quotes are read-only). The page says what to do instead."""
-    quote.valid_until = timezone.localdate() - timedelta(days=1)
+    quote.valid_until = today_in(quote.workspace) - timedelta(days=1)
     quote.save(update_fields=["valid_until"])
     client = client_for(alice)
     detail = client.get(f"/quotes/{quote.public_id}/").content.decode()
@@ -99,7 +100,7 @@ def test_it_refuses_to_share_a_quote_past_its_validity(client_for, alice, quote)
     page = client.get(response["Location"]).content.decode()
     assert "has passed. Extend it in the quote details, then share the quote." in page
 
-    actions.do_update_quote(quote, valid_until=timezone.localdate())
+    actions.do_update_quote(quote, valid_until=today_in(quote.workspace))
     assert _create(client, quote).status_code == 200
     assert ShareLink.objects.filter(quote=quote).count() == 1
 
