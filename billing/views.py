@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.access import access_invoice
+from billing.access import access_invoice, our_invoices
 from billing.forms import ManualPaymentForm
 from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
@@ -51,9 +51,7 @@ def _month_choices(queryset, today) -> list[tuple[str, str]]:
 
 @workspace_required
 def invoices(request):
-    queryset = StripeInvoice.objects.filter(
-        workspace=request.workspace, ownership=Ownership.OURS
-    ).select_related("customer", "quote")
+    queryset = our_invoices(request.workspace).select_related("customer", "quote")
     months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
     if status in PaymentStatus.values:
@@ -131,10 +129,6 @@ def notifications_read(request):
 STUCK_AFTER_DAYS = 14
 
 
-def our_invoices(request):
-    return StripeInvoice.objects.filter(workspace=request.workspace, ownership=Ownership.OURS)
-
-
 @workspace_required
 def invoice_detail(request, invoice_id):
     invoice = access_invoice(request, invoice_id, "customer", "quote")
@@ -179,7 +173,7 @@ def stuck_invoices(request):
     """Finalized, still open (nothing or part paid), and past due or older than STUCK_AFTER_DAYS."""
     now = timezone.now()
     queryset = (
-        our_invoices(request)
+        our_invoices(request.workspace)
         .filter(status=StripeInvoice.Status.OPEN)
         .exclude(payment_status="paid")
         .filter(Q(due_date__lt=now) | Q(due_date__isnull=True, created__lt=now - _stuck_age()))
