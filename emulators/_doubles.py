@@ -227,7 +227,7 @@ class ProviderEmulator:
             response.delay = fault.delay
         elif fault and fault.kind == "drop_after_write":
             response = Response(200, b"", drop=True, delay=fault.delay)
-        self.after_request(tenant)
+        self.after_request(tenant, response)
         return response
 
     def parse_body(self, method: str, headers: dict, body: bytes):
@@ -257,7 +257,7 @@ class ProviderEmulator:
     def allow(self, tenant: str) -> bool:
         return True
 
-    def after_request(self, tenant: str) -> None:
+    def after_request(self, tenant: str, response: Response) -> None:
         """Called after a request ran (the sevDesk block-after-errors counter)."""
 
     def unauthorized(self) -> Response:

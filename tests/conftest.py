@@ -23,6 +23,7 @@ from tests.factories import PASSWORD  # noqa: F401  (the tests sign in with it)
 pytest_plugins = [
     "tests.stripe_emulator_fixtures",
     "tests.vies_emulator_fixtures",
+    "tests.provider_emulator_fixtures",
     "tests.mail_server",
 ]
 
