@@ -1,6 +1,6 @@
 """`python -m emulators.lexware`: the Lexware Office emulator in the foreground.
 
-Point the app at it with MSPERCURY_LEXWARE_API_BASE=http://127.0.0.1:12113; see
+The API is at http://127.0.0.1:12113/v1 (Lexware's is https://api.lexware.io/v1); see
 emulators/README.md.
 """
 
