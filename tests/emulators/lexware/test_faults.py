@@ -35,14 +35,15 @@ def test_two_requests_per_second_then_429_without_executing(lexware_emulator):
     assert outcomes.count("rate_limited") == statuses.count(429)
 
 
-def test_the_bucket_refills_at_two_per_second_per_key(lexware_emulator):
-    lexware_emulator.config(rate_limit=2.0, rate_limit_burst=2.0)
+def test_the_bucket_is_per_key_and_refills_at_the_rate(lexware_emulator):
+    # A slow rate, so a loaded machine can't refill the bucket between the calls.
+    lexware_emulator.config(rate_limit=0.5, rate_limit_burst=2.0)
     lexware_emulator.add_key("other-key")
     for _ in range(2):
         assert lx(lexware_emulator, "GET", "/v1/profile").status == 200
     assert lx(lexware_emulator, "GET", "/v1/profile").status == 429
     assert lx(lexware_emulator, "GET", "/v1/profile", key="other-key").status == 200
-    time.sleep(0.55)
+    time.sleep(2.1)
     assert lx(lexware_emulator, "GET", "/v1/profile").status == 200
 
 

@@ -143,3 +143,19 @@ def test_revoking_the_key_removes_its_subscriptions(lexware_emulator, callback_r
     lexware_emulator.revoke_key("second-key")
     left = lx(lexware_emulator, "GET", "/v1/event-subscriptions").json["content"]
     assert [s["eventType"] for s in left] == ["invoice.created"]
+
+
+def test_a_callback_url_that_keeps_answering_404_loses_its_subscription(
+    lexware_emulator, callback_receiver
+):
+    # Lexware's whole schedule (10 s … 19 × 2 h, 25 retries) shrunk to about 1.4 s.
+    lexware_emulator.config(webhook_retry_scale=0.00001)
+    subscribe(lexware_emulator, callback_receiver.url, "invoice.created")
+    callback_receiver.answer(*[404] * 26)
+    create_invoice(lexware_emulator, create_contact(lexware_emulator))
+    assert wait_for(lambda: len(callback_receiver.received) == 26, timeout=15)
+    assert wait_for(
+        lambda: not lx(lexware_emulator, "GET", "/v1/event-subscriptions").json["content"]
+    )
+    assert [d["attempt"] for d in lexware_emulator.deliveries()] == list(range(1, 27))
+    assert lexware_emulator.pending_deliveries() == []

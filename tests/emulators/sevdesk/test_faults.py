@@ -51,7 +51,7 @@ def test_a_configured_rate_limit_answers_429_without_executing(sevdesk_emulator)
     answers = [
         sd(sevdesk_emulator, "POST", "/Contact",
            {"name": f"K{i}", "category": {"id": 3, "objectName": "Category"}})
-        for i in range(5)
+        for i in range(8)
     ]  # fmt: skip
     statuses = [a.status for a in answers]
     assert statuses[:2] == [201, 201] and 429 in statuses
