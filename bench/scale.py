@@ -92,14 +92,14 @@ def next_link(page_html: str, path: str) -> str | None:
         href = re.search(r'href="([^"]*)"', attrs)
         if not href:
             continue
+        target = html.unescape(href.group(1))
         if re.search(r'rel="[^"]*\bnext\b', attrs, re.IGNORECASE):
-            found = href.group(1)
+            found = target
             break
-        if found is None and PAGING_PARAM.search(href.group(1)) and NEXT_TEXT.search(text):
-            found = href.group(1)
+        if found is None and PAGING_PARAM.search(target) and NEXT_TEXT.search(text):
+            found = target
     if found is None:
         return None
-    found = html.unescape(found)
     return path + found if found.startswith("?") else found
 
 
@@ -699,8 +699,11 @@ def storm_events(server, control, w: World, count: int) -> list[dict]:
                 stripe_id=made.id,
             )
         )
-    with tenancy.workspace_context(ws):
-        StripeObjectMap.objects.bulk_create(maps, ignore_conflicts=True)
+    with tenancy.workspace_context(ws):  # a reused database: the last storm's ids are stale
+        StripeObjectMap.objects.filter(
+            workspace=ws, kind="customer", local_ref__in=[m.local_ref for m in maps]
+        ).delete()
+        StripeObjectMap.objects.bulk_create(maps)
     control.advance(days=31)
     owner = (w.big.connection.account_ref, False)
     events = [
@@ -828,6 +831,16 @@ def wait_drained(pks: list[int], ws, timeout: float) -> dict:
         time.sleep(0.5)
 
 
+def worker_errors(logdir: Path, workers: int) -> list[str]:
+    """The ERROR and CRITICAL lines the workers logged (a race shows up here first)."""
+    found = []
+    for path in sorted(logdir.glob(f"worker{workers}-*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if re.search(r"\] (ERROR|CRITICAL)/", line):
+                found.append(line.strip())
+    return found
+
+
 def drain(settings: Settings, w: World, events: list[dict], workers: int, counter, logdir) -> dict:
     from django.db.models import Max, Min
 
@@ -846,6 +859,7 @@ def drain(settings: Settings, w: World, events: list[dict], workers: int, counte
     finally:
         for proc in procs:
             stop(proc)
+    errors = worker_errors(logdir, workers)
     time.sleep(1.5)  # session statistics reach pg_stat_database within a second
     sessions1, xacts1 = pg_counters(settings.args.db_name)
     with tenancy.workspace_context(w.big.workspace):
@@ -874,6 +888,7 @@ def drain(settings: Settings, w: World, events: list[dict], workers: int, counte
         "reads_per_event": counter.reads / n,
         "writes_per_event": counter.writes / n,
         "emulator_busy": counter.busy / seconds if seconds and seconds > 0 else float("nan"),
+        "errors": errors,
     }
 
 
@@ -934,6 +949,8 @@ def _storm_report(results: list[dict], logdir: Path) -> None:
             f"reads + {r['writes_per_event']:.2f} writes per event; emulator busy "
             f"{100 * r['emulator_busy']:.0f}% of the drain"
         )
+        if r["errors"]:
+            print(f"  {len(r['errors'])} errors in the worker logs, first: {r['errors'][0][:300]}")
     print(
         f"ratio 2 workers / 1: {ratio(results[1]['rate'], results[0]['rate']):.2f} "
         f"(worker logs in {logdir})"
@@ -957,7 +974,8 @@ def summary(pages, intake, storm) -> list[tuple[str, str, str, bool]]:
         r = ratio(intake["webhook_rps"], intake["healthz_rps"])
         rows.append(("intake / healthz", f"{r:.2f}×", "≥ 0.5×", r >= 0.5))
         lost = intake["lost"]
-        rows.append(("intake lost (2xx not stored)", str(lost), "0", lost == 0))
+        met = None if lost is None else lost == 0
+        rows.append(("intake lost (2xx not stored)", str(lost), "0", met))
     if storm:
         one, two = storm
         r = ratio(two["rate"], one["rate"])
@@ -966,6 +984,8 @@ def summary(pages, intake, storm) -> list[tuple[str, str, str, bool]]:
             label = f"storm {s['workers']}w"
             rows.append((f"{label} lost", str(s["lost"]), "0", s["lost"] == 0))
             rows.append((f"{label} twice", str(s["twice"]), "0", s["twice"] == 0))
+            errors = len(s["errors"])
+            rows.append((f"{label} errors in worker logs", str(errors), "0", errors == 0))
             rows.append(
                 (
                     f"{label} DB sessions / 1,000 events",
@@ -981,8 +1001,9 @@ def print_summary(rows) -> bool:
     print("\n== summary (issue 25 targets)")
     print(f"{'figure':38} {'measured':>26}  {'target':20} result")
     for name, measured, target, met in rows:
-        print(f"{name:38} {measured:>26}  {target:20} {'pass' if met else 'FAIL'}")
-    return all(met for *_rest, met in rows)
+        result = "info" if met is None else ("pass" if met else "FAIL")
+        print(f"{name:38} {measured:>26}  {target:20} {result}")
+    return all(met is not False for *_rest, met in rows)
 
 
 def main(argv: list[str]) -> int:
