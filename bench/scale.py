@@ -621,8 +621,10 @@ def _intake_report(args, health: dict, hook: dict, stored: int) -> dict:
     if hook["requests"] > args.bodies and any(not k.startswith("2") for k in hook["statuses"]):
         lost = None  # a refused body may have been answered 2xx on a later round: unknown
     figures = {
-        "healthz_rps": health["requests"] / health["seconds"],
-        "webhook_rps": hook["requests"] / hook["seconds"],
+        # Only 2xx answers count: a 429 or an error is not an event taken in.
+        "healthz_rps": sum(v for k, v in health["statuses"].items() if k.startswith("2"))
+        / health["seconds"],
+        "webhook_rps": ok / hook["seconds"],
         "healthz": health,
         "webhook": hook,
         "stored": stored,
@@ -637,12 +639,13 @@ def _intake_report(args, health: dict, hook: dict, stored: int) -> dict:
     for name, stats in (("GET /healthz", health), ("POST webhook", hook)):
         rps = stats["requests"] / stats["seconds"]
         print(
-            f"{name:14} {rps:8.1f} req/s  p50 {stats['p50_ms']:7.1f} ms  "
+            f"{name:14} {rps:8.1f} answers/s  p50 {stats['p50_ms']:7.1f} ms  "
             f"p99 {stats['p99_ms']:7.1f} ms  answers {stats['statuses']}  "
             f"socket errors {stats['socket_errors']}"
         )
     print(
-        f"ratio webhook/healthz {ratio(figures['webhook_rps'], figures['healthz_rps']):.2f}; "
+        f"ratio webhook/healthz (2xx per second) "
+        f"{ratio(figures['webhook_rps'], figures['healthz_rps']):.2f}; "
         f"429 answers {hook['statuses'].get('429', 0)}; {ok} answered 2xx, "
         f"{distinct_sent} distinct events sent, {stored} stored, lost {lost}"
     )
