@@ -3,10 +3,12 @@ in one statement (``store_delivery``), an event found by reconciliation (``store
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db import connection as database
+from django.db.models import F, Q
+from django.utils import timezone
 
 from integrations.connection import ownership
 from integrations.models import StripeConnection, StripeEvent
@@ -71,10 +73,46 @@ def store_delivery(endpoint: Endpoint, event: dict, body: bytes) -> Delivery:
         "payload": body.decode("utf-8"),
         "status": StripeEvent.Status.RECEIVED,
     }
+    if database.vendor != "postgresql":  # the SQLite demo: the same steps, one by one
+        return _store_delivery_portably(endpoint, params, event)
     with database.cursor() as cursor:
         cursor.execute(DELIVERY_SQL, params)
         current, event_pk = cursor.fetchone()
     return Delivery(endpoint_current=current, event_pk=event_pk)
+
+
+def _store_delivery_portably(endpoint: Endpoint, params: dict, event: dict) -> Delivery:
+    now = timezone.now()
+    with transaction.atomic():
+        connections = StripeConnection.objects.filter(
+            pk=endpoint.connection_id,
+            webhook_token=endpoint.token,
+            webhook_secret_encrypted=endpoint.secret_encrypted,
+            mode=endpoint.mode,
+            account_identity=endpoint.account_identity,
+            account_id=endpoint.account_id,
+        )
+        if not connections.exists():
+            return Delivery(endpoint_current=False, event_pk=None)
+        row, created = StripeEvent.objects.get_or_create(
+            workspace_id=endpoint.workspace_id,
+            stripe_account=endpoint.account_ref,
+            event_id=params["event_id"],
+            defaults={
+                "public_id": params["public_id"],
+                "event_type": params["event_type"],
+                "livemode": params["livemode"],
+                "api_version": params["api_version"],
+                "created": params["created"],
+                "payload": event,
+            },
+        )
+        connections.filter(
+            Q(last_event_at__isnull=True)
+            | Q(last_event_at__lt=now - timedelta(minutes=1))
+            | Q(last_delivery_error_at__gte=F("last_event_at"))
+        ).update(last_event_at=now)
+    return Delivery(endpoint_current=True, event_pk=row.pk if created else None)
 
 
 def store_event(connection: StripeConnection, event: dict) -> tuple[StripeEvent | None, bool]:

@@ -315,3 +315,41 @@ class TestNothingLost:
         row.refresh_from_db()
         assert row.attempts == 1
         assert StripeInvoice.objects.filter(stripe_id=invoice.id).count() == 1
+
+
+class TestTheDemosPath:
+    """Without PostgreSQL (the SQLite demo) the same steps run one by one, with the same result."""
+
+    @pytest.fixture(autouse=True)
+    def _not_postgresql(self, monkeypatch):
+        from types import SimpleNamespace
+
+        from integrations.webhooks import store
+
+        monkeypatch.setattr(store, "database", SimpleNamespace(vendor="sqlite"))
+
+    def test_it_stores_once_and_keeps_last_event_at(self, client, endpoint, queued):
+        first = _post(client, endpoint, _body("evt_1"))
+        assert first.json() == {"received": True, "duplicate": False}
+        assert _post(client, endpoint, _body("evt_1")).json()["duplicate"] is True
+        row = StripeEvent.objects.get()
+        assert (row.event_id, row.stripe_account, row.status) == (
+            "evt_1",
+            "acct_1DeliveryTest",
+            "received",
+        )
+        endpoint.refresh_from_db()
+        assert endpoint.last_event_at is not None
+        a_moment_ago = endpoint.last_event_at - timedelta(seconds=30)
+        StripeConnection.objects.filter(pk=endpoint.pk).update(last_event_at=a_moment_ago)
+        assert _post(client, endpoint, _body("evt_2")).status_code == 200
+        endpoint.refresh_from_db()
+        assert endpoint.last_event_at == a_moment_ago
+
+    def test_a_changed_connection_is_read_again(self, client, endpoint, queued):
+        assert _post(client, endpoint, _body("evt_1")).status_code == 200
+        endpoint.webhook_secret = "whsec_rolled_secret_987654321"
+        endpoint.save()
+        new = _post(client, endpoint, _body("evt_2"), secret="whsec_rolled_secret_987654321")
+        assert new.status_code == 200
+        assert StripeEvent.objects.count() == 2
