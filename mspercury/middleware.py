@@ -33,7 +33,8 @@ class WorkspaceMiddleware:
     is fenced to that workspace (row-level security reads it through ``mspercury.tenancy``).
 
     Anonymous and workspace-less requests see no tenant rows at all; public pages resolve
-    their token in ``system_context()`` and then enter the token's workspace.
+    their token in ``system_context()`` and then enter the token's workspace. Stripe's webhook
+    intake runs without the transaction (``AUTOCOMMIT_PATHS``).
     """
 
     def __init__(self, get_response):

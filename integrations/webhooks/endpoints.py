@@ -10,7 +10,7 @@ dropped and read again.
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from integrations.models import StripeConnection
 from mspercury import tenancy
@@ -24,8 +24,9 @@ class Endpoint:
     connection_id: int
     workspace_id: int
     workspace_ref: str  # the workspace's public id: the identity our pushes write on objects
-    token: str
-    secret: str  # decrypted
+    # Never in a repr: tracebacks, error mails and debug pages show local variables.
+    token: str = field(repr=False)
+    secret: str = field(repr=False)  # decrypted
     # As stored, so the storing statement can tell whether the row changed since.
     secret_encrypted: str
     mode: str

@@ -239,6 +239,12 @@ class TestTheKeptEndpoint:
             "evt_3",
         ]
 
+    def test_a_kept_entry_never_shows_its_secret_or_token(self, endpoint):
+        """Error mails and debug pages print local variables: the repr leaves both out."""
+        shown = repr(endpoints.find(endpoint.webhook_token))
+        assert SECRET not in shown and endpoint.webhook_token not in shown
+        assert "acct_1DeliveryTest" in shown
+
     def test_entries_are_read_again_after_a_while(self, endpoint, monkeypatch):
         kept = endpoints.find(endpoint.webhook_token)
         assert endpoints.find(endpoint.webhook_token) is kept
