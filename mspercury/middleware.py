@@ -33,7 +33,8 @@ class WorkspaceMiddleware:
     is fenced to that workspace (row-level security reads it through ``mspercury.tenancy``).
 
     Anonymous and workspace-less requests see no tenant rows at all; public pages resolve
-    their token in ``system_context()`` and then enter the token's workspace.
+    their token in ``system_context()`` and then enter the token's workspace. Stripe's webhook
+    intake runs without the transaction (``AUTOCOMMIT_PATHS``).
     """
 
     def __init__(self, get_response):
@@ -48,7 +49,7 @@ class WorkspaceMiddleware:
             scope = tenancy.workspace_context(request.workspace, user)
         else:
             scope = tenancy.user_context(user)
-        with scope, _request_transaction():
+        with scope, _request_transaction(request):
             return self.get_response(request)
 
 
@@ -68,10 +69,17 @@ class WorkspaceTimeMiddleware:
             return self.get_response(request)
 
 
-def _request_transaction():
+# Stripe's webhook intake stores a delivery in one statement, which commits on its own: no
+# BEGIN and COMMIT round trips on the busiest anonymous path. Its tenancy is then a session
+# setting, which the backend (mspercury.db) remembers per connection and sets anew before any
+# query that runs for another tenancy.
+AUTOCOMMIT_PATHS = ("/webhooks/",)
+
+
+def _request_transaction(request):
     """PostgreSQL: one transaction per request, so its tenancy is SET LOCAL and ends with it.
     No savepoint: in production this is the outermost block; it only nests in tests. The
     SQLite demo has no row-level security and keeps Django's autocommit."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or request.path_info.startswith(AUTOCOMMIT_PATHS):
         return nullcontext()
     return transaction.atomic(savepoint=False)

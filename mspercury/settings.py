@@ -200,6 +200,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An owner/admin notification fires when a stored event is unprocessed for this long.
 MSPERCURY_EVENT_ALERT_MINUTES = env_int("MSPERCURY_EVENT_ALERT_MINUTES", 5)
+# Deliveries one webhook endpoint (one workspace) may make per minute before it answers 429 and
+# Stripe retries later: room for a month-end burst of a large MSP's renewals.
+MSPERCURY_WEBHOOK_RATE = (env_int("MSPERCURY_WEBHOOK_DELIVERIES_PER_MINUTE", 6000), 60)
 
 AUTH_USER_MODEL = "mspercury.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

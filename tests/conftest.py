@@ -15,7 +15,8 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation.reloader import translation_file_changed
 
-from mspercury import dbroles, tenancy
+from integrations.webhooks import endpoints
+from mspercury import dbroles, ratelimit, tenancy
 from mspercury.models import Role
 from tests import factories
 from tests.factories import PASSWORD  # noqa: F401  (the tests sign in with it)
@@ -82,6 +83,9 @@ def _tests_set_up_as_system():
 def _fast_hasher_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    # What processes keep in memory beside the cache: rate-limit shares, webhook endpoints.
+    ratelimit.forget_shares()
+    endpoints.forget()
     yield
     translation.deactivate()  # a request's language never leaks into the next test
 

@@ -40,26 +40,10 @@ def call(fn: Callable[[], T]) -> T:
         raise translate(exc) from exc
 
 
-def construct_event(payload: bytes, signature_header: str, secret: str, tolerance: int = 300):
-    """Verify a webhook's Stripe-Signature and parse it; raises WebhookSignatureError."""
-    try:
-        return stripe.Webhook.construct_event(payload, signature_header, secret, tolerance)
-    except stripe.SignatureVerificationError as exc:
-        raise WebhookSignatureError(str(exc)) from exc
-    except ValueError as exc:
-        raise WebhookSignatureError("The payload is not valid JSON.") from exc
-
-
-class WebhookSignatureError(Exception):
-    pass
-
-
 __all__ = [
     "API_VERSION",
     "StripeFailure",
-    "WebhookSignatureError",
     "call",
-    "construct_event",
     "make_client",
 ]
 

@@ -99,7 +99,7 @@ def _from_events(connection, client, since) -> dict:
     for event in sorted(events, key=lambda e: e.created):
         # Back to Stripe's wire format (decimals are strings there) before storing.
         payload = json.loads(json.dumps(event.to_dict(), default=str))
-        row, created = store_event(connection, payload, touch=False)
+        row, created = store_event(connection, payload)
         if row is None:  # another workspace's event
             continue
         if row.status != StripeEvent.Status.PROCESSED:

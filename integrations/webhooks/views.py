@@ -1,9 +1,15 @@
 """Stripe's webhook and the events page: view → verify → store (webhooks.store) → dispatch
-(webhooks.dispatch, in a Celery task)."""
+(webhooks.dispatch, in a Celery task).
+
+A delivery costs what storing it costs: the rate limit counts in memory, the connection is
+usually kept in memory (webhooks.endpoints), the signature is checked here (webhooks.intake), and
+one statement stores the event and keeps last_event_at; everything else happens in the task."""
 
 import logging
+import time
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -14,11 +20,13 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.connection import ownership
 from integrations.models import StripeConnection, StripeEvent
-from integrations.stripe.client import WebhookSignatureError, construct_event
 from integrations.tasks import process_stripe_event
-from integrations.webhooks.intake import parse_event_body
-from integrations.webhooks.store import store_event
+from integrations.webhooks import endpoints
+from integrations.webhooks.endpoints import Endpoint
+from integrations.webhooks.intake import parse_event_body, signature_is_valid
+from integrations.webhooks.store import store_delivery
 from mspercury import audit, ratelimit, tenancy
 from mspercury.access import admin_required, get_for_workspace
 from mspercury.texts import Text
@@ -27,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 def _enqueue_processing(workspace_pk: int, event_pk: int) -> None:
-    # Stripe must get its 2xx once the event is stored; processing problems stay on the row.
+    # Stripe must get its 2xx once the event is stored; an event whose task was never queued
+    # stays "received" and the retry task (dispatch.retry_all_due) processes it.
     try:
         process_stripe_event.delay(workspace_pk, event_pk)
     except Exception:
@@ -38,43 +47,66 @@ def _enqueue_processing(workspace_pk: int, event_pk: int) -> None:
 @require_POST
 def stripe_webhook(request, token):
     """Webhook intake: verify with this workspace's secret, store once, answer fast."""
-    if not ratelimit.hit("webhook", token[:16], 600, 60):
+    limit, window = settings.MSPERCURY_WEBHOOK_RATE
+    if not ratelimit.hit_shared("webhook", token[:16], limit, window):
         return JsonResponse({"error": "rate limited"}, status=429)
-    # The token is the only thing that names the workspace: look it up across tenants, then
-    # do everything else inside that workspace alone.
-    with tenancy.system_context():
-        connection = (
-            StripeConnection.objects.select_related("workspace").filter(webhook_token=token).first()
-        )
-    if connection is None:
-        raise Http404
-    with tenancy.workspace_context(connection.workspace_id):
-        return _receive(request, connection)
+    # First with the endpoint as this process keeps it; when that one refuses the delivery or
+    # is out of date, once more with the connection as it is now.
+    for fresh in (False, True):
+        endpoint = endpoints.find(token, fresh=fresh)
+        if endpoint is None:
+            raise Http404
+        with tenancy.workspace_context(endpoint.workspace_id):
+            response = _receive(request, endpoint, fresh=fresh)
+        if response is not None:
+            return response
+    # The connection changed while this delivery was being stored; Stripe delivers it again.
+    return JsonResponse({"error": "the endpoint changed; retry"}, status=409)
 
 
-def _receive(request, connection: StripeConnection):
-    secret = connection.webhook_secret
-    if not secret:
-        return HttpResponseBadRequest("No webhook signing secret is configured.")
-    # Parsed before verification so that no body shape can make the SDK or the database fail.
+def _receive(request, endpoint: Endpoint, *, fresh: bool):
+    """The answer to the delivery, or None when the kept ``endpoint`` may be out of date."""
+    header = request.headers.get("Stripe-Signature", "")
+    refusal = None
+    if not endpoint.secret:
+        refusal = HttpResponseBadRequest("No webhook signing secret is configured.")
+    elif not signature_is_valid(request.body, header, endpoint.secret, time.time()):
+        if fresh:
+            _record_failed_delivery(endpoint)
+        refusal = HttpResponseBadRequest("Invalid signature.")
+    if refusal is not None:
+        return refusal if fresh else None
+    # Verified first, so only Stripe's bodies are parsed; a signed body that is no storable
+    # event object is refused too (see intake.parse_event_body).
     payload = parse_event_body(request.body)
     if payload is None:
         return HttpResponseBadRequest("The body is not a Stripe event object.")
-    try:
-        event = construct_event(request.body, request.headers.get("Stripe-Signature", ""), secret)
-    except WebhookSignatureError:
-        StripeConnection.objects.filter(pk=connection.pk).update(
-            last_delivery_error=_("A delivery failed signature verification."),
-            last_delivery_error_at=timezone.now(),
+    if bool(payload.get("livemode")) != endpoint.is_live:  # the kept mode may be an old one
+        return (
+            HttpResponseBadRequest("Event mode does not match the connected key.")
+            if fresh
+            else None
         )
-        return HttpResponseBadRequest("Invalid signature.")
-    del event  # verified; store the raw JSON exactly as Stripe sent it
-    if bool(payload.get("livemode")) != connection.is_live:
-        return HttpResponseBadRequest("Event mode does not match the connected key.")
-    row, created = store_event(connection, payload)
-    if created:
-        transaction.on_commit(lambda: _enqueue_processing(row.workspace_id, row.pk))
-    return JsonResponse({"received": True, "duplicate": not created})
+    # Another workspace's object (several workspaces may share one Stripe account, and each
+    # endpoint receives all of its events) is answered, but nothing of it is kept. Only the
+    # identity marks in the payload can make an object foreign, so this needs no query.
+    if ownership.classify(payload["data"]["object"], endpoint.workspace_ref) == ownership.FOREIGN:
+        return JsonResponse({"received": True, "duplicate": True})
+    stored = store_delivery(endpoint, payload, request.body)
+    if not stored.endpoint_current:
+        endpoints.forget(endpoint.token)
+        return None
+    if stored.event_pk is not None:
+        workspace_pk, event_pk = endpoint.workspace_id, stored.event_pk
+        transaction.on_commit(lambda: _enqueue_processing(workspace_pk, event_pk))
+    return JsonResponse({"received": True, "duplicate": stored.event_pk is None})
+
+
+def _record_failed_delivery(endpoint: Endpoint) -> None:
+    StripeConnection.objects.filter(pk=endpoint.connection_id).update(
+        last_delivery_error=_("A delivery failed signature verification."),
+        last_delivery_error_at=timezone.now(),
+    )
 
 
 @admin_required
