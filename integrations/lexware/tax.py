@@ -125,4 +125,3 @@ def lexware_tax(invoice: InvoiceTax) -> LexwareTax:
         language=language if language in LANGUAGES else "en",
         treatment=first.treatment,
     )
-
