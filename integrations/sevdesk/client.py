@@ -247,10 +247,11 @@ class SevdeskClient:
         """Write a payment recorded in MSPercury back (``PUT /Invoice/{id}/bookAmount``):
         partial → 750, the rest → 1000. Answers sevDesk's InvoiceLog."""
         body = {
-            "amount": str(amount),
+            "amount": float(amount),
             "date": on.strftime("%d.%m.%Y"),
             "type": payment_type,
             "checkAccount": ref(check_account_id, "CheckAccount"),
             "createFeed": True,
         }
-        return self.http.request("PUT", f"/Invoice/{invoice_id}/bookAmount", body=body).json()
+        data = self.http.request("PUT", f"/Invoice/{invoice_id}/bookAmount", body=body).json()
+        return data.get("objects", data) if isinstance(data, dict) else data
