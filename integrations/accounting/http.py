@@ -189,8 +189,9 @@ class Transport:
             parsed = self.read_body(answer.json())
         except ValueError:
             parsed = None
-        message, details = parsed or (f"HTTP {answer.status}", ())
+        message, details = parsed or ("", ())
         status = answer.status
+        message = message or f"HTTP {status}"
         common = {"status": status, "details": details, "body": text}
         if status == 429:
             wait = retry_after(answer.headers)

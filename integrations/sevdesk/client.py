@@ -143,21 +143,23 @@ class SevdeskClient:
         if buyer_reference:
             body["buyerReference"] = buyer_reference
         contact = self._objects("POST", "/Contact", body=body)
-        if address:
-            self.add_address(contact["id"], address)
-        if email:
-            self._objects(
-                "POST",
-                "/CommunicationWay",
-                body={
-                    "contact": ref(contact["id"], "Contact"),
-                    "type": "EMAIL",
-                    "value": email,
-                    "key": ref(EMAIL_KEY_WORK, "CommunicationWayKey"),
-                    "main": True,
-                },
-            )
+        self.complete_contact(contact["id"], address, email)
         return contact
+
+    def complete_contact(self, contact_id: str, address: Address | None, email: str) -> None:
+        """Add the address and e-mail a contact lacks (also after a create whose answer was
+        lost, so a retry finishes the contact instead of making a second one)."""
+        if address and not self.addresses(contact_id):
+            self.add_address(contact_id, address)
+        if email and email not in {w.get("value") for w in self.emails(contact_id)}:
+            body = {
+                "contact": ref(contact_id, "Contact"),
+                "type": "EMAIL",
+                "value": email,
+                "key": ref(EMAIL_KEY_WORK, "CommunicationWayKey"),
+                "main": True,
+            }
+            self._objects("POST", "/CommunicationWay", body=body)
 
     def add_address(self, contact_id: str, address: Address) -> dict:
         body = {
@@ -173,12 +175,29 @@ class SevdeskClient:
     def addresses(self, contact_id: str) -> list[dict]:
         return self._list("/ContactAddress", {"contact[id]": contact_id})
 
-    def find_or_create_contact(self, name: str, customer_number: str, **details: Any):
-        """(contact, created): the contact with ``customer_number``, else a new one."""
+    def emails(self, contact_id: str) -> list[dict]:
+        rows = self._list("/CommunicationWay", {"contact[id]": contact_id})
+        return [r for r in rows if r.get("type") == "EMAIL"]
+
+    def find_or_create_contact(
+        self,
+        name: str,
+        customer_number: str,
+        *,
+        address: Address | None = None,
+        email: str = "",
+        **details: str,
+    ) -> tuple[dict, bool]:
+        """(contact, created): the contact with ``customer_number`` (completed with what it
+        lacks), else a new one."""
         found = self.find_contact(customer_number)
         if found:
+            self.complete_contact(found["id"], address, email)
             return found, False
-        return self.create_contact(name, customer_number, **details), True
+        contact = self.create_contact(
+            name, customer_number, address=address, email=email, **details
+        )
+        return contact, True
 
     # -- invoices ----------------------------------------------------------------------------
     def save_invoice(self, invoice: dict, positions: list[dict], reference: str) -> dict:

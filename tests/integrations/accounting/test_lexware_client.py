@@ -15,6 +15,7 @@ from integrations.accounting.http import (
     Conflict,
     NotFound,
     RateLimited,
+    Refused,
     Unauthorized,
     Unavailable,
     ValidationRefused,
@@ -105,6 +106,16 @@ def test_a_contact_is_created_once_and_found_by_the_reference_in_its_note(lexwar
     assert stored["roles"]["customer"]["number"] == 10001
     other, created = lexware.find_or_create_contact(CONTACT, "MSP-ws1-customer-18")
     assert created and other != contact_id
+
+
+def test_a_contact_whose_answer_was_lost_is_found_not_made_twice(lexware, lexware_emulator):
+    lexware_emulator.fault("drop_after_write", "/v1/contacts", method="POST")
+    with pytest.raises(Unavailable) as unavailable:
+        lexware.find_or_create_contact(CONTACT, "MSP-ws1-customer-17")
+    assert unavailable.value.may_have_landed is True
+    contact_id, created = lexware.find_or_create_contact(CONTACT, "MSP-ws1-customer-17")
+    assert created is False
+    assert [c["id"] for c in lexware.find_contacts(name="Kunde GmbH")] == [contact_id]
 
 
 def test_a_finalized_invoice_carries_the_reference_and_lexware_s_totals(lexware, contact_id):
@@ -207,6 +218,35 @@ def test_a_5xx_on_a_read_or_before_the_write_has_not_landed(lexware, lexware_emu
     with pytest.raises(Unavailable) as unavailable:
         lexware.profile()
     assert (unavailable.value.status, unavailable.value.may_have_landed) == (503, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, ValidationRefused),
+        (402, Refused),  # Lexware: a problem with the organization's contract
+        (403, Refused),
+        (404, NotFound),
+        (409, Conflict),
+        (415, Refused),
+        (500, Unavailable),
+        (502, Unavailable),
+        (503, Unavailable),
+    ],
+)
+def test_each_status_has_its_failure(lexware, lexware_emulator, status, kind):
+    lexware_emulator.fault("error", "/v1/invoices", method="POST", status=status)
+    with pytest.raises(kind) as failure:
+        lexware.create_invoice({}, REF)
+    assert (type(failure.value), failure.value.status) == (kind, status)
+    assert failure.value.message == f"HTTP {status}"  # the double's {"message": null}
+    if kind is Unavailable:
+        assert failure.value.may_have_landed is False
+
+
+def test_the_base_url_comes_from_the_deployment_setting(settings, lexware_emulator):
+    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
+    assert LexwareClient(KEY, rate=0).profile()["organizationId"]
 
 
 def test_an_unreachable_lexware_never_got_the_write():

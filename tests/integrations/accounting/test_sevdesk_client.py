@@ -77,6 +77,11 @@ def test_the_token_is_checked_against_the_bookkeeping_version(sevdesk, sevdesk_e
     assert (failure.value.status, failure.value.message) == (401, "Authentication required")
 
 
+def test_the_base_url_comes_from_the_deployment_setting(settings, sevdesk_emulator):
+    settings.MSPERCURY_SEVDESK_API_URL = sevdesk_emulator.api_url
+    assert SevdeskClient(TOKEN, rate=0).bookkeeping_version() == "2.0"
+
+
 def test_check_accounts_are_listed(sevdesk):
     [account] = sevdesk.check_accounts()
     assert (account["id"], account["name"]) == ("1", "Geschäftskonto")
@@ -94,6 +99,24 @@ def test_a_contact_is_created_with_its_address_and_found_by_customer_number(sevd
     )
     assert address["country"] == {"id": "1", "objectName": "StaticCountry"}
     assert sevdesk.find_contact("MSP-18") is None
+
+
+def test_a_contact_whose_answer_was_lost_is_found_not_made_twice(sevdesk, sevdesk_emulator):
+    """The contact landed, its address and e-mail did not: the retry finds the contact and
+    completes it, once."""
+    details = {
+        "address": Address("Hauptstr. 5", "12345", "Musterort", "DE"),
+        "email": "buchhaltung@kunde.example",
+    }
+    sevdesk_emulator.fault("drop_after_write", "/api/v1/Contact", method="POST")
+    with pytest.raises(Unavailable) as unavailable:
+        sevdesk.find_or_create_contact("Kunde GmbH", "MSP-17", **details)
+    assert unavailable.value.may_have_landed is True
+    contact, created = sevdesk.find_or_create_contact("Kunde GmbH", "MSP-17", **details)
+    assert created is False and contact["customerNumber"] == "MSP-17"
+    sevdesk.find_or_create_contact("Kunde GmbH", "MSP-17", **details)
+    assert len(sevdesk.addresses(contact["id"])) == 1
+    assert [w["value"] for w in sevdesk.emails(contact["id"])] == ["buchhaltung@kunde.example"]
 
 
 def test_an_invoice_is_saved_as_a_draft_with_the_reference(sevdesk, contact):

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from integrations.accounting.http import RateLimited
+from integrations.accounting.http import RateLimited, retry_after
 from integrations.accounting.throttle import SHARE, Throttle, key_ref
 from integrations.lexware.client import LexwareClient
+from integrations.sevdesk.client import SevdeskClient
 
 KEY = "lexware-emulator-key"
 
@@ -81,6 +82,15 @@ def test_a_429_moves_everyone_s_next_slot_back():
     assert abs(throttle._reserve(0.0) - (waits[-1] + interval + 1.0)) < 0.05
 
 
+def test_the_clients_keep_the_configured_pace(settings):
+    """Lexware: 2 per second by default (aimed at 98 %); sevDesk: our own 5; 0 turns it off."""
+    lexware = LexwareClient(KEY).http.throttle
+    assert abs(lexware.interval - 1 / (2 * SHARE)) < 1e-9
+    assert abs(SevdeskClient("t" * 32).http.throttle.interval - 1 / (5 * SHARE)) < 1e-9
+    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 0
+    assert LexwareClient(KEY).http.throttle is None
+
+
 def test_without_redis_the_schedule_lives_in_the_process(monkeypatch):
     monkeypatch.setattr("integrations.accounting.throttle._redis", lambda: None)
     clock = FakeClock()
@@ -91,3 +101,11 @@ def test_without_redis_the_schedule_lives_in_the_process(monkeypatch):
     assert [round(s, 4) for s in slept] == [0.5102, 1.0204]
     clock.now += 5  # idle: no burst is saved up
     assert throttle.wait() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [({"Retry-After": "3"}, 3.0), ({}, 1.0), ({"Retry-After": "soon"}, 1.0)],
+)
+def test_retry_after_is_read_from_the_header_or_one_second(headers, seconds):
+    assert retry_after(headers) == seconds
