@@ -1,6 +1,9 @@
 """Lexware's 2 requests per second per key, kept by every worker through one Redis schedule."""
 
 import itertools
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -65,6 +68,34 @@ def test_two_workers_stay_within_2_requests_per_second(lexware_at_its_limit):
     assert all(b - a >= 0.9 for a, b in zip(arrivals, arrivals[2:], strict=False))
     assert elapsed >= 3.4
     assert KEY not in cache_key and key_ref(KEY) in cache_key
+
+
+WORKER = """
+import django, sys
+django.setup()
+from integrations.accounting.http import RateLimited
+from integrations.lexware.client import LexwareClient
+client = LexwareClient(sys.argv[1], base_url=sys.argv[2], rate=2)
+for _ in range(4):
+    try:
+        client.profile()
+    except RateLimited:
+        print("429")
+"""
+
+
+def test_two_processes_share_one_schedule_through_redis(lexware_at_its_limit):
+    """Two worker processes (each its own interpreter, the schedule only in Redis)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mspercury.settings"}
+    args = [sys.executable, "-c", WORKER, KEY, lexware_at_its_limit.base_url]
+    workers = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE) for _ in range(2)]
+    outputs = [worker.communicate(timeout=60)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0]
+    assert b"429" not in b"".join(outputs)
+    log = lexware_at_its_limit.requests(path="/v1/profile")
+    assert [entry["outcome"] for entry in log] == ["executed"] * 8
+    arrivals = sorted(entry["at"] for entry in log)
+    assert all(b - a >= 0.9 for a, b in zip(arrivals, arrivals[2:], strict=False))
 
 
 def test_without_the_throttle_the_same_workers_are_refused(lexware_at_its_limit):
