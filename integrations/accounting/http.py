@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -111,6 +112,14 @@ def retry_after(headers: Mapping[str, str]) -> float:
         return DEFAULT_RETRY_AFTER
 
 
+def _json_number(value: Any) -> float:
+    """Decimals (quantities, prices, amounts) go out as JSON numbers: both APIs take numbers,
+    and up to 4 decimals survive the float unchanged."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _never_sent(exc: requests.ConnectionError) -> bool:
     """The connection was never made (refused, unknown host): nothing reached the provider."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -156,13 +165,18 @@ class Transport:
         if self.throttle is not None:
             self.throttle.wait()
         write = method in WRITES
+        headers = {"Accept": accept}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body, default=_json_number).encode()
         try:
             response = self.session.request(
                 method,
                 f"{self.base_url}{path}",
                 params=params,
-                json=body,
-                headers={"Accept": accept},
+                data=data,
+                headers=headers,
                 timeout=(min(self.timeout, 10.0), self.timeout),
             )
         except requests.ConnectionError as exc:
@@ -176,6 +190,12 @@ class Transport:
             raise Unavailable(
                 self.provider,
                 f"{self.provider} did not answer within {self.timeout:g} s",
+                may_have_landed=write,
+            ) from exc
+        except requests.RequestException as exc:  # e.g. the answer broke off mid-body
+            raise Unavailable(
+                self.provider,
+                f"{self.provider}'s answer was lost: {exc.__class__.__name__}",
                 may_have_landed=write,
             ) from exc
         answer = Answer(response.status_code, response.headers, response.content)

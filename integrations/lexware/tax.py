@@ -71,6 +71,12 @@ class LexwareTax:
     language: str  # the document's: "de" or "en"
     treatment: str
 
+    @property
+    def needs_contact(self) -> bool:
+        """Vat-free types "are only usable in combination with a referenced contact": the
+        invoice's ``address`` must be a ``contactId``, not a one-time address."""
+        return self.tax_type in ZERO_RATED_TYPES
+
     def tax_conditions(self) -> dict[str, Any]:
         """The invoice's ``taxConditions`` object."""
         conditions: dict[str, Any] = {"taxType": self.tax_type}

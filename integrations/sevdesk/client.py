@@ -266,7 +266,7 @@ class SevdeskClient:
         """Write a payment recorded in MSPercury back (``PUT /Invoice/{id}/bookAmount``):
         partial → 750, the rest → 1000. Answers sevDesk's InvoiceLog."""
         body = {
-            "amount": float(amount),
+            "amount": amount,
             "date": on.strftime("%d.%m.%Y"),
             "type": payment_type,
             "checkAccount": ref(check_account_id, "CheckAccount"),

@@ -39,6 +39,7 @@ def test_each_treatment_has_its_tax_type_and_line_rates(treatment, rate, supply,
     assert mapped.tax_type == tax_type
     assert mapped.line_rates == rates
     assert mapped.tax_conditions()["taxType"] == tax_type
+    assert mapped.needs_contact is (tax_type != "net")
 
 
 def test_a_taxed_invoice_carries_no_note():
