@@ -59,6 +59,29 @@ MSPERCURY_VIES_TIMEOUT = env_int("MSPERCURY_VIES_TIMEOUT", 10)  # seconds per VI
 MSPERCURY_VIES_ENTRY_TIMEOUT = env_int("MSPERCURY_VIES_ENTRY_TIMEOUT", 3)
 # A valid/invalid answer of VIES is reused (stays in force) for this many days.
 MSPERCURY_VIES_REUSE_DAYS = env_int("MSPERCURY_VIES_REUSE_DAYS", 28)
+# Where the accounting tools a workspace may bill from are (integrations/lexware,
+# integrations/sevdesk). Deployment settings like Stripe's: the tests point them at the doubles.
+MSPERCURY_LEXWARE_API_URL = check_public_url(
+    "MSPERCURY_LEXWARE_API_URL", env_str("MSPERCURY_LEXWARE_API_URL", "https://api.lexware.io")
+)
+# Lexware's public key for the RSA-SHA512 signatures of its event callbacks.
+MSPERCURY_LEXWARE_PUBLIC_KEY_URL = check_public_url(
+    "MSPERCURY_LEXWARE_PUBLIC_KEY_URL",
+    env_str(
+        "MSPERCURY_LEXWARE_PUBLIC_KEY_URL",
+        "https://developers.lexware.io/webhookSignature/public/public_key.pub",
+    ),
+)
+# Lexware allows 2 requests per second per key over all endpoints; its gateway gives up at 30 s.
+MSPERCURY_LEXWARE_RATE_LIMIT = env_int("MSPERCURY_LEXWARE_RATE_LIMIT", 2)
+MSPERCURY_LEXWARE_TIMEOUT = env_int("MSPERCURY_LEXWARE_TIMEOUT", 35)
+MSPERCURY_SEVDESK_API_URL = check_public_url(
+    "MSPERCURY_SEVDESK_API_URL",
+    env_str("MSPERCURY_SEVDESK_API_URL", "https://my.sevdesk.de/api/v1"),
+)
+# sevDesk publishes no limit but may block a token that sends too much: our own pace.
+MSPERCURY_SEVDESK_RATE_LIMIT = env_int("MSPERCURY_SEVDESK_RATE_LIMIT", 5)
+MSPERCURY_SEVDESK_TIMEOUT = env_int("MSPERCURY_SEVDESK_TIMEOUT", 30)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -1,0 +1,1 @@
+"""Lexware Office (formerly lexoffice): the tax mapping and the one client seam."""

@@ -1,0 +1,1 @@
+"""sevDesk: the tax mapping and the one client seam."""
