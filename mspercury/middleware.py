@@ -1,4 +1,4 @@
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, transaction
 
@@ -49,8 +49,13 @@ class WorkspaceMiddleware:
             scope = tenancy.workspace_context(request.workspace, user)
         else:
             scope = tenancy.user_context(user)
-        with scope, _request_transaction(request):
-            return self.get_response(request)
+        with scope, _request_transaction(request) as in_transaction:
+            response = self.get_response(request)
+            if in_transaction and response.status_code >= 500:
+                # Django turns a view's exception into this 500 answer before it reaches us:
+                # without this, the writes the view made before failing would be committed.
+                transaction.set_rollback(True)
+            return response
 
 
 class WorkspaceTimeMiddleware:
@@ -81,5 +86,11 @@ def _request_transaction(request):
     No savepoint: in production this is the outermost block; it only nests in tests. The
     SQLite demo has no row-level security and keeps Django's autocommit."""
     if connection.vendor != "postgresql" or request.path_info.startswith(AUTOCOMMIT_PATHS):
-        return nullcontext()
-    return transaction.atomic(savepoint=False)
+        return nullcontext(False)
+    return _atomic_request()
+
+
+@contextmanager
+def _atomic_request():
+    with transaction.atomic(savepoint=False):
+        yield True

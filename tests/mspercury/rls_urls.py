@@ -29,7 +29,14 @@ def settings_seen(request):
     return JsonResponse({"role": role, "workspace_id": workspace_id, "user_id": user_id})
 
 
+@workspace_required
+def write_then_fail(request):
+    Customer.objects.create(workspace=request.workspace, company_name="Half-written GmbH")
+    raise RuntimeError("the view fails after a write")
+
+
 urlpatterns = [
+    path("write-then-fail/", write_then_fail),
     path("unscoped/", unscoped_lazy),
     path("settings-seen/", settings_seen),
     path("", include("mspercury.urls")),

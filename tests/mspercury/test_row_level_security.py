@@ -186,3 +186,15 @@ def test_the_deployment_check_names_each_wrong_login(superuser, bypass, owned, e
     assert len(problems) == len(expected)
     for problem, words in zip(problems, expected, strict=True):
         assert words in problem
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_that_fails_after_writing_leaves_nothing_behind(alpha, alice, client_for, settings):
+    """The view's exception becomes a 500 answer inside the request's transaction: its writes
+    are rolled back, not committed."""
+    settings.ROOT_URLCONF = "tests.mspercury.rls_urls"
+    client = client_for(alice)
+    client.raise_request_exception = False
+    assert client.get("/write-then-fail/").status_code == 500
+    with tenancy.system_context():
+        assert not Customer.objects.filter(company_name="Half-written GmbH").exists()
