@@ -46,7 +46,6 @@ def start_worker(
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "MSPERCURY_CELERY_EAGER": "0",
-        "MSPERCURY_STRIPE_NETWORK_RETRIES": "0",
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
         **({"MSPERCURY_STRIPE_API_BASE": stripe_base} if stripe_base else {}),
         **(env or {}),

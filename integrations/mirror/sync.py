@@ -127,12 +127,26 @@ def _invoices(connection: StripeConnection, stripe_id: str):
     )
 
 
+def read_invoice(client, invoice_id: str, expand=()):
+    """One invoice fresh from Stripe, with its customer (whose metadata may be the only
+    identity) and whatever else ``expand`` names; None for a deleted draft."""
+    return _retrieve(
+        lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer", *expand]})
+    )
+
+
 def sync_invoice(
     connection: StripeConnection, invoice_id: str, client=None
 ) -> StripeInvoice | None:
-    """Re-read one invoice (with its customer, whose metadata may be the only identity)."""
+    """Re-read one invoice and mirror it."""
     client = client or make_client(connection.api_key)
-    invoice = _retrieve(lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer"]}))
+    return mirror_read(connection, invoice_id, read_invoice(client, invoice_id), client)
+
+
+def mirror_read(
+    connection: StripeConnection, invoice_id: str, invoice, client
+) -> StripeInvoice | None:
+    """Mirror an invoice ``read_invoice`` returned (None: a deleted draft)."""
     if invoice is None:  # a deleted draft
         _invoices(connection, invoice_id).update(
             status=StripeInvoice.Status.DELETED, external_status="DELETED"
