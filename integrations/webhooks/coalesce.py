@@ -71,7 +71,7 @@ class Group:
         return frozenset(other.event_type for other in self.covered)
 
 
-def _lock_name(event: StripeEvent, invoice_id: str) -> str:
+def lock_name(event: StripeEvent, invoice_id: str) -> str:
     return f"stripe_invoice:{event.workspace_id}:{event.stripe_account}:{invoice_id}"
 
 
@@ -92,7 +92,7 @@ def gather(event: StripeEvent) -> Group:
     invoice_id = event.invoice_ref if event.event_type in LEADS else None
     if not invoice_id:
         return Group(event)
-    advisory_xact_lock(_lock_name(event, invoice_id))
+    advisory_xact_lock(lock_name(event, invoice_id))
     status = StripeEvent.objects.filter(pk=event.pk).values_list("status", flat=True).first()
     if status not in PENDING:
         return Group(event, invoice_id, already=status or "missing")

@@ -1,15 +1,22 @@
 """A burst of Stripe events about one invoice is processed with one fresh read of it; what the
 read cannot vouch for (later events, failed payments, a failed read) is processed on its own."""
 
+import threading
 from collections import Counter
 
 import pytest
+from django.db import connection as db_connection
+from django.db import transaction
 
 from billing.models import Payment, StripeInvoice
 from integrations.models import StripeEvent
+from integrations.push.locks import advisory_xact_lock
 from integrations.stripe.errors import StripeFailure
+from integrations.webhooks import coalesce
 from integrations.webhooks.dispatch import process_event
+from mspercury import tenancy
 from mspercury.models import Notification
+from tests.celery_workers import wait_for
 from tests.integrations.event_bursts import (
     invoice_reads,
     our_invoice,
@@ -111,3 +118,44 @@ def test_events_of_other_invoices_and_other_objects_are_left(connection, stripe_
     assert statuses([r for r in rows if r.invoice_ref == mine]) == {StripeEvent.Status.PROCESSED}
     assert statuses([r for r in rows if r.invoice_ref == other]) == {StripeEvent.Status.RECEIVED}
     assert statuses([r for r in notes if r.invoice_ref is None]) == {StripeEvent.Status.RECEIVED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_waited_for_the_invoice_finds_its_event_processed(connection, stripe_api):
+    """While one task holds the invoice, another task of the same invoice waits for it, then
+    finds its event covered and reads nothing."""
+    sk = stripe_api.client()
+    invoice_id = our_invoice(sk, connection.workspace, 6)
+    rows = store(connection, stripe_events(sk))
+    waiting = rows[1]
+    stripe_api.clear_requests()
+    holding, done = threading.Event(), threading.Event()
+
+    def leader():  # what the first task does, as far as the waiting one can tell
+        try:
+            with tenancy.system_context(), transaction.atomic():
+                advisory_xact_lock(coalesce.lock_name(waiting, invoice_id))
+                holding.set()
+                wait_for(_someone_waits_for_a_lock, 30, "the second task to wait")
+                StripeEvent.objects.filter(pk=waiting.pk).update(
+                    status=StripeEvent.Status.PROCESSED
+                )
+        finally:
+            db_connection.close()
+            done.set()
+
+    thread = threading.Thread(target=leader)
+    thread.start()
+    assert holding.wait(30)
+    with tenancy.workspace_context(connection.workspace):
+        assert process_event(waiting.pk) == StripeEvent.Status.PROCESSED
+    assert done.wait(30)
+    thread.join()
+    assert invoice_reads(stripe_api) == Counter()
+    assert StripeEvent.objects.get(pk=rows[0].pk).status == StripeEvent.Status.RECEIVED
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] > 0
