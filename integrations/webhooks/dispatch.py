@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from billing.models import Ownership
 from integrations.connection import ownership
-from integrations.mirror import payments, recheck
+from integrations.mirror import payments, recheck, sync
 from integrations.mirror.sync import (
     ForeignObject,
     _get,
@@ -216,8 +216,8 @@ def process_event(event_pk: int) -> str:
     connection = StripeConnection.objects.for_workspace(event.workspace)
     if connection is None:
         return _failed(event, _("Stripe is not connected any more."))
-    try:
-        with transaction.atomic():
+    try:  # what follows the commit (the payment's evidence) reuses the invoice just read
+        with sync.fresh_reads(), transaction.atomic():
             group = coalesce.gather(event)
             verdict = _apply(group, handler, connection) if not group.already else None
             coalesce.cover(group, verdict)
