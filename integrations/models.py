@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Q, When
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -162,10 +164,32 @@ class StripeEvent(models.Model):
     # About an object no workspace owns (made in the Stripe Dashboard for a customer nobody
     # pushed): stored and listed, marked "not ours". Another workspace's events are not kept.
     not_ours = models.BooleanField(default=False)
+    # The Stripe invoice the event is about (an invoice event's object, the invoice an invoice
+    # payment pays), kept by the database from the payload: the events of a burst about one
+    # invoice are processed with one read of it (integrations/webhooks/coalesce.py).
+    invoice_ref = models.GeneratedField(
+        expression=Case(
+            When(event_type__startswith="invoice.", then=KT("payload__data__object__id")),
+            When(
+                event_type__startswith="invoice_payment.",
+                then=KT("payload__data__object__invoice"),
+            ),
+            default=None,
+        ),
+        output_field=models.CharField(max_length=255, null=True),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="event_retry_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="event_retry_due"),
+            models.Index(
+                fields=["workspace", "stripe_account", "invoice_ref"],
+                condition=Q(status__in=["received", "failed"]),
+                name="event_invoice_pending",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "stripe_account", "event_id"],

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from mspercury.env import (
     check_mail_address,
@@ -186,6 +187,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Workers keep their database connection between tasks (closed when older than CONN_MAX_AGE or
+# broken, see mspercury/celery.py); Celery's fixup still replaces it after this many tasks.
+CELERY_DB_REUSE_MAX = env_int("MSPERCURY_CELERY_DB_REUSE_MAX", 1000)
 # A task whose worker died is handed to another worker after this many seconds (acks late).
 _VISIBILITY_TIMEOUT = env_int("MSPERCURY_CELERY_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -193,6 +197,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Sweep for abandoned messages often enough to honour a short visibility timeout.
     "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 4)),
     "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 600 else 10,
+}
+# Queues (README, "Scaling workers"): Stripe's webhook events, pushes and amendments, mail, and
+# the beat's periodic jobs each have their own, so a month-end storm of events never waits
+# behind a push or a mail and can get workers of its own; everything else stays on Celery's
+# default queue. A worker started without -Q consumes every one of them.
+MSPERCURY_CELERY_QUEUES = ("celery", "webhooks", "pushes", "mail", "periodic")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in MSPERCURY_CELERY_QUEUES]
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.process_stripe_event": {"queue": "webhooks"},
+    "integrations.tasks.run_push": {"queue": "pushes"},
+    "integrations.tasks.run_amendment": {"queue": "pushes"},
+    "billing.tasks.send_payment_confirmation": {"queue": "mail"},
+    "portal.tasks.send_invoice_email": {"queue": "mail"},
+    "integrations.tasks.retry_stripe_events": {"queue": "periodic"},
+    "integrations.tasks.reconcile_stripe": {"queue": "periodic"},
+    "billing.vatids.tasks.retry_vies_validations": {"queue": "periodic"},
+    "billing.vatids.tasks.revalidate_reverse_charge_customers": {"queue": "periodic"},
+    "billing.taxcheck.tasks.report_unchecked_invoices": {"queue": "periodic"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Retry stored events whose processing failed or was lost; alert on ones waiting too long.

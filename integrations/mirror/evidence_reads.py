@@ -9,6 +9,7 @@ import logging
 from billing.evidence.facts import CreditNote, Item
 from billing.evidence.rules import CreditedLine
 from billing.mirror import stripe_field as _get
+from integrations.mirror.sync import fresh_invoice
 from integrations.stripe.client import call
 from integrations.stripe.errors import StripeFailure
 
@@ -60,7 +61,7 @@ def ip_country(client, invoice_id: str, line_metadata: list[dict]) -> Item:
     for metadata in line_metadata:
         if country := _metadata_country(metadata):
             return Item(country, "line metadata")
-    invoice = read_or_none(
+    invoice = fresh_invoice(invoice_id) or read_or_none(
         lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer"]})
     )
     if invoice is None:

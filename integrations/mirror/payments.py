@@ -16,7 +16,7 @@ from billing.evidence.services import withdraw
 from billing.models import Ownership, Payment, StripeInvoice
 from billing.payments import record_payment, resettle
 from integrations.connection import ownership
-from integrations.mirror.sync import _get, ownership_of, sync_invoice
+from integrations.mirror.sync import _get, mirror_read, ownership_of, read_invoice, sync_invoice
 from integrations.models import StripeConnection
 from integrations.stripe.client import call, list_all
 from integrations.stripe.errors import FailureKind, StripeFailure
@@ -36,9 +36,12 @@ def _ours(mirror: StripeInvoice | None) -> bool:
     return mirror is not None and mirror.ownership == Ownership.OURS
 
 
-def collect_invoice_payments(connection: StripeConnection, mirror: StripeInvoice, client) -> int:
+def collect_invoice_payments(
+    connection: StripeConnection, mirror: StripeInvoice, client, invoice=None
+) -> int:
     """Record every paid invoice payment of the invoice (and what Stripe calls paid off Stripe
-    beyond our manual payments). Returns how many were new."""
+    beyond our manual payments; ``invoice``, when given, was read with OFF_STRIPE expanded).
+    Returns how many were new."""
     if not _ours(mirror):
         return 0
     new = 0
@@ -60,18 +63,21 @@ def collect_invoice_payments(connection: StripeConnection, mirror: StripeInvoice
         )
         new += created
     if mirror.status == StripeInvoice.Status.PAID:
-        new += _record_off_stripe(mirror, client)
+        new += _record_off_stripe(mirror, client, invoice)
     resettle(mirror)
     return new
 
 
-def _record_off_stripe(mirror: StripeInvoice, client) -> int:
+# Stripe's paid-off-Stripe sum is only in an invoice read that expands it.
+OFF_STRIPE = ("amount_paid_off_stripe",)
+
+
+def _record_off_stripe(mirror: StripeInvoice, client, invoice=None) -> int:
     """Stripe's paid-off-Stripe sum, less the manual payments we reported there ourselves."""
-    invoice = call(
-        lambda: client.v1.invoices.retrieve(
-            mirror.stripe_id, {"expand": ["amount_paid_off_stripe"]}
+    if invoice is None:
+        invoice = call(
+            lambda: client.v1.invoices.retrieve(mirror.stripe_id, {"expand": list(OFF_STRIPE)})
         )
-    )
     off_stripe = int(_get(invoice, "amount_paid_off_stripe", 0))
     ours = sum(
         Payment.objects.filter(
@@ -95,15 +101,13 @@ def _record_off_stripe(mirror: StripeInvoice, client) -> int:
 
 
 def sync_and_collect(connection: StripeConnection, invoice_id: str, client) -> StripeInvoice | None:
-    mirror = sync_invoice(connection, invoice_id, client)
+    """Re-read the invoice (once, with what paid it off Stripe), mirror it and record its
+    payments."""
+    invoice = read_invoice(client, invoice_id, OFF_STRIPE)
+    mirror = mirror_read(connection, invoice_id, invoice, client)
     if _ours(mirror):
-        collect_invoice_payments(connection, mirror, client)
+        collect_invoice_payments(connection, mirror, client, invoice)
     return mirror
-
-
-def on_invoice_payment(connection: StripeConnection, invoice_payment_id: str, client):
-    paid = call(lambda: client.v1.invoice_payments.retrieve(invoice_payment_id))
-    return sync_and_collect(connection, str(_get(paid, "invoice", "")), client)
 
 
 def on_checkout_session(connection: StripeConnection, session_id: str, client):

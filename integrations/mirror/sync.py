@@ -12,6 +12,8 @@ a freshly finalized invoice of ours, once). The payments Stripe reports reach th
 (billing/payments.py), which says what follows a payment.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -127,12 +129,51 @@ def _invoices(connection: StripeConnection, stripe_id: str):
     )
 
 
+# The invoices read while one Stripe event is processed (dispatch.process_event, inside
+# ``fresh_reads``): what runs after the event's commit in the same task (the place-of-supply
+# evidence, evidence_reads.ip_country) uses that read instead of reading the invoice again.
+_fresh: ContextVar[dict | None] = ContextVar("mspercury_fresh_invoices", default=None)
+
+
+@contextmanager
+def fresh_reads():
+    token = _fresh.set({})
+    try:
+        yield
+    finally:
+        _fresh.reset(token)
+
+
+def fresh_invoice(invoice_id: str):
+    """The invoice as read (with its customer) earlier in the current ``fresh_reads``, or None."""
+    reads = _fresh.get()
+    return reads.get(invoice_id) if reads is not None else None
+
+
+def read_invoice(client, invoice_id: str, expand=()):
+    """One invoice fresh from Stripe, with its customer (whose metadata may be the only
+    identity) and whatever else ``expand`` names; None for a deleted draft."""
+    invoice = _retrieve(
+        lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer", *expand]})
+    )
+    reads = _fresh.get()
+    if reads is not None and invoice is not None:
+        reads[invoice_id] = invoice
+    return invoice
+
+
 def sync_invoice(
     connection: StripeConnection, invoice_id: str, client=None
 ) -> StripeInvoice | None:
-    """Re-read one invoice (with its customer, whose metadata may be the only identity)."""
+    """Re-read one invoice and mirror it."""
     client = client or make_client(connection.api_key)
-    invoice = _retrieve(lambda: client.v1.invoices.retrieve(invoice_id, {"expand": ["customer"]}))
+    return mirror_read(connection, invoice_id, read_invoice(client, invoice_id), client)
+
+
+def mirror_read(
+    connection: StripeConnection, invoice_id: str, invoice, client
+) -> StripeInvoice | None:
+    """Mirror an invoice ``read_invoice`` returned (None: a deleted draft)."""
     if invoice is None:  # a deleted draft
         _invoices(connection, invoice_id).update(
             status=StripeInvoice.Status.DELETED, external_status="DELETED"

@@ -20,12 +20,18 @@ from django.utils.translation import gettext_noop
 
 from billing.models import Ownership
 from integrations.connection import ownership
-from integrations.mirror import payments, recheck
-from integrations.mirror.sync import ForeignObject, forget_foreign, sync_invoice, sync_subscription
+from integrations.mirror import payments, recheck, sync
+from integrations.mirror.sync import (
+    ForeignObject,
+    _get,
+    forget_foreign,
+    sync_invoice,
+    sync_subscription,
+)
 from integrations.models import StripeConnection, StripeEvent
-from integrations.stripe.client import make_client
+from integrations.stripe.client import call, make_client
 from integrations.stripe.errors import StripeFailure
-from integrations.webhooks import failures
+from integrations.webhooks import coalesce, failures
 from mspercury import tenancy
 from mspercury.localtime import workspace_stamp
 from mspercury.logging import redact
@@ -59,13 +65,19 @@ def _verdict(mirror) -> str | None:
     return ownership.NOBODY
 
 
-def _invoice(event: StripeEvent, connection: StripeConnection, client):
-    invoice_id = event.payload["data"]["object"]["id"]
-    if event.event_type in PAYMENT_EVENTS:
+def _invoice(event: StripeEvent, connection: StripeConnection, client, also=frozenset()):
+    """Re-read the invoice once and do what ``event`` and the events it covers (``also``, see
+    coalesce.py) call for."""
+    return _sync_invoice(event, connection, event.payload["data"]["object"]["id"], client, also)
+
+
+def _sync_invoice(event, connection, invoice_id: str, client, also):
+    jobs = {event.event_type, *also}
+    if jobs & PAYMENT_EVENTS:
         mirror = payments.sync_and_collect(connection, invoice_id, client)
     else:
         mirror = sync_invoice(connection, invoice_id, client)
-    if event.event_type == "invoice.created":  # VAT re-check of a renewal draft (recheck.py)
+    if "invoice.created" in jobs:  # VAT re-check of a renewal draft (recheck.py)
         mirror = recheck.on_invoice_created(connection, mirror, client)
     if (
         event.event_type == "invoice.payment_failed"
@@ -96,15 +108,24 @@ def _invoice(event: StripeEvent, connection: StripeConnection, client):
     return _verdict(mirror)
 
 
-PAYMENT_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.updated"}
+# Events whose invoice is read with its payments collected.
+PAYMENT_EVENTS = {
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.updated",
+    "invoice_payment.paid",
+}
 
 
 def _object_id(event: StripeEvent) -> str:
     return event.payload["data"]["object"]["id"]
 
 
-def _invoice_payment(event: StripeEvent, connection: StripeConnection, client):
-    return _verdict(payments.on_invoice_payment(connection, _object_id(event), client))
+def _invoice_payment(event: StripeEvent, connection: StripeConnection, client, also=frozenset()):
+    """The invoice payment is re-read for the invoice it pays, which is then re-read with its
+    payments (and what the events it covers call for)."""
+    paid = call(lambda: client.v1.invoice_payments.retrieve(_object_id(event)))
+    return _sync_invoice(event, connection, str(_get(paid, "invoice", "")), client, also)
 
 
 def _checkout_session(event: StripeEvent, connection: StripeConnection, client):
@@ -195,9 +216,11 @@ def process_event(event_pk: int) -> str:
     connection = StripeConnection.objects.for_workspace(event.workspace)
     if connection is None:
         return _failed(event, _("Stripe is not connected any more."))
-    try:
-        with transaction.atomic():
-            verdict = handler(event, connection, make_client(connection.api_key))
+    try:  # what follows the commit (the payment's evidence) reuses the invoice just read
+        with sync.fresh_reads(), transaction.atomic():
+            group = coalesce.gather(event)
+            verdict = _apply(group, handler, connection) if not group.already else None
+            coalesce.cover(group, verdict)
     except ForeignObject as foreign:
         # Another workspace's object (seen only on the re-read): keep nothing of it.
         forget_foreign(connection, foreign)
@@ -218,6 +241,8 @@ def process_event(event_pk: int) -> str:
         _failed(event, reason)
         failures.notify_failure(event, reason, ours=True)
         return StripeEvent.Status.FAILED
+    if group.already:  # processed by the read of another event about the same invoice
+        return group.already
     if verdict == ownership.FOREIGN:  # another workspace's: keep nothing of it
         StripeEvent.objects.filter(pk=event.pk).delete()
         return FOREIGN
@@ -228,8 +253,17 @@ def process_event(event_pk: int) -> str:
         next_attempt_at=None,
         not_ours=verdict == ownership.NOBODY,
     )
-    failures.resolve_failure(event)
+    for done in [event, *group.covered]:
+        if done is event or done.status == StripeEvent.Status.FAILED:
+            failures.resolve_failure(done)
     return StripeEvent.Status.PROCESSED
+
+
+def _apply(group: coalesce.Group, handler, connection: StripeConnection):
+    client = make_client(connection.api_key)
+    if group.invoice_id:  # one read of the invoice does the covered events' jobs too
+        return handler(group.event, connection, client, also=group.also)
+    return handler(group.event, connection, client)
 
 
 def _describe(exc: Exception) -> str:

@@ -59,6 +59,19 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             cursor.execute(_APPLY_SQL, [role, local, workspace_id, local, user_id, local])
         self._tenancy_applied = wanted
 
+    def reset_tenancy(self) -> None:
+        """Put an idle connection back to the login role with no workspace and no user, at
+        session level: a worker does this after each task on the connection it keeps, so the
+        next task starts from nothing even before its first query applies its own tenancy."""
+        if self.connection is None or self._tenancy_applied == _LOGIN or self.in_atomic_block:
+            return
+        if self.connection.info.transaction_status != TransactionStatus.IDLE:
+            return  # inside a transaction: close_old_connections closes such a connection
+        role, workspace_id, user_id = _LOGIN
+        with self.connection.cursor() as cursor:
+            cursor.execute(_APPLY_SQL, [role, False, workspace_id, False, user_id, False])
+        self._tenancy_applied = _LOGIN
+
     def _forget_tenancy(self) -> None:
         self._tenancy_applied = _UNKNOWN
 

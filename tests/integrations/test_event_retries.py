@@ -99,7 +99,7 @@ def test_backoff_doubles_up_to_an_hour():
 def test_after_the_last_attempt_the_event_waits_for_a_replay(
     mixed_quote, alice, stripe_api, monkeypatch
 ):
-    def broken(event, connection, client):
+    def broken(event, connection, client, also=frozenset()):
         raise OperationalError("could not obtain lock on row")  # a lock that never frees
 
     for kind in ("invoice.created", "invoice.finalized", "invoice.paid", "invoice.updated"):
