@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from billing.access import access_invoice, our_invoices
 from billing.forms import ManualPaymentForm
-from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
+from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice, shown_status
 from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
 from customers.access import access_customer
 from customers.models import Customer
 from mspercury.access import admin_required, get_for_workspace, workspace_required
+from mspercury.keyset import Keyset
 from mspercury.models import Notification
 
 PAGE_SIZE = 50
@@ -37,7 +38,8 @@ def _month(value: str):
 
 def _month_choices(queryset, today) -> list[tuple[str, str]]:
     """("2026-11", "November 2026") for every month from the first invoice's to this one,
-    newest first (at most five years), labelled in the page's language."""
+    newest first (at most five years), labelled in the page's language. The first invoice's
+    date is one step down the invoice_list index, however many invoices there are."""
     first = queryset.aggregate(first=Min("created"))["first"]
     year, month = today.year, today.month
     stop = (first.year, first.month) if first else (year, month)
@@ -49,14 +51,47 @@ def _month_choices(queryset, today) -> list[tuple[str, str]]:
     return choices
 
 
+# Newest first; "created" ties are broken by id so that no invoice is shown twice or skipped.
+INVOICE_PAGES = Keyset("-created", "-id", size=PAGE_SIZE)
+# A name search narrows to at most this many customers (their invoices through an index).
+MATCHING_CUSTOMERS = 50
+# The count of unlinked invoices stops here ("more than 99"): no count reads the whole table.
+UNLINKED_SHOWN = 99
+
+
+def _search(queryset, workspace, q: str):
+    """Invoices whose number contains ``q``, or of a customer whose name does, or with that
+    Stripe id; and the customers matched by name. Both go through trigram indexes."""
+    customers = list(
+        Customer.objects.filter(workspace=workspace, company_name__icontains=q)
+        .order_by("company_name", "id")
+        .only("public_id", "company_name")[:MATCHING_CUSTOMERS]
+    )
+    match = Q(number__icontains=q)
+    if customers:
+        match |= Q(customer_id__in=[customer.pk for customer in customers])
+    if q.startswith("in_"):
+        match |= Q(stripe_id=q)
+    return queryset.filter(match), customers
+
+
+def _unlinked_count(request) -> int:
+    if not request.membership.is_admin:
+        return 0
+    unlinked = StripeInvoice.objects.filter(
+        workspace=request.workspace, ownership=Ownership.UNLINKED
+    )
+    return unlinked[: UNLINKED_SHOWN + 1].count()
+
+
 @workspace_required
 def invoices(request):
-    queryset = our_invoices(request.workspace).select_related("customer", "quote")
+    workspace = request.workspace
+    queryset = our_invoices(workspace).select_related("customer", "quote")
     months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
     if status in PaymentStatus.values:
-        # Rows the ledger has not settled yet keep Stripe's status.
-        queryset = queryset.filter(Q(payment_status=status) | Q(payment_status="", status=status))
+        queryset = queryset.alias(shown=shown_status()).filter(shown=status)
     customer = None
     if request.GET.get("customer"):
         customer = access_customer(request, request.GET["customer"])
@@ -64,13 +99,11 @@ def invoices(request):
     period = _month(request.GET.get("period", ""))
     if period:
         queryset = queryset.filter(created__gte=period[0], created__lt=period[1])
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").strip()[:100]
+    matching = []
     if q:
-        queryset = queryset.filter(number__icontains=q) | queryset.filter(stripe_id=q)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    customers = Customer.objects.filter(workspace=request.workspace).only(
-        "public_id", "company_name"
-    )
+        queryset, matching = _search(queryset, workspace, q)
+    page = INVOICE_PAGES.page(queryset, request.GET.get("cursor"), scope=f"invoices:{workspace.pk}")
     return render(
         request,
         "billing/invoices.html",
@@ -79,17 +112,13 @@ def invoices(request):
             "statuses": PaymentStatus.choices,
             "status": status,
             "customer": customer,
-            "customers": customers,
+            "matching": [c for c in matching if c != customer],
+            "more_matching": len(matching) == MATCHING_CUSTOMERS,
             "period": request.GET.get("period", "") if period else "",
             "months": months,
             "q": q,
-            "unlinked": (
-                StripeInvoice.objects.filter(
-                    workspace=request.workspace, ownership=Ownership.UNLINKED
-                ).count()
-                if request.membership.is_admin
-                else 0
-            ),
+            "unlinked": _unlinked_count(request),
+            "unlinked_capped": UNLINKED_SHOWN,
         },
     )
 

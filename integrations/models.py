@@ -165,7 +165,10 @@ class StripeEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="event_retry_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="event_retry_due"),
+            models.Index(fields=["workspace", "-received_at", "-id"], name="event_list"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "stripe_account", "event_id"],
