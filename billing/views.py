@@ -127,10 +127,9 @@ def invoices(request):
 def unlinked_invoices(request):
     """Invoices of the Stripe account that no workspace's push made (Dashboard-made, for a
     customer nobody here knows): shown to admins apart, never another workspace's."""
-    queryset = StripeInvoice.objects.filter(
-        workspace=request.workspace, ownership=Ownership.UNLINKED
-    )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    workspace = request.workspace
+    queryset = StripeInvoice.objects.filter(workspace=workspace, ownership=Ownership.UNLINKED)
+    page = INVOICE_PAGES.page(queryset, request.GET.get("cursor"), scope=f"unlinked:{workspace.pk}")
     return render(request, "billing/unlinked_invoices.html", {"page": page})
 
 
