@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -11,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from billing.access import access_invoice, our_invoices
 from billing.forms import ManualPaymentForm
-from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice, shown_status
+from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
 from customers.access import access_customer
 from customers.models import Customer
+from mspercury import tenancy
 from mspercury.access import admin_required, get_for_workspace, workspace_required
 from mspercury.keyset import Keyset
 from mspercury.models import Notification
@@ -59,20 +61,34 @@ MATCHING_CUSTOMERS = 50
 UNLINKED_SHOWN = 99
 
 
-def _search(queryset, workspace, q: str):
-    """Invoices whose number contains ``q``, or of a customer whose name does, or with that
-    Stripe id; and the customers matched by name. Both go through trigram indexes."""
-    customers = list(
-        Customer.objects.filter(workspace=workspace, company_name__icontains=q)
-        .order_by("company_name", "id")
-        .only("public_id", "company_name")[:MATCHING_CUSTOMERS]
-    )
+def _matching_customers(workspace, q: str) -> list[Customer]:
+    """Customers whose name contains ``q``, through the trigram index. PostgreSQL may not use
+    that index below row-level security (upper() and LIKE are not leakproof), so this read
+    runs as the system role, held to the workspace by its explicit filter."""
+    with tenancy.system_context():
+        return list(
+            Customer.objects.filter(workspace=workspace, company_name__icontains=q)
+            .order_by("company_name", "id")
+            .only("public_id", "company_name")[:MATCHING_CUSTOMERS]
+        )
+
+
+def _searched_page(queryset, workspace, q: str, cursor, scope: str):
+    """The page of invoices whose number contains ``q``, or of a customer whose name does, or
+    with that Stripe id; and the customers matched by name. The trigram indexes find the
+    page's keys as the system role (see _matching_customers; the workspace filter is in
+    ``queryset``); the rows shown are then read under row-level security like any page."""
+    customers = _matching_customers(workspace, q)
     match = Q(number__icontains=q)
     if customers:
         match |= Q(customer_id__in=[customer.pk for customer in customers])
     if q.startswith("in_"):
         match |= Q(stripe_id=q)
-    return queryset.filter(match), customers
+    keys_only = queryset.filter(match).select_related(None).only("id", "created")
+    with tenancy.system_context():
+        keys = INVOICE_PAGES.page(keys_only, cursor, scope=scope)
+    rows = queryset.in_bulk([row.pk for row in keys])
+    return replace(keys, object_list=[rows[row.pk] for row in keys if row.pk in rows]), customers
 
 
 def _unlinked_count(request) -> int:
@@ -91,7 +107,7 @@ def invoices(request):
     months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
     if status in PaymentStatus.values:
-        queryset = queryset.alias(shown=shown_status()).filter(shown=status)
+        queryset = queryset.filter(listed_status=status)
     customer = None
     if request.GET.get("customer"):
         customer = access_customer(request, request.GET["customer"])
@@ -100,10 +116,11 @@ def invoices(request):
     if period:
         queryset = queryset.filter(created__gte=period[0], created__lt=period[1])
     q = request.GET.get("q", "").strip()[:100]
-    matching = []
+    cursor, scope = request.GET.get("cursor"), f"invoices:{workspace.pk}"
     if q:
-        queryset, matching = _search(queryset, workspace, q)
-    page = INVOICE_PAGES.page(queryset, request.GET.get("cursor"), scope=f"invoices:{workspace.pk}")
+        page, matching = _searched_page(queryset, workspace, q, cursor, scope)
+    else:
+        page, matching = INVOICE_PAGES.page(queryset, cursor, scope=scope), []
     return render(
         request,
         "billing/invoices.html",
