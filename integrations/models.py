@@ -167,7 +167,12 @@ class StripeEvent(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="event_retry_due"),
+            # The events page, newest first, whole or by status; the count of unprocessed
+            # events reads only theirs.
             models.Index(fields=["workspace", "-received_at", "-id"], name="event_list"),
+            models.Index(
+                fields=["workspace", "status", "-received_at", "-id"], name="event_list_status"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
