@@ -4,7 +4,8 @@ import re
 from smtplib import SMTPException
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +20,7 @@ from customers.actions import (
     do_update_customer,
 )
 from customers.forms import CUSTOMER_FIELDS, CustomerForm, ProjectForm
-from customers.models import Customer
+from customers.models import Customer, Project
 from customers.portal_invite import InviteRefused, do_invite_to_portal
 from customers.tax_parties import vat_id_status
 from customers.vatids.views import check_on_save
@@ -48,13 +49,19 @@ def _search(queryset, q: str):
     return queryset.filter(match)
 
 
+def _project_count():
+    """Counted per customer shown (a correlated subquery), not grouped over every customer."""
+    projects = Project.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+    return Coalesce(Subquery(projects.annotate(n=Count("*")).values("n")), 0)
+
+
 @workspace_required
 @require_GET
 def customer_list(request):
     q = request.GET.get("q", "").strip()[:100]
     customers = (
         Customer.objects.filter(workspace=request.workspace)
-        .annotate(project_count=Count("projects"))
+        .annotate(project_count=_project_count())
         .order_by("company_name", "id")
     )
     if q:
