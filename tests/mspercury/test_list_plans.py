@@ -1,5 +1,5 @@
-"""The other history-long lists read an index in their own order: customers, quotes and Stripe
-events, planned by PostgreSQL as the app role under row-level security."""
+"""The other history-long lists read an index in their own order: customers, quotes, Stripe
+events and the audit log, planned by PostgreSQL as the app role under row-level security."""
 
 import pytest
 from django.db import connection
@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from customers.models import Customer
 from integrations.models import StripeEvent
 from mspercury import tenancy
+from mspercury.models import AuditEvent
 from quotes.models import Quote
 from tests.billing.test_invoice_list_at_scale import _analyze, _link
 
@@ -25,7 +26,7 @@ def _page_plan(client, url, workspace, limit: int) -> str:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
-def test_customers_quotes_and_events_pages_read_their_index_in_order(
+def test_customers_quotes_events_and_audit_pages_read_their_index_in_order(
     client_for, alice, alpha, transactional_db
 ):
     customers = Customer.objects.bulk_create(
@@ -46,12 +47,18 @@ def test_customers_quotes_and_events_pages_read_their_index_in_order(
         )
         for n in range(6000)
     )
-    _analyze("customers_customer", "quotes_quote", "integrations_stripeevent")
+    AuditEvent.objects.bulk_create(
+        AuditEvent(workspace=alpha, action="test.event", summary=f"event {n}") for n in range(6000)
+    )
+    _analyze(
+        "customers_customer", "quotes_quote", "integrations_stripeevent", "mspercury_auditevent"
+    )
     client = client_for(alice)
     cases = [
         ("/customers/", 26, "customer_list"),
         ("/quotes/", 26, "quote_list"),
         ("/settings/integrations/events/", 51, "event_list"),
+        ("/settings/audit/", 51, "audit_list"),
     ]
     for url, limit, index in cases:
         later = _link(client.get(url), "next")
