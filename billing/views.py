@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -15,7 +16,9 @@ from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
 from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
 from customers.access import access_customer
 from customers.models import Customer
+from mspercury import tenancy
 from mspercury.access import admin_required, get_for_workspace, workspace_required
+from mspercury.keyset import Keyset
 from mspercury.models import Notification
 
 PAGE_SIZE = 50
@@ -37,7 +40,8 @@ def _month(value: str):
 
 def _month_choices(queryset, today) -> list[tuple[str, str]]:
     """("2026-11", "November 2026") for every month from the first invoice's to this one,
-    newest first (at most five years), labelled in the page's language."""
+    newest first (at most five years), labelled in the page's language. The first invoice's
+    date is one step down the invoice_list index, however many invoices there are."""
     first = queryset.aggregate(first=Min("created"))["first"]
     year, month = today.year, today.month
     stop = (first.year, first.month) if first else (year, month)
@@ -49,14 +53,61 @@ def _month_choices(queryset, today) -> list[tuple[str, str]]:
     return choices
 
 
+# Newest first; "created" ties are broken by id so that no invoice is shown twice or skipped.
+INVOICE_PAGES = Keyset("-created", "-id", size=PAGE_SIZE)
+# A name search narrows to at most this many customers (their invoices through an index).
+MATCHING_CUSTOMERS = 50
+# The count of unlinked invoices stops here ("more than 99"): no count reads the whole table.
+UNLINKED_SHOWN = 99
+
+
+def _matching_customers(workspace, q: str) -> list[Customer]:
+    """Customers whose name contains ``q``, through the trigram index. PostgreSQL may not use
+    that index below row-level security (upper() and LIKE are not leakproof), so this read
+    runs as the system role, held to the workspace by its explicit filter."""
+    with tenancy.system_context():
+        return list(
+            Customer.objects.filter(workspace=workspace, company_name__icontains=q)
+            .order_by("company_name", "id")
+            .only("public_id", "company_name")[:MATCHING_CUSTOMERS]
+        )
+
+
+def _searched_page(queryset, workspace, q: str, cursor, scope: str):
+    """The page of invoices whose number contains ``q``, or of a customer whose name does, or
+    with that Stripe id; and the customers matched by name. The trigram indexes find the
+    page's keys as the system role (see _matching_customers; the workspace filter is in
+    ``queryset``); the rows shown are then read under row-level security like any page."""
+    customers = _matching_customers(workspace, q)
+    match = Q(number__icontains=q)
+    if customers:
+        match |= Q(customer_id__in=[customer.pk for customer in customers])
+    if q.startswith("in_"):
+        match |= Q(stripe_id=q)
+    keys_only = queryset.filter(match).select_related(None).only("id", "created")
+    with tenancy.system_context():
+        keys = INVOICE_PAGES.page(keys_only, cursor, scope=scope)
+    rows = queryset.in_bulk([row.pk for row in keys])
+    return replace(keys, object_list=[rows[row.pk] for row in keys if row.pk in rows]), customers
+
+
+def _unlinked_count(request) -> int:
+    if not request.membership.is_admin:
+        return 0
+    unlinked = StripeInvoice.objects.filter(
+        workspace=request.workspace, ownership=Ownership.UNLINKED
+    )
+    return unlinked[: UNLINKED_SHOWN + 1].count()
+
+
 @workspace_required
 def invoices(request):
-    queryset = our_invoices(request.workspace).select_related("customer", "quote")
+    workspace = request.workspace
+    queryset = our_invoices(workspace).select_related("customer", "quote")
     months = _month_choices(queryset, timezone.localdate())
     status = request.GET.get("status", "")
     if status in PaymentStatus.values:
-        # Rows the ledger has not settled yet keep Stripe's status.
-        queryset = queryset.filter(Q(payment_status=status) | Q(payment_status="", status=status))
+        queryset = queryset.filter(listed_status=status)
     customer = None
     if request.GET.get("customer"):
         customer = access_customer(request, request.GET["customer"])
@@ -64,13 +115,12 @@ def invoices(request):
     period = _month(request.GET.get("period", ""))
     if period:
         queryset = queryset.filter(created__gte=period[0], created__lt=period[1])
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").strip()[:100]
+    cursor, scope = request.GET.get("cursor"), f"invoices:{workspace.pk}"
     if q:
-        queryset = queryset.filter(number__icontains=q) | queryset.filter(stripe_id=q)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    customers = Customer.objects.filter(workspace=request.workspace).only(
-        "public_id", "company_name"
-    )
+        page, matching = _searched_page(queryset, workspace, q, cursor, scope)
+    else:
+        page, matching = INVOICE_PAGES.page(queryset, cursor, scope=scope), []
     return render(
         request,
         "billing/invoices.html",
@@ -79,17 +129,13 @@ def invoices(request):
             "statuses": PaymentStatus.choices,
             "status": status,
             "customer": customer,
-            "customers": customers,
+            "matching": [c for c in matching if c != customer],
+            "more_matching": len(matching) == MATCHING_CUSTOMERS,
             "period": request.GET.get("period", "") if period else "",
             "months": months,
             "q": q,
-            "unlinked": (
-                StripeInvoice.objects.filter(
-                    workspace=request.workspace, ownership=Ownership.UNLINKED
-                ).count()
-                if request.membership.is_admin
-                else 0
-            ),
+            "unlinked": _unlinked_count(request),
+            "unlinked_capped": UNLINKED_SHOWN,
         },
     )
 
@@ -98,10 +144,9 @@ def invoices(request):
 def unlinked_invoices(request):
     """Invoices of the Stripe account that no workspace's push made (Dashboard-made, for a
     customer nobody here knows): shown to admins apart, never another workspace's."""
-    queryset = StripeInvoice.objects.filter(
-        workspace=request.workspace, ownership=Ownership.UNLINKED
-    )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    workspace = request.workspace
+    queryset = StripeInvoice.objects.filter(workspace=workspace, ownership=Ownership.UNLINKED)
+    page = INVOICE_PAGES.page(queryset, request.GET.get("cursor"), scope=f"unlinked:{workspace.pk}")
     return render(request, "billing/unlinked_invoices.html", {"page": page})
 
 

@@ -63,7 +63,9 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["company_name", "id"]
-        indexes = [models.Index(fields=["workspace", "company_name"])]
+        # The list pages by (company_name, id); the trigram index on UPPER(company_name) for
+        # name searches is PostgreSQL's only (migration 0004), outside the model state.
+        indexes = [models.Index(fields=["workspace", "company_name", "id"], name="customer_list")]
 
     def __str__(self):
         return self.company_name

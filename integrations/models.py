@@ -189,6 +189,12 @@ class StripeEvent(models.Model):
                 condition=Q(status__in=["received", "failed"]),
                 name="event_invoice_pending",
             ),
+            # The events page, newest first, whole or by status; the count of unprocessed
+            # events reads only theirs.
+            models.Index(fields=["workspace", "-received_at", "-id"], name="event_list"),
+            models.Index(
+                fields=["workspace", "status", "-received_at", "-id"], name="event_list_status"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -287,6 +287,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The audit log page, newest first by keyset within a workspace.
+        indexes = [models.Index(fields=["workspace", "-created_at", "-id"], name="audit_list")]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

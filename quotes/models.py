@@ -168,7 +168,10 @@ class Quote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "number"], name="unique_quote_number")
         ]
-        indexes = [models.Index(fields=["workspace", "status"])]
+        indexes = [
+            models.Index(fields=["workspace", "status"]),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="quote_list"),
+        ]
 
     def __str__(self):
         return self.number

@@ -111,9 +111,8 @@ def _record_failed_delivery(endpoint: Endpoint) -> None:
 
 @admin_required
 def stripe_events(request):
-    from django.core.paginator import Paginator
-
     from integrations.webhooks.dispatch import UNPROCESSED, alert_after, unprocessed_summary
+    from mspercury.keyset import Keyset
 
     queryset = StripeEvent.objects.filter(workspace=request.workspace).defer("payload")
     status = request.GET.get("status", "")
@@ -130,7 +129,9 @@ def stripe_events(request):
     whose = request.GET.get("whose", "")
     if whose in WHOSE:
         queryset = queryset.filter(not_ours=whose == "not_ours")
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    # Newest first by arrival, through the event_list index; no COUNT, no OFFSET.
+    pages = Keyset("-received_at", "-id", size=50)
+    page = pages.page(queryset, request.GET.get("cursor"), scope=f"events:{request.workspace.pk}")
     summary = unprocessed_summary(request.workspace)
     return render(
         request,

@@ -159,13 +159,15 @@ def test_it_answers_bad_bytes_in_every_query_parameter(route, alpha, alice, clie
 def test_it_discovers_the_search_and_filter_parameters(alpha, alice, client_for, recording):
     """The recorder sees raw reads and form fields, so the sweep above is not vacuous."""
     client = client_for(alice)
-    assert {"q", "page"} <= set(_discover(client, "/customers/", recording))
-    assert {"status", "customer", "period", "q", "page"} <= set(
+    assert {"q", "cursor"} <= set(_discover(client, "/customers/", recording))
+    assert {"status", "customer", "period", "q", "cursor"} <= set(
         _discover(client, "/billing/invoices/", recording)
     )
-    assert {"status", "page"} <= set(_discover(client, "/settings/integrations/events/", recording))
-    assert {"page"} <= set(_discover(client, "/settings/audit/", recording))
-    assert {"q", "status", "page"} <= set(_discover(client, "/quotes/", recording))
+    assert {"status", "cursor"} <= set(
+        _discover(client, "/settings/integrations/events/", recording)
+    )
+    assert {"cursor"} <= set(_discover(client, "/settings/audit/", recording))
+    assert {"q", "status", "cursor"} <= set(_discover(client, "/quotes/", recording))
     assert "next" in _discover(Client(), "/login/", recording)
 
 
