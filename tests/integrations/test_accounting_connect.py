@@ -192,8 +192,14 @@ def test_changes_need_a_recent_two_factor_check(client_for, dana, lexware_emulat
     client = client_for(dana, recent_2fa=False)
     r = _connect(client, "lexware", LEXWARE_KEY)
     assert r.status_code == 302 and r["Location"].startswith("/settings/security/")
-    r = client.post("/settings/integrations/billing-provider/", {"provider": "stripe"})
-    assert r.status_code == 302 and r["Location"].startswith("/settings/security/")
+    for action, data in [
+        ("billing-provider", {"provider": "stripe"}),
+        ("sevdesk/replace", {"sevdesk-replace-key": SEVDESK_TOKEN}),
+        ("sevdesk/test", {}),
+        ("sevdesk/disconnect", {"confirm": "yes"}),
+    ]:
+        r = client.post(f"/settings/integrations/{action}/", data)
+        assert r.status_code == 302 and r["Location"].startswith("/settings/security/")
     assert not AccountingConnection.objects.exists()
     assert lexware_emulator.requests() == []  # nothing was sent to Lexware
     html = client.get(PAGE).content.decode()
@@ -329,3 +335,22 @@ def test_a_stored_key_decrypts_only_on_its_own_row(alpha, alice):
     second.save()
     with pytest.raises(DecryptionError):
         _ = second.api_key
+
+
+def test_a_provider_answer_that_echoes_the_key_is_shown_masked():
+    """Lexware's gateway repeats a bearer token in some 403 answers: the key never reaches the
+    page or the audit log that way either."""
+    from integrations.accounting.http import Refused
+    from integrations.connection.accounting import provider_message
+
+    key = "abcdefghijklmnop-4711"
+    failure = Refused(
+        "Lexware Office",
+        f"'{key}' not a valid key=value pair (missing equal-sign) in Authorization header",
+        status=403,
+    )
+    message = provider_message("lexware", key, failure)
+    assert message == (
+        "Lexware Office answered HTTP 403: '…4711' not a valid key=value pair (missing "
+        "equal-sign) in Authorization header"
+    )
