@@ -459,6 +459,16 @@ class BillingProvider(models.TextChoices):
     SEVDESK = "sevdesk", "sevDesk"
 
 
+class AccountingConnections(models.QuerySet):
+    def for_workspace(self, workspace, provider: str):
+        """The workspace's connection to ``provider``, or None."""
+        return self.filter(workspace=workspace, provider=provider).first()
+
+    def of_workspace(self, workspace):
+        """Every connection of the workspace (at most one per provider)."""
+        return self.filter(workspace=workspace)
+
+
 class AccountingConnection(models.Model):
     """A workspace's Lexware Office or sevDesk account, reached with its own API key.
 
@@ -485,6 +495,8 @@ class AccountingConnection(models.Model):
     last_error = models.TextField(blank=True)
 
     api_key = EncryptedSecret("key_encrypted")
+
+    objects = AccountingConnections.as_manager()
 
     class Meta:
         ordering = ["provider"]

@@ -131,7 +131,7 @@ def _apply(connection: AccountingConnection, key: str, verified: Verified) -> No
 
 def do_connect(request, workspace, provider: str, raw_key: str) -> AccountingConnection:
     name = provider_name(provider)
-    if AccountingConnection.objects.filter(workspace=workspace, provider=provider).exists():
+    if AccountingConnection.objects.for_workspace(workspace, provider) is not None:
         raise ConnectionError_(
             _("%(provider)s is already connected; use “Replace key”.") % {"provider": name}
         )
@@ -251,8 +251,8 @@ def billing_provider(workspace) -> str:
 
 def is_connected(workspace, provider: str) -> bool:
     if provider == BillingProvider.STRIPE:
-        return StripeConnection.objects.filter(workspace=workspace).exists()
-    return AccountingConnection.objects.filter(workspace=workspace, provider=provider).exists()
+        return StripeConnection.objects.for_workspace(workspace) is not None
+    return AccountingConnection.objects.for_workspace(workspace, provider) is not None
 
 
 def do_choose_billing_provider(request, workspace, provider: str) -> bool:

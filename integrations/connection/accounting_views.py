@@ -4,7 +4,6 @@ Owners and admins only, each change behind a recent two-factor check, as for the
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from integrations.access import access_accounting_connection
 from integrations.connection import accounting
 from integrations.connection.actions import ConnectionError_
 from integrations.connection.forms import AccountingKeyForm, BillingProviderForm
@@ -61,7 +61,7 @@ def accounting_context(request, stripe_connected: bool, forms: dict | None = Non
     forms = forms or {}
     connections = {
         c.provider: c
-        for c in AccountingConnection.objects.filter(workspace=request.workspace).select_related(
+        for c in AccountingConnection.objects.of_workspace(request.workspace).select_related(
             "connected_by"
         )
     }
@@ -102,15 +102,6 @@ def _back():
     return redirect("integrations:stripe_settings")
 
 
-def _connection(request, provider: str) -> AccountingConnection:
-    connection = AccountingConnection.objects.filter(
-        workspace=request.workspace, provider=provider
-    ).first()
-    if connection is None:
-        raise Http404("not connected")
-    return connection
-
-
 @sensitive_post_parameters("lexware-key", "sevdesk-key")
 @require_POST
 @admin_required
@@ -132,7 +123,7 @@ def connect(request, provider):
 @admin_required
 @recent_2fa_required
 def test(request, provider):
-    connection = _connection(request, provider)
+    connection = access_accounting_connection(request, provider)
     try:
         accounting.do_test(request, connection)
     except ConnectionError_ as exc:
@@ -147,7 +138,7 @@ def test(request, provider):
 @admin_required
 @recent_2fa_required
 def replace(request, provider):
-    connection = _connection(request, provider)
+    connection = access_accounting_connection(request, provider)
     form = AccountingKeyForm(request.POST, prefix=f"{provider}-replace")
     if form.is_valid():
         try:
@@ -170,7 +161,7 @@ def replace(request, provider):
 @admin_required
 @recent_2fa_required
 def disconnect(request, provider):
-    connection = _connection(request, provider)
+    connection = access_accounting_connection(request, provider)
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
