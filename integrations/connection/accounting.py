@@ -32,6 +32,16 @@ from mspercury import audit
 from mspercury.texts import Text
 
 KEY_LIMIT = 300
+# sevDesk's bookkeeping system "Update 2.0": invoices carry a taxRule, as the connector writes them.
+SEVDESK_BOOKKEEPING = "2.0"
+
+
+class Unusable(Exception):
+    """The key works, but its account cannot be used; ``text`` says why."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.msgid)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,8 @@ def clean_key(raw_key: str) -> str:
 
 
 def verify(provider: str, key: str) -> Verified:
-    """Ask the provider about the key; its failure propagates as a ProviderError."""
+    """Ask the provider about the key; its failure propagates as a ProviderError, an account
+    MSPercury cannot work with as Unusable."""
     if provider == AccountingProvider.LEXWARE:
         profile = LexwareClient(key).profile()
         return Verified(
@@ -76,6 +87,17 @@ def verify(provider: str, key: str) -> Verified:
         )
     client = SevdeskClient(key)
     version = client.bookkeeping_version()
+    if version != SEVDESK_BOOKKEEPING:
+        raise Unusable(
+            Text(
+                gettext_noop(
+                    "This sevDesk account books with the bookkeeping system %(version)s. "
+                    "MSPercury writes invoices with tax rules, which need sevDesk's bookkeeping "
+                    "system Update 2.0."
+                ),
+                version=version,
+            )
+        )
     accounts = client.check_accounts()
     owner = next((a.get("sevClient") or {} for a in accounts if a.get("sevClient")), {})
     return Verified(
@@ -85,9 +107,14 @@ def verify(provider: str, key: str) -> Verified:
     )
 
 
-def provider_message(provider: str, key: str, failure: ProviderError) -> str:
+def provider_words(key: str, failure: ProviderError) -> str:
     """The provider's words as it sent them (the key itself, should it echo it, masked)."""
-    words = str(failure).replace(key, hint(key)) if key else str(failure)
+    return str(failure).replace(key, hint(key)) if key else str(failure)
+
+
+def provider_message(provider: str, key: str, failure: ProviderError) -> str:
+    """What the admin reads: the provider's words with the HTTP status it answered."""
+    words = provider_words(key, failure)
     if failure.status is None:
         return words
     return _("%(provider)s answered HTTP %(status)s: %(message)s") % {
@@ -97,11 +124,24 @@ def provider_message(provider: str, key: str, failure: ProviderError) -> str:
     }
 
 
+def _failure(provider: str, key: str, failure: ProviderError | Unusable) -> tuple[str, object]:
+    """(what the admin reads now, the reason kept in the audit log in no language yet)."""
+    if isinstance(failure, Unusable):
+        return str(failure.text), failure.text
+    words = provider_words(key, failure)
+    if failure.status is None:
+        return words, words
+    reason = Text(
+        gettext_noop("HTTP %(status)s: %(message)s"), status=failure.status, message=words
+    )
+    return provider_message(provider, key, failure), reason
+
+
 def _verified_or_refused(request, workspace, provider: str, key: str, action: str) -> Verified:
     try:
         return verify(provider, key)
-    except ProviderError as failure:
-        message = provider_message(provider, key, failure)
+    except (ProviderError, Unusable) as failure:
+        message, reason = _failure(provider, key, failure)
         audit.record(
             request,
             workspace,
@@ -110,11 +150,11 @@ def _verified_or_refused(request, workspace, provider: str, key: str, action: st
                 gettext_noop("%(provider)s refused key %(key)s: %(message)s"),
                 provider=provider_name(provider),
                 key=hint(key),
-                message=message,
+                message=reason,
             ),
             provider=provider,
             key=hint(key),
-            status=failure.status,
+            status=getattr(failure, "status", None),
         )
         raise ConnectionError_(message) from None
 
@@ -169,8 +209,8 @@ def do_test(request, connection: AccountingConnection) -> None:
     key = connection.api_key
     try:
         verified = verify(connection.provider, key)
-    except ProviderError as failure:
-        connection.last_error = provider_message(connection.provider, key, failure)
+    except (ProviderError, Unusable) as failure:
+        connection.last_error, reason = _failure(connection.provider, key, failure)
         connection.save(update_fields=["last_error"])
         audit.record(
             request,
@@ -179,7 +219,7 @@ def do_test(request, connection: AccountingConnection) -> None:
             Text(
                 gettext_noop("%(provider)s connection test failed: %(message)s"),
                 provider=provider_name(connection.provider),
-                message=connection.last_error,
+                message=reason,
             ),
             provider=connection.provider,
             key=connection.key_hint,

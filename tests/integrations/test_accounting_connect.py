@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from emulators.lexware import DEFAULT_KEY as LEXWARE_KEY
 from emulators.lexware import DEFAULT_ORGANIZATION
@@ -118,6 +119,22 @@ def test_a_refused_sevdesk_token_shows_sevdesks_words(client_for, alice, sevdesk
     assert r.status_code == 400
     assert "sevDesk answered HTTP 401: Authentication required" in r.content.decode()
     assert not AccountingConnection.objects.exists()
+
+
+def test_a_sevdesk_account_on_the_old_bookkeeping_system_is_refused_with_the_reason(
+    client_for, alice, alpha, sevdesk_emulator
+):
+    """The token works, but MSPercury writes tax rules (Update 2.0): nothing is stored, the
+    reason is shown, and the audit entry keeps it in the reader's language."""
+    sevdesk_emulator.config(bookkeeping_version="1.0")
+    client = client_for(alice)
+    r = _connect(client, "sevdesk", SEVDESK_TOKEN)
+    assert r.status_code == 400
+    assert "books with the bookkeeping system 1.0" in r.content.decode()
+    assert not AccountingConnection.objects.exists()
+    event = AuditEvent.objects.get(action="accounting.connect_failed")
+    with translation.override("de"):
+        assert "bucht mit dem Buchhaltungssystem 1.0" in event.shown_summary
 
 
 def test_an_unreachable_provider_stores_nothing(client_for, alice, settings):
@@ -293,7 +310,7 @@ def test_the_entries_read_german_for_a_german_reader(client_for, alice, lexware_
     html = client.get("/settings/audit/").content.decode()
     hint = f"…{LEXWARE_KEY[-4:]}"
     assert f"Lexware Office mit Schlüssel {hint} verbunden" in html
-    assert "Lexware Office hat Schlüssel …4321 abgelehnt" in html
+    assert "Lexware Office hat Schlüssel …4321 abgelehnt: HTTP 401: Unauthorized" in html
     assert "Rechnungsstellung von Stripe auf Lexware Office umgestellt" in html
     assert f"Schlüssel {hint} für Lexware Office entfernt" in html
     assert "Buchhaltungsprogramm verbunden" in html  # the action's label
