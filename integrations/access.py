@@ -1,9 +1,9 @@
-"""The one way views reach the workspace's Stripe rows, within the active workspace: what is not
-there, or not this workspace's, is a 404."""
+"""The one way views reach the workspace's Stripe and accounting tool rows, within the active
+workspace: what is not there, or not this workspace's, is a 404."""
 
 from django.http import Http404
 
-from integrations.models import Push, StripeConnection
+from integrations.models import AccountingConnection, Push, StripeConnection
 from integrations.push.actions import connected_push
 
 
@@ -12,6 +12,14 @@ def access_connection(request) -> StripeConnection:
     connection = StripeConnection.objects.for_workspace(request.workspace)
     if connection is None:
         raise Http404("Stripe is not connected")
+    return connection
+
+
+def access_accounting_connection(request, provider: str) -> AccountingConnection:
+    """The workspace's Lexware Office or sevDesk connection; 404 while it is not connected."""
+    connection = AccountingConnection.objects.for_workspace(request.workspace, provider)
+    if connection is None:
+        raise Http404(f"{provider} is not connected")
     return connection
 
 

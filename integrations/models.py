@@ -472,3 +472,99 @@ class AmendmentStep(models.Model):
     @property
     def shown_label(self) -> str:
         return render(self.label_text) if self.label_text else self.label
+
+
+class AccountingProvider(models.TextChoices):
+    """The accounting tools a workspace can connect besides Stripe (their own names)."""
+
+    LEXWARE = "lexware", "Lexware Office"
+    SEVDESK = "sevdesk", "sevDesk"
+
+
+class BillingProvider(models.TextChoices):
+    """Where a workspace's invoices are issued."""
+
+    STRIPE = "stripe", "Stripe"
+    LEXWARE = "lexware", "Lexware Office"
+    SEVDESK = "sevdesk", "sevDesk"
+
+
+class AccountingConnections(models.QuerySet):
+    def for_workspace(self, workspace, provider: str):
+        """The workspace's connection to ``provider``, or None."""
+        return self.filter(workspace=workspace, provider=provider).first()
+
+    def of_workspace(self, workspace):
+        """Every connection of the workspace (at most one per provider)."""
+        return self.filter(workspace=workspace)
+
+
+class AccountingConnection(models.Model):
+    """A workspace's Lexware Office or sevDesk account, reached with its own API key.
+
+    The key is stored encrypted and never shown again: the page shows its last four characters.
+    The organization is what the provider answered when the key was last verified."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="accounting_connections"
+    )
+    provider = models.CharField(max_length=10, choices=AccountingProvider.choices)
+    key_encrypted = models.TextField(editable=False)
+    key_last4 = models.CharField(max_length=4)
+    organization_id = models.CharField(max_length=64, blank=True)
+    organization_name = models.CharField(max_length=200, blank=True)
+    # What the provider said about the account when verified (Lexware: tax type, small
+    # business; sevDesk: bookkeeping system version, bank accounts): shown, not yet acted on.
+    facts = models.JSONField(default=dict, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    api_key = EncryptedSecret("key_encrypted")
+
+    objects = AccountingConnections.as_manager()
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider"], name="one_accounting_connection_per_provider"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} for {self.workspace}"
+
+    def secret_binding(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def key_hint(self) -> str:
+        return f"…{self.key_last4}"
+
+
+class BillingProviderChoice(models.Model):
+    """Which provider issues the workspace's invoices; without a row, Stripe."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="billing_provider_choice"
+    )
+    provider = models.CharField(
+        _("billing provider"),
+        max_length=10,
+        choices=BillingProvider.choices,
+        default=BillingProvider.STRIPE,
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    objects = OnePerWorkspace.as_manager()
+
+    def __str__(self):
+        return f"{self.get_provider_display()} bills for {self.workspace}"

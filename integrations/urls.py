@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.connection import views
+from integrations.connection import accounting_views, views
 from integrations.mirror import views as views_manual
 from integrations.push import amend_views as views_amend
 from integrations.push import views as views_push
@@ -32,6 +32,21 @@ urlpatterns = [
         "settings/integrations/stripe/webhook/secret/",
         views.stripe_webhook_secret,
         name="stripe_webhook_secret",
+    ),
+    *[
+        path(
+            f"settings/integrations/{provider}/{action}/",
+            getattr(accounting_views, action),
+            {"provider": provider},
+            name=f"{provider}_{action}",
+        )
+        for provider in ("lexware", "sevdesk")
+        for action in accounting_views.ACTIONS
+    ],
+    path(
+        "settings/integrations/billing-provider/",
+        accounting_views.choose_billing_provider,
+        name="billing_provider",
     ),
     path("webhooks/stripe/<str:token>/", views_webhooks.stripe_webhook, name="stripe_webhook"),
     path("settings/integrations/push/", views.push_settings, name="push_settings"),

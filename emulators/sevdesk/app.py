@@ -43,6 +43,8 @@ DEFAULT_CONFIG = {
     "error_block_seconds": 60.0,
     "error_block_status": 429,
     "request_log_size": 2000,
+    # What Tools/bookkeepingSystemVersion answers: "2.0" (Update 2.0, tax rules) or "1.0".
+    "bookkeeping_version": "2.0",
 }
 # StaticCountry: sevDesk's examples give Germany id 1; the other ids are the emulator's.
 COUNTRIES = [
@@ -219,7 +221,8 @@ class Emulator(ProviderEmulator):
             rows = [{"id": "1", "objectName": "Unity", "name": "Stk", "translationCode": "PIECE"}]
             return self._single_or_list(rows, rest, "Unity", query)
         if head == "Tools" and rest == ["bookkeepingSystemVersion"]:
-            return json_response(200, {"objects": {"version": "2.0"}})
+            version = str(self.config["bookkeeping_version"])
+            return json_response(200, {"objects": {"version": version}})
         return None
 
     def _single_or_list(self, rows, rest, name, query):

@@ -78,3 +78,28 @@ class PushSettingsForm(forms.ModelForm):
         self.instance.stripe_tax = mode == VatMode.STRIPE_TAX
         self.instance.mspercury_vat = mode == VatMode.MSPERCURY
         return super().save(commit)
+
+
+class AccountingKeyForm(forms.Form):
+    """A Lexware Office or sevDesk API key, pasted once (use a prefix per provider and form)."""
+
+    key = forms.CharField(
+        label=_("API key"),
+        max_length=300,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class BillingProviderForm(forms.Form):
+    provider = forms.ChoiceField(
+        label=_("Issue invoices with"),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from integrations.models import BillingProvider
+
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = BillingProvider.choices

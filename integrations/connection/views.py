@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from integrations.access import access_connection
 from integrations.connection import actions
+from integrations.connection.accounting_views import accounting_context
 from integrations.connection.forms import (
     PushSettingsForm,
     StripeKeyForm,
@@ -42,6 +43,7 @@ def _page(
     replace_form=None,
     secret_form=None,
     settings_form=None,
+    accounting_forms=None,
     status=200,
 ):
     connection = StripeConnection.objects.for_workspace(request.workspace)
@@ -66,6 +68,7 @@ def _page(
         "sales_tax_warning": needs_sales_tax_warning(
             request.workspace, prefs, timezone.localdate()
         ),
+        **accounting_context(request, connection is not None, accounting_forms),
     }
     return render(request, "integrations/stripe_settings.html", context, status=status)
 
