@@ -11,7 +11,7 @@ from mspercury.db.rls import fence
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0013_amendmentstep_label_text_pushstep_label_text'),
+        ('integrations', '0015_event_list_indexes'),
         ('mspercury', '0009_move_notification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
