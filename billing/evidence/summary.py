@@ -26,19 +26,19 @@ Timing = vat_return.Timing
 
 # One row per touched invoice: its gross and its receipts before the period's start and end.
 _INVOICES = """
-WITH touched AS (SELECT unnest(%(ids)s::bigint[]) AS id),
-money AS (
+WITH money AS (
     SELECT p.invoice_id,
            COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0) AS before_start,
            COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0) AS before_end,
            BOOL_OR(p.source = 'credit_note' OR p.amount < 0) AS reduced
-    FROM billing_payment p JOIN touched t ON t.id = p.invoice_id
-    WHERE p.voided_at IS NULL
+    FROM billing_payment p
+    WHERE p.invoice_id = ANY(%(ids)s::bigint[]) AND p.voided_at IS NULL
     GROUP BY p.invoice_id
 ),
 gross AS (
     SELECT s.invoice_id, SUM(s.net + s.tax) AS gross
-    FROM evidence_supply s JOIN touched t ON t.id = s.invoice_id
+    FROM evidence_supply s
+    WHERE s.invoice_id = ANY(%(ids)s::bigint[])
     GROUP BY s.invoice_id
 ),
 invoices AS (
@@ -70,7 +70,7 @@ lines AS (
     JOIN evidence_supply s ON s.invoice_id = v.invoice_id
     LEFT JOIN customers_customer c ON c.id = s.customer_id
     CROSS JOIN LATERAL (SELECT COALESCE(s.performed_on, s.supplied_on) AS perf) d
-    WHERE v.plain AND s.net + s.tax <> 0
+    WHERE v.plain AND s.net + s.tax <> 0 AND s.invoice_id = ANY(%(ids)s::bigint[])
 ),
 counted AS (
     SELECT lines.*,
