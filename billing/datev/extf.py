@@ -302,9 +302,9 @@ def transliterate(value: str) -> str:
     return "".join(out)
 
 
-def _fits(char: str) -> bool:
+def _fits(text: str) -> bool:
     try:
-        char.encode("cp1252")
+        text.encode("cp1252")
     except UnicodeEncodeError:
         return False
     return True
@@ -322,7 +322,7 @@ def apply_policy(
         return values
     out = []
     for column, value in zip(columns, values, strict=True):
-        if all(_fits(c) for c in value):
+        if _fits(value):  # one encode per value: cp1252 maps character by character
             out.append(value)
             continue
         if policy == Encoding.CP1252_REJECT:
