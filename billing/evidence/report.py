@@ -319,9 +319,11 @@ def collected(workspace, invoices, start, end, period, *, taken=None) -> list[Re
     return _reconcile(ours, theirs)
 
 
-def _load(workspace, ids):
+def _load(workspace, ids, also=()):
+    """The supplies, payments and credit-note reductions of the invoices ``ids`` (and the
+    supplies ``also``, in the same query)."""
     supplies = list(
-        Supply.objects.filter(invoice_id__in=ids)
+        Supply.objects.filter(Q(invoice_id__in=ids) | Q(pk__in=also))
         .select_related("customer", "invoice", "vat_validation", "evidence")
         .order_by("invoice_id", "id")
     )

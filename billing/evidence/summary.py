@@ -19,58 +19,46 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.evidence import report, rules, vat_return
-from billing.evidence.models import Supply
 from mspercury.models import VatTaxation
 
 Timing = vat_return.Timing
 
-# One row per touched invoice: its gross and its receipts before the period's start and end.
+# Per touched invoice, in two scans without joins: the gross of its lines and whether it is
+# void ("s" rows), its receipts before the period's start and end and whether a refund or
+# credit note touched it ("p" rows).
 _INVOICES = """
-WITH money AS (
-    SELECT p.invoice_id,
-           COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0) AS before_start,
-           COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0) AS before_end,
-           BOOL_OR(p.source = 'credit_note' OR p.amount < 0) AS reduced
-    FROM billing_payment p
-    WHERE p.invoice_id = ANY(%(ids)s::bigint[]) AND p.voided_at IS NULL
-    GROUP BY p.invoice_id
-),
-gross AS (
-    SELECT s.invoice_id, SUM(s.net + s.tax) AS gross
-    FROM evidence_supply s
-    WHERE s.invoice_id = ANY(%(ids)s::bigint[])
-    GROUP BY s.invoice_id
-),
-invoices AS (
-    SELECT g.invoice_id, g.gross,
-           COALESCE(m.before_start, 0) AS before_start,
-           COALESCE(m.before_end, 0) AS before_end,
-           (i.status <> 'void' AND NOT COALESCE(m.reduced, false)
-            AND (COALESCE(m.before_start, 0) = 0 OR (g.gross <> 0 AND m.before_start = g.gross))
-            AND (COALESCE(m.before_end, 0) = 0 OR (g.gross <> 0 AND m.before_end = g.gross))
-           ) AS plain
-    FROM gross g
-    JOIN billing_stripeinvoice i ON i.id = g.invoice_id
-    LEFT JOIN money m ON m.invoice_id = g.invoice_id
-)
+SELECT 's', s.invoice_id, SUM(s.net + s.tax), BOOL_OR(i.status = 'void'), 0, false
+FROM evidence_supply s JOIN billing_stripeinvoice i ON i.id = s.invoice_id
+WHERE s.invoice_id = ANY(%(ids)s::bigint[])
+GROUP BY s.invoice_id
+UNION ALL
+SELECT 'p', p.invoice_id,
+       COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0),
+       false,
+       COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0),
+       BOOL_OR(p.source = 'credit_note' OR p.amount < 0)
+FROM billing_payment p
+WHERE p.invoice_id = ANY(%(ids)s::bigint[]) AND p.voided_at IS NULL
+GROUP BY p.invoice_id
 """
 
 # Per line of a plain invoice, how often (-1, 0, 1) its net and VAT count in the period under
 # each timing (vat_return.counted: performed before the day, or paid in full before it).
-_LINES = """,
-lines AS (
+_GROUPS = """
+WITH lines AS (
     SELECT s.id, s.invoice_id, s.treatment, s.place_of_supply, s.rate, s.currency, s.goods,
            s.customer_vat_id, s.net, s.tax, s.unconfirmed_vat_id, s.conflict,
            COALESCE(c.company_name, '') AS customer,
            (perf < %(period_end)s)::int - (perf < %(period_start)s)::int AS performed,
-           (v.before_end <> 0)::int - (v.before_start <> 0)::int AS received,
-           (perf < %(period_end)s OR v.before_end <> 0)::int
-             - (perf < %(period_start)s OR v.before_start <> 0)::int AS agreed
-    FROM invoices v
-    JOIN evidence_supply s ON s.invoice_id = v.invoice_id
+           (s.invoice_id = ANY(%(paid_by_end)s::bigint[]))::int
+             - (s.invoice_id = ANY(%(paid_by_start)s::bigint[]))::int AS received,
+           (perf < %(period_end)s OR s.invoice_id = ANY(%(paid_by_end)s::bigint[]))::int
+             - (perf < %(period_start)s OR s.invoice_id = ANY(%(paid_by_start)s::bigint[]))::int
+             AS agreed
+    FROM evidence_supply s
     LEFT JOIN customers_customer c ON c.id = s.customer_id
     CROSS JOIN LATERAL (SELECT COALESCE(s.performed_on, s.supplied_on) AS perf) d
-    WHERE v.plain AND s.net + s.tax <> 0 AND s.invoice_id = ANY(%(ids)s::bigint[])
+    WHERE s.invoice_id = ANY(%(plain)s::bigint[]) AND s.net + s.tax <> 0
 ),
 counted AS (
     SELECT lines.*,
@@ -90,16 +78,9 @@ SELECT treatment, place_of_supply, rate, currency, goods, customer_vat_id,
                 AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id))))
 FROM counted
 GROUP BY treatment, place_of_supply, rate, currency, goods, customer_vat_id
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, ARRAY_AGG(invoice_id ORDER BY invoice_id) FILTER (WHERE NOT plain)
-FROM invoices
 """
-
-
 # An id no row has: an empty list would skip the query, and the page's count would vary.
 NONE = [0]
-_GROUPS = _INVOICES + _LINES
 
 
 @dataclass
@@ -138,19 +119,46 @@ def _params(workspace, period, ids, method) -> dict:
     }
 
 
+def _classify(params) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The touched invoices that are plain, those of them paid in full before the period's
+    start and before its end, and the others. One query."""
+    gross, void, paid, reduced = {}, set(), {}, set()
+    with connection.cursor() as cursor:
+        cursor.execute(_INVOICES, params)
+        for kind, pk, amount, is_void, before_end, is_reduced in cursor.fetchall():
+            if kind == "s":
+                gross[pk] = int(amount)
+                if is_void:
+                    void.add(pk)
+            else:
+                paid[pk] = (int(amount), int(before_end))
+                if is_reduced:
+                    reduced.add(pk)
+    plain, by_start, by_end, others = [], [], [], []
+    for pk, total in gross.items():
+        before = paid.get(pk, (0, 0))
+        if pk in void or pk in reduced or any(r and (r != total or not total) for r in before):
+            others.append(pk)
+            continue
+        plain.append(pk)
+        if before[0]:
+            by_start.append(pk)
+        if before[1]:
+            by_end.append(pk)
+    return plain, by_start, by_end, sorted(others)
+
+
 def _plain_groups(params) -> tuple[dict[tuple, Group], list[int], list[int]]:
-    """The groups of the plain invoices' lines, the flagged supplies among them, and (in the
-    last row) the ids of the invoices that are not plain. One query."""
+    """The groups of the plain invoices' lines, the flagged supplies among them, and the ids of
+    the invoices that are not plain. Two queries."""
+    plain, by_start, by_end, others = _classify(params)
+    params = {**params, "plain": plain, "paid_by_start": by_start, "paid_by_end": by_end}
     groups: dict[tuple, Group] = {}
     flagged: list[int] = []
-    others: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(_GROUPS, params)
         rows = cursor.fetchall()
     for row in rows:
-        if row[0] is None:
-            others = row[16] or []
-            continue
         treatment, place, rate, currency, goods, vat_id = row[:6]
         line = vat_return.Line(
             "", treatment, _rate(rate), currency, 0, 0, None, place, vat_id, "", goods
@@ -232,14 +240,6 @@ def _sales_list(groups) -> list[vat_return.SalesListEntry]:
     ]
 
 
-def _flagged(ids: list[int]) -> list[Supply]:
-    return list(
-        Supply.objects.filter(pk__in=ids or NONE)
-        .select_related("invoice", "customer")
-        .order_by("invoice_id", "id")
-    )
-
-
 def summary(workspace, period: rules.Period) -> report.Report:
     """The report's page and its totals, Kennzahlen and EC Sales List: ``report.build``'s
     figures in a fixed number of queries, without the per-line contributions."""
@@ -247,7 +247,12 @@ def summary(workspace, period: rules.Period) -> report.Report:
     ids, voided = report._touched(workspace, period, start, end)
     method = Timing(workspace.vat_taxation or VatTaxation.AGREED)
     groups, flagged, others = _plain_groups(_params(workspace, period, ids, method))
-    supplies, payments, reductions = report._load(workspace, others or NONE)
+    # A voided invoice may have no supplies; its payments still say what it asked for.
+    others = sorted({*others, *(i.pk for i in voided)})
+    supplies, payments, reductions = report._load(workspace, others or NONE, also=flagged)
+    plain_flagged = {s.pk: s for s in supplies if s.pk in set(flagged)}
+    others_set = set(others)
+    supplies = [s for s in supplies if s.invoice_id in others_set]
     invoices = report._invoices(workspace, supplies, payments, reductions)
     order = {(str(s.invoice_id), s.line_id): (s.invoice_id, s.pk) for s in supplies}
     found = vat_return.contributions(invoices, method, period.start, period.end)
@@ -256,7 +261,8 @@ def summary(workspace, period: rules.Period) -> report.Report:
     )
     _add_contributions(groups, found, performed, order)
     involved = {c.line.key for c in found}
-    flagged += [s.pk for s in supplies if s.line_id in involved and s.flagged]
+    flagged_supplies = [*plain_flagged.values()]
+    flagged_supplies += [s for s in supplies if s.line_id in involved and s.flagged]
     fields, outside = _fields(groups)
     return report.Report(
         period=period,
@@ -266,7 +272,7 @@ def summary(workspace, period: rules.Period) -> report.Report:
         fields=fields,
         outside_count=outside,
         sales_list=_sales_list(groups),
-        flagged=_flagged(flagged),
+        flagged=sorted(flagged_supplies, key=lambda s: (s.invoice_id, s.pk)),
         unrecorded=report.unrecorded(workspace, start, end),
         reconciliation=_reconciliation(
             workspace, period, method, groups, invoices, voided, payments
