@@ -60,11 +60,16 @@ WITH lines AS (
     CROSS JOIN LATERAL (SELECT COALESCE(s.performed_on, s.supplied_on) AS perf) d
     WHERE s.invoice_id = ANY(%(plain)s::bigint[]) AND s.net + s.tax <> 0
 ),
-counted AS (
+timed AS (
     SELECT lines.*,
            CASE WHEN treatment IN ('reverse_charge', 'intra_eu_goods') THEN performed
                 WHEN %(method)s = 'received' THEN received ELSE agreed END AS k
     FROM lines
+),
+counted AS (
+    SELECT timed.*, k <> 0 AND (unconfirmed_vat_id OR (conflict AND customer_vat_id = ''
+        AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id))) AS flagged
+    FROM timed
 )
 SELECT treatment, place_of_supply, rate, currency, goods, customer_vat_id,
        SUM(k * net), SUM(k * tax), COUNT(*) FILTER (WHERE k <> 0),
@@ -73,9 +78,8 @@ SELECT treatment, place_of_supply, rate, currency, goods, customer_vat_id,
        (ARRAY_AGG(invoice_id ORDER BY invoice_id, id) FILTER (WHERE performed <> 0))[1],
        (ARRAY_AGG(id ORDER BY invoice_id, id) FILTER (WHERE performed <> 0))[1],
        SUM(received * (net + tax)), COUNT(*) FILTER (WHERE received <> 0),
-       ARRAY_AGG(id ORDER BY invoice_id, id) FILTER (WHERE k <> 0 AND (unconfirmed_vat_id
-            OR (conflict AND customer_vat_id = ''
-                AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id))))
+       ARRAY_AGG(id ORDER BY invoice_id, id) FILTER (WHERE flagged),
+       ARRAY_AGG(invoice_id ORDER BY invoice_id, id) FILTER (WHERE flagged)
 FROM counted
 GROUP BY treatment, place_of_supply, rate, currency, goods, customer_vat_id
 """
@@ -148,13 +152,13 @@ def _classify(params) -> tuple[list[int], list[int], list[int], list[int]]:
     return plain, by_start, by_end, sorted(others)
 
 
-def _plain_groups(params) -> tuple[dict[tuple, Group], list[int], list[int]]:
+def _plain_groups(params) -> tuple[dict[tuple, Group], list[tuple], list[int]]:
     """The groups of the plain invoices' lines, the flagged supplies among them, and the ids of
     the invoices that are not plain. Two queries."""
     plain, by_start, by_end, others = _classify(params)
     params = {**params, "plain": plain, "paid_by_start": by_start, "paid_by_end": by_end}
     groups: dict[tuple, Group] = {}
-    flagged: list[int] = []
+    flagged: list[tuple] = []  # (supply, invoice)
     with connection.cursor() as cursor:
         cursor.execute(_GROUPS, params)
         rows = cursor.fetchall()
@@ -171,7 +175,7 @@ def _plain_groups(params) -> tuple[dict[tuple, Group], list[int], list[int]]:
             received=int(row[14] or 0),
             received_rows=row[15],
         )
-        flagged += row[16] or []
+        flagged += zip(row[16] or [], row[17] or [], strict=True)
     return groups, flagged, others
 
 
@@ -249,8 +253,10 @@ def summary(workspace, period: rules.Period) -> report.Report:
     groups, flagged, others = _plain_groups(_params(workspace, period, ids, method))
     # A voided invoice may have no supplies; its payments still say what it asked for.
     others = sorted({*others, *(i.pk for i in voided)})
-    supplies, payments, reductions = report._load(workspace, others or NONE, also=flagged)
-    plain_flagged = {s.pk: s for s in supplies if s.pk in set(flagged)}
+    also = {invoice for _supply, invoice in flagged}
+    supplies, payments, reductions = report._load(workspace, others or NONE, also=also)
+    wanted = {supply for supply, _invoice in flagged}
+    plain_flagged = {s.pk: s for s in supplies if s.pk in wanted}
     others_set = set(others)
     supplies = [s for s in supplies if s.invoice_id in others_set]
     invoices = report._invoices(workspace, supplies, payments, reductions)
