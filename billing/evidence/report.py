@@ -314,12 +314,16 @@ def collected(workspace, invoices, start, end, period, *, taken=None) -> list[Re
     return _reconcile(ours, theirs)
 
 
-def _load(workspace, ids, also=()):
+EVERY_RELATED = ("customer", "invoice", "vat_validation", "evidence")
+
+
+def _load(workspace, ids, also=(), related=EVERY_RELATED):
     """The supplies, payments and credit-note reductions of the invoices ``ids`` (and the
-    supplies of the invoices ``also``, in the same query)."""
+    supplies of the invoices ``also``, in the same query); the supplies' ``related`` rows
+    joined (the supplies CSV shows the evidence and VIES answer, the page does not)."""
     supplies = list(
         Supply.objects.filter(invoice_id__in=sorted({*ids, *also}))
-        .select_related("customer", "invoice", "vat_validation", "evidence")
+        .select_related(*related)
         .order_by("invoice_id", "id")
     )
     payments = list(

@@ -254,7 +254,9 @@ def summary(workspace, period: rules.Period) -> report.Report:
     # A voided invoice may have no supplies; its payments still say what it asked for.
     others = sorted({*others, *(i.pk for i in voided)})
     also = {invoice for _supply, invoice in flagged}
-    supplies, payments, reductions = report._load(workspace, others or NONE, also=also)
+    supplies, payments, reductions = report._load(
+        workspace, others or NONE, also=also, related=("customer", "invoice")
+    )
     wanted = {supply for supply, _invoice in flagged}
     plain_flagged = {s.pk: s for s in supplies if s.pk in wanted}
     others_set = set(others)
