@@ -318,8 +318,8 @@ def apply_policy(
     report: list[Replacement],
 ) -> list[str]:
     """The values as the policy writes them; replacements are appended to ``report``."""
-    if policy == Encoding.UTF8_BOM:
-        return values
+    if policy == Encoding.UTF8_BOM or _fits("".join(values)):
+        return values  # one encode for the row: a row cp1252 holds needs no replacement
     out = []
     for column, value in zip(columns, values, strict=True):
         if _fits(value):  # one encode per value: cp1252 maps character by character
