@@ -136,6 +136,23 @@ class StripeInvoice(models.Model):
             models.Index(
                 fields=["workspace", "listed_status", "-created", "-id"], name="invoice_list_status"
             ),
+            # The reports' periods: issued (finalized, else created) and voided in a period.
+            models.Index(fields=["workspace", "finalized_at"], name="invoice_finalized_idx"),
+            models.Index(
+                fields=["workspace", "created"],
+                condition=models.Q(finalized_at__isnull=True),
+                name="invoice_unfinalized_idx",
+            ),
+            models.Index(
+                fields=["workspace", "voided_at"],
+                condition=models.Q(status="void"),
+                name="invoice_voided_idx",
+            ),
+            models.Index(
+                fields=["workspace", "synced_at"],
+                condition=models.Q(status="void", voided_at__isnull=True),
+                name="invoice_void_unstamped_idx",
+            ),
         ]
 
     def __str__(self):
@@ -336,6 +353,15 @@ class Payment(models.Model):
             models.UniqueConstraint(
                 fields=["workspace", "provider_id"], name="one_payment_per_provider_id"
             )
+        ]
+        indexes = [
+            # The reports' periods: money paid, or voided, in a period.
+            models.Index(fields=["workspace", "paid_at"], name="payment_paid_idx"),
+            models.Index(
+                fields=["workspace", "voided_at"],
+                condition=models.Q(voided_at__isnull=False),
+                name="payment_voided_idx",
+            ),
         ]
 
     def __str__(self):

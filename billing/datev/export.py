@@ -90,8 +90,13 @@ def local_day(moment: datetime, zone=ACCOUNTING_TZ) -> date:
 
 def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
     """Issued (finalized) in the period, or voided (their reversal may fall in it)."""
-    in_period = Q(issued__gte=start, issued__lt=end)
-    voided_before = Q(status=StripeInvoice.Status.VOID, issued__lt=end)
+    # issued = finalized_at, else created: spelled out so each side has its index.
+    in_period = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
+        finalized_at__isnull=True, created__gte=start, created__lt=end
+    )
+    voided_before = Q(status=StripeInvoice.Status.VOID) & (
+        Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end)
+    )
     return list(
         StripeInvoice.objects.annotate(issued=Coalesce("finalized_at", "created"))
         .filter(

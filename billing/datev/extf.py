@@ -302,9 +302,9 @@ def transliterate(value: str) -> str:
     return "".join(out)
 
 
-def _fits(char: str) -> bool:
+def _fits(text: str) -> bool:
     try:
-        char.encode("cp1252")
+        text.encode("cp1252")
     except UnicodeEncodeError:
         return False
     return True
@@ -318,11 +318,11 @@ def apply_policy(
     report: list[Replacement],
 ) -> list[str]:
     """The values as the policy writes them; replacements are appended to ``report``."""
-    if policy == Encoding.UTF8_BOM:
-        return values
+    if policy == Encoding.UTF8_BOM or _fits("".join(values)):
+        return values  # one encode for the row: a row cp1252 holds needs no replacement
     out = []
     for column, value in zip(columns, values, strict=True):
-        if all(_fits(c) for c in value):
+        if _fits(value):  # one encode per value: cp1252 maps character by character
             out.append(value)
             continue
         if policy == Encoding.CP1252_REJECT:

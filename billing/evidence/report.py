@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from billing.evidence import rules, vat_return
 from billing.evidence.models import Reduction, Supply
@@ -39,6 +39,7 @@ class Report:
     totals: list[rules.Total] = field(default_factory=list)
     fields: list[vat_return.Field] = field(default_factory=list)
     outside: list[vat_return.Contribution] = field(default_factory=list)
+    outside_count: int | None = None  # the summary counts them without listing them
     sales_list: list[vat_return.SalesListEntry] = field(default_factory=list)
     flagged: list[Supply] = field(default_factory=list)
     unrecorded: list[StripeInvoice] = field(default_factory=list)
@@ -53,6 +54,10 @@ class Report:
     @property
     def reconciled(self) -> bool:
         return all(r.difference == 0 for r in self.reconciliation)
+
+    @property
+    def outside_lines(self) -> int:
+        return len(self.outside) if self.outside_count is None else self.outside_count
 
     @property
     def output_tax(self) -> int:
@@ -164,26 +169,23 @@ def _invoices(workspace, supplies, payments, reductions) -> list[vat_return.Invo
 
 def _touched(workspace, period, start, end) -> tuple[list[int], list[StripeInvoice]]:
     """Invoices with a line performed in the period, money or a credit note in it, or voided in
-    it; and those voided in it."""
+    it; and those voided in it. Three queries on the period's indexes, none over the history."""
     window = Q(performed_on__gte=period.start, performed_on__lt=period.end) | Q(
         performed_on__isnull=True, supplied_on__gte=period.start, supplied_on__lt=period.end
     )
-    performed = Supply.objects.filter(window, workspace=workspace).values_list(
-        "invoice_id", flat=True
+    performed = Supply.objects.filter(window, workspace=workspace).values_list("invoice_id")
+    moved = Payment.objects.filter(
+        workspace=workspace, paid_at__gte=start, paid_at__lt=end, voided_at__isnull=True
+    ).values_list("invoice_id")
+    voided = list(
+        StripeInvoice.objects.filter(_void_window(start, end), workspace=workspace).only(
+            "status", "voided_at", "synced_at", "total", "currency", "ownership"
+        )
     )
-    moved = Q(
-        payments__paid_at__gte=start,
-        payments__paid_at__lt=end,
-        payments__voided_at__isnull=True,
-    )
-    others = (
-        StripeInvoice.objects.filter(moved | _void_window(start, end), workspace=workspace)
-        .distinct()
-        .only("status", "voided_at", "synced_at", "total", "currency", "ownership")
-    )
-    others = list(others)
-    voided = [i for i in others if voided_at(i) and start <= voided_at(i) < end]
-    return list(set(performed) | {i.pk for i in others}), voided
+    voided = [i for i in voided if voided_at(i) and start <= voided_at(i) < end]
+    ids = {pk for (pk,) in performed.order_by().union(moved.order_by())}
+    ids |= {i.pk for i in voided}
+    return sorted(ids), voided
 
 
 def _by_currency(pairs) -> dict[str, int]:
@@ -230,20 +232,30 @@ def _stripe_voids(voided, payments) -> list[tuple[str, int]]:
     """(currency, amount) of what Stripe's invoices voided in the period still asked for then:
     their total less the credit notes and payments recorded before the void (Stripe voids only
     open invoices)."""
+    kinds = (*RECEIVING, Payment.Source.CREDIT_NOTE)
+    of_invoice: dict[int, list[Payment]] = {}
+    for p in payments:
+        if p.source in kinds:
+            of_invoice.setdefault(p.invoice_id, []).append(p)
     found = []
     for invoice in voided:
         if invoice.ownership != Ownership.OURS:
             continue
         moment = voided_at(invoice)
-        before = sum(
-            abs(p.amount)
-            for p in payments
-            if p.invoice_id == invoice.pk
-            and p.paid_at <= moment
-            and p.source in (*RECEIVING, Payment.Source.CREDIT_NOTE)
-        )
+        before = sum(abs(p.amount) for p in of_invoice.get(invoice.pk, ()) if p.paid_at <= moment)
         found.append((invoice.currency, max(0, invoice.total - before)))
     return found
+
+
+def _sums(queryset, amount) -> dict[str, int]:
+    """Per currency (upper case) in one grouped query."""
+    rows = queryset.order_by().values("currency").annotate(total=amount)
+    return _by_currency((r["currency"], r["total"] or 0) for r in rows)
+
+
+def _add(into: dict[str, int], more: dict[str, int], sign: int = 1) -> None:
+    for currency, amount in more.items():
+        into[currency] = into.get(currency, 0) + sign * amount
 
 
 def invoiced(
@@ -254,17 +266,20 @@ def invoiced(
     the voided ones still asked for (``voided``: the period's voided invoices, ``payments``: at
     least theirs). An invoice voided later was still issued in the period."""
     issued = _issued_in(workspace, start, end).exclude(status__in=NOT_ISSUED)
-    theirs = _by_currency(issued.values_list("currency", "total"))
-    rows = Supply.objects.filter(invoice__in=issued).values("currency")
-    ours = _by_currency(
-        (r["currency"], r["gross"]) for r in rows.annotate(gross=Sum("net") + Sum("tax"))
-    )
+    rows = list(issued.order_by().values_list("pk", "currency", "total"))
+    theirs = _by_currency((currency, total) for _pk, currency, total in rows)
+    # By the ids (never empty, so the query always runs): a join here lets the planner loop.
+    lines = Supply.objects.filter(invoice_id__in=[pk for pk, _c, _t in rows] or [0])
+    ours = _sums(lines, Sum("net") + Sum("tax"))
     notes = _credited_in(workspace, start, end)
-    recorded = notes.filter(invoice__supplies__isnull=False).distinct()
-    for currency, amount in recorded.values_list("currency", "amount"):
-        ours[currency.upper()] = ours.get(currency.upper(), 0) + amount
-    for currency, amount in notes.values_list("currency", "amount"):
-        theirs[currency.upper()] = theirs.get(currency.upper(), 0) + amount
+    recorded = Exists(Supply.objects.filter(invoice_id=OuterRef("invoice_id")))
+    for row in (
+        notes.order_by()
+        .values("currency")
+        .annotate(every=Sum("amount"), recorded=Sum("amount", filter=recorded))
+    ):
+        _add(ours, {row["currency"].upper(): row["recorded"] or 0})
+        _add(theirs, {row["currency"].upper(): row["every"] or 0})
     for currency, amount in _voids(invoices, period):
         ours[currency.upper()] = ours.get(currency.upper(), 0) - amount
     for currency, amount in _stripe_voids(voided, payments):
@@ -272,13 +287,15 @@ def invoiced(
     return _reconcile(ours, theirs)
 
 
-def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
+def collected(workspace, invoices, start, end, period, *, taken=None) -> list[Reconciliation]:
     """Ist: what the records took in (receipts less refunds, split over the lines) against the
-    payments less refunds Stripe and the MSP recorded in the period."""
+    payments less refunds Stripe and the MSP recorded in the period. ``taken``: what the
+    records took in on invoices other than ``invoices``, per currency (the summary's SQL)."""
     cash = vat_return.contributions(
         invoices, Timing.RECEIVED, period.start, period.end, all_by=Timing.RECEIVED
     )
     ours = _by_currency((c.line.currency, c.gross) for c in cash)
+    _add(ours, taken or {})
     payments = Payment.objects.filter(
         workspace=workspace,
         source__in=[*RECEIVING, Payment.Source.REFUND],
@@ -287,7 +304,7 @@ def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
         voided_at__isnull=True,
         invoice__ownership=Ownership.OURS,
     )
-    theirs = _by_currency(payments.values_list("currency", "amount"))
+    theirs = _sums(payments, Sum("amount"))
     for invoice in invoices:  # credit notes settled by crediting back, as the records count them
         for note, (_owed, _refunded, returned) in vat_return.credit_note_parts(invoice).items():
             day = next(n.on for n in invoice.credit_notes if n.key == note)
@@ -297,10 +314,16 @@ def collected(workspace, invoices, start, end, period) -> list[Reconciliation]:
     return _reconcile(ours, theirs)
 
 
-def _load(workspace, ids):
+EVERY_RELATED = ("customer", "invoice", "vat_validation", "evidence")
+
+
+def _load(workspace, ids, also=(), related=EVERY_RELATED):
+    """The supplies, payments and credit-note reductions of the invoices ``ids`` (and the
+    supplies of the invoices ``also``, in the same query); the supplies' ``related`` rows
+    joined (the supplies CSV shows the evidence and VIES answer, the page does not)."""
     supplies = list(
-        Supply.objects.filter(invoice_id__in=ids)
-        .select_related("customer", "invoice", "vat_validation", "evidence")
+        Supply.objects.filter(invoice_id__in=sorted({*ids, *also}))
+        .select_related(*related)
         .order_by("invoice_id", "id")
     )
     payments = list(
@@ -316,6 +339,17 @@ def _load(workspace, ids):
         .order_by("supply_id")
     )
     return supplies, payments, reductions
+
+
+def unrecorded(workspace, start, end) -> list[StripeInvoice]:
+    """Invoices issued in the period that have lines but no evidence records yet."""
+    found = (
+        _issued_in(workspace, start, end)
+        .exclude(status__in=NOT_ISSUED)
+        .filter(~Exists(Supply.objects.filter(invoice_id=OuterRef("pk"))))
+        .exclude(lines=[])
+    )
+    return list(found.only("public_id", "number", "stripe_id", "total", "currency"))
 
 
 def _rows(contributions) -> list[rules.Row]:
@@ -341,12 +375,6 @@ def build(workspace, period: rules.Period) -> Report:
     found = vat_return.vat_return(invoices, method, period.start, period.end)
     by_line = {s.line_id: s for s in supplies}
     involved = {c.line.key for c in found.contributions}
-    unrecorded = (
-        _issued_in(workspace, start, end)
-        .exclude(status__in=NOT_ISSUED)
-        .filter(supplies__isnull=True)
-        .exclude(lines=[])
-    )
     if method == Timing.RECEIVED:
         reconciliation = collected(workspace, invoices, start, end, period)
     else:
@@ -362,7 +390,7 @@ def build(workspace, period: rules.Period) -> Report:
         outside=found.outside,
         sales_list=found.sales_list,
         flagged=[s for s in supplies if s.line_id in involved and s.flagged],
-        unrecorded=list(unrecorded.only("public_id", "number", "stripe_id", "total", "currency")),
+        unrecorded=unrecorded(workspace, start, end),
         reconciliation=reconciliation,
         contributions=found.contributions,
         supplies=by_line,

@@ -2,14 +2,15 @@
 reconciliation on a page, and the same as CSV downloads."""
 
 import csv
+import itertools
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing.evidence import report, rules, vat_return
+from billing.evidence import report, rules, summary, vat_return
 from mspercury.access import admin_required
 from mspercury.localtime import local_date
 from rules.money import from_minor_units
@@ -35,7 +36,7 @@ def vat_report(request):
     if period is None:
         context = {"error": error, "entered": request.GET.get("period", "")[:20]}
         return render(request, "evidence/vat_report.html", context, status=400)
-    built = report.build(request.workspace, period)
+    built = summary.summary(request.workspace, period)
     context = {"report": built, "period": period, "entered": period.code}
     return render(request, "evidence/vat_report.html", context)
 
@@ -52,15 +53,27 @@ def _cell(value):
     return value
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+class _Line:
+    """What csv.writer writes into: hands back each line instead of keeping it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     """CSV for a German spreadsheet: UTF-8 with BOM, ``;`` between fields, CRLF after every
-    line (RFC 4180), amounts with a decimal comma."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    line (RFC 4180), amounts with a decimal comma; streamed as ``rows`` yields them."""
+    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
+    zone = timezone.get_current_timezone()  # the workspace's; gone once the view returns
+
+    def lines():
+        with timezone.override(zone):
+            yield "\ufeff" + writer.writerow(header)
+            for row in rows:
+                yield writer.writerow([_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
     return response
 
 
@@ -92,11 +105,13 @@ def vat_report_csv(request):
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
-    built = report.build(request.workspace, period)
-    rows = [_field_row(period, f) for f in built.fields] if built.german else []
-    rows += [_total_row(period, t) for t in built.totals]
+    built = summary.summary(request.workspace, period)
     kind = "collected" if built.received else "invoiced"
-    rows += [_reconciliation_row(period, kind, r) for r in built.reconciliation]
+    rows = itertools.chain(
+        (_field_row(period, f) for f in (built.fields if built.german else ())),
+        (_total_row(period, t) for t in built.totals),
+        (_reconciliation_row(period, kind, r) for r in built.reconciliation),
+    )
     header = ["period", "section", "treatment", "place_of_supply", "rate", "currency"]
     header += ["net", "vat", "records", "evidence_gross", "stripe_gross", "difference_minor"]
     return _csv(f"vat-report-{period.code}.csv", header, rows)
@@ -121,8 +136,8 @@ def ec_sales_list_csv(request):
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
-    built = report.build(request.workspace, period)
-    rows = [_sales_list_row(period, r) for r in built.sales_list]
+    built = summary.summary(request.workspace, period)
+    rows = (_sales_list_row(period, r) for r in built.sales_list)
     header = ["period", "country", "vat_id", "kind", "customer", "currency", "net"]
     return _csv(f"ec-sales-list-{period.code}.csv", header, rows)
 
@@ -212,5 +227,5 @@ def supplies_csv(request):
     if period is None:
         return _bad_period(error)
     built = report.build(request.workspace, period)
-    rows = [_supply_row(built.supplies[c.line.key], c) for c in built.contributions]
+    rows = (_supply_row(built.supplies[c.line.key], c) for c in built.contributions)
     return _csv(f"vat-supplies-{period.code}.csv", SUPPLY_COLUMNS, rows)

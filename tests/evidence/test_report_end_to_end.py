@@ -41,7 +41,7 @@ def test_the_report_shows_the_paid_invoice_reconciled_to_the_cent(
     assert report.flagged == [] and all(s.conflict for s in supplies)
 
     response = client.get("/billing/vat-report/ec-sales-list.csv", {"period": performed})
-    text = response.content.decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
     assert [(r["vat_id"], r["country"], r["currency"]) for r in rows] == [
         ("FR40303265045", "FR", "EUR")

@@ -120,7 +120,7 @@ def books(alpha):
 
 def _rows(response):
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content
+    body = b"".join(response.streaming_content)  # the downloads stream
     assert body.startswith("\ufeff".encode())  # UTF-8 with BOM
     assert body.count(b"\n") == body.count(b"\r\n")  # one line ending: CRLF
     text = body.decode("utf-8-sig")
