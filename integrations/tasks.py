@@ -12,14 +12,24 @@ from mspercury.tenancy import workspace_context
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def process_stripe_event(self, workspace_pk: int, event_pk: int) -> str:
-    """Apply a stored webhook event to the mirror (idempotent; safe to run twice)."""
-    from integrations.webhooks.dispatch import process_event
+    """Apply a stored webhook event to the mirror (idempotent; safe to run twice). An event whose
+    invoice another task is processing is queued again a moment later instead of waiting for it
+    (see integrations/webhooks/coalesce.py): the worker goes on with other work meanwhile."""
+    from integrations.webhooks.dispatch import DEFERRED, process_event
 
     try:
         with workspace_context(workspace_pk):
-            return process_event(event_pk)
+            status = process_event(event_pk, wait=False)
     except StripeFailure as failure:  # only retryable failures get here
         raise self.retry(countdown=min(300, 10 * 2**self.request.retries)) from failure
+    if status == DEFERRED:
+        process_stripe_event.apply_async((workspace_pk, event_pk), countdown=DEFER_SECONDS)
+    return status
+
+
+# How long an event whose invoice was busy waits before it runs again: longer than one task
+# takes, short against the alert about unprocessed events (minutes).
+DEFER_SECONDS = 1
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -44,3 +44,13 @@ def advisory_xact_lock(name: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(name)])
+
+
+def try_advisory_xact_lock(name: str) -> bool:
+    """Lock ``name`` until the current transaction ends if nobody holds it; whether it was
+    taken (PostgreSQL; always True on SQLite)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(name)])
+        return bool(cursor.fetchone()[0])

@@ -6,8 +6,11 @@ is processed by re-reading the invoice (dispatch.py), never from its payload, so
 says everything all of them say. The task of one such event (the leader):
 
 1. locks the invoice (a PostgreSQL advisory lock held until its transaction ends), so the tasks
-   of one invoice run one after another; a task that waited finds its event processed and
-   reads nothing;
+   of one invoice run one after another. A worker's task does not wait for the lock: it is
+   deferred (queued again a moment later) and its worker goes on with the next event, usually
+   another invoice's, so two workers in a burst work on two invoices instead of one waiting
+   for the other; when it runs again it mostly finds its event processed and reads nothing.
+   The retry sweep and the reconciliation, which run events one after another, wait;
 2. lists the other stored events about the invoice that are not processed yet (COVERABLE);
 3. reads the invoice once and applies it with every job those events call for: collecting the
    payments (a payment event among them), the VAT re-check of a new draft (`invoice.created`);
@@ -33,7 +36,7 @@ from django.utils import timezone
 
 from integrations.connection import ownership
 from integrations.models import StripeEvent
-from integrations.push.locks import advisory_xact_lock
+from integrations.push.locks import advisory_xact_lock, try_advisory_xact_lock
 
 # Events that may lead: their handler re-reads the invoice and takes the covered events' jobs.
 LEADS = {
@@ -52,6 +55,10 @@ LEADS = {
 # Events a leader's read covers: all they do is mirror the invoice's state (and its payments).
 COVERABLE = LEADS - {"invoice.payment_failed"}
 PENDING = (StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED)
+
+
+class InvoiceBusy(Exception):
+    """Another task holds the event's invoice; the event is to be processed a moment later."""
 
 
 @dataclass
@@ -86,13 +93,17 @@ def pending_about(event: StripeEvent, invoice_id: str):
     ).exclude(pk=event.pk)
 
 
-def gather(event: StripeEvent) -> Group:
+def gather(event: StripeEvent, *, wait: bool = True) -> Group:
     """Inside the transaction that processes ``event``, before its read: lock its invoice and
-    list the events the read will cover (see the module's text)."""
+    list the events the read will cover (see the module's text). Without ``wait``, raises
+    InvoiceBusy when another task holds the invoice."""
     invoice_id = event.invoice_ref if event.event_type in LEADS else None
     if not invoice_id:
         return Group(event)
-    advisory_xact_lock(lock_name(event, invoice_id))
+    if wait:
+        advisory_xact_lock(lock_name(event, invoice_id))
+    elif not try_advisory_xact_lock(lock_name(event, invoice_id)):
+        raise InvoiceBusy(invoice_id)
     status = StripeEvent.objects.filter(pk=event.pk).values_list("status", flat=True).first()
     if status not in PENDING:
         return Group(event, invoice_id, already=status or "missing")

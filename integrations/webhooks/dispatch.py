@@ -43,6 +43,8 @@ from rules.money import from_minor_units
 logger = logging.getLogger(__name__)
 
 FOREIGN = "foreign"
+# process_event(wait=False): another task held the event's invoice; nothing was done.
+DEFERRED = "deferred"
 MAX_ATTEMPTS = 8  # then the event waits for a replay, and the alert says so
 FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
@@ -198,9 +200,10 @@ HANDLERS = {
 }
 
 
-def process_event(event_pk: int) -> str:
+def process_event(event_pk: int, *, wait: bool = True) -> str:
     """Apply one stored event. Returns its new status (FOREIGN: the event was another
-    workspace's and is deleted); retryable Stripe failures raise."""
+    workspace's and is deleted; DEFERRED: without ``wait``, another task held its invoice and
+    nothing was done, see coalesce.py); retryable Stripe failures raise."""
     event = StripeEvent.objects.select_related("workspace").filter(pk=event_pk).first()
     if event is None:
         return "missing"
@@ -218,9 +221,13 @@ def process_event(event_pk: int) -> str:
         return _failed(event, _("Stripe is not connected any more."))
     try:  # what follows the commit (the payment's evidence) reuses the invoice just read
         with sync.fresh_reads(), transaction.atomic():
-            group = coalesce.gather(event)
+            group = coalesce.gather(event, wait=wait)
             verdict = _apply(group, handler, connection) if not group.already else None
             coalesce.cover(group, verdict)
+    except coalesce.InvoiceBusy:
+        # Not an attempt: nothing was tried.
+        StripeEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") - 1)
+        return DEFERRED
     except ForeignObject as foreign:
         # Another workspace's object (seen only on the re-read): keep nothing of it.
         forget_foreign(connection, foreign)

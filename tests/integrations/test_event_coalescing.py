@@ -159,3 +159,54 @@ def _someone_waits_for_a_lock() -> bool:
     with db_connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
         return cursor.fetchone()[0] > 0
+
+
+def test_a_workers_task_does_not_wait_for_a_busy_invoice_it_comes_back(
+    connection, stripe_api, settings
+):
+    """A worker's task finds the invoice held by another task: it does nothing (no attempt, no
+    read) and is queued again a second later; run again once the invoice is free, it is
+    processed."""
+    from integrations.tasks import process_stripe_event
+
+    sk = stripe_api.client()
+    invoice_id = our_invoice(sk, connection.workspace, 6)
+    rows = store(connection, stripe_events(sk))
+    busy = rows[1]
+    stripe_api.clear_requests()
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def leader():
+        try:
+            with tenancy.system_context(), transaction.atomic():
+                advisory_xact_lock(coalesce.lock_name(busy, invoice_id))
+                holding.set()
+                assert release.wait(30)
+        finally:
+            db_connection.close()
+            done.set()
+
+    thread = threading.Thread(target=leader)
+    thread.start()
+    assert holding.wait(30)
+    queued = []
+    original = process_stripe_event.apply_async
+
+    def record(args, countdown=None, **kwargs):
+        queued.append((tuple(args), countdown))
+
+    process_stripe_event.apply_async = record
+    try:
+        assert process_stripe_event(connection.workspace.pk, busy.pk) == "deferred"
+    finally:
+        process_stripe_event.apply_async = original
+    assert queued == [((connection.workspace.pk, busy.pk), 1)]
+    assert StripeEvent.objects.get(pk=busy.pk).attempts == 0
+    assert invoice_reads(stripe_api) == Counter()
+    release.set()
+    assert done.wait(30)
+    thread.join()
+    # Run again once the invoice is free: processed, with its one attempt and one read.
+    assert process_stripe_event(connection.workspace.pk, busy.pk) == StripeEvent.Status.PROCESSED
+    assert StripeEvent.objects.get(pk=busy.pk).attempts == 1
+    assert invoice_reads(stripe_api) == Counter({invoice_id: 1})
