@@ -11,10 +11,11 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from billing.datev import debtors as master_data
@@ -25,6 +26,7 @@ from billing.datev.extf import Batch, Booking, Encoding, Replacement, render
 from billing.datev.models import DatevSettings, DebtorAccount
 from billing.edge import edge
 from billing.models import Ownership, Payment, StripeInvoice
+from customers.models import Customer
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from rules.tax import Party, decide_tax
 
@@ -88,7 +90,67 @@ def local_day(moment: datetime, zone=ACCOUNTING_TZ) -> date:
     return moment.astimezone(zone).date()
 
 
-def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
+class InvoiceRow(NamedTuple):
+    """What the export reads of a mirrored invoice (its days already local)."""
+
+    pk: int
+    stripe_id: str
+    number: str
+    customer_id: int | None
+    quote_id: int | None
+    status: str
+    currency: str
+    total: int
+    tax: int
+    day: date  # issued_on: the local date it was finalized (else created)
+    due_day: date | None
+
+
+class MoneyRow(NamedTuple):
+    provider_id: str
+    source: str
+    method: str
+    amount: int
+    day: date
+    reference: str
+    voided_on: date | None
+    invoice: InvoiceRow
+
+
+class CustomerRow(NamedTuple):
+    pk: int
+    company_name: str
+    country: str
+    tax_id_type: str
+    tax_id: str
+
+
+_INVOICE_COLUMNS = (
+    "id",
+    "stripe_id",
+    "number",
+    "customer_id",
+    "quote_id",
+    "status",
+    "currency",
+    "total",
+    "tax",
+    "issued_day",
+    "due_day",
+)
+
+
+def _days(path: str, zone) -> dict:
+    """The invoice's issue and due dates as local dates, computed by PostgreSQL."""
+    issued = Coalesce(f"{path}finalized_at", f"{path}created")
+    alias = path.replace("__", "_")
+    return {
+        f"{alias}issued_day": TruncDate(issued, tzinfo=zone),
+        f"{alias}due_day": TruncDate(f"{path}due_date", tzinfo=zone),
+    }
+
+
+def _invoices(workspace, start: datetime, end: datetime) -> list[InvoiceRow]:
     """Issued (finalized) in the period, or voided (their reversal may fall in it)."""
     # issued = finalized_at, else created: spelled out so each side has its index.
     in_period = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
@@ -97,8 +159,9 @@ def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
     voided_before = Q(status=StripeInvoice.Status.VOID) & (
         Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end)
     )
-    return list(
+    rows = (
         StripeInvoice.objects.annotate(issued=Coalesce("finalized_at", "created"))
+        .annotate(**_days("", workspace.zone))
         .filter(
             in_period | voided_before,
             workspace=workspace,
@@ -107,24 +170,50 @@ def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
             created__isnull=False,
         )
         .exclude(number="")
-        .select_related("customer", "workspace")
         .order_by("issued", "id")
+        .values_list(*_INVOICE_COLUMNS)
     )
+    return [InvoiceRow._make(row) for row in rows]
 
 
-def _money(workspace, start: datetime, end: datetime) -> list[Payment]:
+def _money(workspace, start: datetime, end: datetime) -> list[MoneyRow]:
     paid = Q(paid_at__gte=start, paid_at__lt=end)
     voided = Q(voided_at__gte=start, voided_at__lt=end)
-    return list(
+    zone = workspace.zone
+    rows = (
         Payment.objects.filter(paid | voided, workspace=workspace)
         .filter(invoice__ownership=Ownership.OURS, invoice__created__isnull=False)
         .exclude(invoice__number="")
-        .select_related("invoice", "invoice__customer", "invoice__workspace")
+        .annotate(
+            paid_day=TruncDate("paid_at", tzinfo=zone),
+            voided_day=TruncDate("voided_at", tzinfo=zone),
+            **_days("invoice__", zone),
+        )
         .order_by("paid_at", "id")
+        .values_list(
+            "provider_id",
+            "source",
+            "method",
+            "amount",
+            "paid_day",
+            "reference",
+            "voided_day",
+            *(f"invoice_{n}" if n.endswith("_day") else f"invoice__{n}" for n in _INVOICE_COLUMNS),
+        )
     )
+    return [MoneyRow(*row[:7], InvoiceRow._make(row[7:])) for row in rows]
 
 
-def _void_days(workspace, invoices: list[StripeInvoice]) -> dict[str, date]:
+def _customers(ids: set[int]) -> dict[int, CustomerRow]:
+    if not ids:
+        return {}
+    rows = Customer.objects.filter(pk__in=ids).values_list(
+        "pk", "company_name", "country", "tax_id_type", "tax_id"
+    )
+    return {row[0]: CustomerRow._make(row) for row in rows}
+
+
+def _void_days(workspace, invoices: list[InvoiceRow]) -> dict[str, date]:
     """When each voided invoice was voided, from the stored invoice.voided events."""
     ids = [i.stripe_id for i in invoices if i.status == StripeInvoice.Status.VOID]
     if not ids:
@@ -152,26 +241,34 @@ def _party(obj) -> Party:
     return Party(country=obj.country.code or "", tax_id_type=obj.tax_id_type, tax_id=obj.tax_id)
 
 
+def _customer_party(customer: CustomerRow) -> Party:
+    return Party(
+        country=customer.country or "", tax_id_type=customer.tax_id_type, tax_id=customer.tax_id
+    )
+
+
 def _vat_id(customer) -> str:
     return "".join((customer.tax_id or "").split()).upper()
 
 
 @dataclass
 class Gathered:
-    invoices: list[StripeInvoice]
-    money: list[Payment]
+    invoices: list[InvoiceRow]
+    money: list[MoneyRow]
     problems: list[Problem]
     void_days: dict[str, date] = field(default_factory=dict)
+    by_customer: dict[int, CustomerRow] = field(default_factory=dict)
 
     @property
-    def customers(self) -> list:
-        seen = {i.customer_id: i.customer for i in self.invoices}
-        seen.update({p.invoice.customer_id: p.invoice.customer for p in self.money})
-        return [c for c in seen.values() if c is not None]
+    def customers(self) -> list[CustomerRow]:
+        """The customers the bookings name, in the order they first appear."""
+        seen = dict.fromkeys(i.customer_id for i in self.invoices)
+        seen.update(dict.fromkeys(p.invoice.customer_id for p in self.money))
+        return [self.by_customer[pk] for pk in seen if pk in self.by_customer]
 
 
-def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
-    if invoice.customer is None:
+def _bookable(invoice: InvoiceRow, problems: list[Problem]) -> bool:
+    if invoice.customer_id is None:
         problems.append(Problem(invoice.stripe_id, NO_CUSTOMER))
         return False
     if invoice.currency.upper() != CURRENCY:
@@ -181,7 +278,8 @@ def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
 
 
 def gather(workspace, date_from: date, date_to: date) -> Gathered:
-    """The mirror's invoices and payments that may have bookings in the period."""
+    """The mirror's invoices and payments that may have bookings in the period, as plain rows
+    (no model objects: a month of thousands costs a few queries and one pass)."""
     start, end = bounds(date_from, date_to, workspace.zone)
     problems: list[Problem] = []
     candidates = _invoices(workspace, start, end)
@@ -193,12 +291,13 @@ def gather(workspace, date_from: date, date_to: date) -> Gathered:
     ]
     money = [p for p in _money(workspace, start, end) if _bookable(p.invoice, problems)]
     unique = {(p.stripe_id, p.code): p for p in problems}
-    return Gathered(invoices, money, list(unique.values()), void_days)
+    ids = {i.customer_id for i in invoices} | {p.invoice.customer_id for p in money}
+    return Gathered(invoices, money, list(unique.values()), void_days, _customers(ids))
 
 
-def _touches(invoice: StripeInvoice, void_days: dict, date_from: date, date_to: date) -> bool:
+def _touches(invoice: InvoiceRow, void_days: dict, date_from: date, date_to: date) -> bool:
     """Issued in the period, or voided in it (then the period holds its reversal)."""
-    issued = invoice.issued_on
+    issued = invoice.day
     if date_from <= issued <= date_to:
         return True
     voided = void_days.get(invoice.stripe_id, issued)
@@ -218,20 +317,23 @@ class _Facts:
 
     def __init__(self, workspace, gathered: Gathered, debtors: dict[int, int]):
         self.workspace = workspace
-        self.zone = workspace.zone
+        self.supplier = _party(workspace)
         self.debtors = debtors
+        self.customers = gathered.by_customer
         every = [*gathered.invoices, *(p.invoice for p in gathered.money)]
         self.void_days = gathered.void_days
         self.treatments = _treatments({i.quote_id for i in every if i.quote_id})
         self._made: dict[int, InvoiceFact] = {}
+        self._decided: dict[tuple, str] = {}
 
-    def invoice(self, row: StripeInvoice) -> InvoiceFact:
-        if row.pk not in self._made:
-            self._made[row.pk] = self._invoice(row)
-        return self._made[row.pk]
+    def invoice(self, row: InvoiceRow) -> InvoiceFact:
+        made = self._made.get(row.pk)
+        if made is None:
+            made = self._made[row.pk] = self._invoice(row)
+        return made
 
-    def _invoice(self, row: StripeInvoice) -> InvoiceFact:
-        customer, day = row.customer, row.issued_on  # Belegdatum: the issue date
+    def _invoice(self, row: InvoiceRow) -> InvoiceFact:
+        customer, day = self.customers[row.customer_id], row.day  # Belegdatum: the issue date
         voided = None
         if row.status == StripeInvoice.Status.VOID:
             voided = self.void_days.get(row.stripe_id, day)
@@ -242,30 +344,34 @@ class _Facts:
             total=row.total,
             tax=row.tax,
             currency=row.currency.upper(),
-            treatment=self.treatment(row, day),
+            treatment=self.treatment(row, customer, day),
             debtor=str(self.debtors.get(customer.pk, NO_DEBTOR)),
             customer_name=customer.company_name,
             vat_id=_vat_id(customer) if customer.tax_id_type == "eu_vat" else "",
-            due_date=local_day(row.due_date, self.zone) if row.due_date else None,
+            due_date=row.due_day,
             voided_on=voided,
         )
 
-    def treatment(self, row: StripeInvoice, day: date) -> str:
+    def treatment(self, row: InvoiceRow, customer: CustomerRow, day: date) -> str:
         """As accepted on the quote the invoice came from, else decided for the customer now."""
         if row.quote_id in self.treatments:
             return self.treatments[row.quote_id]
-        return str(decide_tax(_party(self.workspace), _party(row.customer), day).treatment)
+        key = (customer.pk, day)  # decide_tax is pure: once per customer and day
+        if key not in self._decided:
+            decided = decide_tax(self.supplier, _customer_party(customer), day)
+            self._decided[key] = str(decided.treatment)
+        return self._decided[key]
 
-    def money(self, row: Payment) -> MoneyFact:
+    def money(self, row: MoneyRow) -> MoneyFact:
         return MoneyFact(
             provider_id=row.provider_id,
             source=row.source,
             method=row.method,
             amount=row.amount,
-            day=local_day(row.paid_at, self.zone),
+            day=row.day,
             invoice=self.invoice(row.invoice),
             reference=row.reference,
-            voided_on=local_day(row.voided_at, self.zone) if row.voided_at else None,
+            voided_on=row.voided_on,
         )
 
 
