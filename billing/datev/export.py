@@ -21,8 +21,27 @@ from django.utils import timezone
 from billing.datev import debtors as master_data
 from billing.datev import periods
 from billing.datev.accounts import plan_for
-from billing.datev.bookings import InvoiceFact, MoneyFact, Problem, build, tax_problems
-from billing.datev.extf import Batch, Booking, Encoding, Replacement, render
+from billing.datev.bookings import (
+    KINDS,
+    InvoiceFact,
+    MoneyFact,
+    Problem,
+    build,
+    kind,
+    tally,
+    tax_problems,
+)
+from billing.datev.extf import (
+    COLUMNS,
+    Batch,
+    Booking,
+    Encoding,
+    Replacement,
+    apply_policy,
+    fits,
+    render,
+    row_values,
+)
 from billing.datev.models import DatevSettings, DebtorAccount
 from billing.edge import edge
 from billing.models import Ownership, Payment, StripeInvoice
@@ -67,18 +86,30 @@ class Result:
     replacements: list[Replacement]
 
     def counts(self) -> dict[str, int]:
-        kinds = {"invoices": 0, "credit_notes": 0, "payments": 0, "reversals": 0}
+        kinds = dict.fromkeys(KINDS, 0)
         for booking in self.bookings:
-            kinds[_kind(booking)] += 1
+            kinds[kind(booking.text)] += 1
         return kinds
 
 
-def _kind(booking: Booking) -> str:
-    if booking.text.startswith("Storno "):
-        return "reversals"
-    if booking.text.startswith("Gutschrift "):
-        return "credit_notes"
-    return "invoices" if booking.text.startswith("Rechnung ") else "payments"
+@dataclass
+class PlannedFile:
+    name: str
+    bookings: int
+
+
+@dataclass
+class Preview:
+    """What the download of a period will hold (files, counts, problems, replacements),
+    counted without writing it."""
+
+    files: list[PlannedFile]
+    kinds: dict[str, int]
+    problems: list[Problem]
+    replacements: list[Replacement]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.kinds)
 
 
 def bounds(date_from: date, date_to: date, zone=ACCOUNTING_TZ) -> tuple[datetime, datetime]:
@@ -430,6 +461,50 @@ def export(
         files.append(ExportFile(file_name(part), rendered.content, part, len(inside)))
         replacements += rendered.replacements
     return Result(booked, files, [*gathered.problems, *problems], replacements)
+
+
+def preview(
+    workspace, prefs: DatevSettings, date_from: date, date_to: date, *, gathered, debtors
+) -> Preview:
+    """What export() would return for the period, without making or writing its bookings: the
+    same facts, counted (bookings.tally); only bookings whose texts cp1252 may not hold are made
+    and checked, in the file's order. Raises extf.UnencodableText as export() would."""
+    facts = _Facts(workspace, gathered, debtors)
+    invoices = [facts.invoice(i) for i in gathered.invoices]
+    money = [facts.money(p) for p in gathered.money]
+    plan = plan_for(prefs.chart, prefs.account_overrides, prefs.tax_keys)
+    policy = Encoding(prefs.encoding)
+    plain = _plain_texts(plan, policy)
+    counted = tally(invoices, money, plan, (date_from, date_to), plain)
+    replacements: list[Replacement] = []
+    for _key, booking in sorted(counted.unsure, key=lambda pair: pair[0]):
+        apply_policy(row_values(booking), COLUMNS, booking.party, policy, replacements)
+    files = []
+    for part in periods.split(date_from, date_to, prefs.fiscal_year_start_month):
+        inside = sum(
+            n for (day, _k), n in counted.per_day.items() if part.date_from <= day <= part.date_to
+        )
+        if inside:
+            files.append(PlannedFile(file_name(part), inside))
+    kinds = dict.fromkeys(KINDS, 0)
+    for (_day, kind_), n in counted.per_day.items():
+        kinds[kind_] += n
+    in_period = [i for i in invoices if date_from <= i.day <= date_to]
+    problems = [
+        *gathered.problems,
+        *counted.problems,
+        *(p for i in in_period for p in tax_problems(i)),
+    ]
+    return Preview(files, kinds, problems, replacements)
+
+
+def _plain_texts(plan, policy: Encoding):
+    """Whether a booking's texts need no check: always in UTF-8; in cp1252 when all fit."""
+    if policy == Encoding.UTF8_BOM:
+        return lambda texts: True
+    if not fits("".join([*plan.accounts.values(), *plan.tax_keys.values()])):
+        return lambda texts: False
+    return lambda texts: fits("".join(texts))
 
 
 def bundle(files: list[ExportFile]) -> tuple[str, bytes, str]:

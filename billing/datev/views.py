@@ -78,7 +78,7 @@ def _preview(workspace, prefs, form) -> dict:
     customers = gathered.customers
     debtors = export.existing_debtors(workspace, customers)
     try:
-        result = export.export(workspace, prefs, start, end, gathered=gathered, debtors=debtors)
+        result = export.preview(workspace, prefs, start, end, gathered=gathered, debtors=debtors)
     except UnencodableText as exc:
         return {"encoding_error": _encoding_error(exc)}
     return {
