@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import F, Lookup, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -154,6 +154,7 @@ class CustomerRow(NamedTuple):
     country: str
     tax_id_type: str
     tax_id: str
+    debtor: int | None  # the debtor account number given to the customer, if any
 
 
 _INVOICE_COLUMNS = (
@@ -181,44 +182,71 @@ def _days(path: str, zone) -> dict:
     }
 
 
+class _AnyOf(Lookup):
+    """``field = ANY(%s)``: one array parameter however many values (and a query even when
+    there are none, so a quiet month asks what a busy one asks)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
+
+
 def _invoices(workspace, start: datetime, end: datetime) -> list[InvoiceRow]:
-    """Issued (finalized) in the period, or voided (their reversal may fall in it)."""
+    """Issued (finalized) in the period, or voided in it (their reversal falls in it): voided
+    when the provider said so, else on the issue day (see _void_days)."""
     # issued = finalized_at, else created: spelled out so each side has its index.
     in_period = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
         finalized_at__isnull=True, created__gte=start, created__lt=end
     )
-    voided_before = Q(status=StripeInvoice.Status.VOID) & (
-        Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end)
+    voided = edge().voided_between(workspace, start, end)
+    voided_before = (
+        Q(status=StripeInvoice.Status.VOID)
+        & Q(_AnyOf(F("stripe_id"), voided))
+        & (Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end))
     )
     rows = (
-        StripeInvoice.objects.annotate(issued=Coalesce("finalized_at", "created"))
-        .annotate(**_days("", workspace.zone))
-        .filter(
-            in_period | voided_before,
-            workspace=workspace,
-            ownership=Ownership.OURS,
-            status__in=BOOKED_STATUSES,
-            created__isnull=False,
-        )
-        .exclude(number="")
+        _booked(workspace)
+        .filter(in_period | voided_before, status__in=BOOKED_STATUSES)
+        .annotate(issued=Coalesce("finalized_at", "created"))
         .order_by("issued", "id")
         .values_list(*_INVOICE_COLUMNS)
     )
     return [InvoiceRow._make(row) for row in rows]
 
 
-def _money(workspace, start: datetime, end: datetime) -> list[MoneyRow]:
+def _booked(workspace):
+    """The workspace's own invoices that carry a number, with their local days."""
+    return (
+        StripeInvoice.objects.filter(
+            workspace=workspace, ownership=Ownership.OURS, created__isnull=False
+        )
+        .exclude(number="")
+        .annotate(**_days(workspace.zone))
+    )
+
+
+def _days(zone) -> dict:
+    """The invoice's issue and due dates as local dates, computed by PostgreSQL."""
+    return {
+        "issued_day": TruncDate(Coalesce("finalized_at", "created"), tzinfo=zone),
+        "due_day": TruncDate("due_date", tzinfo=zone),
+    }
+
+
+def _money(workspace, start: datetime, end: datetime, known: list[InvoiceRow]) -> list[MoneyRow]:
+    """Paid or voided in the period, each with its invoice (found among ``known``, else read
+    by primary key: the period's payments, never a join over every invoice)."""
     paid = Q(paid_at__gte=start, paid_at__lt=end)
     voided = Q(voided_at__gte=start, voided_at__lt=end)
     zone = workspace.zone
-    rows = (
+    rows = list(
         Payment.objects.filter(paid | voided, workspace=workspace)
-        .filter(invoice__ownership=Ownership.OURS, invoice__created__isnull=False)
-        .exclude(invoice__number="")
         .annotate(
             paid_day=TruncDate("paid_at", tzinfo=zone),
             voided_day=TruncDate("voided_at", tzinfo=zone),
-            **_days("invoice__", zone),
         )
         .order_by("paid_at", "id")
         .values_list(
@@ -229,17 +257,19 @@ def _money(workspace, start: datetime, end: datetime) -> list[MoneyRow]:
             "paid_day",
             "reference",
             "voided_day",
-            *(f"invoice_{n}" if n.endswith("_day") else f"invoice__{n}" for n in _INVOICE_COLUMNS),
+            "invoice_id",
         )
     )
-    return [MoneyRow(*row[:7], InvoiceRow._make(row[7:])) for row in rows]
+    invoices = {i.pk: i for i in known}
+    missing = {row[7] for row in rows} - invoices.keys()
+    found = _booked(workspace).filter(_AnyOf(F("id"), missing))
+    invoices.update((row[0], InvoiceRow._make(row)) for row in found.values_list(*_INVOICE_COLUMNS))
+    return [MoneyRow(*row[:7], invoices[row[7]]) for row in rows if row[7] in invoices]
 
 
 def _customers(ids: set[int]) -> dict[int, CustomerRow]:
-    if not ids:
-        return {}
-    rows = Customer.objects.filter(pk__in=ids).values_list(
-        "pk", "company_name", "country", "tax_id_type", "tax_id"
+    rows = Customer.objects.filter(_AnyOf(F("id"), ids)).values_list(
+        "pk", "company_name", "country", "tax_id_type", "tax_id", "debtor_account__number"
     )
     return {row[0]: CustomerRow._make(row) for row in rows}
 
@@ -320,7 +350,8 @@ def gather(workspace, date_from: date, date_to: date) -> Gathered:
         for i in candidates
         if _touches(i, void_days, date_from, date_to) and _bookable(i, problems)
     ]
-    money = [p for p in _money(workspace, start, end) if _bookable(p.invoice, problems)]
+    money = _money(workspace, start, end, candidates)
+    money = [p for p in money if _bookable(p.invoice, problems)]
     unique = {(p.stripe_id, p.code): p for p in problems}
     ids = {i.customer_id for i in invoices} | {p.invoice.customer_id for p in money}
     return Gathered(invoices, money, list(unique.values()), void_days, _customers(ids))
@@ -335,12 +366,9 @@ def _touches(invoice: InvoiceRow, void_days: dict, date_from: date, date_to: dat
     return invoice.status == StripeInvoice.Status.VOID and date_from <= voided <= date_to
 
 
-def existing_debtors(workspace, customers) -> dict[int, int]:
-    return dict(
-        DebtorAccount.objects.filter(
-            workspace=workspace, customer_id__in=[c.pk for c in customers]
-        ).values_list("customer_id", "number")
-    )
+def existing_debtors(customers: list[CustomerRow]) -> dict[int, int]:
+    """Customer pk → the debtor number it already has (read with the customers)."""
+    return {c.pk: c.debtor for c in customers if c.debtor is not None}
 
 
 class _Facts:
