@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Lookup, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import DateField, F, Func, Lookup, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.datev import debtors as master_data
@@ -172,16 +172,6 @@ _INVOICE_COLUMNS = (
 )
 
 
-def _days(path: str, zone) -> dict:
-    """The invoice's issue and due dates as local dates, computed by PostgreSQL."""
-    issued = Coalesce(f"{path}finalized_at", f"{path}created")
-    alias = path.replace("__", "_")
-    return {
-        f"{alias}issued_day": TruncDate(issued, tzinfo=zone),
-        f"{alias}due_day": TruncDate(f"{path}due_date", tzinfo=zone),
-    }
-
-
 class _AnyOf(Lookup):
     """``field = ANY(%s)``: one array parameter however many values (and a query even when
     there are none, so a quiet month asks what a busy one asks)."""
@@ -228,11 +218,27 @@ def _booked(workspace):
     )
 
 
+class LocalDate(Func):
+    """The local calendar date of a moment in ``zone``, as PostgreSQL computes it (a plain
+    date: no per-row conversion in Python, unlike TruncDate)."""
+
+    template = "(%(expressions)s AT TIME ZONE %%s)::date"
+    output_field = DateField()
+
+    def __init__(self, expression, zone):
+        super().__init__(expression)
+        self.zone = str(zone)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, self.zone)
+
+
 def _days(zone) -> dict:
     """The invoice's issue and due dates as local dates, computed by PostgreSQL."""
     return {
-        "issued_day": TruncDate(Coalesce("finalized_at", "created"), tzinfo=zone),
-        "due_day": TruncDate("due_date", tzinfo=zone),
+        "issued_day": LocalDate(Coalesce("finalized_at", "created"), zone),
+        "due_day": LocalDate("due_date", zone),
     }
 
 
@@ -245,8 +251,8 @@ def _money(workspace, start: datetime, end: datetime, known: list[InvoiceRow]) -
     rows = list(
         Payment.objects.filter(paid | voided, workspace=workspace)
         .annotate(
-            paid_day=TruncDate("paid_at", tzinfo=zone),
-            voided_day=TruncDate("voided_at", tzinfo=zone),
+            paid_day=LocalDate("paid_at", zone),
+            voided_day=LocalDate("voided_at", zone),
         )
         .order_by("paid_at", "id")
         .values_list(
@@ -415,11 +421,13 @@ class _Facts:
         """As accepted on the quote the invoice came from, else decided for the customer now."""
         if row.quote_id in self.treatments:
             return self.treatments[row.quote_id]
-        key = (customer.pk, day)  # decide_tax is pure: once per customer and day
-        if key not in self._decided:
+        # decide_tax is pure: once per customer's tax facts and day
+        key = (customer.country, customer.tax_id_type, customer.tax_id, day)
+        treatment = self._decided.get(key)
+        if treatment is None:
             decided = decide_tax(self.supplier, _customer_party(customer), day)
-            self._decided[key] = str(decided.treatment)
-        return self._decided[key]
+            treatment = self._decided[key] = str(decided.treatment)
+        return treatment
 
     def money(self, row: MoneyRow) -> MoneyFact:
         return MoneyFact(
