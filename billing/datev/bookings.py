@@ -36,7 +36,7 @@ TEXTS = {
 STORNO = "Storno"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceFact:
     stripe_id: str
     number: str
@@ -52,7 +52,7 @@ class InvoiceFact:
     voided_on: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoneyFact:
     """A row of billing.Payment: payment, refund or credit note (amount signed as stored)."""
 
