@@ -14,6 +14,9 @@ class Edge(Protocol):
     def void_moments(self, workspace, invoice_ids: list[str]) -> dict[str, datetime]:
         """When each voided invoice was voided, as the provider said."""
 
+    def voided_between(self, workspace, start: datetime, end: datetime) -> list[str]:
+        """The invoices the provider said were voided at a moment in [start, end)."""
+
     def charge_details(self, workspace_id: int, payment_intent: str) -> dict:
         """``payment_method_details`` of the charge behind a payment intent."""
 
@@ -40,6 +43,9 @@ class Edge(Protocol):
 class NoEdge:
     def void_moments(self, workspace, invoice_ids):
         return {}
+
+    def voided_between(self, workspace, start, end):
+        return []
 
     def charge_details(self, workspace_id, payment_intent):
         return {}

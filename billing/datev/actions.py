@@ -6,7 +6,6 @@ from django.utils.translation import gettext_noop
 
 from billing.datev import export
 from billing.datev.models import DatevSettings, DebtorAccount
-from customers.models import Customer
 from mspercury import audit
 from mspercury.texts import Text
 
@@ -20,8 +19,9 @@ def _locked_settings(workspace) -> DatevSettings:
     return DatevSettings.objects.select_for_update().get(workspace=workspace)
 
 
-def do_assign_debtor_accounts(workspace, customers: list[Customer]) -> dict[int, int]:
-    """Customer pk → debtor number, giving the next free numbers to those without one.
+def do_assign_debtor_accounts(workspace, customers: list) -> dict[int, int]:
+    """Customer pk → debtor number, giving the next free numbers to those without one
+    (``customers``: anything with ``pk`` and ``company_name``).
 
     The settings row is locked while numbers are handed out, and its counter only grows, so two
     exports at once never share a number and a deleted customer's number is never reused."""
@@ -38,7 +38,7 @@ def do_assign_debtor_accounts(workspace, customers: list[Customer]) -> dict[int,
         prefs = _locked_settings(workspace)
         number = max(prefs.next_debtor_number, prefs.debtor_range_start)
         for customer in sorted(missing, key=lambda c: c.pk):
-            if DebtorAccount.objects.filter(customer=customer).exists():
+            if DebtorAccount.objects.filter(customer_id=customer.pk).exists():
                 continue  # given by a concurrent export while we waited for the lock
             if number > prefs.debtor_range_end:
                 raise DebtorRangeFull(
@@ -46,7 +46,10 @@ def do_assign_debtor_accounts(workspace, customers: list[Customer]) -> dict[int,
                     % {"start": prefs.debtor_range_start, "end": prefs.debtor_range_end}
                 )
             DebtorAccount.objects.create(
-                workspace=workspace, customer=customer, number=number, name=customer.company_name
+                workspace=workspace,
+                customer_id=customer.pk,
+                number=number,
+                name=customer.company_name,
             )
             number += 1
         prefs.next_debtor_number = number

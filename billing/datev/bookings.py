@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from billing.datev.accounts import TAXED_TREATMENTS, AccountPlan, UnmappedTreatment
-from billing.datev.extf import Booking, Side
+from billing.datev.extf import MAX_AMOUNT_CENTS, Booking, Side
 from rules.tax import TaxTreatment
 
 STRIPE_INVOICE = "Stripe-Rechnung"
@@ -36,7 +36,7 @@ TEXTS = {
 STORNO = "Storno"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceFact:
     stripe_id: str
     number: str
@@ -52,7 +52,7 @@ class InvoiceFact:
     voided_on: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoneyFact:
     """A row of billing.Payment: payment, refund or credit note (amount signed as stored)."""
 
@@ -210,3 +210,100 @@ def build(
         except UnmappedTreatment:
             problems.append(Problem(item.invoice.stripe_id, UNMAPPED_TREATMENT))
     return bookings, problems
+
+
+# The export page's four counts; a booking's text says which it belongs to.
+INVOICES, CREDIT_NOTES, PAYMENTS, REVERSALS = "invoices", "credit_notes", "payments", "reversals"
+KINDS = (INVOICES, CREDIT_NOTES, PAYMENTS, REVERSALS)
+
+
+def kind(text: str) -> str:
+    if text.startswith(f"{STORNO} "):
+        return REVERSALS
+    if text.startswith(f"{TEXTS['credit_note']} "):
+        return CREDIT_NOTES
+    return INVOICES if text.startswith(f"{TEXTS['invoice']} ") else PAYMENTS
+
+
+@dataclass
+class Tally:
+    """What build() makes of the facts within a period, counted instead of made: bookings per
+    (day, kind), the problems, and the bookings whose texts ``plain`` did not vouch for (made,
+    keyed by their place in build()'s order, for the encoding check)."""
+
+    per_day: dict[tuple[date, str], int]
+    problems: list[Problem]
+    unsure: list[tuple[tuple, Booking]]
+
+
+def tally(
+    invoices: list[InvoiceFact],
+    money: list[MoneyFact],
+    plan: AccountPlan,
+    period: tuple[date, date],
+    plain,
+) -> Tally:
+    """``plain(texts)`` says whether texts need no encoding check; the rest is build()'s rules
+    (a test holds the two together)."""
+    first, last = period
+    per_day: dict[tuple[date, str], int] = {}
+    problems: list[Problem] = []
+    unsure: list[tuple[tuple, Booking]] = []
+
+    def count(day: date, kind_: str) -> None:
+        if first <= day <= last:
+            per_day[day, kind_] = per_day.get((day, kind_), 0) + 1
+
+    def check(seq: int, made: list[Booking]) -> None:
+        for n, booking in enumerate(made):
+            if first <= booking.day <= last:
+                unsure.append(((booking.day, booking.document, seq, n), booking))
+
+    vouched: dict[str, bool] = {}  # by invoice: its texts need no check
+
+    def plain_invoice(invoice: InvoiceFact) -> bool:
+        known = vouched.get(invoice.stripe_id)
+        if known is None:
+            known = vouched[invoice.stripe_id] = plain(_invoice_texts(invoice))
+        return known
+
+    for seq, invoice in enumerate(invoices):
+        if invoice.total == 0:
+            continue
+        try:
+            plan.revenue(invoice.treatment)
+        except UnmappedTreatment:
+            problems.append(Problem(invoice.stripe_id, UNMAPPED_TREATMENT))
+            continue
+        count(invoice.day, kind(_text(TEXTS["invoice"], invoice.number, invoice.customer_name)))
+        if invoice.voided_on is not None:
+            count(invoice.voided_on, REVERSALS)
+        if abs(invoice.total) > MAX_AMOUNT_CENTS or not plain_invoice(invoice):
+            check(seq, invoice_bookings(invoice, plan))
+    for seq, item in enumerate(money, start=len(invoices)):
+        if item.amount == 0:
+            continue
+        invoice = item.invoice
+        if item.source == "credit_note":
+            try:
+                plan.revenue(invoice.treatment)
+            except UnmappedTreatment:
+                problems.append(Problem(invoice.stripe_id, UNMAPPED_TREATMENT))
+                continue
+            word, number = TEXTS["credit_note"], item.reference or invoice.number
+        else:
+            word, number = TEXTS[item.source], invoice.number
+        count(item.day, kind(_text(word, number, invoice.customer_name)))
+        if item.voided_on is not None:
+            count(item.voided_on, REVERSALS)
+        if (
+            abs(item.amount) > MAX_AMOUNT_CENTS
+            or not plain_invoice(invoice)
+            or not plain((item.provider_id, item.reference, item.source))
+        ):
+            check(seq, money_bookings(item, plan))
+    return Tally(per_day, problems, unsure)
+
+
+def _invoice_texts(invoice: InvoiceFact) -> tuple[str, ...]:
+    return (invoice.number, invoice.customer_name, invoice.vat_id, invoice.stripe_id)

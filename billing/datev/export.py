@@ -11,20 +11,41 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import DateField, F, Func, Lookup, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.datev import debtors as master_data
 from billing.datev import periods
 from billing.datev.accounts import plan_for
-from billing.datev.bookings import InvoiceFact, MoneyFact, Problem, build, tax_problems
-from billing.datev.extf import Batch, Booking, Encoding, Replacement, render
+from billing.datev.bookings import (
+    KINDS,
+    InvoiceFact,
+    MoneyFact,
+    Problem,
+    build,
+    kind,
+    tally,
+    tax_problems,
+)
+from billing.datev.extf import (
+    COLUMNS,
+    Batch,
+    Booking,
+    Encoding,
+    Replacement,
+    apply_policy,
+    fits,
+    render,
+    row_values,
+)
 from billing.datev.models import DatevSettings, DebtorAccount
 from billing.edge import edge
 from billing.models import Ownership, Payment, StripeInvoice
+from customers.models import Customer
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from rules.tax import Party, decide_tax
 
@@ -65,18 +86,30 @@ class Result:
     replacements: list[Replacement]
 
     def counts(self) -> dict[str, int]:
-        kinds = {"invoices": 0, "credit_notes": 0, "payments": 0, "reversals": 0}
+        kinds = dict.fromkeys(KINDS, 0)
         for booking in self.bookings:
-            kinds[_kind(booking)] += 1
+            kinds[kind(booking.text)] += 1
         return kinds
 
 
-def _kind(booking: Booking) -> str:
-    if booking.text.startswith("Storno "):
-        return "reversals"
-    if booking.text.startswith("Gutschrift "):
-        return "credit_notes"
-    return "invoices" if booking.text.startswith("Rechnung ") else "payments"
+@dataclass
+class PlannedFile:
+    name: str
+    bookings: int
+
+
+@dataclass
+class Preview:
+    """What the download of a period will hold (files, counts, problems, replacements),
+    counted without writing it."""
+
+    files: list[PlannedFile]
+    kinds: dict[str, int]
+    problems: list[Problem]
+    replacements: list[Replacement]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.kinds)
 
 
 def bounds(date_from: date, date_to: date, zone=ACCOUNTING_TZ) -> tuple[datetime, datetime]:
@@ -88,43 +121,166 @@ def local_day(moment: datetime, zone=ACCOUNTING_TZ) -> date:
     return moment.astimezone(zone).date()
 
 
-def _invoices(workspace, start: datetime, end: datetime) -> list[StripeInvoice]:
-    """Issued (finalized) in the period, or voided (their reversal may fall in it)."""
+class InvoiceRow(NamedTuple):
+    """What the export reads of a mirrored invoice (its days already local)."""
+
+    pk: int
+    stripe_id: str
+    number: str
+    customer_id: int | None
+    quote_id: int | None
+    status: str
+    currency: str
+    total: int
+    tax: int
+    day: date  # issued_on: the local date it was finalized (else created)
+    due_day: date | None
+
+
+class MoneyRow(NamedTuple):
+    provider_id: str
+    source: str
+    method: str
+    amount: int
+    day: date
+    reference: str
+    voided_on: date | None
+    invoice: InvoiceRow
+
+
+class CustomerRow(NamedTuple):
+    pk: int
+    company_name: str
+    country: str
+    tax_id_type: str
+    tax_id: str
+    debtor: int | None  # the debtor account number given to the customer, if any
+
+
+_INVOICE_COLUMNS = (
+    "id",
+    "stripe_id",
+    "number",
+    "customer_id",
+    "quote_id",
+    "status",
+    "currency",
+    "total",
+    "tax",
+    "issued_day",
+    "due_day",
+)
+
+
+class _AnyOf(Lookup):
+    """``field = ANY(%s)``: one array parameter however many values (and a query even when
+    there are none, so a quiet month asks what a busy one asks)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
+
+
+def _invoices(workspace, start: datetime, end: datetime) -> list[InvoiceRow]:
+    """Issued (finalized) in the period, or voided in it (their reversal falls in it): voided
+    when the provider said so, else on the issue day (see _void_days)."""
     # issued = finalized_at, else created: spelled out so each side has its index.
     in_period = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
         finalized_at__isnull=True, created__gte=start, created__lt=end
     )
-    voided_before = Q(status=StripeInvoice.Status.VOID) & (
-        Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end)
+    voided = edge().voided_between(workspace, start, end)
+    voided_before = (
+        Q(status=StripeInvoice.Status.VOID)
+        & Q(_AnyOf(F("stripe_id"), voided))
+        & (Q(finalized_at__lt=end) | Q(finalized_at__isnull=True, created__lt=end))
     )
-    return list(
-        StripeInvoice.objects.annotate(issued=Coalesce("finalized_at", "created"))
-        .filter(
-            in_period | voided_before,
-            workspace=workspace,
-            ownership=Ownership.OURS,
-            status__in=BOOKED_STATUSES,
-            created__isnull=False,
+    rows = (
+        _booked(workspace)
+        .filter(in_period | voided_before, status__in=BOOKED_STATUSES)
+        .annotate(issued=Coalesce("finalized_at", "created"))
+        .order_by("issued", "id")
+        .values_list(*_INVOICE_COLUMNS)
+    )
+    return [InvoiceRow._make(row) for row in rows]
+
+
+def _booked(workspace):
+    """The workspace's own invoices that carry a number, with their local days."""
+    return (
+        StripeInvoice.objects.filter(
+            workspace=workspace, ownership=Ownership.OURS, created__isnull=False
         )
         .exclude(number="")
-        .select_related("customer", "workspace")
-        .order_by("issued", "id")
+        .annotate(**_days(workspace.zone))
     )
 
 
-def _money(workspace, start: datetime, end: datetime) -> list[Payment]:
+class LocalDate(Func):
+    """The local calendar date of a moment in ``zone``, as PostgreSQL computes it (a plain
+    date: no per-row conversion in Python, unlike TruncDate)."""
+
+    template = "(%(expressions)s AT TIME ZONE %%s)::date"
+    output_field = DateField()
+
+    def __init__(self, expression, zone):
+        super().__init__(expression)
+        self.zone = str(zone)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, self.zone)
+
+
+def _days(zone) -> dict:
+    """The invoice's issue and due dates as local dates, computed by PostgreSQL."""
+    return {
+        "issued_day": LocalDate(Coalesce("finalized_at", "created"), zone),
+        "due_day": LocalDate("due_date", zone),
+    }
+
+
+def _money(workspace, start: datetime, end: datetime, known: list[InvoiceRow]) -> list[MoneyRow]:
+    """Paid or voided in the period, each with its invoice (found among ``known``, else read
+    by primary key: the period's payments, never a join over every invoice)."""
     paid = Q(paid_at__gte=start, paid_at__lt=end)
     voided = Q(voided_at__gte=start, voided_at__lt=end)
-    return list(
+    zone = workspace.zone
+    rows = list(
         Payment.objects.filter(paid | voided, workspace=workspace)
-        .filter(invoice__ownership=Ownership.OURS, invoice__created__isnull=False)
-        .exclude(invoice__number="")
-        .select_related("invoice", "invoice__customer", "invoice__workspace")
+        .annotate(
+            paid_day=LocalDate("paid_at", zone),
+            voided_day=LocalDate("voided_at", zone),
+        )
         .order_by("paid_at", "id")
+        .values_list(
+            "provider_id",
+            "source",
+            "method",
+            "amount",
+            "paid_day",
+            "reference",
+            "voided_day",
+            "invoice_id",
+        )
     )
+    invoices = {i.pk: i for i in known}
+    missing = {row[7] for row in rows} - invoices.keys()
+    found = _booked(workspace).filter(_AnyOf(F("id"), missing))
+    invoices.update((row[0], InvoiceRow._make(row)) for row in found.values_list(*_INVOICE_COLUMNS))
+    return [MoneyRow(*row[:7], invoices[row[7]]) for row in rows if row[7] in invoices]
 
 
-def _void_days(workspace, invoices: list[StripeInvoice]) -> dict[str, date]:
+def _customers(ids: set[int]) -> dict[int, CustomerRow]:
+    rows = Customer.objects.filter(_AnyOf(F("id"), ids)).values_list(
+        "pk", "company_name", "country", "tax_id_type", "tax_id", "debtor_account__number"
+    )
+    return {row[0]: CustomerRow._make(row) for row in rows}
+
+
+def _void_days(workspace, invoices: list[InvoiceRow]) -> dict[str, date]:
     """When each voided invoice was voided, from the stored invoice.voided events."""
     ids = [i.stripe_id for i in invoices if i.status == StripeInvoice.Status.VOID]
     if not ids:
@@ -152,26 +308,34 @@ def _party(obj) -> Party:
     return Party(country=obj.country.code or "", tax_id_type=obj.tax_id_type, tax_id=obj.tax_id)
 
 
+def _customer_party(customer: CustomerRow) -> Party:
+    return Party(
+        country=customer.country or "", tax_id_type=customer.tax_id_type, tax_id=customer.tax_id
+    )
+
+
 def _vat_id(customer) -> str:
     return "".join((customer.tax_id or "").split()).upper()
 
 
 @dataclass
 class Gathered:
-    invoices: list[StripeInvoice]
-    money: list[Payment]
+    invoices: list[InvoiceRow]
+    money: list[MoneyRow]
     problems: list[Problem]
     void_days: dict[str, date] = field(default_factory=dict)
+    by_customer: dict[int, CustomerRow] = field(default_factory=dict)
 
     @property
-    def customers(self) -> list:
-        seen = {i.customer_id: i.customer for i in self.invoices}
-        seen.update({p.invoice.customer_id: p.invoice.customer for p in self.money})
-        return [c for c in seen.values() if c is not None]
+    def customers(self) -> list[CustomerRow]:
+        """The customers the bookings name, in the order they first appear."""
+        seen = dict.fromkeys(i.customer_id for i in self.invoices)
+        seen.update(dict.fromkeys(p.invoice.customer_id for p in self.money))
+        return [self.by_customer[pk] for pk in seen if pk in self.by_customer]
 
 
-def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
-    if invoice.customer is None:
+def _bookable(invoice: InvoiceRow, problems: list[Problem]) -> bool:
+    if invoice.customer_id is None:
         problems.append(Problem(invoice.stripe_id, NO_CUSTOMER))
         return False
     if invoice.currency.upper() != CURRENCY:
@@ -181,7 +345,8 @@ def _bookable(invoice: StripeInvoice, problems: list[Problem]) -> bool:
 
 
 def gather(workspace, date_from: date, date_to: date) -> Gathered:
-    """The mirror's invoices and payments that may have bookings in the period."""
+    """The mirror's invoices and payments that may have bookings in the period, as plain rows
+    (no model objects: a month of thousands costs a few queries and one pass)."""
     start, end = bounds(date_from, date_to, workspace.zone)
     problems: list[Problem] = []
     candidates = _invoices(workspace, start, end)
@@ -191,26 +356,25 @@ def gather(workspace, date_from: date, date_to: date) -> Gathered:
         for i in candidates
         if _touches(i, void_days, date_from, date_to) and _bookable(i, problems)
     ]
-    money = [p for p in _money(workspace, start, end) if _bookable(p.invoice, problems)]
+    money = _money(workspace, start, end, candidates)
+    money = [p for p in money if _bookable(p.invoice, problems)]
     unique = {(p.stripe_id, p.code): p for p in problems}
-    return Gathered(invoices, money, list(unique.values()), void_days)
+    ids = {i.customer_id for i in invoices} | {p.invoice.customer_id for p in money}
+    return Gathered(invoices, money, list(unique.values()), void_days, _customers(ids))
 
 
-def _touches(invoice: StripeInvoice, void_days: dict, date_from: date, date_to: date) -> bool:
+def _touches(invoice: InvoiceRow, void_days: dict, date_from: date, date_to: date) -> bool:
     """Issued in the period, or voided in it (then the period holds its reversal)."""
-    issued = invoice.issued_on
+    issued = invoice.day
     if date_from <= issued <= date_to:
         return True
     voided = void_days.get(invoice.stripe_id, issued)
     return invoice.status == StripeInvoice.Status.VOID and date_from <= voided <= date_to
 
 
-def existing_debtors(workspace, customers) -> dict[int, int]:
-    return dict(
-        DebtorAccount.objects.filter(
-            workspace=workspace, customer_id__in=[c.pk for c in customers]
-        ).values_list("customer_id", "number")
-    )
+def existing_debtors(customers: list[CustomerRow]) -> dict[int, int]:
+    """Customer pk → the debtor number it already has (read with the customers)."""
+    return {c.pk: c.debtor for c in customers if c.debtor is not None}
 
 
 class _Facts:
@@ -218,20 +382,23 @@ class _Facts:
 
     def __init__(self, workspace, gathered: Gathered, debtors: dict[int, int]):
         self.workspace = workspace
-        self.zone = workspace.zone
+        self.supplier = _party(workspace)
         self.debtors = debtors
+        self.customers = gathered.by_customer
         every = [*gathered.invoices, *(p.invoice for p in gathered.money)]
         self.void_days = gathered.void_days
         self.treatments = _treatments({i.quote_id for i in every if i.quote_id})
         self._made: dict[int, InvoiceFact] = {}
+        self._decided: dict[tuple, str] = {}
 
-    def invoice(self, row: StripeInvoice) -> InvoiceFact:
-        if row.pk not in self._made:
-            self._made[row.pk] = self._invoice(row)
-        return self._made[row.pk]
+    def invoice(self, row: InvoiceRow) -> InvoiceFact:
+        made = self._made.get(row.pk)
+        if made is None:
+            made = self._made[row.pk] = self._invoice(row)
+        return made
 
-    def _invoice(self, row: StripeInvoice) -> InvoiceFact:
-        customer, day = row.customer, row.issued_on  # Belegdatum: the issue date
+    def _invoice(self, row: InvoiceRow) -> InvoiceFact:
+        customer, day = self.customers[row.customer_id], row.day  # Belegdatum: the issue date
         voided = None
         if row.status == StripeInvoice.Status.VOID:
             voided = self.void_days.get(row.stripe_id, day)
@@ -242,30 +409,36 @@ class _Facts:
             total=row.total,
             tax=row.tax,
             currency=row.currency.upper(),
-            treatment=self.treatment(row, day),
+            treatment=self.treatment(row, customer, day),
             debtor=str(self.debtors.get(customer.pk, NO_DEBTOR)),
             customer_name=customer.company_name,
             vat_id=_vat_id(customer) if customer.tax_id_type == "eu_vat" else "",
-            due_date=local_day(row.due_date, self.zone) if row.due_date else None,
+            due_date=row.due_day,
             voided_on=voided,
         )
 
-    def treatment(self, row: StripeInvoice, day: date) -> str:
+    def treatment(self, row: InvoiceRow, customer: CustomerRow, day: date) -> str:
         """As accepted on the quote the invoice came from, else decided for the customer now."""
         if row.quote_id in self.treatments:
             return self.treatments[row.quote_id]
-        return str(decide_tax(_party(self.workspace), _party(row.customer), day).treatment)
+        # decide_tax is pure: once per customer's tax facts and day
+        key = (customer.country, customer.tax_id_type, customer.tax_id, day)
+        treatment = self._decided.get(key)
+        if treatment is None:
+            decided = decide_tax(self.supplier, _customer_party(customer), day)
+            treatment = self._decided[key] = str(decided.treatment)
+        return treatment
 
-    def money(self, row: Payment) -> MoneyFact:
+    def money(self, row: MoneyRow) -> MoneyFact:
         return MoneyFact(
             provider_id=row.provider_id,
             source=row.source,
             method=row.method,
             amount=row.amount,
-            day=local_day(row.paid_at, self.zone),
+            day=row.day,
             invoice=self.invoice(row.invoice),
             reference=row.reference,
-            voided_on=local_day(row.voided_at, self.zone) if row.voided_at else None,
+            voided_on=row.voided_on,
         )
 
 
@@ -324,6 +497,50 @@ def export(
         files.append(ExportFile(file_name(part), rendered.content, part, len(inside)))
         replacements += rendered.replacements
     return Result(booked, files, [*gathered.problems, *problems], replacements)
+
+
+def preview(
+    workspace, prefs: DatevSettings, date_from: date, date_to: date, *, gathered, debtors
+) -> Preview:
+    """What export() would return for the period, without making or writing its bookings: the
+    same facts, counted (bookings.tally); only bookings whose texts cp1252 may not hold are made
+    and checked, in the file's order. Raises extf.UnencodableText as export() would."""
+    facts = _Facts(workspace, gathered, debtors)
+    invoices = [facts.invoice(i) for i in gathered.invoices]
+    money = [facts.money(p) for p in gathered.money]
+    plan = plan_for(prefs.chart, prefs.account_overrides, prefs.tax_keys)
+    policy = Encoding(prefs.encoding)
+    plain = _plain_texts(plan, policy)
+    counted = tally(invoices, money, plan, (date_from, date_to), plain)
+    replacements: list[Replacement] = []
+    for _key, booking in sorted(counted.unsure, key=lambda pair: pair[0]):
+        apply_policy(row_values(booking), COLUMNS, booking.party, policy, replacements)
+    files = []
+    for part in periods.split(date_from, date_to, prefs.fiscal_year_start_month):
+        inside = sum(
+            n for (day, _k), n in counted.per_day.items() if part.date_from <= day <= part.date_to
+        )
+        if inside:
+            files.append(PlannedFile(file_name(part), inside))
+    kinds = dict.fromkeys(KINDS, 0)
+    for (_day, kind_), n in counted.per_day.items():
+        kinds[kind_] += n
+    in_period = [i for i in invoices if date_from <= i.day <= date_to]
+    problems = [
+        *gathered.problems,
+        *counted.problems,
+        *(p for i in in_period for p in tax_problems(i)),
+    ]
+    return Preview(files, kinds, problems, replacements)
+
+
+def _plain_texts(plan, policy: Encoding):
+    """Whether a booking's texts need no check: always in UTF-8; in cp1252 when all fit."""
+    if policy == Encoding.UTF8_BOM:
+        return lambda texts: True
+    if not fits("".join([*plan.accounts.values(), *plan.tax_keys.values()])):
+        return lambda texts: False
+    return lambda texts: fits("".join(texts))
 
 
 def bundle(files: list[ExportFile]) -> tuple[str, bytes, str]:

@@ -293,16 +293,16 @@ def transliterate(value: str) -> str:
     """The closest cp1252 text: accents cp1252 lacks are dropped (Č → C), the rest is "?"."""
     out = []
     for char in value:
-        if _fits(char):
+        if fits(char):
             out.append(char)
             continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if _fits(c))
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if fits(c))
         base = "".join(c for c in base if not unicodedata.combining(c))
         out.append(base or "?")
     return "".join(out)
 
 
-def _fits(text: str) -> bool:
+def fits(text: str) -> bool:
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
@@ -318,11 +318,11 @@ def apply_policy(
     report: list[Replacement],
 ) -> list[str]:
     """The values as the policy writes them; replacements are appended to ``report``."""
-    if policy == Encoding.UTF8_BOM or _fits("".join(values)):
+    if policy == Encoding.UTF8_BOM or fits("".join(values)):
         return values  # one encode for the row: a row cp1252 holds needs no replacement
     out = []
     for column, value in zip(columns, values, strict=True):
-        if _fits(value):  # one encode per value: cp1252 maps character by character
+        if fits(value):  # one encode per value: cp1252 maps character by character
             out.append(value)
             continue
         if policy == Encoding.CP1252_REJECT:

@@ -76,9 +76,9 @@ def _preview(workspace, prefs, form) -> dict:
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     gathered = export.gather(workspace, start, end)
     customers = gathered.customers
-    debtors = export.existing_debtors(workspace, customers)
+    debtors = export.existing_debtors(customers)
     try:
-        result = export.export(workspace, prefs, start, end, gathered=gathered, debtors=debtors)
+        result = export.preview(workspace, prefs, start, end, gathered=gathered, debtors=debtors)
     except UnencodableText as exc:
         return {"encoding_error": _encoding_error(exc)}
     return {

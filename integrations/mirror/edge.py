@@ -23,6 +23,15 @@ class StripeEdge:
         ).values_list("payload__data__object__id", "created")
         return {stripe_id: created for stripe_id, created in events if created}
 
+    def voided_between(self, workspace, start, end):
+        events = StripeEvent.objects.filter(
+            workspace=workspace,
+            event_type="invoice.voided",
+            created__gte=start,
+            created__lt=end,
+        ).values_list("payload__data__object__id", flat=True)
+        return [stripe_id for stripe_id in events if stripe_id]
+
     def charge_details(self, workspace_id, payment_intent):
         event = (
             StripeEvent.objects.filter(

@@ -61,3 +61,20 @@ def test_the_preview_and_the_file_are_what_they_were(books, client_for, alice):
     digest = hashlib.sha256(rows).hexdigest()[:24]
     assert counts == BEFORE["counts"]
     assert digest == BEFORE["file"]
+
+
+def test_the_preview_counts_the_rows_of_the_download(books, client_for, alice):
+    client = client_for(alice)
+    june = _month("2026-06-01", "2026-06-30")
+    page = client.get(EXPORT, june).context
+    response = client.post(EXPORT, june)
+    body = response.content if not response.streaming else b"".join(response.streaming_content)
+    texts = [line.split(b";")[13] for line in body.split(b"\r\n")[2:] if line]
+    kinds = {
+        "reversals": sum(t.startswith(b'"Storno ') for t in texts),
+        "credit_notes": sum(t.startswith(b'"Gutschrift ') for t in texts),
+        "invoices": sum(t.startswith(b'"Rechnung ') for t in texts),
+    }
+    kinds["payments"] = len(texts) - sum(kinds.values())
+    assert page["counts"] == kinds
+    assert [f.bookings for f in page["result"].files] == [len(texts)]
