@@ -203,7 +203,8 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
             "quote_id",
             currency=F("quote__currency"),
             accepted_at=F("quote__accepted_at"),
-            quote_customer=F("quote__customer_id"),
+            customer_public_id=F("quote__customer__public_id"),
+            customer_name=F("quote__customer__company_name"),
         )
     )
     mirrored = _mirrored(workspace).values(
@@ -214,7 +215,8 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
         "items",
         "cancel_at_period_end",
         "cancel_at",
-        quote_customer=F("quote__customer_id"),
+        customer_public_id=F("quote__customer__public_id"),
+        customer_name=F("quote__customer__company_name"),
     )
     rows = revenue_rows(
         lines,

@@ -18,7 +18,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
-from customers.models import Customer
 from rules.money import unusual_exponents
 
 SNAP_PLACES = 12  # of the minor unit; sums of subscription items are rounded to it
@@ -36,13 +35,13 @@ def _exponent_sql(column: str) -> str:
     return f"(CASE {whens} ELSE 2 END)"
 
 
-# The monthly equivalent of one item in minor units, as billing.mirror.monthly_amount has it.
-_ITEM_MONTHLY_MINOR = """
-    CAST(e.quantity AS numeric(60, 24)) * e.unit_amount
-    * (CASE e.interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
-                       WHEN 'year' THEN 1 ELSE 0 END)
-    / (12 * (CASE WHEN COALESCE(e.interval_count, 1) > 0 THEN COALESCE(e.interval_count, 1)
-                  ELSE NULL END))
+# The monthly equivalent in minor units of ``amount`` billed every interval, as
+# billing.mirror.monthly_amount has it, to 24 places.
+_MONTHLY_MINOR = """
+    CAST(amount AS numeric(60, 24))
+    * (CASE interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
+                     WHEN 'year' THEN 1 ELSE 0 END)
+    / (12 * (CASE WHEN interval_count > 0 THEN interval_count END))
 """
 
 _SQL = """
@@ -50,55 +49,56 @@ WITH m AS MATERIALIZED ({mirrored}),
 pushed AS (SELECT DISTINCT quote_id FROM m),
 l AS ({lines}),
 n AS (
-    SELECT l.quote_customer, l.currency, l.billing_period, l.accepted_at,
-        p.quote_id IS NOT NULL AS pushed,
+    SELECT l.customer_public_id, l.customer_name, l.currency, l.billing_period, l.accepted_at,
         ROUND(l.quantity * l.unit_price * (100 - COALESCE(l.discount_percent, 0)) * 0.01,
               {line_exponent}) AS net
     FROM l LEFT JOIN pushed p ON p.quote_id = l.quote_id
+    WHERE l.billing_period = 'one_time' OR p.quote_id IS NULL
 ),
-s AS (
-    SELECT m.quote_customer, m.currency,
+items AS (
+    SELECT m.customer_public_id, m.customer_name, m.currency,
         (m.cancel_at_period_end OR m.cancel_at IS NOT NULL) AS scheduled,
-        (SELECT COALESCE(SUM({item}), 0) FROM jsonb_to_recordset(m.items) AS e(
-            quantity bigint, unit_amount bigint, interval text, interval_count bigint)) AS minor
-    FROM m WHERE m.status = ANY(%s) AND m.ended_at IS NULL
+        e.interval, COALESCE(e.interval_count, 1) AS interval_count,
+        COALESCE(SUM(CAST(e.quantity AS numeric) * e.unit_amount), 0) AS amount
+    FROM m LEFT JOIN LATERAL jsonb_to_recordset(m.items) AS e(
+        quantity bigint, unit_amount bigint, interval text, interval_count bigint) ON TRUE
+    WHERE m.status = ANY(%s) AND m.ended_at IS NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
 ),
 parts AS (
-    SELECT quote_customer, currency,
+    SELECT customer_public_id, customer_name, currency,
         SUM(CASE WHEN billing_period = 'monthly' THEN net ELSE 0 END) AS monthly,
         SUM(CASE WHEN billing_period = 'yearly' THEN net ELSE 0 END) AS yearly,
         SUM(CASE WHEN billing_period = 'one_time' AND accepted_at >= %s AND accepted_at < %s
             THEN net ELSE 0 END) AS one_time,
         0 AS minor, 0 AS scheduled
-    FROM n WHERE billing_period = 'one_time' OR NOT pushed GROUP BY 1, 2
+    FROM n GROUP BY 1, 2, 3
     UNION ALL
-    SELECT quote_customer, currency, 0, 0, 0, SUM(minor),
-        SUM(CASE WHEN scheduled THEN minor ELSE 0 END)
-    FROM s GROUP BY 1, 2
+    SELECT customer_public_id, customer_name, currency, 0, 0, 0,
+        COALESCE(SUM({monthly}), 0),
+        COALESCE(SUM(CASE WHEN scheduled THEN {monthly} END), 0)
+    FROM items GROUP BY 1, 2, 3
 ),
 cc AS (
-    SELECT quote_customer, currency, SUM(monthly) AS monthly, SUM(yearly) AS yearly,
-        SUM(one_time) AS one_time, SUM(minor) AS minor, SUM(scheduled) AS scheduled
-    FROM parts GROUP BY 1, 2
-),
-mrr AS (
-    SELECT cc.*,
-        12 * cc.monthly + cc.yearly
-        + ROUND(cc.minor, {snap}) * 12 * POWER(10::numeric, -{sub_exponent}) AS mrr12
-    FROM cc
+    SELECT customer_public_id, customer_name, currency,
+        SUM(monthly) AS monthly, SUM(yearly) AS yearly, SUM(one_time) AS one_time,
+        SUM(minor) AS minor, SUM(scheduled) AS scheduled,
+        12 * SUM(monthly) + SUM(yearly)
+        + ROUND(SUM(minor), {snap}) * 12 * POWER(10::numeric, -{sub_exponent}) AS mrr12
+    FROM parts GROUP BY 1, 2, 3
 ),
 ranked AS (
-    SELECT mrr.*, c.public_id, c.company_name, ROW_NUMBER() OVER (
-        PARTITION BY mrr.currency ORDER BY mrr.mrr12 DESC,
-            LOWER(c.company_name) COLLATE "C", c.company_name COLLATE "C", c.id) AS rank
-    FROM mrr JOIN {customers} c ON c.id = mrr.quote_customer
-    WHERE mrr.mrr12 > 0
+    SELECT cc.*, ROW_NUMBER() OVER (
+        PARTITION BY currency ORDER BY mrr12 DESC,
+            LOWER(customer_name) COLLATE "C", customer_name COLLATE "C", customer_public_id
+        ) AS rank
+    FROM cc WHERE mrr12 > 0
 )
 SELECT currency, NULL, NULL, SUM(monthly), SUM(yearly), SUM(one_time),
     ROUND(SUM(minor), {snap}), ROUND(SUM(scheduled), {snap}), 0
 FROM cc GROUP BY currency
 UNION ALL
-SELECT currency, public_id, company_name, monthly, yearly, one_time,
+SELECT currency, customer_public_id, customer_name, monthly, yearly, one_time,
     ROUND(minor, {snap}), ROUND(scheduled, {snap}), rank
 FROM ranked WHERE rank <= %s
 """
@@ -129,19 +129,19 @@ def revenue_rows(
     top: int,
 ) -> list[RevenueRow]:
     """Per-currency totals and top customers from the accepted ``lines`` (values with
-    quote_id, quote_customer, currency, accepted_at, quantity, unit_price, discount_percent,
-    billing_period) and the ``mirrored`` subscriptions (values with quote_id, quote_customer,
-    currency, status, ended_at, items, cancel_at_period_end, cancel_at)."""
+    quote_id, customer_public_id, customer_name, currency, accepted_at, quantity, unit_price,
+    discount_percent, billing_period) and the ``mirrored`` subscriptions (values with quote_id,
+    customer_public_id, customer_name, currency, status, ended_at, items, cancel_at_period_end,
+    cancel_at), each customer taken from the quote."""
     mirrored_sql, mirrored_params = mirrored.query.sql_with_params()
     lines_sql, lines_params = lines.query.sql_with_params()
     sql = _SQL.format(
         mirrored=mirrored_sql,
         lines=lines_sql,
         line_exponent=_exponent_sql("l.currency"),
-        sub_exponent=_exponent_sql("cc.currency"),
-        item=_ITEM_MONTHLY_MINOR,
+        sub_exponent=_exponent_sql("currency"),
+        monthly=_MONTHLY_MINOR,
         snap=SNAP_PLACES,
-        customers=connection.ops.quote_name(Customer._meta.db_table),
     )
     params = (
         *mirrored_params,
