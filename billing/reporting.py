@@ -203,8 +203,7 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
             "quote_id",
             currency=F("quote__currency"),
             accepted_at=F("quote__accepted_at"),
-            customer_public_id=F("quote__customer__public_id"),
-            customer_name=F("quote__customer__company_name"),
+            quote_customer=F("quote__customer_id"),
         )
     )
     mirrored = _mirrored(workspace).values(
@@ -215,8 +214,7 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
         "items",
         "cancel_at_period_end",
         "cancel_at",
-        customer_public_id=F("quote__customer__public_id"),
-        customer_name=F("quote__customer__company_name"),
+        quote_customer=F("quote__customer_id"),
     )
     rows = revenue_rows(
         lines,

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
+from customers.models import Customer
 from rules.money import unusual_exponents
 
 SNAP_PLACES = 12  # of the minor unit; sums of subscription items are rounded to it
@@ -45,60 +46,60 @@ _MONTHLY_MINOR = """
 """
 
 _SQL = """
-WITH m AS MATERIALIZED ({mirrored}),
-pushed AS (SELECT DISTINCT quote_id FROM m),
+WITH m AS ({mirrored}),
+pushed AS (SELECT DISTINCT quote_id FROM ({pushed}) AS p),
 l AS ({lines}),
 n AS (
-    SELECT l.customer_public_id, l.customer_name, l.currency, l.billing_period, l.accepted_at,
+    SELECT l.quote_customer, l.currency, l.billing_period, l.accepted_at,
         ROUND(l.quantity * l.unit_price * (100 - COALESCE(l.discount_percent, 0)) * 0.01,
               {line_exponent}) AS net
     FROM l LEFT JOIN pushed p ON p.quote_id = l.quote_id
     WHERE l.billing_period = 'one_time' OR p.quote_id IS NULL
 ),
 items AS (
-    SELECT m.customer_public_id, m.customer_name, m.currency,
+    SELECT m.quote_customer, m.currency,
         (m.cancel_at_period_end OR m.cancel_at IS NOT NULL) AS scheduled,
         e.interval, COALESCE(e.interval_count, 1) AS interval_count,
         COALESCE(SUM(CAST(e.quantity AS numeric) * e.unit_amount), 0) AS amount
     FROM m LEFT JOIN LATERAL jsonb_to_recordset(m.items) AS e(
         quantity bigint, unit_amount bigint, interval text, interval_count bigint) ON TRUE
     WHERE m.status = ANY(%s) AND m.ended_at IS NULL
-    GROUP BY 1, 2, 3, 4, 5, 6
+    GROUP BY 1, 2, 3, 4, 5
 ),
 parts AS (
-    SELECT customer_public_id, customer_name, currency,
+    SELECT quote_customer, currency,
         SUM(CASE WHEN billing_period = 'monthly' THEN net ELSE 0 END) AS monthly,
         SUM(CASE WHEN billing_period = 'yearly' THEN net ELSE 0 END) AS yearly,
         SUM(CASE WHEN billing_period = 'one_time' AND accepted_at >= %s AND accepted_at < %s
             THEN net ELSE 0 END) AS one_time,
         0 AS minor, 0 AS scheduled
-    FROM n GROUP BY 1, 2, 3
+    FROM n GROUP BY 1, 2
     UNION ALL
-    SELECT customer_public_id, customer_name, currency, 0, 0, 0,
+    SELECT quote_customer, currency, 0, 0, 0,
         COALESCE(SUM({monthly}), 0),
         COALESCE(SUM(CASE WHEN scheduled THEN {monthly} END), 0)
-    FROM items GROUP BY 1, 2, 3
+    FROM items GROUP BY 1, 2
 ),
 cc AS (
-    SELECT customer_public_id, customer_name, currency,
+    SELECT quote_customer, currency,
         SUM(monthly) AS monthly, SUM(yearly) AS yearly, SUM(one_time) AS one_time,
         SUM(minor) AS minor, SUM(scheduled) AS scheduled,
         12 * SUM(monthly) + SUM(yearly)
         + ROUND(SUM(minor), {snap}) * 12 * POWER(10::numeric, -{sub_exponent}) AS mrr12
-    FROM parts GROUP BY 1, 2, 3
+    FROM parts GROUP BY 1, 2
 ),
 ranked AS (
-    SELECT cc.*, ROW_NUMBER() OVER (
-        PARTITION BY currency ORDER BY mrr12 DESC,
-            LOWER(customer_name) COLLATE "C", customer_name COLLATE "C", customer_public_id
+    SELECT cc.*, c.public_id, c.company_name, ROW_NUMBER() OVER (
+        PARTITION BY cc.currency ORDER BY cc.mrr12 DESC,
+            LOWER(c.company_name) COLLATE "C", c.company_name COLLATE "C", c.public_id
         ) AS rank
-    FROM cc WHERE mrr12 > 0
+    FROM cc JOIN {customers} c ON c.id = cc.quote_customer WHERE cc.mrr12 > 0
 )
 SELECT currency, NULL, NULL, SUM(monthly), SUM(yearly), SUM(one_time),
     ROUND(SUM(minor), {snap}), ROUND(SUM(scheduled), {snap}), 0
 FROM cc GROUP BY currency
 UNION ALL
-SELECT currency, customer_public_id, customer_name, monthly, yearly, one_time,
+SELECT currency, public_id, company_name, monthly, yearly, one_time,
     ROUND(minor, {snap}), ROUND(scheduled, {snap}), rank
 FROM ranked WHERE rank <= %s
 """
@@ -129,14 +130,17 @@ def revenue_rows(
     top: int,
 ) -> list[RevenueRow]:
     """Per-currency totals and top customers from the accepted ``lines`` (values with
-    quote_id, customer_public_id, customer_name, currency, accepted_at, quantity, unit_price,
-    discount_percent, billing_period) and the ``mirrored`` subscriptions (values with quote_id,
-    customer_public_id, customer_name, currency, status, ended_at, items, cancel_at_period_end,
-    cancel_at), each customer taken from the quote."""
+    quote_id, quote_customer, currency, accepted_at, quantity, unit_price, discount_percent,
+    billing_period) and the ``mirrored`` subscriptions (values with quote_id, quote_customer,
+    currency, status, ended_at, items, cancel_at_period_end, cancel_at); ``quote_customer`` is
+    the id of the quote's customer."""
     mirrored_sql, mirrored_params = mirrored.query.sql_with_params()
+    pushed_sql, pushed_params = mirrored.values("quote_id").query.sql_with_params()
     lines_sql, lines_params = lines.query.sql_with_params()
     sql = _SQL.format(
         mirrored=mirrored_sql,
+        pushed=pushed_sql,
+        customers=connection.ops.quote_name(Customer._meta.db_table),
         lines=lines_sql,
         line_exponent=_exponent_sql("l.currency"),
         sub_exponent=_exponent_sql("currency"),
@@ -145,6 +149,7 @@ def revenue_rows(
     )
     params = (
         *mirrored_params,
+        *pushed_params,
         *lines_params,
         sorted(revenue_statuses),
         start,
