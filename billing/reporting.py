@@ -219,6 +219,7 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
     rows = revenue_rows(
         lines,
         mirrored,
+        _mirrored(workspace).values("quote_id"),
         start=start,
         end=end,
         revenue_statuses=REVENUE_STATUSES,

@@ -123,6 +123,7 @@ class RevenueRow:
 def revenue_rows(
     lines: QuerySet,
     mirrored: QuerySet,
+    pushed: QuerySet,
     *,
     start: datetime,
     end: datetime,
@@ -131,11 +132,11 @@ def revenue_rows(
 ) -> list[RevenueRow]:
     """Per-currency totals and top customers from the accepted ``lines`` (values with
     quote_id, quote_customer, currency, accepted_at, quantity, unit_price, discount_percent,
-    billing_period) and the ``mirrored`` subscriptions (values with quote_id, quote_customer,
-    currency, status, ended_at, items, cancel_at_period_end, cancel_at); ``quote_customer`` is
-    the id of the quote's customer."""
+    billing_period), the ``mirrored`` subscriptions (values with quote_id, quote_customer,
+    currency, status, ended_at, items, cancel_at_period_end, cancel_at) and their quotes
+    (``pushed``: values of quote_id); ``quote_customer`` is the id of the quote's customer."""
     mirrored_sql, mirrored_params = mirrored.query.sql_with_params()
-    pushed_sql, pushed_params = mirrored.values("quote_id").query.sql_with_params()
+    pushed_sql, pushed_params = pushed.query.sql_with_params()
     lines_sql, lines_params = lines.query.sql_with_params()
     sql = _SQL.format(
         mirrored=mirrored_sql,
