@@ -36,14 +36,18 @@ def _exponent_sql(column: str) -> str:
     return f"(CASE {whens} ELSE 2 END)"
 
 
-# The monthly equivalent in minor units of ``amount`` billed every interval, as
+# The monthly equivalent of a subscription's items in minor units, each item's as
 # billing.mirror.monthly_amount has it, to 24 places.
-_MONTHLY_MINOR = """
-    CAST(amount AS numeric(60, 24))
-    * (CASE interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
-                     WHEN 'year' THEN 1 ELSE 0 END)
-    / (12 * (CASE WHEN interval_count > 0 THEN interval_count END))
-"""
+_MONTHLY_MINOR = """(
+    SELECT COALESCE(SUM(
+        CAST(e.quantity AS numeric(60, 24)) * e.unit_amount
+        * (CASE e.interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
+                           WHEN 'year' THEN 1 ELSE 0 END)
+        / (12 * (CASE WHEN COALESCE(e.interval_count, 1) > 0
+                      THEN COALESCE(e.interval_count, 1) END))), 0)
+    FROM jsonb_to_recordset(m.items)
+        AS e(quantity bigint, unit_amount bigint, interval text, interval_count bigint)
+)"""
 
 _SQL = """
 WITH m AS ({mirrored}),
@@ -56,15 +60,10 @@ n AS (
     FROM l LEFT JOIN pushed p ON p.quote_id = l.quote_id
     WHERE l.billing_period = 'one_time' OR p.quote_id IS NULL
 ),
-items AS (
+s AS (
     SELECT m.quote_customer, m.currency,
-        (m.cancel_at_period_end OR m.cancel_at IS NOT NULL) AS scheduled,
-        e.interval, COALESCE(e.interval_count, 1) AS interval_count,
-        COALESCE(SUM(CAST(e.quantity AS numeric) * e.unit_amount), 0) AS amount
-    FROM m LEFT JOIN LATERAL jsonb_to_recordset(m.items) AS e(
-        quantity bigint, unit_amount bigint, interval text, interval_count bigint) ON TRUE
-    WHERE m.status = ANY(%s) AND m.ended_at IS NULL
-    GROUP BY 1, 2, 3, 4, 5
+        (m.cancel_at_period_end OR m.cancel_at IS NOT NULL) AS scheduled, {monthly} AS minor
+    FROM m WHERE m.status = ANY(%s) AND m.ended_at IS NULL
 ),
 parts AS (
     SELECT quote_customer, currency,
@@ -76,9 +75,8 @@ parts AS (
     FROM n GROUP BY 1, 2
     UNION ALL
     SELECT quote_customer, currency, 0, 0, 0,
-        COALESCE(SUM({monthly}), 0),
-        COALESCE(SUM(CASE WHEN scheduled THEN {monthly} END), 0)
-    FROM items GROUP BY 1, 2
+        SUM(minor), SUM(CASE WHEN scheduled THEN minor ELSE 0 END)
+    FROM s GROUP BY 1, 2
 ),
 cc AS (
     SELECT quote_customer, currency,
