@@ -24,27 +24,35 @@ from rules.money import unusual_exponents
 SNAP_PLACES = 12  # of the minor unit; sums of subscription items are rounded to it
 
 
-def _exponent_sql(column: str) -> str:
-    """The currency's minor-unit exponent as a SQL CASE (2 unless ``rules.money`` says not)."""
+def _exponent_sql(column: str, *, as_unit: bool = False) -> str:
+    """The currency's minor-unit exponent as a SQL CASE (2 unless ``rules.money`` says not),
+    or with ``as_unit`` the minor unit itself in major units (0.01)."""
     by_exponent: dict[int, list[str]] = {}
     for currency, exponent in sorted(unusual_exponents().items()):
         by_exponent.setdefault(exponent, []).append(f"'{currency}'")
+
+    def value(exponent: int) -> str:
+        return str(Decimal(1).scaleb(-exponent)) if as_unit else str(exponent)
+
     whens = " ".join(
-        f"WHEN UPPER({column}) IN ({', '.join(names)}) THEN {exponent}"
+        f"WHEN UPPER({column}) IN ({', '.join(names)}) THEN {value(exponent)}"
         for exponent, names in sorted(by_exponent.items())
     )
-    return f"(CASE {whens} ELSE 2 END)"
+    return f"(CASE {whens} ELSE {value(2)} END)"
 
 
 # The monthly equivalent of a subscription's items in minor units, each item's as
 # billing.mirror.monthly_amount has it, to 24 places.
 _MONTHLY_MINOR = """(
     SELECT COALESCE(SUM(
-        CAST(e.quantity AS numeric(60, 24)) * e.unit_amount
-        * (CASE e.interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
-                           WHEN 'year' THEN 1 ELSE 0 END)
-        / (12 * (CASE WHEN COALESCE(e.interval_count, 1) > 0
-                      THEN COALESCE(e.interval_count, 1) END))), 0)
+        CASE WHEN e.interval = 'month' AND COALESCE(e.interval_count, 1) = 1
+        THEN CAST(e.quantity AS numeric) * e.unit_amount  -- the common case, no division
+        ELSE CAST(e.quantity AS numeric(60, 24)) * e.unit_amount
+            * (CASE e.interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12
+                               WHEN 'year' THEN 1 ELSE 0 END)
+            / (12 * (CASE WHEN COALESCE(e.interval_count, 1) > 0
+                          THEN COALESCE(e.interval_count, 1) END))
+        END), 0)
     FROM jsonb_to_recordset(m.items)
         AS e(quantity bigint, unit_amount bigint, interval text, interval_count bigint)
 )"""
@@ -83,7 +91,7 @@ cc AS (
         SUM(monthly) AS monthly, SUM(yearly) AS yearly, SUM(one_time) AS one_time,
         SUM(minor) AS minor, SUM(scheduled) AS scheduled,
         12 * SUM(monthly) + SUM(yearly)
-        + ROUND(SUM(minor), {snap}) * 12 * POWER(10::numeric, -{sub_exponent}) AS mrr12
+        + ROUND(SUM(minor), {snap}) * 12 * {minor_unit} AS mrr12
     FROM parts GROUP BY 1, 2
 ),
 ranked AS (
@@ -142,7 +150,7 @@ def revenue_rows(
         customers=connection.ops.quote_name(Customer._meta.db_table),
         lines=lines_sql,
         line_exponent=_exponent_sql("l.currency"),
-        sub_exponent=_exponent_sql("currency"),
+        minor_unit=_exponent_sql("currency", as_unit=True),
         monthly=_MONTHLY_MINOR,
         snap=SNAP_PLACES,
     )
