@@ -79,6 +79,11 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+def unusual_exponents() -> dict[str, int]:
+    """The currencies whose minor unit is not the hundredth, with their exponents."""
+    return dict(_EXPONENTS)
+
+
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-exponent(currency))
 
