@@ -184,7 +184,7 @@ def _quotes_and_subscriptions(built: Built, account_ref: str, today: date) -> No
                 quote=q,
                 status="active",
                 interval="month",
-                currency="eur",
+                currency="EUR",
                 items=ITEMS,
                 amount=10 * 450 + 11 * 690 + 12 * 900,
                 created=accepted_at,

@@ -11,6 +11,7 @@ Belegfeld 1 is the invoice number (the credit note's own number for credit notes
 open items match payments to invoices; Beleginfo 1 carries the Stripe invoice id of every row.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -233,7 +234,7 @@ class Tally:
 
     per_day: dict[tuple[date, str], int]
     problems: list[Problem]
-    unsure: list[tuple[tuple, Booking]]
+    unsure: list[tuple[tuple[object, ...], Booking]]
 
 
 def tally(
@@ -241,14 +242,14 @@ def tally(
     money: list[MoneyFact],
     plan: AccountPlan,
     period: tuple[date, date],
-    plain,
+    plain: Callable[..., bool],
 ) -> Tally:
     """``plain(texts)`` says whether texts need no encoding check; the rest is build()'s rules
     (a test holds the two together)."""
     first, last = period
     per_day: dict[tuple[date, str], int] = {}
     problems: list[Problem] = []
-    unsure: list[tuple[tuple, Booking]] = []
+    unsure: list[tuple[tuple[object, ...], Booking]] = []
 
     def count(day: date, kind_: str) -> None:
         if first <= day <= last:
