@@ -30,38 +30,43 @@ from mspercury.models import VatTaxation
 Timing = vat_return.Timing
 
 # The invoices of the period: a line performed in it, money or a credit note in it, voided in
-# it ("touched", report._touched's conditions), or issued in it (for the Soll reconciliation,
-# report.invoiced's); per invoice its status, total and receipts before the period's start and
-# end and whether a refund or credit note touched it (touched invoices only).
+# it ("touched", report._touched's conditions), or issued in it (report.invoiced's; their rows
+# also give the status of most touched invoices without a look-up); per invoice its status,
+# and for a touched one its receipts before the period's start and end and whether a refund or
+# credit note touched it.
 _INVOICES = """
 found AS (
-    SELECT s.invoice_id AS id, true AS touched FROM evidence_supply s
+    SELECT s.invoice_id AS id, true AS touched, NULL::text AS status, NULL::text AS currency,
+           NULL::bigint AS total
+    FROM evidence_supply s
     WHERE s.workspace_id = %(workspace)s AND (
         (s.performed_on >= %(period_start)s AND s.performed_on < %(period_end)s)
         OR (s.performed_on IS NULL
             AND s.supplied_on >= %(period_start)s AND s.supplied_on < %(period_end)s))
     UNION ALL
-    SELECT p.invoice_id, true FROM billing_payment p
+    SELECT p.invoice_id, true, NULL, NULL, NULL FROM billing_payment p
     WHERE p.workspace_id = %(workspace)s AND p.paid_at >= %(start)s AND p.paid_at < %(end)s
       AND p.voided_at IS NULL
     UNION ALL
-    SELECT i.id, true FROM billing_stripeinvoice i
+    SELECT i.id, true, i.status, NULL, NULL FROM billing_stripeinvoice i
     WHERE i.workspace_id = %(workspace)s AND i.status = %(void)s AND (
         (i.voided_at >= %(start)s AND i.voided_at < %(end)s)
         OR (i.voided_at IS NULL AND i.synced_at >= %(start)s AND i.synced_at < %(end)s))
     UNION ALL
-    SELECT i.id, false FROM billing_stripeinvoice i
-    WHERE %(issued)s AND i.workspace_id = %(workspace)s AND i.ownership = %(ours)s
+    SELECT i.id, false, i.status, i.currency, i.total FROM billing_stripeinvoice i
+    WHERE i.workspace_id = %(workspace)s AND i.ownership = %(ours)s
       AND i.status <> ALL(%(not_issued)s) AND (
         (i.finalized_at >= %(start)s AND i.finalized_at < %(end)s)
         OR (i.finalized_at IS NULL AND i.created >= %(start)s AND i.created < %(end)s))
 ),
-invoices AS (
-    SELECT i.id, f.touched, f.issued, i.status = %(void)s AS void, i.currency, i.total,
+invoices AS MATERIALIZED (
+    SELECT f.id, f.touched, f.issued, f.currency, f.total,
+           COALESCE(f.status, (SELECT i.status FROM billing_stripeinvoice i WHERE i.id = f.id))
+             = %(void)s AS void,
            p.by_start, p.by_end, p.reduced
-    FROM (SELECT id, BOOL_OR(touched) AS touched, BOOL_OR(NOT touched) AS issued
+    FROM (SELECT id, BOOL_OR(touched) AS touched, BOOL_OR(NOT touched) AS issued,
+                 MAX(status) AS status, MAX(currency) AS currency, MAX(total) AS total
           FROM found GROUP BY id) f
-    JOIN billing_stripeinvoice i ON i.id = f.id
     CROSS JOIN LATERAL (
         SELECT COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0) AS by_start,
                COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0) AS by_end,
@@ -69,13 +74,15 @@ invoices AS (
         FROM billing_payment p
         WHERE f.touched AND p.invoice_id = f.id AND p.voided_at IS NULL
     ) p
+    WHERE f.touched OR %(issued)s
 ),
 """
 
 # Per line of those invoices: whether its invoice is plain (a touched one whose receipts at
 # each end are nothing or its lines' gross), and how often (-1, 0, 1) its net and VAT count in
 # the period under each timing (vat_return.counted: performed before the day, or paid in full
-# before it); a line of another invoice or of no amount counts 0 here.
+# before it); a line of another invoice or of no amount counts 0 here. Each step materialized,
+# so that an expression is computed once per line, not once per aggregate that reads it.
 _LINES = """
 lines AS (
     SELECT s.id, s.invoice_id, s.treatment, s.place_of_supply, s.rate, s.currency, s.goods,
@@ -85,29 +92,26 @@ lines AS (
            SUM(s.net + s.tax) OVER (PARTITION BY s.invoice_id) AS gross
     FROM invoices v JOIN evidence_supply s ON s.invoice_id = v.id
 ),
-classified AS (
-    SELECT lines.*, touched AND NOT (void OR reduced
+classified AS MATERIALIZED (
+    SELECT lines.*, (touched AND NOT (void OR reduced
                OR (by_start <> 0 AND (by_start <> gross OR gross = 0))
-               OR (by_end <> 0 AND (by_end <> gross OR gross = 0))) AS plain
+               OR (by_end <> 0 AND (by_end <> gross OR gross = 0)))) IS TRUE AS plain
     FROM lines
 ),
-switched AS (
-    SELECT classified.*, (plain AND net + tax <> 0)::int AS live
-    FROM classified
-),
-timed AS (
-    SELECT switched.*,
-           live * ((perf < %(period_end)s)::int - (perf < %(period_start)s)::int) AS performed,
-           live * ((by_end <> 0)::int - (by_start <> 0)::int) AS received,
-           live * ((perf < %(period_end)s OR by_end <> 0)::int
-                   - (perf < %(period_start)s OR by_start <> 0)::int) AS agreed
-    FROM switched
-),
-counted AS (
-    SELECT timed.*,
+timed AS MATERIALIZED (
+    SELECT c.*,
            CASE WHEN treatment = ANY(%(by_performance)s) THEN performed
                 WHEN %(method)s = 'received' THEN received ELSE agreed END AS k
-    FROM timed
+    FROM (
+        SELECT classified.*,
+               live * ((perf < %(period_end)s)::int - (perf < %(period_start)s)::int)
+                 AS performed,
+               live * ((by_end <> 0)::int - (by_start <> 0)::int) AS received,
+               live * ((perf < %(period_end)s OR by_end <> 0)::int
+                       - (perf < %(period_start)s OR by_start <> 0)::int) AS agreed
+        FROM classified
+        CROSS JOIN LATERAL (SELECT (plain AND net + tax <> 0)::int AS live) l
+    ) c
 )
 """
 
@@ -122,7 +126,8 @@ SELECT g.*,
        ) END,
        CASE WHEN g.level = 3 THEN (
            SELECT ARRAY_AGG(ARRAY[currency, total::text]) FROM (
-               SELECT currency, SUM(total) AS total FROM invoices WHERE issued GROUP BY currency
+               SELECT currency, SUM(total) AS total FROM invoices
+               WHERE issued AND %(issued)s GROUP BY currency
            ) t
        ) END
 FROM (
@@ -135,9 +140,9 @@ FROM (
            ARRAY_AGG(ARRAY[id, invoice_id]) FILTER (WHERE k <> 0 AND (unconfirmed_vat_id
                OR (conflict AND customer_vat_id = ''
                    AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id)))),
-           SUM(net + tax) FILTER (WHERE issued),
+           SUM(net + tax) FILTER (WHERE issued AND %(issued)s),
            ARRAY_AGG(invoice_id) FILTER (WHERE touched AND NOT plain)
-    FROM counted
+    FROM timed
     GROUP BY GROUPING SETS (
         (treatment, place_of_supply, rate, currency, goods, customer_vat_id), (currency), ()
     )
