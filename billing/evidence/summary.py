@@ -82,7 +82,8 @@ invoices AS MATERIALIZED (
 # each end are nothing or its lines' gross), and how often (-1, 0, 1) its net and VAT count in
 # the period under each timing (vat_return.counted: performed before the day, or paid in full
 # before it); a line of another invoice or of no amount counts 0 here. Each step materialized,
-# so that an expression is computed once per line, not once per aggregate that reads it.
+# so that an expression is computed once per line, not once per aggregate that reads it; the
+# last one only with the columns the sums read (narrow rows sort faster).
 _LINES = """
 lines AS (
     SELECT s.id, s.invoice_id, s.treatment, s.place_of_supply, s.rate, s.currency, s.goods,
@@ -99,7 +100,9 @@ classified AS MATERIALIZED (
     FROM lines
 ),
 timed AS MATERIALIZED (
-    SELECT c.*,
+    SELECT c.id, c.invoice_id, c.treatment, c.place_of_supply, c.rate, c.currency, c.goods,
+           c.customer_vat_id, c.net, c.tax, c.unconfirmed_vat_id, c.conflict, c.touched,
+           c.issued, c.plain, c.performed, c.received,
            CASE WHEN treatment = ANY(%(by_performance)s) THEN performed
                 WHEN %(method)s = 'received' THEN received ELSE agreed END AS k
     FROM (
