@@ -177,15 +177,18 @@ def _touched(workspace, period, start, end) -> tuple[list[int], list[StripeInvoi
     moved = Payment.objects.filter(
         workspace=workspace, paid_at__gte=start, paid_at__lt=end, voided_at__isnull=True
     ).values_list("invoice_id")
-    voided = list(
-        StripeInvoice.objects.filter(_void_window(start, end), workspace=workspace).only(
-            "status", "voided_at", "synced_at", "total", "currency", "ownership"
-        )
-    )
-    voided = [i for i in voided if voided_at(i) and start <= voided_at(i) < end]
+    voided = voided_in(workspace, start, end)
     ids = {pk for (pk,) in performed.order_by().union(moved.order_by())}
     ids |= {i.pk for i in voided}
     return sorted(ids), voided
+
+
+def voided_in(workspace, start, end) -> list[StripeInvoice]:
+    """The invoices voided in [start, end), with what the reconciliation reads of them."""
+    voided = StripeInvoice.objects.filter(_void_window(start, end), workspace=workspace).only(
+        "status", "voided_at", "synced_at", "total", "currency", "ownership"
+    )
+    return [i for i in voided if voided_at(i) and start <= voided_at(i) < end]
 
 
 def _by_currency(pairs) -> dict[str, int]:
@@ -258,19 +261,27 @@ def _add(into: dict[str, int], more: dict[str, int], sign: int = 1) -> None:
         into[currency] = into.get(currency, 0) + sign * amount
 
 
-def invoiced(
-    workspace, period, start, end, *, invoices=(), voided=(), payments=()
-) -> list[Reconciliation]:
-    """Soll: the supplies of invoices issued in the period less its credit notes and voids,
-    against Stripe's totals of the invoices finalized in it less the same credit notes and what
-    the voided ones still asked for (``voided``: the period's voided invoices, ``payments``: at
-    least theirs). An invoice voided later was still issued in the period."""
+def _issued_sums(workspace, start, end) -> tuple[dict[str, int], dict[str, int]]:
+    """Per currency the gross of the lines of the invoices issued in the period, and Stripe's
+    totals of them."""
     issued = _issued_in(workspace, start, end).exclude(status__in=NOT_ISSUED)
     rows = list(issued.order_by().values_list("pk", "currency", "total"))
     theirs = _by_currency((currency, total) for _pk, currency, total in rows)
     # By the ids (never empty, so the query always runs): a join here lets the planner loop.
     lines = Supply.objects.filter(invoice_id__in=[pk for pk, _c, _t in rows] or [0])
-    ours = _sums(lines, Sum("net") + Sum("tax"))
+    return _sums(lines, Sum("net") + Sum("tax")), theirs
+
+
+def invoiced(
+    workspace, period, start, end, *, invoices=(), voided=(), payments=(), issued=None
+) -> list[Reconciliation]:
+    """Soll: the supplies of invoices issued in the period less its credit notes and voids,
+    against Stripe's totals of the invoices finalized in it less the same credit notes and what
+    the voided ones still asked for (``voided``: the period's voided invoices, ``payments``: at
+    least theirs). An invoice voided later was still issued in the period. ``issued``: the
+    issued invoices' (ours, theirs) per currency where the caller summed them (the summary)."""
+    ours, theirs = issued or _issued_sums(workspace, start, end)
+    ours, theirs = dict(ours), dict(theirs)
     notes = _credited_in(workspace, start, end)
     recorded = Exists(Supply.objects.filter(invoice_id=OuterRef("invoice_id")))
     for row in (

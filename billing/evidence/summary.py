@@ -9,80 +9,149 @@ whole gross, so each line adds its net and VAT once, in the period where ``count
 0 to its gross, or nothing. That switch is summed in SQL, grouped by what the report groups by.
 Every other invoice of the period (a handful: refunded, credited, voided, paid in part) goes
 through ``vat_return`` in Python exactly as before.
+
+The period's invoices are found, classified and summed in one statement: their ids never travel
+to Python and back, so the cost is that of the period's rows, read through the period indexes
+and the invoice foreign keys.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 
 from billing.evidence import report, rules, vat_return
+from billing.evidence.services import NOT_ISSUED
+from billing.models import Ownership, Payment, StripeInvoice
 from mspercury.models import VatTaxation
 
 Timing = vat_return.Timing
 
-# Per touched invoice, in two scans without joins: the gross of its lines and whether it is
-# void ("s" rows), its receipts before the period's start and end and whether a refund or
-# credit note touched it ("p" rows).
+# The invoices of the period: a line performed in it, money or a credit note in it, voided in
+# it ("touched", report._touched's conditions), or issued in it (report.invoiced's; their rows
+# also give the status of most touched invoices without a look-up); per invoice its status,
+# and for a touched one its receipts before the period's start and end and whether a refund or
+# credit note touched it.
 _INVOICES = """
-SELECT 's', s.invoice_id, SUM(s.net + s.tax), BOOL_OR(i.status = 'void'), 0, false
-FROM evidence_supply s JOIN billing_stripeinvoice i ON i.id = s.invoice_id
-WHERE s.invoice_id = ANY(%(ids)s::bigint[])
-GROUP BY s.invoice_id
-UNION ALL
-SELECT 'p', p.invoice_id,
-       COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0),
-       false,
-       COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0),
-       BOOL_OR(p.source = 'credit_note' OR p.amount < 0)
-FROM billing_payment p
-WHERE p.invoice_id = ANY(%(ids)s::bigint[]) AND p.voided_at IS NULL
-GROUP BY p.invoice_id
+found AS (
+    SELECT s.invoice_id AS id, true AS touched, NULL::text AS status, NULL::text AS currency,
+           NULL::bigint AS total
+    FROM evidence_supply s
+    WHERE s.workspace_id = %(workspace)s AND (
+        (s.performed_on >= %(period_start)s AND s.performed_on < %(period_end)s)
+        OR (s.performed_on IS NULL
+            AND s.supplied_on >= %(period_start)s AND s.supplied_on < %(period_end)s))
+    UNION ALL
+    SELECT p.invoice_id, true, NULL, NULL, NULL FROM billing_payment p
+    WHERE p.workspace_id = %(workspace)s AND p.paid_at >= %(start)s AND p.paid_at < %(end)s
+      AND p.voided_at IS NULL
+    UNION ALL
+    SELECT i.id, true, i.status, NULL, NULL FROM billing_stripeinvoice i
+    WHERE i.workspace_id = %(workspace)s AND i.status = %(void)s AND (
+        (i.voided_at >= %(start)s AND i.voided_at < %(end)s)
+        OR (i.voided_at IS NULL AND i.synced_at >= %(start)s AND i.synced_at < %(end)s))
+    UNION ALL
+    SELECT i.id, false, i.status, i.currency, i.total FROM billing_stripeinvoice i
+    WHERE i.workspace_id = %(workspace)s AND i.ownership = %(ours)s
+      AND i.status <> ALL(%(not_issued)s) AND (
+        (i.finalized_at >= %(start)s AND i.finalized_at < %(end)s)
+        OR (i.finalized_at IS NULL AND i.created >= %(start)s AND i.created < %(end)s))
+),
+invoices AS MATERIALIZED (
+    SELECT f.id, f.touched, f.issued, f.currency, f.total,
+           COALESCE(f.status, (SELECT i.status FROM billing_stripeinvoice i WHERE i.id = f.id))
+             = %(void)s AS void,
+           p.by_start, p.by_end, p.reduced
+    FROM (SELECT id, BOOL_OR(touched) AS touched, BOOL_OR(NOT touched) AS issued,
+                 MAX(status) AS status, MAX(currency) AS currency, MAX(total) AS total
+          FROM found GROUP BY id) f
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(start)s), 0) AS by_start,
+               COALESCE(SUM(p.amount) FILTER (WHERE p.paid_at < %(end)s), 0) AS by_end,
+               COALESCE(BOOL_OR(p.source = %(credit_note)s OR p.amount < 0), false) AS reduced
+        FROM billing_payment p
+        WHERE f.touched AND p.invoice_id = f.id AND p.voided_at IS NULL
+    ) p
+    WHERE f.touched OR %(issued)s
+),
 """
 
-# Per line of a plain invoice, how often (-1, 0, 1) its net and VAT count in the period under
-# each timing (vat_return.counted: performed before the day, or paid in full before it).
-_GROUPS = """
-WITH lines AS (
+# Per line of those invoices: whether its invoice is plain (a touched one whose receipts at
+# each end are nothing or its lines' gross), and how often (-1, 0, 1) its net and VAT count in
+# the period under each timing (vat_return.counted: performed before the day, or paid in full
+# before it); a line of another invoice or of no amount counts 0 here. Each step materialized,
+# so that an expression is computed once per line, not once per aggregate that reads it; the
+# last one only with the columns the sums read (narrow rows sort faster).
+_LINES = """
+lines AS (
     SELECT s.id, s.invoice_id, s.treatment, s.place_of_supply, s.rate, s.currency, s.goods,
            s.customer_vat_id, s.net, s.tax, s.unconfirmed_vat_id, s.conflict,
-           COALESCE(c.company_name, '') AS customer,
-           (perf < %(period_end)s)::int - (perf < %(period_start)s)::int AS performed,
-           (s.invoice_id = ANY(%(paid_by_end)s::bigint[]))::int
-             - (s.invoice_id = ANY(%(paid_by_start)s::bigint[]))::int AS received,
-           (perf < %(period_end)s OR s.invoice_id = ANY(%(paid_by_end)s::bigint[]))::int
-             - (perf < %(period_start)s OR s.invoice_id = ANY(%(paid_by_start)s::bigint[]))::int
-             AS agreed
-    FROM evidence_supply s
-    LEFT JOIN customers_customer c ON c.id = s.customer_id
-    CROSS JOIN LATERAL (SELECT COALESCE(s.performed_on, s.supplied_on) AS perf) d
-    WHERE s.invoice_id = ANY(%(plain)s::bigint[]) AND s.net + s.tax <> 0
+           COALESCE(s.performed_on, s.supplied_on) AS perf, v.touched, v.issued, v.void,
+           v.reduced, v.by_start, v.by_end,
+           SUM(s.net + s.tax) OVER (PARTITION BY s.invoice_id) AS gross
+    FROM invoices v JOIN evidence_supply s ON s.invoice_id = v.id
 ),
-timed AS (
-    SELECT lines.*,
-           CASE WHEN treatment IN ('reverse_charge', 'intra_eu_goods') THEN performed
-                WHEN %(method)s = 'received' THEN received ELSE agreed END AS k
+classified AS MATERIALIZED (
+    SELECT lines.*, (touched AND NOT (void OR reduced
+               OR (by_start <> 0 AND (by_start <> gross OR gross = 0))
+               OR (by_end <> 0 AND (by_end <> gross OR gross = 0)))) IS TRUE AS plain
     FROM lines
 ),
-counted AS (
-    SELECT timed.*, k <> 0 AND (unconfirmed_vat_id OR (conflict AND customer_vat_id = ''
-        AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id))) AS flagged
-    FROM timed
+timed AS MATERIALIZED (
+    SELECT c.id, c.invoice_id, c.treatment, c.place_of_supply, c.rate, c.currency, c.goods,
+           c.customer_vat_id, c.net, c.tax, c.unconfirmed_vat_id, c.conflict, c.touched,
+           c.issued, c.plain, c.performed, c.received,
+           CASE WHEN treatment = ANY(%(by_performance)s) THEN performed
+                WHEN %(method)s = 'received' THEN received ELSE agreed END AS k
+    FROM (
+        SELECT classified.*,
+               live * ((perf < %(period_end)s)::int - (perf < %(period_start)s)::int)
+                 AS performed,
+               live * ((by_end <> 0)::int - (by_start <> 0)::int) AS received,
+               live * ((perf < %(period_end)s OR by_end <> 0)::int
+                       - (perf < %(period_start)s OR by_start <> 0)::int) AS agreed
+        FROM classified
+        CROSS JOIN LATERAL (SELECT (plain AND net + tax <> 0)::int AS live) l
+    ) c
 )
-SELECT treatment, place_of_supply, rate, currency, goods, customer_vat_id,
-       SUM(k * net), SUM(k * tax), COUNT(*) FILTER (WHERE k <> 0),
-       SUM(performed * net), COUNT(*) FILTER (WHERE performed <> 0),
-       (ARRAY_AGG(customer ORDER BY invoice_id, id) FILTER (WHERE performed <> 0))[1],
-       (ARRAY_AGG(invoice_id ORDER BY invoice_id, id) FILTER (WHERE performed <> 0))[1],
-       (ARRAY_AGG(id ORDER BY invoice_id, id) FILTER (WHERE performed <> 0))[1],
-       SUM(received * (net + tax)), COUNT(*) FILTER (WHERE received <> 0),
-       ARRAY_AGG(id ORDER BY invoice_id, id) FILTER (WHERE flagged),
-       ARRAY_AGG(invoice_id ORDER BY invoice_id, id) FILTER (WHERE flagged)
-FROM counted
-GROUP BY treatment, place_of_supply, rate, currency, goods, customer_vat_id
 """
+
+# Three kinds of row: per treatment × place × rate × currency × goods × VAT ID what its plain
+# lines add (level 0), per currency the gross of the issued invoices' lines (level 2), and once
+# the other invoices and Stripe's totals of the issued ones per currency (level 3).
+_SUMS = """
+SELECT g.*,
+       CASE WHEN g.first IS NOT NULL THEN (
+           SELECT COALESCE(c.company_name, '') FROM evidence_supply f
+           LEFT JOIN customers_customer c ON c.id = f.customer_id WHERE f.id = g.first[2]
+       ) END,
+       CASE WHEN g.level = 3 THEN (
+           SELECT ARRAY_AGG(ARRAY[currency, total::text]) FROM (
+               SELECT currency, SUM(total) AS total FROM invoices
+               WHERE issued AND %(issued)s GROUP BY currency
+           ) t
+       ) END
+FROM (
+    SELECT GROUPING(treatment, currency) AS level,
+           treatment, place_of_supply, rate, currency, goods, customer_vat_id,
+           SUM(k * net), SUM(k * tax), COUNT(*) FILTER (WHERE k <> 0),
+           SUM(performed * net), COUNT(*) FILTER (WHERE performed <> 0),
+           SUM(received * (net + tax)), COUNT(*) FILTER (WHERE received <> 0),
+           MIN(ARRAY[invoice_id, id]) FILTER (WHERE performed <> 0) AS first,
+           ARRAY_AGG(ARRAY[id, invoice_id]) FILTER (WHERE k <> 0 AND (unconfirmed_vat_id
+               OR (conflict AND customer_vat_id = ''
+                   AND NOT (treatment = 'reverse_charge' AND NOT unconfirmed_vat_id)))),
+           SUM(net + tax) FILTER (WHERE issued AND %(issued)s),
+           ARRAY_AGG(invoice_id) FILTER (WHERE touched AND NOT plain)
+    FROM timed
+    GROUP BY GROUPING SETS (
+        (treatment, place_of_supply, rate, currency, goods, customer_vat_id), (currency), ()
+    )
+) g
+"""
+_FIGURES = "WITH " + _INVOICES + _LINES + _SUMS
 # An id no row has: an empty list would skip the query, and the page's count would vary.
 NONE = [0]
 
@@ -97,10 +166,23 @@ class Group:
     rows: int = 0
     performed_net: int = 0
     performed_rows: int = 0
-    first: tuple = ()  # (invoice id, supply id) of the first line the EC Sales List names
-    customer: str = ""
     received: int = 0
     received_rows: int = 0
+    first: tuple = ()  # (invoice id, supply id) of the first line the EC Sales List names
+    customer: str = ""
+
+
+@dataclass
+class Figures:
+    """What the statement found: the plain lines' groups, their flagged supplies (supply,
+    invoice), the other invoices, and per currency the issued invoices' gross by their lines
+    (``ours``) and by Stripe's totals (``theirs``)."""
+
+    groups: dict[tuple, Group] = field(default_factory=dict)
+    flagged: list[tuple[int, int]] = field(default_factory=list)
+    others: set[int] = field(default_factory=set)
+    ours: dict[str, int] = field(default_factory=dict)
+    theirs: dict[str, int] = field(default_factory=dict)
 
 
 def _rate(rate: Decimal) -> str:
@@ -111,72 +193,61 @@ def _key(line: vat_return.Line) -> tuple:
     return (line.treatment, line.country, line.rate, line.currency, line.goods, line.vat_id)
 
 
-def _params(workspace, period, ids, method) -> dict:
+def _params(workspace, period, method: Timing, issued: bool) -> dict:
     start, end = report.bounds(workspace, period)
     return {
-        "ids": ids,
+        "workspace": workspace.pk,
         "start": start,
         "end": end,
         "period_start": period.start,
         "period_end": period.end,
         "method": method.value,
+        "issued": issued,
+        "void": StripeInvoice.Status.VOID,
+        "ours": Ownership.OURS,
+        "not_issued": list(NOT_ISSUED),
+        "credit_note": Payment.Source.CREDIT_NOTE,
+        "by_performance": sorted(vat_return.BY_PERFORMANCE),
     }
 
 
-def _classify(params) -> tuple[list[int], list[int], list[int], list[int]]:
-    """The touched invoices that are plain, those of them paid in full before the period's
-    start and before its end, and the others. One query."""
-    gross, void, paid, reduced = {}, set(), {}, set()
-    with connection.cursor() as cursor:
-        cursor.execute(_INVOICES, params)
-        for kind, pk, amount, is_void, before_end, is_reduced in cursor.fetchall():
-            if kind == "s":
-                gross[pk] = int(amount)
-                if is_void:
-                    void.add(pk)
-            else:
-                paid[pk] = (int(amount), int(before_end))
-                if is_reduced:
-                    reduced.add(pk)
-    plain, by_start, by_end, others = [], [], [], []
-    for pk, total in gross.items():
-        before = paid.get(pk, (0, 0))
-        if pk in void or pk in reduced or any(r and (r != total or not total) for r in before):
-            others.append(pk)
-            continue
-        plain.append(pk)
-        if before[0]:
-            by_start.append(pk)
-        if before[1]:
-            by_end.append(pk)
-    return plain, by_start, by_end, sorted(others)
+def _add(sums: dict[str, int], currency: str, amount) -> None:
+    sums[currency.upper()] = sums.get(currency.upper(), 0) + int(amount)
 
 
-def _plain_groups(params) -> tuple[dict[tuple, Group], list[tuple], list[int]]:
-    """The groups of the plain invoices' lines, the flagged supplies among them, and the ids of
-    the invoices that are not plain. Two queries."""
-    plain, by_start, by_end, others = _classify(params)
-    params = {**params, "plain": plain, "paid_by_start": by_start, "paid_by_end": by_end}
-    groups: dict[tuple, Group] = {}
-    flagged: list[tuple] = []  # (supply, invoice)
+def _group(row) -> Group:
+    treatment, place, rate, currency, goods, vat_id = row[1:7]
+    line = vat_return.Line(
+        "", treatment, _rate(rate), currency, 0, 0, None, place, vat_id, "", goods
+    )
+    return Group(
+        line,
+        *(int(n or 0) for n in row[7:14]),
+        first=tuple(row[14]) if row[14] else (),
+        customer=row[18] or "",
+    )
+
+
+def figures(workspace, period, method: Timing, *, issued: bool) -> Figures:
+    """The period's figures in one statement; ``issued``: with the Soll reconciliation's sums
+    of the invoices issued in the period."""
     with connection.cursor() as cursor:
-        cursor.execute(_GROUPS, params)
+        cursor.execute(_FIGURES, _params(workspace, period, method, issued))
         rows = cursor.fetchall()
+    found = Figures()
     for row in rows:
-        treatment, place, rate, currency, goods, vat_id = row[:6]
-        line = vat_return.Line(
-            "", treatment, _rate(rate), currency, 0, 0, None, place, vat_id, "", goods
-        )
-        groups[_key(line)] = Group(
-            line,
-            *(int(n or 0) for n in row[6:11]),
-            first=(row[12], row[13]) if row[12] is not None else (),
-            customer=row[11] or "",
-            received=int(row[14] or 0),
-            received_rows=row[15],
-        )
-        flagged += zip(row[16] or [], row[17] or [], strict=True)
-    return groups, flagged, others
+        level, flagged, gross, others = row[0], row[15], row[16], row[17]
+        if level == 0:
+            group = _group(row)
+            found.groups[_key(group.line)] = group
+            found.flagged += [(supply, invoice) for supply, invoice in flagged or ()]
+        elif level == 2 and gross is not None:
+            _add(found.ours, row[4], gross)
+        elif level == 3:
+            found.others = set(others or ())
+            for currency, total in row[19] or ():
+                _add(found.theirs, currency, total)
+    return found
 
 
 def _add_contributions(groups, found, performed, order) -> None:
@@ -195,6 +266,45 @@ def _add_contributions(groups, found, performed, order) -> None:
         at = order[(c.invoice, c.line.key)]
         if not entry.first or at < entry.first:
             entry.first, entry.customer = at, c.line.customer
+
+
+@dataclass
+class Others:
+    """The invoices the statement leaves to ``vat_return``, as it read them."""
+
+    invoices: list[vat_return.Invoice]
+    payments: list[Payment]
+    flagged: list  # the flagged supplies of the period, plain invoices' and these
+    found: list[vat_return.Contribution]
+
+
+def _others(workspace, period, method, found: Figures, voided, *, page=True) -> Others:
+    """The other invoices (and those voided in the period: a void of an invoice without
+    supplies still lowers what Stripe asked for) through the Python engine, their
+    contributions added into ``found.groups``. ``page``: with the method's contributions and
+    the flagged supplies, not only the EC Sales List's (by performance). Three queries."""
+    others = sorted({*found.others, *(i.pk for i in voided)})
+    wanted = {supply for supply, _invoice in found.flagged} if page else set()
+    also = {invoice for _supply, invoice in found.flagged} if page else set()
+    supplies, payments, reductions = report._load(
+        workspace, others or NONE, also=also, related=("customer", "invoice")
+    )
+    flagged = [s for s in supplies if s.pk in wanted]
+    of_others = set(others)
+    supplies = [s for s in supplies if s.invoice_id in of_others]
+    invoices = report._invoices(workspace, supplies, payments, reductions)
+    order = {(str(s.invoice_id), s.line_id): (s.invoice_id, s.pk) for s in supplies}
+    contributions = (
+        vat_return.contributions(invoices, method, period.start, period.end) if page else []
+    )
+    performed = vat_return.contributions(
+        invoices, method, period.start, period.end, all_by=Timing.PERFORMED
+    )
+    _add_contributions(found.groups, contributions, performed, order)
+    involved = {c.line.key for c in contributions}
+    flagged += [s for s in supplies if s.line_id in involved and s.flagged]
+    flagged.sort(key=lambda s: (s.invoice_id, s.pk))
+    return Others(invoices, payments, flagged, contributions)
 
 
 def _totals(groups) -> list[rules.Total]:
@@ -244,59 +354,60 @@ def _sales_list(groups) -> list[vat_return.SalesListEntry]:
     ]
 
 
+def _method(workspace) -> Timing:
+    return Timing(workspace.vat_taxation or VatTaxation.AGREED)
+
+
 def summary(workspace, period: rules.Period) -> report.Report:
     """The report's page and its totals, Kennzahlen and EC Sales List: ``report.build``'s
     figures in a fixed number of queries, without the per-line contributions."""
     start, end = report.bounds(workspace, period)
-    ids, voided = report._touched(workspace, period, start, end)
-    method = Timing(workspace.vat_taxation or VatTaxation.AGREED)
-    groups, flagged, others = _plain_groups(_params(workspace, period, ids, method))
-    # A voided invoice may have no supplies; its payments still say what it asked for.
-    others = sorted({*others, *(i.pk for i in voided)})
-    also = {invoice for _supply, invoice in flagged}
-    supplies, payments, reductions = report._load(
-        workspace, others or NONE, also=also, related=("customer", "invoice")
-    )
-    wanted = {supply for supply, _invoice in flagged}
-    plain_flagged = {s.pk: s for s in supplies if s.pk in wanted}
-    others_set = set(others)
-    supplies = [s for s in supplies if s.invoice_id in others_set]
-    invoices = report._invoices(workspace, supplies, payments, reductions)
-    order = {(str(s.invoice_id), s.line_id): (s.invoice_id, s.pk) for s in supplies}
-    found = vat_return.contributions(invoices, method, period.start, period.end)
-    performed = vat_return.contributions(
-        invoices, method, period.start, period.end, all_by=Timing.PERFORMED
-    )
-    _add_contributions(groups, found, performed, order)
-    involved = {c.line.key for c in found}
-    flagged_supplies = [*plain_flagged.values()]
-    flagged_supplies += [s for s in supplies if s.line_id in involved and s.flagged]
-    fields, outside = _fields(groups)
+    method = _method(workspace)
+    voided = report.voided_in(workspace, start, end)
+    found = figures(workspace, period, method, issued=method != Timing.RECEIVED)
+    others = _others(workspace, period, method, found, voided)
+    fields, outside = _fields(found.groups)
     return report.Report(
         period=period,
         method=method.value,
         german=(workspace.country.code or "") == "DE",
-        totals=_totals(groups),
+        totals=_totals(found.groups),
         fields=fields,
         outside_count=outside,
-        sales_list=_sales_list(groups),
-        flagged=sorted(flagged_supplies, key=lambda s: (s.invoice_id, s.pk)),
+        sales_list=_sales_list(found.groups),
+        flagged=others.flagged,
         unrecorded=report.unrecorded(workspace, start, end),
-        reconciliation=_reconciliation(
-            workspace, period, method, groups, invoices, voided, payments
-        ),
+        reconciliation=_reconciliation(workspace, period, method, found, others, voided),
     )
 
 
-def _reconciliation(workspace, period, method, groups, invoices, voided, payments):
+def sales_list(workspace, period: rules.Period) -> list[vat_return.SalesListEntry]:
+    """The EC Sales List of the period alone (its CSV): the summary's statement without the
+    reconciliation's sums, the other invoices by performance only."""
+    start, end = report.bounds(workspace, period)
+    method = _method(workspace)
+    voided = report.voided_in(workspace, start, end)
+    found = figures(workspace, period, method, issued=False)
+    _others(workspace, period, method, found, voided, page=False)
+    return _sales_list(found.groups)
+
+
+def _reconciliation(workspace, period, method, found: Figures, others: Others, voided):
     start, end = report.bounds(workspace, period)
     if method != Timing.RECEIVED:
         return report.invoiced(
-            workspace, period, start, end, invoices=invoices, voided=voided, payments=payments
+            workspace,
+            period,
+            start,
+            end,
+            invoices=others.invoices,
+            voided=voided,
+            payments=others.payments,
+            issued=(found.ours, found.theirs),
         )
     taken: dict[str, int] = {}
-    for g in groups.values():
+    for g in found.groups.values():
         if g.received_rows:
             currency = g.line.currency.upper()
             taken[currency] = taken.get(currency, 0) + g.received
-    return report.collected(workspace, invoices, start, end, period, taken=taken)
+    return report.collected(workspace, others.invoices, start, end, period, taken=taken)

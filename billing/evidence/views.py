@@ -136,8 +136,8 @@ def ec_sales_list_csv(request):
     period, error = _period(request)
     if period is None:
         return _bad_period(error)
-    built = summary.summary(request.workspace, period)
-    rows = (_sales_list_row(period, r) for r in built.sales_list)
+    found = summary.sales_list(request.workspace, period)
+    rows = (_sales_list_row(period, r) for r in found)
     header = ["period", "country", "vat_id", "kind", "customer", "currency", "net"]
     return _csv(f"ec-sales-list-{period.code}.csv", header, rows)
 

@@ -2,6 +2,7 @@
 pages cost a fixed number of queries, and the CSVs stream what they wrote before."""
 
 import hashlib
+import re
 from datetime import date
 
 import pytest
@@ -49,6 +50,7 @@ def test_the_summary_gives_the_engines_figures(books, method):
         fast = summary.summary(books, period)
         assert full.totals and full.sales_list, code
         assert _figures(fast) == _figures(full), (method, code)
+        assert summary.sales_list(books, period) == full.sales_list, (method, code)
 
 
 def _body(response) -> bytes:
@@ -150,3 +152,31 @@ def test_a_full_quarter_costs_the_queries_of_a_few_days(books, client_for, alice
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def _id_lists(sql: str) -> set[int]:
+    """The integers of the IN (…) lists and array literals of a statement."""
+    found = set()
+    for text in re.findall(r"IN \(([\d, ]+)\)|'\{([\d,]+)\}'", sql):
+        found |= {int(n) for n in "".join(text).replace(" ", "").split(",") if n}
+    return found
+
+
+@pytest.mark.parametrize("path", ["", "report.csv", "ec-sales-list.csv"])
+def test_only_the_invoices_python_reads_travel_as_ids(books, client_for, alice, path):
+    """The period's plain invoices stay in PostgreSQL: no statement lists them."""
+    client = client_for(alice)
+    period = rules.parse_period("2026-Q3")
+    start, end = report.bounds(books, period)
+    method = summary.Timing(books.vat_taxation or VatTaxation.AGREED)
+    found = summary.figures(books, period, method, issued=True)
+    read = found.others | {i.pk for i in report.voided_in(books, start, end)}
+    read |= {invoice for _supply, invoice in found.flagged} | {0}
+    touched, _voided = report._touched(books, period, start, end)
+    assert len(touched) > 4 * len(read)  # most of the quarter's invoices are plain
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{URL}{path}", {"period": period.code})
+        _body(response)
+    assert response.status_code == 200
+    listed = set().union(*(_id_lists(q["sql"]) for q in queries.captured_queries))
+    assert listed <= read
