@@ -11,12 +11,10 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from emulators import lexware, sevdesk
+from tests.stripe_emulator_fixtures import WebhookReceiver
 
 LEXWARE_TEST_CONFIG = {"rate_limit": 0, "webhook_retry_scale": 0.002, "webhook_timeout": 2.0}
 SEVDESK_TEST_CONFIG = {"rate_limit": 0}
@@ -69,59 +67,9 @@ def sevdesk_emulator(_sevdesk_emulator_server):
     handle.reset()
 
 
-class CallbackReceiver:
-    def __init__(self):
-        self.received: list[dict] = []
-        self.heads = 0
-        self.statuses: list[int] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_HEAD(self):
-                with receiver.lock:
-                    receiver.heads += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.received.append(
-                        {
-                            "path": self.path,
-                            "body": body,
-                            "signature": self.headers.get("X-Lxo-Signature"),
-                            "status": status,
-                        }
-                    )
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/lexware/events"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def answer(self, *statuses: int) -> None:
-        """Queue the statuses the next callbacks get (then 200 again)."""
-        with self.lock:
-            self.statuses.extend(statuses)
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def callback_receiver():
-    receiver = CallbackReceiver()
+    # Lexware's callbacks: signed in X-Lxo-Signature, probed with a HEAD first.
+    receiver = WebhookReceiver(signature_header="X-Lxo-Signature", path="/lexware/events")
     yield receiver
     receiver.stop()

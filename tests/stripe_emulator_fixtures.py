@@ -51,13 +51,25 @@ def stripe_emulator(_stripe_emulator_server):
 
 
 class WebhookReceiver:
-    def __init__(self):
+    """A real HTTP endpoint that records what a double delivers to it (its path, body and the
+    signature in ``signature_header``) and answers the queued statuses, then 200; a HEAD (a
+    subscription's reachability check) is counted and answered 200."""
+
+    def __init__(self, signature_header="Stripe-Signature", path="/stripe/webhooks"):
         self.received: list[dict] = []
+        self.heads = 0
         self.statuses: list[int] = []
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_HEAD(self):
+                with receiver.lock:
+                    receiver.heads += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
@@ -66,7 +78,7 @@ class WebhookReceiver:
                         {
                             "path": self.path,
                             "body": body,
-                            "signature": self.headers.get("Stripe-Signature"),
+                            "signature": self.headers.get(signature_header),
                             "status": status,
                         }
                     )
@@ -79,7 +91,7 @@ class WebhookReceiver:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/stripe/webhooks"
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
