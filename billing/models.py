@@ -47,8 +47,22 @@ class PaymentStatus(models.TextChoices):
     DELETED = "deleted", _("Deleted")
 
 
+class Provider(models.TextChoices):
+    """Who issued an invoice: the workspace's Stripe account, or (MSPercury running the
+    contract itself) its accounting tool."""
+
+    STRIPE = "stripe", "Stripe"
+    LEXWARE = "lexware", "Lexware Office"
+    SEVDESK = "sevdesk", "sevDesk"
+
+
 class StripeInvoice(models.Model):
-    """Our mirror of an invoice in the workspace's Stripe account (amounts in minor units)."""
+    """The ledger's record of one provider invoice (amounts in minor units): an invoice in the
+    workspace's Stripe account, or one MSPercury issued in its Lexware Office or sevDesk.
+
+    ``stripe_id`` holds the provider's own id (``external_id``); ``account_ref`` the account it
+    lives in (Stripe account, Lexware organization, sevDesk client). ``Invoice`` is the same
+    model under its provider-neutral name."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -62,6 +76,7 @@ class StripeInvoice(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invoices")
     account_ref = models.CharField(max_length=80)
     livemode = models.BooleanField(default=False)
+    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.STRIPE)
     stripe_id = models.CharField(max_length=80)
     number = models.CharField(max_length=80, blank=True)
     stripe_customer_id = models.CharField(max_length=80, blank=True)
@@ -93,6 +108,10 @@ class StripeInvoice(models.Model):
     # as a correction of the period it happens in (§17 Abs. 1 S. 8 UStG).
     voided_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateTimeField(null=True, blank=True)
+    # The service period the invoice states (BT-73/BT-74, §14 Abs. 4 Nr. 6 UStG) where the
+    # provider keeps one per invoice (Lexware, sevDesk); Stripe's are per line.
+    service_start = models.DateField(null=True, blank=True)
+    service_end = models.DateField(null=True, blank=True)
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     invoice_pdf = models.URLField(max_length=500, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.OURS)
@@ -121,7 +140,8 @@ class StripeInvoice(models.Model):
         ordering = ["-created", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "account_ref", "stripe_id"], name="one_invoice_mirror"
+                fields=["workspace", "provider", "account_ref", "stripe_id"],
+                name="one_invoice_mirror",
             )
         ]
         # The invoices list pages by (created, id), newest first, within a workspace, filtered
@@ -157,6 +177,14 @@ class StripeInvoice(models.Model):
 
     def __str__(self):
         return self.number or self.stripe_id
+
+    @property
+    def external_id(self) -> str:
+        return self.stripe_id
+
+    @property
+    def from_stripe(self) -> bool:
+        return self.provider == Provider.STRIPE
 
     @property
     def shown_status(self) -> tuple[str, str]:
@@ -213,6 +241,10 @@ class StripeInvoice(models.Model):
             PaymentStatus.UNCOLLECTIBLE: "red",
         }.get(status, "")
         return PaymentStatus(status).label if status in PaymentStatus.values else status, tone
+
+
+# The provider-neutral name of the ledger's invoice.
+Invoice = StripeInvoice
 
 
 class StripeSubscription(models.Model):
