@@ -151,6 +151,7 @@ class ProviderEmulator:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.bucket = TokenBucket()
+        self.listeners: list = []  # called after a request that may have changed the state
         self.reset()
 
     # -- state -------------------------------------------------------------------------------
@@ -185,7 +186,10 @@ class ProviderEmulator:
         path, _, query_string = target.partition("?")
         query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         if path == "/_emulator" or path.startswith("/_emulator/"):
-            return self._control(method, path.removeprefix("/_emulator").strip("/"), query, body)
+            answer = self._control(method, path.removeprefix("/_emulator").strip("/"), query, body)
+            if method != "GET":
+                self._changed()  # the clock moved, a payment arrived, a fault was set
+            return answer
         public = self.public_route(method, path)
         if public is not None:
             return public
@@ -196,7 +200,29 @@ class ProviderEmulator:
         with self.lock:
             self.requests.append(entry)
             del self.requests[: -int(self.config.get("request_log_size", 2000))]
+        if method != "GET" and entry.get("outcome") == "executed":
+            self._changed()
         return response
+
+    # -- a state file (the demo's) -----------------------------------------------------------
+    # The attributes that hold what the service stores (objects, keys, counters); a state file
+    # (emulators/_state.py) keeps them and the clock across restarts.
+    persisted: tuple[str, ...] = ()
+
+    def export_state(self) -> dict:
+        with self.lock:
+            state = {name: getattr(self, name) for name in self.persisted}
+            return {"clock_offset": self.clock.offset, "state": state}
+
+    def import_state(self, data: dict) -> None:
+        with self.lock:
+            for name in self.persisted:
+                setattr(self, name, data["state"][name])
+            self.clock.offset = float(data["clock_offset"])
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
 
     def _api(self, method, path, query, headers, body, entry) -> Response:
         tenant = self.authenticate(headers, query)

@@ -57,17 +57,33 @@ export MSPERCURY_VIES_URL="http://127.0.0.1:${VIES_PORT}"
 EMULATOR_PID=$!
 .venv/bin/python -m emulators.vies --port "$VIES_PORT" &
 VIES_PID=$!
+# The accounting tools' doubles (a workspace billing through Lexware Office or sevDesk); their
+# state files keep the invoices MSPercury issued in them across restarts.
+LEXWARE_PORT="${LEXWARE_EMULATOR_PORT:-12113}"
+SEVDESK_PORT="${SEVDESK_EMULATOR_PORT:-12114}"
+export MSPERCURY_LEXWARE_API_URL="http://127.0.0.1:${LEXWARE_PORT}"
+export MSPERCURY_LEXWARE_PUBLIC_KEY_URL="http://127.0.0.1:${LEXWARE_PORT}/webhookSignature/public/public_key.pub"
+export MSPERCURY_SEVDESK_API_URL="http://127.0.0.1:${SEVDESK_PORT}/api/v1"
+.venv/bin/python -m emulators.lexware --port "$LEXWARE_PORT" --state-file "$PWD/.demo/lexware-emulator.state" &
+LEXWARE_PID=$!
+.venv/bin/python -m emulators.sevdesk --port "$SEVDESK_PORT" --state-file "$PWD/.demo/sevdesk-emulator.state" &
+SEVDESK_PID=$!
+DOUBLES="$EMULATOR_PID $VIES_PID $LEXWARE_PID $SEVDESK_PID"
 # SIGTERM makes the Stripe emulator save its state; wait until it has.
-trap 'kill "$EMULATOR_PID" "$VIES_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+trap 'kill $DOUBLES 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 wait_for "$MSPERCURY_STRIPE_API_BASE/_emulator/health" "$EMULATOR_PID" "Stripe emulator"
 wait_for "$MSPERCURY_VIES_URL/_emulator/health" "$VIES_PID" "VIES emulator"
+wait_for "$MSPERCURY_LEXWARE_API_URL/_emulator/health" "$LEXWARE_PID" "Lexware Office emulator"
+wait_for "http://127.0.0.1:${SEVDESK_PORT}/_emulator/health" "$SEVDESK_PID" "sevDesk emulator"
 echo "Stripe emulator dashboard: $MSPERCURY_STRIPE_API_BASE/_emulator/"
 echo "VIES emulator dashboard: $MSPERCURY_VIES_URL/_emulator/"
+echo "Lexware Office emulator: $MSPERCURY_LEXWARE_API_URL/_emulator/state"
+echo "sevDesk emulator: http://127.0.0.1:${SEVDESK_PORT}/_emulator/state"
 
 .venv/bin/python manage.py seed_demo
 # No beat without a broker: the periodic tasks (event retries, reconciliation) run in a process
 # of their own. SQLite serializes its writes with the web server's (mspercury/env.py).
 .venv/bin/python manage.py run_schedule &
 SCHEDULE_PID=$!
-trap 'kill "$SCHEDULE_PID" "$EMULATOR_PID" "$VIES_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+trap 'kill "$SCHEDULE_PID" $DOUBLES 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 .venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .._server import foreground_parser, serve_in_foreground
+from .._state import StateFileError
 from .app import DEFAULT_KEY
 from .server import EmulatorServer
 
@@ -34,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="Multiplies Lexware's callback retry waits (10 s … 2 h; default %(default)s)",
     )
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        help="Keep what the double stores in this file across restarts (the demo's)",
+    )
     return parser
 
 
@@ -43,13 +49,14 @@ def main(argv: list[str] | None = None) -> None:
         server = EmulatorServer(
             port=options.port,
             host=options.host,
+            state_file=options.state_file,
             public_url=options.public_url,
             config={
                 "rate_limit": options.rate_limit,
                 "webhook_retry_scale": options.webhook_retry_scale,
             },
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, StateFileError) as exc:
         sys.exit(f"Lexware Office emulator: {exc}")
     banner = (
         f"Lexware Office emulator listening on {server.base_url} (API: {server.base_url}/v1)"

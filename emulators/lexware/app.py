@@ -138,6 +138,7 @@ def _new_org(org_id: str, name: str) -> dict:
 class Emulator(ProviderEmulator):
     label = "Lexware Office emulator"
     DEFAULT_CONFIG = DEFAULT_CONFIG
+    persisted = ("orgs", "keys", "signing_key")
 
     def __init__(self, config: dict | None = None):
         bits = int({**DEFAULT_CONFIG, **(config or {})}["signing_key_bits"])

@@ -9,6 +9,7 @@ server.stop()
 from __future__ import annotations
 
 from .._server import EmulatorServer as _EmulatorServer
+from .._state import StateFile
 from .app import Emulator
 
 
@@ -23,8 +24,12 @@ class EmulatorServer(_EmulatorServer):
         config: dict | None = None,
         emulator: Emulator | None = None,
         public_url: str | None = None,
+        state_file: str | None = None,
     ):
-        super().__init__(emulator or Emulator(config), port=port, host=host, public_url=public_url)
+        emulator = emulator or Emulator(config)
+        if state_file:  # load before binding the port: a broken file fails cleanly
+            StateFile(emulator, state_file).attach()
+        super().__init__(emulator, port=port, host=host, public_url=public_url)
 
     def _start_workers(self) -> None:
         self.emulator.webhooks.start()

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from .._server import foreground_parser, serve_in_foreground
+from .._state import StateFileError
 from .app import DEFAULT_TOKEN
 from .server import EmulatorServer
 
@@ -32,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="Refuse a token for 60 s after this many 4xx answers in a row (default off)",
     )
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        help="Keep what the double stores in this file across restarts (the demo's)",
+    )
     return parser
 
 
@@ -41,12 +47,13 @@ def main(argv: list[str] | None = None) -> None:
         server = EmulatorServer(
             port=options.port,
             host=options.host,
+            state_file=options.state_file,
             config={
                 "rate_limit": options.rate_limit,
                 "error_block_threshold": options.block_after_errors,
             },
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, StateFileError) as exc:
         sys.exit(f"sevDesk emulator: {exc}")
     banner = (
         f"sevDesk emulator listening on {server.base_url} (API: {server.base_url}/api/v1)"

@@ -106,6 +106,7 @@ def _new_client(client_id: int, name: str) -> dict:
 class Emulator(ProviderEmulator):
     label = "sevDesk emulator"
     DEFAULT_CONFIG = DEFAULT_CONFIG
+    persisted = ("clients", "tokens", "next_id")
 
     def reset_state(self) -> None:
         self.clients = {1: _new_client(1, "Emulator GmbH")}
