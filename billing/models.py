@@ -345,6 +345,8 @@ class Payment(models.Model):
         MANUAL = "manual", _("Manual")
         REFUND = "refund", _("Refund")
         CREDIT_NOTE = "credit_note", _("Credit note")
+        # Read back from the accounting tool that issued the invoice (Lexware Office, sevDesk).
+        ACCOUNTING = "accounting", _("Accounting tool")
 
     class Method(models.TextChoices):
         CARD = "card", _("Card")

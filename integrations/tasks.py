@@ -73,3 +73,41 @@ def report_unchecked_invoices() -> dict:
     from integrations.mirror.recheck import report_unchecked_all
 
     return report_unchecked_all()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def process_lexware_event(self, workspace_pk: int, event_pk: int) -> str:
+    """Read back the invoice a stored Lexware Office callback names (safe to run twice)."""
+    from integrations.accounting.http import ProviderError
+    from integrations.lexware.readback import process_event
+
+    try:
+        with workspace_context(workspace_pk):
+            return process_event(event_pk)
+    except ProviderError as failure:  # kept as failed on the event; tried again later
+        raise self.retry(countdown=min(300, 10 * 2**self.request.retries)) from failure
+
+
+@shared_task
+def poll_sevdesk() -> dict:
+    """Poll every sevDesk connection that is due for its changed invoices."""
+    from integrations.models import AccountingConnection
+    from integrations.sevdesk.poll import poll
+    from mspercury.tenancy import system_context
+
+    # Which workspaces have sevDesk connected is the only cross-tenant read here.
+    with system_context():
+        workspaces = list(
+            AccountingConnection.objects.filter(provider="sevdesk").values_list(
+                "workspace_id", flat=True
+            )
+        )
+    results = {}
+    for workspace_pk in workspaces:
+        with workspace_context(workspace_pk):
+            connection = AccountingConnection.objects.select_related("workspace").for_workspace(
+                workspace_pk, "sevdesk"
+            )
+            if connection is not None:
+                results[workspace_pk] = poll(connection)
+    return results

@@ -238,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.vatids.tasks.revalidate_reverse_charge_customers",
         "schedule": env_int("MSPERCURY_VIES_REVALIDATE_SECONDS", 3600),
     },
+    # sevDesk has no webhooks: ask each sevDesk connection for its changed invoices (a
+    # connection whose polls fail waits longer, see integrations/sevdesk/poll.py).
+    "poll-sevdesk": {
+        "task": "integrations.tasks.poll_sevdesk",
+        "schedule": env_int("MSPERCURY_SEVDESK_POLL_SECONDS", 120),
+    },
     # Tell the MSP which recurring invoices Stripe finalized before their VAT re-check ran.
     "report-unchecked-invoices": {
         "task": "billing.taxcheck.tasks.report_unchecked_invoices",
