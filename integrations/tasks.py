@@ -4,10 +4,14 @@ Tenant tasks take their workspace's id first and run inside it (row-level securi
 beat task that walks every connection starts in the system role, and only to list them.
 """
 
+import logging
+
 from celery import shared_task
 
 from integrations.stripe.errors import StripeFailure
 from mspercury.tenancy import workspace_context
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -111,3 +115,19 @@ def poll_sevdesk() -> dict:
             if connection is not None:
                 results[workspace_pk] = poll(connection)
     return results
+
+
+@shared_task
+def retry_lexware_events() -> int:
+    """Process again the stored Lexware Office callbacks whose processing failed or was lost."""
+    from integrations.lexware.readback import due_events
+    from mspercury.tenancy import system_context
+
+    with system_context():
+        due = due_events()
+    for workspace_pk, event_pk in due:
+        try:
+            process_lexware_event.apply_async((workspace_pk, event_pk), retry=False)
+        except Exception:  # kept as failed on the event; the next sweep tries again
+            logger.exception("Lexware event %s could not be queued", event_pk)
+    return len(due)

@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.poll_sevdesk",
         "schedule": env_int("MSPERCURY_SEVDESK_POLL_SECONDS", 120),
     },
+    # Process again Lexware Office callbacks whose processing failed or was lost.
+    "retry-lexware-events": {
+        "task": "integrations.tasks.retry_lexware_events",
+        "schedule": env_int("MSPERCURY_LEXWARE_EVENT_RETRY_SECONDS", 60),
+    },
     # Tell the MSP which recurring invoices Stripe finalized before their VAT re-check ran.
     "report-unchecked-invoices": {
         "task": "billing.taxcheck.tasks.report_unchecked_invoices",

@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -76,30 +77,25 @@ def register_callbacks(connection: AccountingConnection) -> bool:
     Failures are kept on the connection; returns whether it worked."""
     client = LexwareClient(connection.api_key)
     token = secrets.token_urlsafe(32)
+    made: list[str] = []
     try:
         drop_subscriptions(client, connection.callback_subscriptions)
-        made = [
-            str(client.create_event_subscription(kind, callback_url(token))["id"])
-            for kind in EVENT_TYPES
-        ]
+        # Known before Lexware's HEAD probe of the new URL arrives.
+        connection.callback_token_hash = hash_token(token)
+        connection.callback_subscriptions = made
+        connection.save(update_fields=["callback_token_hash", "callback_subscriptions"])
+        for kind in EVENT_TYPES:
+            made.append(str(client.create_event_subscription(kind, callback_url(token))["id"]))
     except ProviderError as failure:
         connection.callback_status = WebhookStatus.FAILED
         connection.callback_error = str(failure)
-        connection.save(update_fields=["callback_status", "callback_error"])
-        return False
-    connection.callback_token_hash = hash_token(token)
+    else:
+        connection.callback_status = WebhookStatus.REGISTERED
+        connection.callback_error = ""
+    # What was made is kept either way, so the next repair deletes it.
     connection.callback_subscriptions = made
-    connection.callback_status = WebhookStatus.REGISTERED
-    connection.callback_error = ""
-    connection.save(
-        update_fields=[
-            "callback_token_hash",
-            "callback_subscriptions",
-            "callback_status",
-            "callback_error",
-        ]
-    )
-    return True
+    connection.save(update_fields=["callback_subscriptions", "callback_status", "callback_error"])
+    return connection.callback_status == WebhookStatus.REGISTERED
 
 
 def drop_subscriptions(client: LexwareClient, subscription_ids: list[str]) -> None:
@@ -244,3 +240,25 @@ def store_event(connection: AccountingConnection, body: bytes, payload: dict) ->
         )
         AccountingConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
     return event.pk if created else None
+
+
+# A stored callback whose task was lost or failed is processed again by the beat task; after
+# this many attempts it stays failed (the events' error says why) until Lexware sends another.
+MAX_ATTEMPTS = 8
+LOST_AFTER = timedelta(minutes=2)
+
+
+def due_events(now: datetime | None = None) -> list[tuple[int, int]]:
+    """(workspace id, event id) of every stored callback to process again: failed ones, and
+    received ones whose task never ran. The only cross-tenant read here; call it in the system
+    context."""
+    now = now or timezone.now()
+    return list(
+        AccountingEvent.objects.filter(attempts__lt=MAX_ATTEMPTS)
+        .filter(
+            Q(status=AccountingEvent.Status.FAILED)
+            | Q(status=AccountingEvent.Status.RECEIVED, received_at__lt=now - LOST_AFTER)
+        )
+        .order_by("received_at")
+        .values_list("workspace_id", "pk")[:500]
+    )

@@ -173,3 +173,66 @@ def test_it_checks_ownership(client_for, charlie, lexware_conn):
     """Another workspace's admin cannot repair Alpha's subscriptions (it has no connection)."""
     response = client_for(charlie).post("/settings/integrations/lexware/callbacks/")
     assert response.status_code == 404
+
+
+def test_a_read_that_fails_keeps_the_event_and_the_sweep_processes_it_later(
+    lexware_invoice, lexware_emulator, relay
+):
+    from integrations.tasks import retry_lexware_events
+
+    lexware_emulator.pay(lexware_invoice.stripe_id, "119.00")
+    lexware_emulator.fault("error", "/v1/invoices/*", method="GET", count=None, status=503)
+    answers = relay()
+    assert all(a.status_code == 200 for a in answers)  # stored: Lexware need not send again
+    assert set(AccountingEvent.objects.values_list("status", flat=True)) == {"failed"}
+    assert not Payment.objects.exists()
+    lexware_emulator.clear_faults()
+    assert retry_lexware_events.delay().get() == len(answers)
+    lexware_invoice.refresh_from_db()
+    assert lexware_invoice.payment_status == "paid"
+    assert set(AccountingEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_lexwares_public_key_is_fetched_once_and_kept(
+    settings, lexware_invoice, lexware_emulator, relay
+):
+    lexware_emulator.pay(lexware_invoice.stripe_id, "19.00")
+    assert all(a.status_code == 200 for a in relay())
+    # The key's address is unreachable from now on: the kept key verifies the next callbacks.
+    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = "http://127.0.0.1:9/public_key.pub"
+    lexware_emulator.pay(lexware_invoice.stripe_id, "100.00")
+    assert all(a.status_code == 200 for a in relay())
+    lexware_invoice.refresh_from_db()
+    assert lexware_invoice.payment_status == "paid"
+
+
+def test_the_callback_endpoint_is_rate_limited(settings, lexware_conn, callback_receiver):
+    settings.MSPERCURY_WEBHOOK_RATE = (3, 60)
+    path = _callback_path(lexware_conn, callback_receiver)
+    statuses = [_post(path, _body("x"), "bad").status_code for _ in range(6)]
+    assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429
+    assert AccountingEvent.objects.count() == 0
+
+
+def test_a_voided_invoice_is_void_here(lexware_invoice, lexware_emulator, relay):
+    lexware_emulator.void(lexware_invoice.stripe_id)
+    relay()
+    lexware_invoice.refresh_from_db()
+    assert (lexware_invoice.status, lexware_invoice.payment_status) == ("void", "void")
+    assert lexware_invoice.voided_at is not None
+
+
+def test_a_refused_registration_is_shown_and_repaired(
+    client_for, alice, lexware_conn, lexware_emulator
+):
+    lexware_emulator.fault("error", "/v1/event-subscriptions", method="POST", status=500, count=1)
+    client = client_for(alice)
+    client.post("/settings/integrations/lexware/callbacks/")
+    lexware_conn.refresh_from_db()
+    assert lexware_conn.callback_status == "failed" and lexware_conn.callback_error
+    page = client.get("/settings/integrations/").content.decode()
+    assert 'data-testid="lexware-callbacks" data-status="failed"' in page
+    client.post("/settings/integrations/lexware/callbacks/")
+    lexware_conn.refresh_from_db()
+    assert lexware_conn.callback_status == "registered"
+    assert len(LexwareClient(LEXWARE_KEY).event_subscriptions()) == len(EVENT_TYPES)
