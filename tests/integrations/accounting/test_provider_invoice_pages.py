@@ -144,3 +144,20 @@ def test_a_reminder_mails_the_bank_details_and_the_providers_pdf(
     assert "Stripe" not in text
     (pdf,) = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
     assert pdf.get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_no_second_e_invoice_of_ours_beside_the_tools_own(
+    client_for, alice, alpha, acme, lexware_invoice
+):
+    """The accounting tool issued the invoice (and its e-invoice): MSPercury offers none of its
+    own, on the staff page or in the portal."""
+    lexware_invoice.quote = factories.quote(alpha, acme, [("RMM agent", "1")])
+    lexware_invoice.save(update_fields=["quote"])
+    staff = client_for(alice)
+    detail = staff.get(f"/billing/invoices/{lexware_invoice.public_id}/").content.decode()
+    assert 'id="einvoice-links"' not in detail
+    assert staff.get(f"/billing/invoices/{lexware_invoice.public_id}/einvoice/").status_code == 404
+    portal = portal_client(acme)
+    page = portal.get(f"/portal/invoices/{lexware_invoice.public_id}/").content.decode()
+    assert 'id="portal-einvoice"' not in page
+    assert portal.get(f"/portal/invoices/{lexware_invoice.public_id}/einvoice/").status_code == 404
