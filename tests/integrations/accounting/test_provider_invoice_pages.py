@@ -34,6 +34,8 @@ def test_the_invoices_list_and_detail_name_the_provider_and_label_stripe_only_fe
     assert detail.count(STRIPE_ONLY) == 3  # VAT re-check, open in Stripe, pay links
     assert "dashboard.stripe.com" not in detail and "Send pay link" not in detail
     assert f"/billing/invoices/{lexware_invoice.public_id}/pdf/" in detail
+    settings_page = client.get("/settings/payments/").content.decode()
+    assert "Pay links and Checkout: Only for invoices issued through Stripe" in settings_page
 
 
 def test_a_stripe_invoice_has_no_stripe_only_label(client_for, alice, alpha):
