@@ -236,3 +236,38 @@ def test_a_refused_registration_is_shown_and_repaired(
     lexware_conn.refresh_from_db()
     assert lexware_conn.callback_status == "registered"
     assert len(LexwareClient(LEXWARE_KEY).event_subscriptions()) == len(EVENT_TYPES)
+
+
+def test_two_workspaces_on_one_lexware_account_each_read_only_their_invoices(
+    lexware_invoice, lexware_emulator, relay, charlie_ws
+):
+    """Charlie's workspace connected the same Lexware organization: it receives every event
+    too, but takes in nothing of Alpha's invoice; Alpha's is paid."""
+    from integrations.accounting.readback import account_ref
+    from integrations.lexware.readback import register_callbacks
+    from tests.integrations.accounting.conftest import _connection
+
+    charlies = _connection(charlie_ws, "lexware", LEXWARE_KEY, DEFAULT_ORGANIZATION)
+    assert register_callbacks(charlies)
+    assert account_ref(charlies) == lexware_invoice.account_ref
+    lexware_emulator.pay(lexware_invoice.stripe_id, "119.00")
+    relay()
+    lexware_invoice.refresh_from_db()
+    assert lexware_invoice.payment_status == "paid"
+    assert not Payment.objects.filter(workspace=charlie_ws).exists()
+    theirs = AccountingEvent.objects.filter(workspace=charlie_ws)
+    assert theirs.exists() and set(theirs.values_list("status", flat=True)) == {"ignored"}
+
+
+def test_a_replaced_key_keeps_one_set_of_subscriptions(
+    client_for, alice, lexware_conn, lexware_emulator
+):
+    new_key = lexware_emulator.add_key(organizationId=DEFAULT_ORGANIZATION)["key"]
+    response = client_for(alice).post(
+        "/settings/integrations/lexware/replace/", {"lexware-replace-key": new_key}
+    )
+    assert response.status_code == 302
+    lexware_conn.refresh_from_db()
+    assert lexware_conn.callback_status == "registered"
+    subscriptions = LexwareClient(new_key).event_subscriptions()
+    assert sorted(s["eventType"] for s in subscriptions) == sorted(EVENT_TYPES)
