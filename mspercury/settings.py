@@ -216,6 +216,9 @@ CELERY_TASK_ROUTES = {
     "billing.vatids.tasks.retry_vies_validations": {"queue": "periodic"},
     "billing.vatids.tasks.revalidate_reverse_charge_customers": {"queue": "periodic"},
     "billing.taxcheck.tasks.report_unchecked_invoices": {"queue": "periodic"},
+    "integrations.tasks.poll_sevdesk": {"queue": "periodic"},
+    "integrations.tasks.retry_lexware_events": {"queue": "periodic"},
+    "integrations.tasks.process_lexware_event": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Retry stored events whose processing failed or was lost; alert on ones waiting too long.
