@@ -370,6 +370,8 @@ class Payment(models.Model):
     reference = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
     paid_at = models.DateTimeField()
+    # Whether the invoice's provider holds this payment too: Stripe for a Stripe invoice, the
+    # accounting tool (Lexware Office, sevDesk) for one it issued. False: only MSPercury has it.
     recorded_in_stripe = models.BooleanField(default=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(

@@ -3,6 +3,7 @@ invoices (finalized only), pay what is due, and find the quotes they accepted. P
 points (sign-in, pay links) name their workspace only through a token or the MSP's portal id."""
 
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.edge import edge
+from billing.girocode import Transfer, epc_payload, girocode_svg
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
 from mspercury.languages import document_language
@@ -202,10 +204,6 @@ def invoice(request, invoice_id):
 def _bank_transfer(invoice) -> dict | None:
     """How to pay an accounting tool's invoice: the MSP's bank account, the amount due and the
     invoice number as the reference, with their GiroCode (EPC069-12); None without an IBAN."""
-    from decimal import Decimal
-
-    from billing.girocode import Transfer, epc_payload, girocode_svg
-
     workspace = invoice.workspace
     if not workspace.iban:
         return None
