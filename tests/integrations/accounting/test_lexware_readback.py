@@ -271,3 +271,20 @@ def test_a_replaced_key_keeps_one_set_of_subscriptions(
     assert lexware_conn.callback_status == "registered"
     subscriptions = LexwareClient(new_key).event_subscriptions()
     assert sorted(s["eventType"] for s in subscriptions) == sorted(EVENT_TYPES)
+
+
+def test_without_lexwares_key_a_callback_is_503_for_a_later_retry_and_nothing_stored(
+    settings, lexware_invoice, lexware_emulator, callback_receiver
+):
+    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = "http://127.0.0.1:9/public_key.pub"
+    lexware_emulator.pay(lexware_invoice.stripe_id, "119.00")
+    lexware_emulator.flush_webhooks()
+    delivery = callback_receiver.received[0]
+    assert _post(delivery["path"], delivery["body"], delivery["signature"]).status_code == 503
+    assert AccountingEvent.objects.count() == 0
+
+
+def test_lexwares_head_probe_is_answered_for_our_url_only(lexware_conn, callback_receiver):
+    path = _callback_path(lexware_conn, callback_receiver)
+    assert Client().head(path).status_code == 200
+    assert Client().head("/webhooks/lexware/guessed/").status_code == 404
