@@ -134,6 +134,8 @@ class StripeInvoice(models.Model):
     lines = models.JSONField(default=list, blank=True)
     # When staff last asked for a pay link reminder (portal.reminders); one per hour at most.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the invoice email of an accounting tool's invoice went out (portal.emails): once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -190,9 +190,14 @@ def transfer_email(invoice, *, reminder: bool) -> tuple[str, str]:
 
 def send_transfer_email(invoice, *, reminder: bool) -> bool:
     """The invoice email (or reminder) of an accounting tool's invoice, with the tool's PDF
-    attached when it can be read."""
+    attached when it can be read (Lexware Office has no endpoint that sends it, notes §1.7).
+    The first email goes once per invoice, however often it is asked for."""
     from billing.edge import edge
 
+    if not reminder:
+        claimed = type(invoice).objects.filter(pk=invoice.pk, emailed_at__isnull=True)
+        if not claimed.update(emailed_at=timezone.now()):
+            return False
     customer = invoice.customer
     with translation.override(document_language(customer.language)):
         subject, body = transfer_email(invoice, reminder=reminder)
@@ -203,3 +208,14 @@ def send_transfer_email(invoice, *, reminder: bool) -> bool:
         message.attach(filename, content, content_type)
     message.send()
     return True
+
+
+def on_provider_invoice_issued(invoice) -> None:
+    """After commit, the invoice email of an invoice just issued in Lexware Office or sevDesk
+    (the billing schedule calls it by name once the invoice is in the ledger); once per
+    invoice, and only for an open invoice of a customer with an address."""
+    if invoice.from_stripe or invoice.status != StripeInvoice.Status.OPEN:
+        return
+    if invoice.customer_id is None or invoice.emailed_at is not None:
+        return
+    transaction.on_commit(lambda: tasks.send_invoice_email.delay(invoice.workspace_id, invoice.pk))

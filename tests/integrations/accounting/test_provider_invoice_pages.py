@@ -163,3 +163,25 @@ def test_no_second_e_invoice_of_ours_beside_the_tools_own(
     page = portal.get(f"/portal/invoices/{lexware_invoice.public_id}/").content.decode()
     assert 'id="portal-einvoice"' not in page
     assert portal.get(f"/portal/invoices/{lexware_invoice.public_id}/einvoice/").status_code == 404
+
+
+def test_the_invoice_email_of_an_issued_invoice_goes_once_with_the_tools_pdf(
+    alpha, sevdesk_invoice, smtp_server
+):
+    from django.db import transaction
+
+    from portal.emails import on_provider_invoice_issued
+
+    factories.german_msp(alpha, iban="DE89370400440532013000")
+    for _twice in range(2):
+        with transaction.atomic():
+            on_provider_invoice_issued(sevdesk_invoice)
+        sevdesk_invoice.refresh_from_db()
+    (message,) = smtp_server.wait(1)
+    assert message["Subject"] == f"Invoice {sevdesk_invoice.number} from {alpha.name}"
+    assert "DE89370400440532013000" in smtp_server.text(message)
+    (pdf,) = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_payload(decode=True).startswith(b"%PDF")
+    assert sevdesk_invoice.emailed_at is not None
+    smtp_server.wait(2, timeout=1)
+    assert len(smtp_server.messages) == 1

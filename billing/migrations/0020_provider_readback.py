@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='source',
             field=models.CharField(choices=[('stripe', 'Stripe'), ('manual', 'Manual'), ('refund', 'Refund'), ('credit_note', 'Credit note'), ('accounting', 'Accounting tool')], max_length=12),
         ),
+        migrations.AddField(
+            model_name="stripeinvoice",
+            name="emailed_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]
