@@ -39,6 +39,10 @@ class Edge(Protocol):
     def check_returned_session(self, invoice, session_id: str) -> str:
         """ "paid", "processing", "failed", "unpaid" or "unknown" for a returning payer."""
 
+    def invoice_file(self, invoice) -> tuple[str, str, bytes] | None:
+        """(filename, content type, content) of an accounting tool's invoice PDF, read from
+        the tool now; None when it has none (Stripe's invoices link their own PDF)."""
+
 
 class NoEdge:
     def void_moments(self, workspace, invoice_ids):
@@ -67,6 +71,9 @@ class NoEdge:
 
     def check_returned_session(self, invoice, session_id):
         return ""
+
+    def invoice_file(self, invoice):
+        return None
 
 
 _edge: Edge = NoEdge()

@@ -134,6 +134,8 @@ class StripeInvoice(models.Model):
     lines = models.JSONField(default=list, blank=True)
     # When staff last asked for a pay link reminder (portal.reminders); one per hour at most.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the invoice email of an accounting tool's invoice went out (portal.emails): once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -345,6 +347,8 @@ class Payment(models.Model):
         MANUAL = "manual", _("Manual")
         REFUND = "refund", _("Refund")
         CREDIT_NOTE = "credit_note", _("Credit note")
+        # Read back from the accounting tool that issued the invoice (Lexware Office, sevDesk).
+        ACCOUNTING = "accounting", _("Accounting tool")
 
     class Method(models.TextChoices):
         CARD = "card", _("Card")
@@ -368,6 +372,8 @@ class Payment(models.Model):
     reference = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
     paid_at = models.DateTimeField()
+    # Whether the invoice's provider holds this payment too: Stripe for a Stripe invoice, the
+    # accounting tool (Lexware Office, sevDesk) for one it issued. False: only MSPercury has it.
     recorded_in_stripe = models.BooleanField(default=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(

@@ -33,6 +33,15 @@ KEPT_AS_STRIPE_SAYS = {
 
 # Said of a manual payment Stripe does not know about.
 ONLY_HERE = gettext_noop("Recorded in MSPercury only (not in Stripe)")
+# Said of a manual payment on a Lexware Office invoice: Lexware's API takes no payments.
+NOT_IN_LEXWARE = gettext_noop("Not recorded in Lexware Office — record it there too")
+NOT_IN_SEVDESK = gettext_noop("Recorded in MSPercury only (not in sevDesk)")
+
+
+def only_here(invoice) -> str:
+    """The label of a manual payment the invoice's provider does not hold, in its words."""
+    words = {"lexware": NOT_IN_LEXWARE, "sevdesk": NOT_IN_SEVDESK}
+    return _(words.get(invoice.provider, ONLY_HERE))
 
 
 class PaymentError(ValueError):

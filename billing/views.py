@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from billing.access import access_invoice, our_invoices
 from billing.forms import ManualPaymentForm
 from billing.models import Ownership, Payment, PaymentStatus, StripeInvoice
-from billing.payments import ONLY_HERE, PaymentError, void_manual_payment
+from billing.payments import PaymentError, only_here, void_manual_payment
 from customers.access import access_customer
 from customers.models import Customer
 from mspercury import tenancy
@@ -188,7 +188,7 @@ def detail_context(invoice, payments, form) -> dict:
         "payments": payments,
         "form": form,
         "takes_manual": invoice.status == StripeInvoice.Status.OPEN and invoice.balance_due > 0,
-        "only_here": _(ONLY_HERE),
+        "only_here": only_here(invoice),
     }
 
 
@@ -208,7 +208,11 @@ def void_payment(request, invoice_id, payment_id):
         if payment.recorded_in_stripe:
             messages.warning(
                 request,
-                _("Stripe still counts this payment: correct the invoice in Stripe if needed."),
+                _(
+                    "%(provider)s still counts this payment: correct the invoice in "
+                    "%(provider)s if needed."
+                )
+                % {"provider": invoice.get_provider_display()},
             )
     return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
 

@@ -4,7 +4,7 @@ customer with a Leitweg-ID); ``?format=pdf`` the ZUGFeRD PDF whoever the custome
 (its corrective e-invoice, type 381)."""
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -48,6 +48,8 @@ def einvoice_file(invoice, form: str = "", pay_link: str | None = None):
 @workspace_required
 def einvoice(request, invoice_id):
     invoice = access_invoice(request, invoice_id, "customer", "quote", "workspace")
+    if not invoice.from_stripe:  # the accounting tool issued it, with its own e-invoice
+        raise Http404
     try:
         filename, content_type, content = einvoice_file(invoice, request.GET.get("format", ""))
     except PROBLEMS as error:

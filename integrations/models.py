@@ -524,6 +524,22 @@ class AccountingConnection(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
+    # Lexware Office: the event subscriptions MSPercury registered (their ids), pointing to a
+    # callback URL with an unguessable token, of which only the SHA-256 is kept.
+    callback_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    callback_status = models.CharField(
+        max_length=12, choices=WebhookStatus.choices, default=WebhookStatus.NONE
+    )
+    callback_subscriptions = models.JSONField(default=list, blank=True)
+    callback_error = models.TextField(blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # sevDesk (no webhooks): changed invoices are polled; the next poll asks for changes since
+    # ``polled_until``, and waits longer after each failure in a row (``poll_failures``).
+    polled_until = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_failures = models.PositiveIntegerField(default=0)
+    poll_error = models.TextField(blank=True)
+
     api_key = EncryptedSecret("key_encrypted")
 
     objects = AccountingConnections.as_manager()
@@ -568,3 +584,41 @@ class BillingProviderChoice(models.Model):
 
     def __str__(self):
         return f"{self.get_provider_display()} bills for {self.workspace}"
+
+
+class AccountingEvent(models.Model):
+    """A Lexware Office event callback exactly as received (after its signature was verified),
+    stored once by the digest of its body, then processed in a task."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        AccountingConnection, on_delete=models.CASCADE, related_name="events"
+    )
+    digest = models.CharField(max_length=64)
+    event_type = models.CharField(max_length=60)
+    resource_id = models.CharField(max_length=80)
+    event_date = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "digest"], name="one_stored_accounting_event"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.resource_id}"

@@ -4,10 +4,14 @@ Tenant tasks take their workspace's id first and run inside it (row-level securi
 beat task that walks every connection starts in the system role, and only to list them.
 """
 
+import logging
+
 from celery import shared_task
 
 from integrations.stripe.errors import StripeFailure
 from mspercury.tenancy import workspace_context
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -73,3 +77,57 @@ def report_unchecked_invoices() -> dict:
     from integrations.mirror.recheck import report_unchecked_all
 
     return report_unchecked_all()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def process_lexware_event(self, workspace_pk: int, event_pk: int) -> str:
+    """Read back the invoice a stored Lexware Office callback names (safe to run twice)."""
+    from integrations.accounting.http import ProviderError
+    from integrations.lexware.readback import process_event
+
+    try:
+        with workspace_context(workspace_pk):
+            return process_event(event_pk)
+    except ProviderError as failure:  # kept as failed on the event; tried again later
+        raise self.retry(countdown=min(300, 10 * 2**self.request.retries)) from failure
+
+
+@shared_task
+def poll_sevdesk() -> dict:
+    """Poll every sevDesk connection that is due for its changed invoices."""
+    from integrations.models import AccountingConnection
+    from integrations.sevdesk.poll import poll
+    from mspercury.tenancy import system_context
+
+    # Which workspaces have sevDesk connected is the only cross-tenant read here.
+    with system_context():
+        workspaces = list(
+            AccountingConnection.objects.filter(provider="sevdesk").values_list(
+                "workspace_id", flat=True
+            )
+        )
+    results = {}
+    for workspace_pk in workspaces:
+        with workspace_context(workspace_pk):
+            connection = AccountingConnection.objects.select_related("workspace").for_workspace(
+                workspace_pk, "sevdesk"
+            )
+            if connection is not None:
+                results[workspace_pk] = poll(connection)
+    return results
+
+
+@shared_task
+def retry_lexware_events() -> int:
+    """Process again the stored Lexware Office callbacks whose processing failed or was lost."""
+    from integrations.lexware.readback import due_events
+    from mspercury.tenancy import system_context
+
+    with system_context():
+        due = due_events()
+    for workspace_pk, event_pk in due:
+        try:
+            process_lexware_event.apply_async((workspace_pk, event_pk), retry=False)
+        except Exception:  # kept as failed on the event; the next sweep tries again
+            logger.exception("Lexware event %s could not be queued", event_pk)
+    return len(due)

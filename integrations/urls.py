@@ -1,6 +1,8 @@
 from django.urls import path
 
+from integrations.accounting import views as accounting_files
 from integrations.connection import accounting_views, views
+from integrations.lexware import callbacks as lexware_callbacks
 from integrations.mirror import views as views_manual
 from integrations.push import amend_views as views_amend
 from integrations.push import views as views_push
@@ -13,6 +15,11 @@ urlpatterns = [
         "billing/invoices/<uuid:invoice_id>/payments/",
         views_manual.record_manual_payment,
         name="record_manual_payment",
+    ),
+    path(
+        "billing/invoices/<uuid:invoice_id>/pdf/",
+        accounting_files.invoice_pdf,
+        name="invoice_pdf",
     ),
     path("settings/integrations/", views.stripe_settings, name="stripe_settings"),
     path("settings/integrations/stripe/connect/", views.stripe_connect, name="stripe_connect"),
@@ -49,6 +56,16 @@ urlpatterns = [
         name="billing_provider",
     ),
     path("webhooks/stripe/<str:token>/", views_webhooks.stripe_webhook, name="stripe_webhook"),
+    path(
+        "webhooks/lexware/<str:token>/",
+        lexware_callbacks.lexware_callback,
+        name="lexware_callback",
+    ),
+    path(
+        "settings/integrations/lexware/callbacks/",
+        accounting_views.repair_callbacks,
+        name="lexware_callbacks",
+    ),
     path("settings/integrations/push/", views.push_settings, name="push_settings"),
     path(
         "settings/integrations/push/no-sales-tax/",

@@ -216,6 +216,9 @@ CELERY_TASK_ROUTES = {
     "billing.vatids.tasks.retry_vies_validations": {"queue": "periodic"},
     "billing.vatids.tasks.revalidate_reverse_charge_customers": {"queue": "periodic"},
     "billing.taxcheck.tasks.report_unchecked_invoices": {"queue": "periodic"},
+    "integrations.tasks.poll_sevdesk": {"queue": "periodic"},
+    "integrations.tasks.retry_lexware_events": {"queue": "periodic"},
+    "integrations.tasks.process_lexware_event": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Retry stored events whose processing failed or was lost; alert on ones waiting too long.
@@ -237,6 +240,17 @@ CELERY_BEAT_SCHEDULE = {
     "revalidate-vat-ids": {
         "task": "billing.vatids.tasks.revalidate_reverse_charge_customers",
         "schedule": env_int("MSPERCURY_VIES_REVALIDATE_SECONDS", 3600),
+    },
+    # sevDesk has no webhooks: ask each sevDesk connection for its changed invoices (a
+    # connection whose polls fail waits longer, see integrations/sevdesk/poll.py).
+    "poll-sevdesk": {
+        "task": "integrations.tasks.poll_sevdesk",
+        "schedule": env_int("MSPERCURY_SEVDESK_POLL_SECONDS", 120),
+    },
+    # Process again Lexware Office callbacks whose processing failed or was lost.
+    "retry-lexware-events": {
+        "task": "integrations.tasks.retry_lexware_events",
+        "schedule": env_int("MSPERCURY_LEXWARE_EVENT_RETRY_SECONDS", 60),
     },
     # Tell the MSP which recurring invoices Stripe finalized before their VAT re-check ran.
     "report-unchecked-invoices": {

@@ -113,6 +113,8 @@ def send_invoice_email(invoice, *, reminder: bool = False) -> bool:
     from portal.models import PayLink
 
     customer = invoice.customer
+    if customer is not None and customer.email and not invoice.from_stripe:
+        return send_transfer_email(invoice, reminder=reminder)
     if customer is None or not customer.email or not links.include_pay_links(invoice.workspace):
         return False
     purpose = "reminder" if reminder else "email"
@@ -153,5 +155,67 @@ def wants_invoice_email(invoice: StripeInvoice, now=None) -> bool:
 def on_invoice_mirrored(invoice: StripeInvoice) -> None:
     """After commit, the invoice email of a freshly finalized invoice not emailed yet."""
     if not wants_invoice_email(invoice):
+        return
+    transaction.on_commit(lambda: tasks.send_invoice_email.delay(invoice.workspace_id, invoice.pk))
+
+
+def transfer_email(invoice, *, reminder: bool) -> tuple[str, str]:
+    """Subject and body of the email about an accounting tool's invoice: what is due, the MSP's
+    bank account and the reference to quote (there is no pay link: it is paid by transfer)."""
+    from quotes.templatetags.quote_money import minor
+
+    workspace = invoice.workspace
+    values = {
+        "number": invoice.number or invoice.stripe_id,
+        "msp": workspace.name,
+        "amount": f"{minor(invoice.due_shown, invoice.currency)} {invoice.currency}",
+        "holder": workspace.bank_account_holder or workspace.name,
+        "iban": workspace.iban,
+        "bic": workspace.bic,
+        "portal": _absolute(reverse("portal:entry", kwargs={"workspace_id": workspace.public_id})),
+    }
+    if reminder:
+        subject = _("Reminder: invoice %(number)s from %(msp)s") % values
+    else:
+        subject = _("Invoice %(number)s from %(msp)s") % values
+    lines = [_("Invoice %(number)s from %(msp)s: %(amount)s due.") % values]
+    if workspace.iban:
+        transfer = _("Please transfer it to:\nAccount holder: %(holder)s\nIBAN: %(iban)s") % values
+        if workspace.bic:
+            transfer += "\nBIC: {bic}".format(**values)
+        lines.append(transfer + "\n" + _("Reference: %(number)s") % values)
+    lines.append(_("The invoice and its PDF are in your client portal:\n%(portal)s") % values)
+    return subject, "\n\n".join(lines)
+
+
+def send_transfer_email(invoice, *, reminder: bool) -> bool:
+    """The invoice email (or reminder) of an accounting tool's invoice, with the tool's PDF
+    attached when it can be read (Lexware Office has no endpoint that sends it, notes §1.7).
+    The first email goes once per invoice, however often it is asked for."""
+    from billing.edge import edge
+
+    if not reminder:
+        claimed = type(invoice).objects.filter(pk=invoice.pk, emailed_at__isnull=True)
+        if not claimed.update(emailed_at=timezone.now()):
+            return False
+    customer = invoice.customer
+    with translation.override(document_language(customer.language)):
+        subject, body = transfer_email(invoice, reminder=reminder)
+        message = customer_mail(invoice.workspace, [customer.email], subject, body)
+    document = edge().invoice_file(invoice)
+    if document is not None:
+        filename, content_type, content = document
+        message.attach(filename, content, content_type)
+    message.send()
+    return True
+
+
+def on_provider_invoice_issued(invoice) -> None:
+    """After commit, the invoice email of an invoice just issued in Lexware Office or sevDesk
+    (the billing schedule calls it by name once the invoice is in the ledger); once per
+    invoice, and only for an open invoice of a customer with an address."""
+    if invoice.from_stripe or invoice.status != StripeInvoice.Status.OPEN:
+        return
+    if invoice.customer_id is None or invoice.emailed_at is not None:
         return
     transaction.on_commit(lambda: tasks.send_invoice_email.delay(invoice.workspace_id, invoice.pk))

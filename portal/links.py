@@ -141,8 +141,10 @@ class PaidOutsideStripe(Exception):
 
 def refresh_mirror(invoice: StripeInvoice) -> None:
     """Read the invoice and its payments from Stripe now, into the ledger (the success page
-    does not wait for webhooks)."""
-    edge().read_fresh(invoice)
+    does not wait for webhooks). An accounting tool's invoice comes back by its own way
+    (event callbacks, polling)."""
+    if invoice.from_stripe:
+        edge().read_fresh(invoice)
 
 
 def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -> str | None:
@@ -151,8 +153,9 @@ def fresh_payment_page(invoice: StripeInvoice, back: "PageUrls | None" = None) -
     chose Checkout and ``back`` says where to return, a new Checkout Session. Stripe's page is
     never offered for more than is owed: when MSPercury knows of a payment Stripe does not,
     a Checkout Session asks for the rest, or PaidOutsideStripe is raised. Stripe is reached
-    through billing.edge."""
-    if not edge().connected(invoice.workspace_id):
+    through billing.edge. Only for invoices issued through Stripe: an accounting tool's are
+    paid by bank transfer."""
+    if not invoice.from_stripe or not edge().connected(invoice.workspace_id):
         return None
     mirror = edge().read_fresh(invoice) or invoice
     owed = min(mirror.amount_remaining, mirror.balance_due)

@@ -30,7 +30,7 @@ def reminder_problem(invoice: StripeInvoice, now=None) -> str | None:
         return _("%(customer)s has no email address: add one on the customer first.") % _names(
             invoice
         )
-    if not include_pay_links(invoice.workspace):
+    if invoice.from_stripe and not include_pay_links(invoice.workspace):
         return _("Pay links are turned off in Settings → Payments.")
     sent = invoice.reminder_sent_at
     if sent and now - sent < PAUSE:

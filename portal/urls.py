@@ -8,6 +8,7 @@ urlpatterns = [
     path("portal/", views.overview, name="overview"),
     path("portal/invoices/", views.invoices, name="invoices"),
     path("portal/invoices/<uuid:invoice_id>/", views.invoice, name="invoice"),
+    path("portal/invoices/<uuid:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("portal/invoices/<uuid:invoice_id>/pay/", views.pay, name="pay"),
     path("portal/invoices/<uuid:invoice_id>/paid/", views.paid, name="paid"),
     path("portal/invoices/<uuid:invoice_id>/einvoice/", views_einvoice.einvoice, name="einvoice"),

@@ -3,6 +3,7 @@ invoices (finalized only), pay what is due, and find the quotes they accepted. P
 points (sign-in, pay links) name their workspace only through a token or the MSP's portal id."""
 
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.edge import edge
+from billing.girocode import Transfer, epc_payload, girocode_svg
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
 from mspercury.languages import document_language
@@ -185,6 +187,7 @@ def _invoice(request, invoice_id):
 @portal_view
 def invoice(request, invoice_id):
     found = _invoice(request, invoice_id)
+    payable = _payable(found)
     return render(
         request,
         "portal/invoice.html",
@@ -192,9 +195,47 @@ def invoice(request, invoice_id):
             "customer": request.portal_customer,
             "invoice": found,
             "net": found.total - found.tax,
-            "payable": _payable(found),
+            "payable": payable,
+            "transfer": _bank_transfer(found) if payable and not found.from_stripe else None,
         },
     )
+
+
+def _bank_transfer(invoice) -> dict | None:
+    """How to pay an accounting tool's invoice: the MSP's bank account, the amount due and the
+    invoice number as the reference, with their GiroCode (EPC069-12); None without an IBAN."""
+    workspace = invoice.workspace
+    if not workspace.iban:
+        return None
+    transfer = Transfer(
+        name=workspace.bank_account_holder or workspace.name,
+        iban=workspace.iban,
+        bic=workspace.bic,
+        amount=Decimal(invoice.due_shown) / 100,
+        reference=invoice.number or str(invoice.public_id),
+    )
+    try:
+        code = girocode_svg(epc_payload(transfer)) if invoice.currency.upper() == "EUR" else ""
+    except ValueError:
+        code = ""
+    return {"transfer": transfer, "bank": workspace.bank_name, "girocode": code}
+
+
+@portal_view
+def invoice_pdf(request, invoice_id):
+    """The accounting tool's own PDF of the customer's invoice, read from the tool now (the
+    tool's address and key never reach the browser)."""
+    found = _invoice(request, invoice_id)
+    if found.from_stripe:
+        raise Http404
+    document = edge().invoice_file(found)
+    if document is None:
+        raise Http404
+    filename, content_type, content = document
+    response = HttpResponse(content, content_type=content_type)
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "invoice.pdf"
+    response["Content-Disposition"] = f'inline; filename="{safe}"'
+    return response
 
 
 def _payable(invoice) -> bool:
@@ -208,6 +249,8 @@ def _payable(invoice) -> bool:
 def pay(request, invoice_id):
     """Pay: a fresh Stripe payment page for what is due now (never a stored, stale URL)."""
     found = _invoice(request, invoice_id)
+    if not found.from_stripe:  # paid by bank transfer, see the invoice page
+        return redirect("portal:invoice", invoice_id=found.public_id)
     back = links.PageUrls(
         success=_absolute(reverse("portal:paid", kwargs={"invoice_id": found.public_id}))
         + RETURNED_SESSION,

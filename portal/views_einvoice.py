@@ -28,7 +28,7 @@ def einvoice(request, invoice_id):
         .select_related("customer", "quote", "workspace")
         .first()
     )
-    if invoice is None:
+    if invoice is None or not invoice.from_stripe:  # an accounting tool's: its own e-invoice
         raise Http404
     try:
         filename, content_type, content = einvoice_file(invoice)

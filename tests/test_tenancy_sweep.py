@@ -259,6 +259,9 @@ PUBLIC_TOKEN_PATTERNS: dict[str, str] = {
     "invite/<str:token>/": "emailed to a person who is not a member yet; the token is the key",
     "webhooks/stripe/<str:token>/": "Stripe posts here unauthenticated; the token names the "
     "connection and the signature proves the sender",
+    "webhooks/lexware/<str:token>/": "Lexware Office posts its event callbacks here "
+    "unauthenticated; the token (kept hashed) names the connection and the RSA signature proves "
+    "the sender",
     **dict.fromkeys(
         [
             "q/<str:token>/",

@@ -25,6 +25,7 @@ STRIPE_MONEY = {
     "manual": "Zahlung manuell",
     "refund": "Stripe-Erstattung",
     "credit_note": "Stripe-Gutschrift",
+    "accounting": "Zahlung laut Buchhaltung",
 }
 # The file is read by a German tax advisor's DATEV, so its texts are German whatever the UI is.
 TEXTS = {
@@ -33,6 +34,7 @@ TEXTS = {
     "stripe": "Zahlung",
     "manual": "Zahlung",
     "refund": "Erstattung",
+    "accounting": "Zahlung",
 }
 STORNO = "Storno"
 

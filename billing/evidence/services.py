@@ -33,7 +33,9 @@ from mspercury.localtime import local_date
 from rules.tax import Party, TaxTreatment, decide_tax
 
 REDUCING = (Payment.Source.REFUND, Payment.Source.CREDIT_NOTE)
-RECEIVING = (Payment.Source.STRIPE, Payment.Source.MANUAL)
+# Money received: by Stripe, recorded by hand, or read back from the accounting tool that issued
+# the invoice (Lexware Office, sevDesk).
+RECEIVING = (Payment.Source.STRIPE, Payment.Source.MANUAL, Payment.Source.ACCOUNTING)
 # Stripe states of an invoice that was never issued.
 NOT_ISSUED = (StripeInvoice.Status.DRAFT, StripeInvoice.Status.DELETED)
 # Line metadata an MSP's push may set to say a line sells goods (Kz 41/43), not a service.

@@ -10,9 +10,12 @@ register = template.Library()
 
 
 def einvoice_kind(invoice) -> str:
-    """ "xrechnung" | "zugferd" | "" (drafts, voided invoices, invoices not from a quote)."""
+    """ "xrechnung" | "zugferd" | "" (drafts, voided invoices, invoices not from a quote, and
+    invoices Lexware Office or sevDesk issued: their e-invoice is the tool's own document, not
+    a second one of ours)."""
     if (
-        invoice.status not in FINALIZED
+        not invoice.from_stripe
+        or invoice.status not in FINALIZED
         or invoice.ownership != Ownership.OURS
         or invoice.quote_id is None
         or not invoice.number

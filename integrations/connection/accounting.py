@@ -10,6 +10,7 @@ bookkeeping system version and bank accounts.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -201,7 +202,20 @@ def do_connect(request, workspace, provider: str, raw_key: str) -> AccountingCon
         raise ConnectionError_(
             _("%(provider)s was connected meanwhile by someone else.") % {"provider": name}
         ) from None
+    start_read_back(connection)
     return connection
+
+
+def start_read_back(connection: AccountingConnection) -> None:
+    """How payments come back: Lexware's event subscriptions are registered (a failure is kept
+    on the connection and can be repaired on the card); sevDesk is polled from now on."""
+    if connection.provider == AccountingProvider.LEXWARE:
+        from integrations.lexware.readback import register_callbacks
+
+        register_callbacks(connection)
+    else:
+        connection.polled_until = timezone.now()
+        connection.save(update_fields=["polled_until"])
 
 
 def do_test(request, connection: AccountingConnection) -> None:
@@ -255,6 +269,7 @@ def do_replace_key(request, connection: AccountingConnection, raw_key: str) -> l
             organization=verified.organization_id,
             switched_organization=switched,
         )
+    start_read_back(connection)
     if not switched:
         return []
     return [
@@ -268,6 +283,8 @@ def do_replace_key(request, connection: AccountingConnection, raw_key: str) -> l
 
 def do_disconnect(request, connection: AccountingConnection) -> None:
     workspace, provider, key_hint = connection.workspace, connection.provider, connection.key_hint
+    if provider == AccountingProvider.LEXWARE:
+        _drop_callbacks(connection)
     with transaction.atomic():
         connection.delete()
         audit.record(
@@ -325,3 +342,11 @@ def do_choose_billing_provider(request, workspace, provider: str) -> bool:
             new=provider,
         )
     return True
+
+
+def _drop_callbacks(connection: AccountingConnection) -> None:
+    """Delete our event subscriptions in Lexware (best effort: a revoked key took them along)."""
+    from integrations.lexware.readback import drop_subscriptions
+
+    with contextlib.suppress(ProviderError):
+        drop_subscriptions(LexwareClient(connection.api_key), connection.callback_subscriptions)

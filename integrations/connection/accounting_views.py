@@ -201,3 +201,18 @@ def choose_billing_provider(request):
 
 def _name(provider: str) -> str:
     return accounting.provider_name(provider)
+
+
+@require_POST
+@admin_required
+@recent_2fa_required
+def repair_callbacks(request):
+    """Register Lexware Office's event subscriptions again (like the Stripe webhook's repair)."""
+    from integrations.lexware.readback import do_repair_callbacks
+
+    connection = access_accounting_connection(request, AccountingProvider.LEXWARE)
+    if do_repair_callbacks(request, connection):
+        messages.success(request, _("Lexware Office event subscriptions registered again."))
+    else:
+        messages.error(request, connection.callback_error)
+    return _back()

@@ -103,3 +103,8 @@ class StripeEdge:
     def check_returned_session(self, invoice, session_id):
         connection = StripeConnection.objects.for_workspace(invoice.workspace_id)
         return check_returned_session(connection, session_id, invoice) if connection else ""
+
+    def invoice_file(self, invoice):
+        from integrations.accounting.files import invoice_file
+
+        return invoice_file(invoice)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from billing.access import access_invoice
 from billing.forms import ManualPaymentForm
-from billing.payments import ONLY_HERE, PaymentError
+from billing.payments import PaymentError, only_here
 from billing.views import detail_context
 from integrations.mirror.manual import do_record_manual_payment
 from integrations.stripe.errors import StripeFailure
@@ -38,7 +38,7 @@ def record_manual_payment(request, invoice_id):
             form.add_error(None, _("Stripe refused: %(message)s") % {"message": failure.message})
         else:
             if not payment.recorded_in_stripe:
-                messages.warning(request, _(ONLY_HERE))
+                messages.warning(request, only_here(invoice))
             messages.success(request, _("Payment recorded."))
             return redirect("billing:invoice_detail", invoice_id=invoice.public_id)
     payments = invoice.payments.select_related("created_by", "voided_by")

@@ -82,6 +82,8 @@ ACTION_LABELS = {
     "accounting.test_failed": _("Accounting tool connection test failed"),
     "accounting.disconnected": _("Accounting tool disconnected"),
     "accounting.billing_provider_changed": _("Billing provider changed"),
+    "accounting.callbacks_registered": _("Lexware Office event subscriptions registered"),
+    "accounting.callbacks_failed": _("Lexware Office event subscriptions refused"),
     "payment.recorded": _("Manual payment recorded"),
     "payment.voided": _("Payment voided"),
     "invoice.reminder_sent": _("Pay link reminder sent"),

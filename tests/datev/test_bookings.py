@@ -92,6 +92,15 @@ def test_a_manual_bank_transfer_goes_to_the_bank_account():
     assert _sides([booking])[0][:3] == ("1800", Side.DEBIT, "10000")
 
 
+def test_a_payment_read_back_from_lexware_or_sevdesk_goes_to_the_bank_account():
+    """The accounting tool's own payments (bank transfers it matched) are booked as payments."""
+    money = _money("accounting", 5000, method="bank_transfer", provider_id="lexware:x:1")
+    [booking] = bookings.money_bookings(money, plan_for("04"))
+    assert _sides([booking])[0][:3] == ("1800", Side.DEBIT, "10000")
+    assert booking.text.startswith("Zahlung ")
+    assert booking.infos[1] == ("Zahlung laut Buchhaltung", "lexware:x:1")
+
+
 def test_a_refund_credits_the_clearing_account():
     [booking] = bookings.money_bookings(_money("refund", -11900, provider_id="re_1"), SKR03)
     assert _sides([booking]) == [("1360", Side.CREDIT, "10000", 11900, date(2026, 3, 20))]

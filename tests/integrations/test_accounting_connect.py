@@ -69,7 +69,11 @@ def test_it_connects_lexware_verified_by_the_profile_and_shows_only_the_hint(
     )
     assert connection.connected_by == alice and connection.verified_at
     assert connection.facts == {"tax_type": "net", "small_business": False}
-    assert [q["path"] for q in lexware_emulator.requests()] == ["/v1/profile"]
+    # The key is verified by its profile; then the event subscriptions are registered (here
+    # refused: the test's public URL is not reachable; tests/integrations/accounting/
+    # test_lexware_readback.py registers them).
+    paths = [q["path"] for q in lexware_emulator.requests()]
+    assert paths[0] == "/v1/profile" and set(paths[1:]) <= {"/v1/event-subscriptions"}
     said = _everything_said(client, alpha)
     assert "Muster IT GmbH" in said and f"…{key[-4:]}" in said
     assert key not in said and key not in caplog.text
