@@ -1,6 +1,7 @@
 """The billing schedule's planner (billing.schedule): periods, what each invoice bills, the end
 of a contract, revisions; properties checked with hypothesis."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -82,7 +83,7 @@ def test_a_year_of_monthly_periods_is_twelve_invoices_without_gaps():
     start = date(2027, 1, 31)
     invoices = due_invoices([MONTHLY], start, None, date(2027, 12, 31), "EUR")
     assert len(invoices) == 12
-    for before, after in zip(invoices, invoices[1:], strict=False):
+    for before, after in itertools.pairwise(invoices):
         assert after.service_start == before.service_end + timedelta(days=1)
     assert invoices[-1].service_end == date(2028, 1, 30)
     assert sum(i.net for i in invoices) == 12 * D("248.75")
@@ -173,7 +174,7 @@ def test_periods_have_no_gaps_and_no_overlaps(start, months):
     found = periods(start, None, add_months(start, months - 1))
     assert len(found) == months
     assert found[0].start == start
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in itertools.pairwise(found):
         assert after.start == before.end + timedelta(days=1)
         assert 28 <= before.days <= 31
     for p in found:
