@@ -555,6 +555,7 @@ class ContractInvoice(models.Model):
         StripeInvoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when a worker took it to issue
     # A previous attempt's write may have reached the provider: look before creating again.
     may_have_landed = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)

@@ -1,0 +1,96 @@
+"""The month's billing run of a workspace: plan every active contract's due periods, issue them
+one by one (integrations.accounting.issue), count progress, and stop while staff paused it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import BillingRun, Contract, ContractInvoice
+from billing.schedule import add_months
+from integrations.accounting.issue import issue_row, plan_contract
+from mspercury.localtime import today_in
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_rows(run: BillingRun):
+    return ContractInvoice.objects.filter(
+        workspace_id=run.workspace_id,
+        period_start__gte=run.month,
+        period_start__lt=add_months(run.month, 1),
+    )
+
+
+def count(run: BillingRun, *, finished: bool = False) -> BillingRun:
+    """Store the run's counts from its rows; a finished pass that left nothing to do is done."""
+    rows = month_rows(run)
+    total = rows.count()
+    done = rows.filter(state=ContractInvoice.State.ISSUED).count()
+    failed = rows.filter(state=ContractInvoice.State.FAILED).count()
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run.pk)
+        run.total, run.done, run.failed = total, done, failed
+        if finished and run.status == BillingRun.Status.RUNNING and done + failed == total:
+            run.status = BillingRun.Status.DONE
+            run.finished_at = timezone.now()
+        run.save(update_fields=["total", "done", "failed", "status", "finished_at"])
+    return run
+
+
+def current_run(workspace, today: date) -> BillingRun:
+    run, _created = BillingRun.objects.get_or_create(workspace=workspace, month=month_of(today))
+    return run
+
+
+def pending(workspace, today: date) -> list[int]:
+    rows = ContractInvoice.objects.filter(workspace=workspace, period_start__lte=today).exclude(
+        state=ContractInvoice.State.ISSUED
+    )
+    return list(rows.order_by("period_start", "id").values_list("pk", flat=True))
+
+
+def paused(run: BillingRun) -> bool:
+    return BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.PAUSED).exists()
+
+
+def run_workspace(workspace, today: date | None = None) -> BillingRun:
+    """One pass over the workspace's contracts for ``today`` (the workspace's date by default).
+    Paused: issues nothing; the pause is read again before each invoice."""
+    today = today or today_in(workspace)
+    run = current_run(workspace, today)
+    if paused(run):
+        return count(run)
+    for contract in Contract.objects.filter(workspace=workspace, status=Contract.Status.ACTIVE):
+        plan_contract(contract, today)
+    if run.status == BillingRun.Status.DONE:
+        BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.RUNNING)
+    count(run)
+    for row_pk in pending(workspace, today):
+        if paused(run):
+            return count(run)
+        issue_row(row_pk, today)
+        count(run)
+    return count(run, finished=True)
+
+
+def do_pause_run(run: BillingRun) -> bool:
+    """Pause a running run; False when it was not running."""
+    return bool(
+        BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.RUNNING).update(
+            status=BillingRun.Status.PAUSED
+        )
+    )
+
+
+def do_resume_run(run: BillingRun) -> bool:
+    """Resume a paused run (the caller starts the next pass); False when it was not paused."""
+    return bool(
+        BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.PAUSED).update(
+            status=BillingRun.Status.RUNNING
+        )
+    )
