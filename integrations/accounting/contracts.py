@@ -12,6 +12,7 @@ by the reference in its ``note``; sevDesk: by MSPercury's ``customerNumber``).
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Contract, ContractLine
 from billing.schedule import quote_interval
+from integrations.accounting.http import RateLimited
 from integrations.accounting.tax import InvoiceTax, TaxRefused
 from integrations.connection.accounting import billing_provider
 from integrations.lexware.client import LexwareClient
@@ -32,6 +34,19 @@ from quotes.models import Quote
 from rules.taxids import TaxIdType
 
 ACCOUNTING = (BillingProvider.LEXWARE, BillingProvider.SEVDESK)
+RATE_LIMIT_TRIES = 30
+MAX_RETRY_AFTER = 60.0
+
+
+def patiently(call, *args):
+    """``call(*args)``, waiting out 429s as the provider asks (Retry-After, else a second)
+    instead of failing."""
+    for _attempt in range(RATE_LIMIT_TRIES - 1):
+        try:
+            return call(*args)
+        except RateLimited as limited:
+            time.sleep(min(limited.retry_after, MAX_RETRY_AFTER))
+    return call(*args)
 
 
 class ContractRefused(Exception):
@@ -225,7 +240,8 @@ def do_push_contract(quote: Quote) -> tuple[Contract, bool]:
         raise ContractRefused(_("Only accepted quotes can be billed."))
     check_contract(quote, snapshot, provider)
     connection = connection_for(workspace, provider)
-    contact_id = find_or_create_contact(client_for(connection), quote.customer, workspace)
+    client = client_for(connection)
+    contact_id = patiently(find_or_create_contact, client, quote.customer, workspace)
     return _create(quote, snapshot, provider, contact_id)
 
 

@@ -22,7 +22,6 @@ Office or sevDesk exactly once, whatever fails.
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -33,15 +32,18 @@ from billing.ledger import ProviderInvoice, record_provider_invoice
 from billing.models import Contract, ContractInvoice
 from billing.schedule import ContractLine as PlanLine
 from billing.schedule import PeriodInvoice, due_invoices, invoice_for, period_of
-from integrations.accounting.contracts import account_ref, client_for, connection_for
-from integrations.accounting.http import ProviderError, RateLimited, Unavailable
+from integrations.accounting.contracts import (
+    account_ref,
+    client_for,
+    connection_for,
+    patiently,
+)
+from integrations.accounting.http import ProviderError, Unavailable
 from integrations.accounting.tax import TaxRefused
 from integrations.accounting.writers import UNIT_NAMES, Issued, writer_for
 from rules.money import to_minor_units
 
 LEASE = timedelta(minutes=10)
-RATE_LIMIT_TRIES = 30
-MAX_RETRY_AFTER = 60.0
 # Lexware's voucherlist filters by creation day: look back a little before the row was made.
 FIND_MARGIN = timedelta(days=2)
 
@@ -125,16 +127,6 @@ def claim(row_pk: int) -> bool | None:
     return looked_before
 
 
-def patiently(call, *args):
-    """``call(*args)``, waiting out 429s as the provider asks instead of failing."""
-    for _attempt in range(RATE_LIMIT_TRIES - 1):
-        try:
-            return call(*args)
-        except RateLimited as limited:
-            time.sleep(min(limited.retry_after, MAX_RETRY_AFTER))
-    return call(*args)
-
-
 def _store(row: ContractInvoice, **fields) -> None:
     for name, value in fields.items():
         setattr(row, name, value)
@@ -167,7 +159,11 @@ def issue(row: ContractInvoice, today: date) -> str:
     try:
         issued = write(row, writer, invoice, today)
     except (ProviderError, TaxRefused, LookupError) as failure:
-        landed = isinstance(failure, Unavailable) and failure.may_have_landed
+        # Only an answer to the create may say nothing landed; a failed look-up or read
+        # leaves the doubt of an earlier attempt as it was.
+        landed = row.may_have_landed or (
+            isinstance(failure, Unavailable) and failure.may_have_landed
+        )
         _store(
             row,
             state=ContractInvoice.State.FAILED,

@@ -68,7 +68,8 @@ def contacts_in(emulator) -> list:
 @pytest.fixture
 def setup(alpha, alice, doubles):  # noqa: F811
     def _setup(provider, **quote_fields):
-        bill_from(alpha, provider)
+        if not alpha.accounting_connections.exists():
+            bill_from(alpha, provider)
         return german_quote(alpha, alice, **quote_fields)
 
     return _setup
