@@ -28,9 +28,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.contracts import plan_lines
 from billing.ledger import ProviderInvoice, record_provider_invoice
 from billing.models import Contract, ContractInvoice
-from billing.schedule import ContractLine as PlanLine
 from billing.schedule import PeriodInvoice, due_invoices, invoice_for, period_of
 from integrations.accounting.contracts import (
     account_ref,
@@ -46,23 +46,6 @@ from rules.money import to_minor_units
 LEASE = timedelta(minutes=10)
 # Lexware's voucherlist filters by creation day: look back a little before the row was made.
 FIND_MARGIN = timedelta(days=2)
-
-
-def plan_lines(contract: Contract) -> list[PlanLine]:
-    return [
-        PlanLine(
-            ref=str(line.pk),
-            description=line.description,
-            quantity=line.quantity.normalize(),
-            unit_price=line.unit_price.normalize(),
-            interval=line.interval,
-            tax_rate=line.tax_rate,
-            discount_percent=line.discount_percent,
-            effective_from=line.effective_from,
-            effective_until=line.effective_until,
-        )
-        for line in contract.lines.all()
-    ]
 
 
 def reference(contract: Contract, period_start: date, kind: str) -> str:

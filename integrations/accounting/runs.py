@@ -76,21 +76,3 @@ def run_workspace(workspace, today: date | None = None) -> BillingRun:
         issue_row(row_pk, today)
         count(run)
     return count(run, finished=True)
-
-
-def do_pause_run(run: BillingRun) -> bool:
-    """Pause a running run; False when it was not running."""
-    return bool(
-        BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.RUNNING).update(
-            status=BillingRun.Status.PAUSED
-        )
-    )
-
-
-def do_resume_run(run: BillingRun) -> bool:
-    """Resume a paused run (the caller starts the next pass); False when it was not paused."""
-    return bool(
-        BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.PAUSED).update(
-            status=BillingRun.Status.RUNNING
-        )
-    )

@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from billing.contracts import do_pause_run, do_resume_run
 from billing.models import BillingRun, Contract, ContractInvoice, Invoice
 from billing.schedule import add_months
 from integrations.accounting.contracts import ContractRefused, do_push_contract
 from integrations.accounting.http import Unavailable
-from integrations.accounting.runs import do_pause_run, do_resume_run, run_workspace
+from integrations.accounting.runs import run_workspace
 from mspercury.tenancy import workspace_context
 from tests.integrations.accounting.schedule_setup import (
     bill_from,
