@@ -11,13 +11,16 @@ from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from billing.contracts import do_pause_run, do_resume_run
 from billing.models import BillingRun, Contract, ContractInvoice, Invoice
 from billing.schedule import add_months
-from integrations.accounting.contracts import ContractRefused, do_push_contract
+from integrations.accounting.contracts import ContractRefused, client_for, do_push_contract
 from integrations.accounting.http import Unavailable
+from integrations.accounting.issue import LEASE, claim, period_invoice, plan_contract
 from integrations.accounting.runs import run_workspace
+from integrations.accounting.writers import writer_for
 from mspercury.tenancy import workspace_context
 from tests.integrations.accounting.schedule_setup import (
     bill_from,
@@ -180,6 +183,7 @@ def test_a_fault_anywhere_ends_with_exactly_one_invoice_per_period(
         f"MSP-{contract.public_id.hex[:12]}-20270228": 1,
     }
     assert len(contacts_in(emulator)) == 1
+    assert all(fault["fired"] == 1 for fault in emulator.faults())
     rows = ContractInvoice.objects.filter(contract=contract)
     assert sorted(rows.values_list("state", flat=True)) == ["issued", "issued"]
     assert Invoice.objects.filter(workspace=quote.workspace, provider=provider).count() == 2
@@ -246,3 +250,74 @@ def test_two_runs_at_once_never_issue_twice(setup, doubles, alpha):  # noqa: F81
     found = references("lexware", doubles["lexware"])
     assert len(found) == 9 and set(found.values()) == {1}
     assert ContractInvoice.objects.filter(state="issued").count() == 9
+
+
+def test_a_row_is_claimed_by_one_worker_only(setup, alpha):
+    contract = start_on(push(setup("lexware"))[0])
+    with workspace_context(alpha):
+        plan_contract(contract, START)
+        row = ContractInvoice.objects.get()
+        assert claim(row.pk) is False  # taken; nothing was attempted before
+        assert claim(row.pk) is None  # a second worker gets nothing
+        row.refresh_from_db()
+    assert (row.state, row.attempts, row.may_have_landed) == ("issuing", 1, True)
+
+
+def test_a_worker_that_died_after_the_write_is_followed_by_a_look_not_a_second_create(
+    setup,
+    doubles,  # noqa: F811
+    alpha,
+):
+    contract = start_on(push(setup("lexware"))[0])
+    with workspace_context(alpha):
+        plan_contract(contract, START)
+        row = ContractInvoice.objects.select_related("contract__customer").get()
+        claim(row.pk)
+        # The worker wrote the invoice, then died before it could record anything.
+        connection = contract.workspace.accounting_connections.get()
+        writer = writer_for(client_for(connection), row.contract, {})
+        writer.create(period_invoice(row), START, row.reference)
+        ContractInvoice.objects.filter(pk=row.pk).update(
+            claimed_at=timezone.now() - LEASE - timedelta(seconds=1)
+        )
+    run(alpha, START)
+    assert references("lexware", doubles["lexware"]) == {row.reference: 1}
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("issued", 2)
+
+
+def test_a_run_issues_only_its_own_workspace_s_contracts(
+    setup,
+    alpha,
+    charlie_ws,
+    doubles,  # noqa: F811
+):
+    start_on(push(setup("lexware"))[0])
+    other = run(charlie_ws, START)
+    assert (other.total, other.done) == (0, 0)
+    assert invoices_in("lexware", doubles["lexware"]) == []
+    with workspace_context(charlie_ws):
+        assert not ContractInvoice.objects.exists() and not Contract.objects.exists()
+
+
+def test_lexware_s_rate_limit_is_waited_out_not_failed(setup, doubles, alpha, settings):  # noqa: F811
+    """Lexware's double at 2 requests per second and no throttle of ours: the 429s are waited
+    out and each invoice is issued once."""
+    doubles["lexware"].config(rate_limit=2, rate_limit_burst=2)
+    for _ in range(2):
+        start_on(push(setup("lexware"))[0])
+    done = run(alpha, START)
+    assert (done.status, done.done, done.failed) == ("done", 2, 0)
+    assert set(references("lexware", doubles["lexware"]).values()) == {1}
+    assert doubles["lexware"].requests(path="/v1/*") and any(
+        r.get("outcome") == "rate_limited" for r in doubles["lexware"].requests()
+    )
+
+
+def test_the_shared_throttle_keeps_lexware_below_its_limit(setup, doubles, alpha, settings):  # noqa: F811
+    doubles["lexware"].config(rate_limit=2, rate_limit_burst=2)
+    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 2
+    start_on(push(setup("lexware"))[0])
+    done = run(alpha, add_months(START, 1))
+    assert (done.done, done.failed) == (1, 0)
+    assert not [r for r in doubles["lexware"].requests() if r.get("outcome") == "rate_limited"]
