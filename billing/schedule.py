@@ -245,3 +245,105 @@ def quote_interval(billing_period: str) -> str:
 
 def total_net(invoices: Iterable[PeriodInvoice]) -> Decimal:
     return sum((invoice.net for invoice in invoices), ZERO)
+
+
+# -- contract changes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a re-accepted revision changes: lines closed (ref, last day), lines added (with the
+    day they bill from), and the one-off prorated invoice for the rest of the current period
+    (increases only: neither provider takes a negative line; a reduction applies from the next
+    period)."""
+
+    boundary: date  # the next period's first day
+    close: tuple[tuple[str, date], ...]
+    add: tuple[ContractLine, ...]
+    one_off: PeriodInvoice | None
+
+
+def _same(a: ContractLine, b: ContractLine) -> bool:
+    keys = ("description", "quantity", "unit_price", "interval", "tax_rate", "discount_percent")
+    return all(getattr(a, key) == getattr(b, key) for key in keys)
+
+
+def _year_end(start: date, line: ContractLine, current: Period) -> date:
+    """The last day of the yearly service period ``current`` falls in."""
+    first = first_index(start, line)
+    years = (current.index - first) // 12 + 1
+    return period(start, first + 12 * years).start - timedelta(days=1)
+
+
+def _net(line: ContractLine, currency: str) -> Decimal:
+    return line_net(line.quantity, line.unit_price, line.discount_percent, currency)
+
+
+def _charge(
+    line: ContractLine, net: Decimal, today: date, current: Period, served: int
+) -> InvoiceLine:
+    return InvoiceLine(
+        line.ref, line.description, line.interval, Decimal(1), net, None, line.tax_rate,
+        today, current.end, net, served, current.days,
+    )  # fmt: skip
+
+
+def _one_off(
+    changes: list[tuple[ContractLine | None, ContractLine]],
+    current: Period,
+    today: date,
+    currency: str,
+) -> PeriodInvoice | None:
+    served = (current.end - today).days + 1
+    lines = []
+    for old, new in changes:
+        if new.interval != MONTH:
+            continue
+        before = _net(old, currency) if old else ZERO
+        net = round_money((_net(new, currency) - before) * served / current.days, currency)
+        if net > 0:
+            lines.append(_charge(new, net, today, current, served))
+    if not lines:
+        return None
+    return PeriodInvoice(current, today, current.end, currency, tuple(lines))
+
+
+def revise(
+    current: Sequence[ContractLine],
+    revised: Sequence[ContractLine],
+    start: date,
+    today: date,
+    currency: str,
+) -> Revision:
+    """How the revised lines replace the current ones, matched by ``ref`` (the quote line):
+    unchanged lines stay; monthly changes apply from the next period, yearly ones from the
+    next year of their service period; new one-time lines go on the next invoice."""
+    now = period_of(start, max(today, start))
+    boundary = now.end + timedelta(days=1)
+    by_ref = {line.ref: line for line in revised}
+    open_lines = [line for line in current if line.effective_until is None]
+    close: list[tuple[str, date]] = []
+    add: list[ContractLine] = []
+    changes: list[tuple[ContractLine | None, ContractLine]] = []
+    for old in open_lines:
+        new = by_ref.get(old.ref)
+        if old.interval == ONCE or (new is not None and _same(old, new)):
+            continue
+        until = _year_end(start, old, now) if old.interval == YEAR else boundary - timedelta(days=1)
+        close.append((old.ref, until))
+        if new is not None:
+            add.append(_from(new, until + timedelta(days=1)))
+            changes.append((old, new))
+    known = {line.ref for line in current}
+    for new in revised:
+        if new.ref not in known:
+            add.append(_from(new, boundary))
+            changes.append((None, new))
+    return Revision(boundary, tuple(close), tuple(add), _one_off(changes, now, today, currency))
+
+
+def _from(line: ContractLine, day: date) -> ContractLine:
+    return ContractLine(
+        line.ref, line.description, line.quantity, line.unit_price, line.interval,
+        line.tax_rate, line.discount_percent, day, None,
+    )  # fmt: skip

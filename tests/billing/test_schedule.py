@@ -22,6 +22,7 @@ from billing.schedule import (
     period_of,
     periods,
     quote_interval,
+    revise,
 )
 
 MONTHLY = ContractLine("m", "Managed Workplace", D("12.5"), D("19.90"), MONTH, D(19))
@@ -212,3 +213,76 @@ def test_an_end_date_prorates_exactly_and_never_bills_more(start, price, served)
     for invoice in invoices:
         assert D(0) <= invoice.net <= price
         assert invoice.net.as_tuple().exponent == -2
+
+
+# -- contract changes ---------------------------------------------------------------------------
+
+RMM = ContractLine("q1", "RMM agent", D("10"), D("4.50"), MONTH, D(19))
+BACKUP = ContractLine("q2", "Backup licence", D("1"), D("480.00"), YEAR, D(19))
+ONBOARDING = ContractLine("q3", "Onboarding", D("1"), D("299.00"), ONCE, D(19))
+
+
+def with_quantity(line, quantity):
+    return ContractLine(line.ref, line.description, D(quantity), line.unit_price, line.interval,
+                        line.tax_rate)  # fmt: skip
+
+
+def test_an_unchanged_revision_changes_nothing():
+    change = revise(
+        [RMM, BACKUP, ONBOARDING], [RMM, BACKUP, ONBOARDING], START_DAY, date(2027, 2, 10), "EUR"
+    )
+    assert (change.close, change.add, change.one_off) == ((), (), None)
+    assert change.boundary == date(2027, 3, 1)
+
+
+START_DAY = date(2027, 1, 1)
+
+
+def test_a_monthly_change_applies_from_the_next_period():
+    change = revise([RMM], [with_quantity(RMM, "14")], START_DAY, date(2027, 2, 10), "EUR")
+    assert change.close == (("q1", date(2027, 2, 28)),)
+    (added,) = change.add
+    assert (added.quantity, added.effective_from) == (D("14"), date(2027, 3, 1))
+    lines = [
+        ContractLine(RMM.ref, RMM.description, RMM.quantity, RMM.unit_price, MONTH, D(19),
+                     None, None, date(2027, 2, 28)),
+        added,
+    ]  # fmt: skip
+    invoices = due_invoices(lines, START_DAY, None, date(2027, 4, 1), "EUR")
+    assert [i.net for i in invoices] == [D("45.00"), D("45.00"), D("63.00"), D("63.00")]
+
+
+def test_the_one_off_invoice_prorates_the_increase_to_the_cent():
+    """4 more agents × 4.50 = 18.00 a month; 10 Feb–28 Feb is 19 of 28 days: 12.21 (12.214…)."""
+    change = revise([RMM], [with_quantity(RMM, "14")], START_DAY, date(2027, 2, 10), "EUR")
+    one_off = change.one_off
+    assert (one_off.service_start, one_off.service_end) == (date(2027, 2, 10), date(2027, 2, 28))
+    (line,) = one_off.lines
+    assert (line.served_days, line.period_days, line.net) == (19, 28, D("12.21"))
+    assert (one_off.net, one_off.tax, one_off.gross) == (D("12.21"), D("2.32"), D("14.53"))
+
+
+def test_a_reduction_has_no_one_off_and_applies_next_period():
+    change = revise([RMM], [with_quantity(RMM, "6")], START_DAY, date(2027, 2, 10), "EUR")
+    assert change.one_off is None and change.add[0].quantity == D("6")
+
+
+def test_a_changed_yearly_line_applies_from_its_next_year():
+    change = revise([BACKUP], [with_quantity(BACKUP, "2")], START_DAY, date(2027, 5, 3), "EUR")
+    assert change.close == (("q2", date(2027, 12, 31)),)
+    assert change.add[0].effective_from == date(2028, 1, 1)
+    assert change.one_off is None
+
+
+def test_new_lines_start_next_period_and_removed_ones_end():
+    extra = ContractLine("q4", "Firewall", D("1"), D("30.00"), MONTH, D(19))
+    setup = ContractLine("q5", "Firewall setup", D("1"), D("150.00"), ONCE, D(19))
+    change = revise(
+        [RMM, ONBOARDING], [extra, setup, ONBOARDING], START_DAY, date(2027, 2, 10), "EUR"
+    )
+    assert change.close == (("q1", date(2027, 2, 28)),)
+    assert [(a.ref, a.effective_from) for a in change.add] == [
+        ("q4", date(2027, 3, 1)),
+        ("q5", date(2027, 3, 1)),
+    ]
+    assert change.one_off.lines[0].net == D("20.36")  # 30.00 × 19 / 28 = 20.357…
