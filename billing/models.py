@@ -549,6 +549,9 @@ class ContractInvoice(models.Model):
     period_end = models.DateField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
     reference = models.CharField(max_length=80, unique=True)
+    # A one-off prorated invoice's lines as previewed (billing.schedule.revise); period invoices
+    # are planned from the contract's lines instead.
+    lines = models.JSONField(default=list, blank=True)
     external_id = models.CharField(max_length=64, blank=True)
     number = models.CharField(max_length=64, blank=True)
     invoice = models.ForeignKey(

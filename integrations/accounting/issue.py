@@ -76,6 +76,10 @@ def plan_contract(contract: Contract, today: date) -> int:
 
 def period_invoice(row: ContractInvoice) -> PeriodInvoice | None:
     contract = row.contract
+    if row.kind == ContractInvoice.Kind.PRORATED:
+        from integrations.accounting.revisions import one_off_invoice
+
+        return one_off_invoice(row)
     current = period_of(contract.starts_on, row.period_start)
     return invoice_for(
         plan_lines(contract), contract.starts_on, contract.ends_on, current, contract.currency
