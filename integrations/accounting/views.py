@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from billing.models import Contract
 from integrations.accounting.contracts import ContractRefused, check_contract, do_push_contract
 from integrations.accounting.http import ProviderError
+from integrations.accounting.revisions import do_revise_contract, preview
 from integrations.models import BillingProvider
 from integrations.push.inputs import push_snapshot
+from mspercury.localtime import today_in
 
 
 def _refusal(quote, provider: str) -> str:
@@ -35,8 +37,41 @@ def push_page(request, quote, provider: str):
         "contract": contract,
         "refusal": "" if contract else _refusal(quote, provider),
         "can_push": request.membership.is_admin,
+        "change": _change(contract, request.workspace),
     }
     return render(request, "integrations/accounting_push.html", context)
+
+
+def _change(contract, workspace):
+    """The preview of an accepted revision the contract does not bill yet, or None."""
+    if contract is None or contract.quote_revision == contract.quote.revision:
+        return None
+    try:
+        change, _lines = preview(contract, today_in(workspace))
+    except ContractRefused as refused:
+        return {"refusal": refused.message}
+    return {"revision": change}
+
+
+def revise_contract(request, quote, provider: str):
+    contract = Contract.objects.filter(
+        workspace=request.workspace, quote=quote, provider=provider
+    ).first()
+    if contract is None:
+        messages.info(request, _("This quote has no contract yet."))
+        return redirect("integrations:push_page", quote_id=quote.public_id)
+    prorate = request.POST.get("timing") == "now"
+    try:
+        applied = do_revise_contract(contract, today_in(request.workspace), prorate=prorate)
+    except ContractRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if applied is None:
+            messages.info(request, _("The contract already bills this revision."))
+        else:
+            messages.success(request, _("The contract bills the accepted revision."))
+            transaction.on_commit(lambda: _start_run(contract.workspace_id))
+    return redirect("integrations:push_page", quote_id=quote.public_id)
 
 
 def push_start(request, quote):

@@ -113,6 +113,18 @@ def push_start(request, quote_id):
 
 @require_POST
 @admin_required
+def contract_revise(request, quote_id):
+    """Lexware Office / sevDesk: bill the accepted revision from the next period or now."""
+    quote = access_quote(request, quote_id)
+    provider = accounting_provider(request.workspace)
+    if provider is None:
+        messages.info(request, _("This workspace bills with Stripe."))
+        return redirect("integrations:push_page", quote_id=quote.public_id)
+    return accounting_views.revise_contract(request, quote, provider)
+
+
+@require_POST
+@admin_required
 def push_retry(request, quote_id):
     quote = access_quote(request, quote_id)
     push = connected_push(request.workspace, quote)

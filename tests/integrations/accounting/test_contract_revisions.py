@@ -85,3 +85,37 @@ def test_the_one_off_invoice_is_issued_once_at_the_previewed_cents(billed, alpha
     found = [i for i in invoices_in("lexware", doubles["lexware"]) if row.reference in i["remark"]]
     assert len(found) == 1
     assert gross_of(found[0]) == shown.one_off.gross == Decimal("10.90")
+
+
+def test_the_page_previews_the_revision_and_applies_it_once(
+    client_for,
+    alice,
+    alpha,
+    doubles,  # noqa: F811
+):
+    bill_from(alpha, "lexware")
+    quote = german_quote(alpha, alice)
+    client = client_for(alice)
+    client.post(f"/quotes/{quote.public_id}/stripe/push/")
+    reaccept(quote)
+    page = client.get(f"/quotes/{quote.public_id}/stripe/").content.decode()
+    assert 'data-testid="one-off"' in page and 'data-testid="revise-now"' in page
+    revise = f"/quotes/{quote.public_id}/contract/revise/"
+    assert client.post(revise, {"timing": "now"}).status_code == 302
+    client.post(revise, {"timing": "now"})
+    assert ContractInvoice.objects.filter(kind="prorated").count() == 1
+    contract = quote.contracts.get()
+    assert contract.quote_revision == quote.revision
+    assert (
+        'data-testid="one-off"'
+        not in client.get(f"/quotes/{quote.public_id}/stripe/").content.decode()
+    )
+
+
+def test_members_cannot_apply_a_revision(client_for, bob, alice, alpha, doubles):  # noqa: F811
+    bill_from(alpha, "lexware")
+    quote = german_quote(alpha, alice)
+    with workspace_context(alpha):
+        do_push_contract(quote)
+    response = client_for(bob).post(f"/quotes/{quote.public_id}/contract/revise/")
+    assert response.status_code == 403
