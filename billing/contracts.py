@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing.models import BillingRun, Contract, ContractInvoice
 from billing.schedule import ContractLine as PlanLine
-from billing.schedule import Period, PeriodInvoice, invoice_for, next_period
+from billing.schedule import Period, PeriodInvoice, invoice_for, next_period, period_of
 from mspercury.access import get_for_workspace
 
 RUN_TASK = "integrations.tasks.run_billing"
@@ -89,3 +92,40 @@ def _start(workspace_pk: int) -> None:
     from celery import current_app
 
     current_app.send_task(RUN_TASK, args=[workspace_pk])
+
+
+class ContractEndRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def period_end(contract: Contract, today: date) -> date:
+    """The last day of the period ``today`` falls in: ending there bills nothing prorated."""
+    return period_of(contract.starts_on, max(today, contract.starts_on)).end
+
+
+def do_end_contract(contract: Contract, ends_on: date, today: date) -> None:
+    """End the contract on ``ends_on`` (its last day of service): the planner bills no period
+    after it and prorates a period it cuts. A period already invoiced (billed in advance) is
+    not cut: neither provider takes a negative line, so a credit note would be needed."""
+    if ends_on < today:
+        raise ContractEndRefused(_("Choose today or a later day."))
+    invoiced = ContractInvoice.objects.filter(
+        contract=contract, kind=ContractInvoice.Kind.PERIOD
+    ).aggregate(last=Max("period_end"))["last"]
+    if invoiced and ends_on < invoiced:
+        raise ContractEndRefused(
+            _("The period up to %(day)s is invoiced already: choose that day or later.")
+            % {"day": date_format(invoiced, "SHORT_DATE_FORMAT")}
+        )
+    Contract.objects.filter(pk=contract.pk).update(ends_on=ends_on)
+    contract.ends_on = ends_on
+
+
+def finish_ended(contract: Contract, today: date) -> bool:
+    """Mark a contract whose last period has begun as ended; True when it did."""
+    if contract.ends_on is None or next_period(contract.starts_on, contract.ends_on, today):
+        return False
+    Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.ENDED)
+    return True

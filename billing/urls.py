@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("contracts/", views_contracts.contracts, name="contracts"),
     path("contracts/<uuid:contract_id>/", views_contracts.contract_detail, name="contract_detail"),
+    path("contracts/<uuid:contract_id>/end/", views_contracts.end_contract, name="end_contract"),
     path("billing-runs/<uuid:run_id>/", views_contracts.billing_run, name="billing_run"),
     path("billing-runs/<uuid:run_id>/pause/", views_contracts.pause_run, name="pause_run"),
     path("billing-runs/<uuid:run_id>/resume/", views_contracts.resume_run, name="resume_run"),

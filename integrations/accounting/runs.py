@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from billing.contracts import finish_ended
 from billing.models import BillingRun, Contract, ContractInvoice
 from billing.schedule import add_months
 from integrations.accounting.issue import issue_row, plan_contract
@@ -67,6 +68,7 @@ def run_workspace(workspace, today: date | None = None) -> BillingRun:
         return count(run)
     for contract in Contract.objects.filter(workspace=workspace, status=Contract.Status.ACTIVE):
         plan_contract(contract, today)
+        finish_ended(contract, today)
     if run.status == BillingRun.Status.DONE:
         BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.RUNNING)
     count(run)

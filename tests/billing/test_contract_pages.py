@@ -114,3 +114,10 @@ def test_the_run_page_speaks_german(client_for, alice, alpha, settings):
     text = body.content.decode()
     assert "Abrechnungslauf" in text and "1 von 4 ausgestellt, 0 fehlgeschlagen" in text
     assert "Pausieren" in text
+
+
+def test_members_cannot_end_a_contract(client_for, bob, contract):
+    response = client_for(bob).post(reverse("billing:end_contract", args=[contract.public_id]))
+    assert response.status_code == 403
+    contract.refresh_from_db()
+    assert contract.ends_on is None

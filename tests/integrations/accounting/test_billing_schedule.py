@@ -321,3 +321,32 @@ def test_the_shared_throttle_keeps_lexware_below_its_limit(setup, doubles, alpha
     done = run(alpha, add_months(START, 1))
     assert (done.done, done.failed) == (1, 0)
     assert not [r for r in doubles["lexware"].requests() if r.get("outcome") == "rate_limited"]
+
+
+def test_a_contract_ended_on_a_date_bills_its_last_days_and_then_nothing(
+    setup,
+    doubles,  # noqa: F811
+    alpha,
+    client_for,
+    alice,
+):
+    contract = start_on(push(setup("lexware"))[0], date(2027, 1, 1))
+    run(alpha, date(2027, 1, 1))
+    client = client_for(alice)
+    end = f"/billing/contracts/{contract.public_id}/end/"
+    refused = client.post(end, {"ends_on": "2027-01-20"}, follow=True).content.decode()
+    assert "is invoiced already" in refused
+    client.post(end, {"ends_on": "2027-02-10"})
+    for month in (2, 3, 4):
+        run(alpha, date(2027, month, 1))
+    issued = invoices_in("lexware", doubles["lexware"])
+    assert len(issued) == 2
+    last = ContractInvoice.objects.filter(contract=contract).last()
+    assert (last.period_start, last.period_end) == (date(2027, 2, 1), date(2027, 2, 10))
+    # The monthly lines for 10 of February's 28 days, each rounded once.
+    monthly = sum((line.net for line in period_invoice(last).lines), Decimal(0))
+    assert gross("lexware", issued[1]) == monthly + (monthly * Decimal("0.19")).quantize(
+        Decimal("0.01"), "ROUND_HALF_UP"
+    )
+    contract.refresh_from_db()
+    assert contract.status == "ended"
