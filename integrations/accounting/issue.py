@@ -180,7 +180,10 @@ def ledger_lines(invoice: PeriodInvoice) -> list[dict]:
             "period_end": stamp(line.service_end + timedelta(days=1)),
             "proration": line.prorated,
             "price": "",
-            "taxes": [{"tax_rate": str(line.tax_rate), "taxable_amount": 0, "amount": 0}],
+            # Stripe's lines name tax rate objects here; a provider's invoice has none (its
+            # tax is per rate on the invoice), so the rate is kept as a percentage beside.
+            "taxes": [],
+            "vat_percent": str(line.tax_rate),
             "metadata": {"contract_line": line.ref},
         }
         for line in invoice.lines

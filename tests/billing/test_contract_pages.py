@@ -2,9 +2,12 @@
 billing run's page with its pause and resume."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing.models import BillingRun, Contract, ContractInvoice
+from billing.models import BillingRun, Contract, ContractInvoice, ContractLine
+from tests import factories
 from tests.integrations.accounting.schedule_setup import (
     bill_from,
     doubles,  # noqa: F401 (a fixture)
@@ -121,3 +124,52 @@ def test_members_cannot_end_a_contract(client_for, bob, contract):
     assert response.status_code == 403
     contract.refresh_from_db()
     assert contract.ends_on is None
+
+
+def test_the_issued_invoice_s_ledger_page_and_the_run_poll_render(
+    client_for, alice, alpha, contract
+):
+    from integrations.accounting.runs import run_workspace
+    from mspercury.tenancy import workspace_context
+
+    with workspace_context(alpha):
+        run = run_workspace(alpha, contract.starts_on)
+    row = ContractInvoice.objects.get()
+    client = client_for(alice)
+    page = client.get(reverse("billing:invoice_detail", args=[row.invoice.public_id]))
+    assert page.status_code == 200 and row.number in page.content.decode()
+    poll = client.get(reverse("billing:billing_run", args=[run.public_id]), HTTP_HX_REQUEST="true")
+    body = poll.content.decode()
+    assert body.startswith("<section") and 'data-status="done"' in body
+    assert "1 of 1 issued, 0 failed" in body
+
+
+def test_the_contracts_list_costs_what_one_contract_costs(client_for, alice, alpha, contract):
+    client = client_for(alice)
+    url = reverse("billing:contracts")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        quote = factories.quote(alpha, contract.customer, factories.MIXED_LINES[:2])
+        more = Contract.objects.create(
+            workspace=alpha,
+            customer=contract.customer,
+            quote=quote,
+            provider="lexware",
+            currency="EUR",
+            starts_on=contract.starts_on,
+            tax_treatment="domestic",
+            tax_rate=19,
+        )
+        ContractLine.objects.create(
+            workspace=alpha,
+            contract=more,
+            description="RMM",
+            quantity=1,
+            unit_price=5,
+            interval="month",
+            tax_rate=19,
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).content.decode().count("data-contract=") == 4
+    assert len(many.captured_queries) == len(one.captured_queries)
