@@ -350,3 +350,21 @@ def test_a_contract_ended_on_a_date_bills_its_last_days_and_then_nothing(
     )
     contract.refresh_from_db()
     assert contract.status == "ended"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_contact_carries_address_vat_id_and_leitweg_id(setup, doubles, provider):  # noqa: F811
+    quote = setup(provider)
+    quote.customer.leitweg_id = "991-03730-19"
+    quote.customer.save()
+    push(quote)
+    (contact,) = contacts_in(doubles[provider])
+    if provider == "lexware":
+        assert contact["company"]["name"] == "Acme GmbH"
+        assert contact["company"]["vatRegistrationId"] == "DE136695976"
+        assert contact["xRechnung"]["buyerReference"] == "991-03730-19"
+        billing = contact["addresses"]["billing"][0]
+        assert (billing["zip"], billing["countryCode"]) == ("12345", "DE")
+    else:
+        assert (contact["name"], contact["vatNumber"]) == ("Acme GmbH", "DE136695976")
+        assert contact["buyerReference"] == "991-03730-19"
