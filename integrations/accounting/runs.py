@@ -3,7 +3,7 @@ one by one (integrations.accounting.issue), count progress, and stop while staff
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,11 +48,31 @@ def current_run(workspace, today: date) -> BillingRun:
     return run
 
 
+# A failed invoice is tried up to three times at once (a lost answer, then a failed look-up, a
+# passing 5xx), then after 2, 4, 8 … minutes, at most daily: a provider refusing the same body
+# is not asked every run (sevDesk may block a token that keeps causing errors, API FAQ).
+RETRY_AT_ONCE = 3
+MAX_BACKOFF = timedelta(days=1)
+
+
+def retry_due(attempts: int, last_try, now) -> bool:
+    if attempts < RETRY_AT_ONCE or last_try is None:
+        return True
+    wait = min(timedelta(minutes=2 ** (attempts - RETRY_AT_ONCE + 1)), MAX_BACKOFF)
+    return last_try + wait <= now
+
+
 def pending(workspace, today: date) -> list[int]:
     rows = ContractInvoice.objects.filter(workspace=workspace, period_start__lte=today).exclude(
         state=ContractInvoice.State.ISSUED
     )
-    return list(rows.order_by("period_start", "id").values_list("pk", flat=True))
+    now = timezone.now()
+    found = rows.order_by("period_start", "id").values_list("pk", "state", "attempts", "claimed_at")
+    return [
+        pk
+        for pk, state, attempts, claimed_at in found
+        if state != ContractInvoice.State.FAILED or retry_due(attempts, claimed_at, now)
+    ]
 
 
 def paused(run: BillingRun) -> bool:

@@ -368,3 +368,18 @@ def test_the_contact_carries_address_vat_id_and_leitweg_id(setup, doubles, provi
     else:
         assert (contact["name"], contact["vatNumber"]) == ("Acme GmbH", "DE136695976")
         assert contact["buyerReference"] == "991-03730-19"
+
+
+def test_a_refused_invoice_is_retried_with_backoff_not_every_run(setup, doubles, alpha):  # noqa: F811
+    from integrations.accounting.runs import retry_due
+
+    contract = start_on(push(setup("sevdesk"))[0])
+    doubles["sevdesk"].fault("error", "/api/v1/Invoice/Factory/saveInvoice", "POST", None)
+    for _ in range(5):
+        run(alpha, START)
+    row = ContractInvoice.objects.get(contract=contract)
+    assert (row.state, row.attempts) == ("failed", 3)
+    now = timezone.now()
+    assert retry_due(3, now - timedelta(minutes=2), now)
+    assert not retry_due(4, now - timedelta(minutes=3), now)
+    assert retry_due(30, now - timedelta(days=1), now)
