@@ -52,7 +52,7 @@ def _double(provider, rate_limit=0):
     if provider == "lexware":
         settings.MSPERCURY_LEXWARE_API_URL = server.base_url
     else:
-        settings.MSPERCURY_SEVDESK_API_URL = server.api_url
+        settings.MSPERCURY_SEVDESK_API_URL = control.api_url
     return server, control
 
 
