@@ -91,7 +91,11 @@ def do_resume_run(run: BillingRun) -> bool:
 def _start(workspace_pk: int) -> None:
     from celery import current_app
 
-    current_app.send_task(RUN_TASK, args=[workspace_pk])
+    # By name from the app's registry, so eager mode runs it too; the apps' task modules are
+    # discovered first where no worker has loaded them (a web process, a test).
+    if RUN_TASK not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    current_app.tasks[RUN_TASK].delay(workspace_pk)
 
 
 class ContractEndRefused(Exception):

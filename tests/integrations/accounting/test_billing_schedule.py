@@ -5,6 +5,7 @@ cent, a paused run issues nothing, and two runs at once never issue twice."""
 
 import itertools
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -383,3 +384,33 @@ def test_a_refused_invoice_is_retried_with_backoff_not_every_run(setup, doubles,
     assert retry_due(3, now - timedelta(minutes=2), now)
     assert not retry_due(4, now - timedelta(minutes=3), now)
     assert retry_due(30, now - timedelta(days=1), now)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pause_during_a_run_stops_it_between_invoices(setup, doubles, alpha, settings):  # noqa: F811
+    """At Lexware's pace (2 requests per second: one invoice a second) the run is paused after
+    its first invoice: it stops before the next one, and resuming finishes the rest once."""
+    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 2
+    for _ in range(4):
+        start_on(push(setup("lexware"))[0])
+    lexware = doubles["lexware"]
+
+    def one_run():
+        try:
+            run(alpha, START)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=one_run)
+    worker.start()
+    while not invoices_in("lexware", lexware) and worker.is_alive():
+        time.sleep(0.05)
+    assert do_pause_run(BillingRun.objects.get(workspace=alpha))
+    worker.join()
+    paused = BillingRun.objects.get(workspace=alpha)
+    assert paused.status == "paused" and 1 <= paused.done < 4
+    assert len(invoices_in("lexware", lexware)) == paused.done
+    do_resume_run(paused)
+    finished = run(alpha, START)
+    assert (finished.status, finished.done) == ("done", 4)
+    assert set(references("lexware", lexware).values()) == {1}
