@@ -139,12 +139,14 @@ FAULTS = {
         "invoice create": ("POST", "/v1/invoices"),
         "invoice read": ("GET", "/v1/invoices/*"),
         "voucherlist": ("GET", "/v1/voucherlist"),
+        "contact read": ("GET", "/v1/contacts"),
     },
     "sevdesk": {
         "contact create": ("POST", "/api/v1/Contact"),
         "invoice create": ("POST", "/api/v1/Invoice/Factory/saveInvoice"),
         "invoice read": ("GET", "/api/v1/Invoice/*"),
         "invoice list": ("GET", "/api/v1/Invoice"),
+        "contact read": ("GET", "/api/v1/Contact"),
     },
 }
 KINDS = ["error", "timeout_after_write", "drop_after_write", "rate_limit"]
