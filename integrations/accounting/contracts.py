@@ -25,7 +25,7 @@ from integrations.accounting.tax import InvoiceTax, TaxRefused
 from integrations.connection.accounting import billing_provider
 from integrations.lexware.client import LexwareClient
 from integrations.lexware.tax import lexware_tax
-from integrations.models import AccountingConnection, BillingProvider
+from integrations.models import AccountingConnection, BillingProvider, Push
 from integrations.push.inputs import push_snapshot
 from integrations.sevdesk.client import Address, SevdeskClient
 from integrations.sevdesk.tax import sevdesk_tax
@@ -235,6 +235,7 @@ def do_push_contract(quote: Quote) -> tuple[Contract, bool]:
     existing = Contract.objects.filter(workspace=workspace, quote=quote, provider=provider).first()
     if existing is not None:
         return existing, False
+    _refuse_billed_elsewhere(quote)
     snapshot = push_snapshot(quote)
     if snapshot is None:
         raise ContractRefused(_("Only accepted quotes can be billed."))
@@ -243,6 +244,20 @@ def do_push_contract(quote: Quote) -> tuple[Contract, bool]:
     client = client_for(connection)
     contact_id = patiently(find_or_create_contact, client, quote.customer, workspace)
     return _create(quote, snapshot, provider, contact_id)
+
+
+def _refuse_billed_elsewhere(quote: Quote) -> None:
+    """A quote is billed by one provider: not again after the workspace changed its choice."""
+    other = Contract.objects.filter(quote=quote, status=Contract.Status.ACTIVE).first()
+    if other is not None:
+        raise ContractRefused(
+            _("MSPercury already bills this quote in %(provider)s.")
+            % {"provider": other.get_provider_display()}
+        )
+    if Push.objects.filter(quote=quote).exists():
+        raise ContractRefused(
+            _("This quote was pushed to Stripe, which bills it (discard a failed push first).")
+        )
 
 
 def _create(quote: Quote, snapshot: dict, provider: str, contact_id: str):

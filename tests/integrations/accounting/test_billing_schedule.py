@@ -416,3 +416,33 @@ def test_a_pause_during_a_run_stops_it_between_invoices(setup, doubles, alpha, s
     finished = run(alpha, START)
     assert (finished.status, finished.done) == ("done", 4)
     assert set(references("lexware", lexware).values()) == {1}
+
+
+def test_a_quote_is_billed_by_one_provider_only(setup, doubles, alpha, connection):  # noqa: F811
+    """After the workspace switched from Lexware Office to sevDesk or Stripe, the quote with
+    a contract is refused by both, with the reason."""
+    from integrations.models import BillingProviderChoice
+    from integrations.push.actions import PushRefused, do_start_push
+
+    quote = setup("lexware")
+    push(quote)
+    with pytest.raises(PushRefused) as stripe_refused:
+        do_start_push(None, quote)
+    assert "already bills this quote in Lexware Office" in stripe_refused.value.message
+    bill_from(alpha, "sevdesk")
+    with pytest.raises(ContractRefused) as refused:
+        push(quote)
+    assert "already bills this quote in Lexware Office" in refused.value.message
+    BillingProviderChoice.objects.filter(workspace=alpha).update(provider="lexware")
+    assert push(quote)[1] is False
+
+
+def test_a_quote_pushed_to_stripe_gets_no_contract(setup, doubles, alpha):  # noqa: F811
+    from integrations.models import Push
+
+    quote = setup("sevdesk")
+    Push.objects.create(workspace=alpha, quote=quote, account_ref="acct_x", mode="test")
+    with pytest.raises(ContractRefused) as refused:
+        push(quote)
+    assert "pushed to Stripe" in refused.value.message
+    assert contacts_in(doubles["sevdesk"]) == []
