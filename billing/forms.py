@@ -56,3 +56,9 @@ class ManualPaymentForm(forms.Form):
     def paid_at(self):
         day = self.cleaned_data["paid_on"]
         return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
+
+
+class EndContractForm(forms.Form):
+    """The contract's last day of service; empty: the end of the current period."""
+
+    ends_on = forms.DateField(label=_("Ends on"), required=False)

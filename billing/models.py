@@ -454,3 +454,159 @@ class PaymentSettings(models.Model):
         """The stored settings, or the defaults (unsaved) when the workspace never chose."""
         pk = getattr(workspace, "pk", workspace)
         return cls.objects.filter(workspace_id=pk).first() or cls(workspace_id=pk)
+
+
+class Interval(models.TextChoices):
+    """How often a contract line bills (billing.schedule's intervals)."""
+
+    ONCE = "once", _("One-time")
+    MONTH = "month", _("Monthly")
+    YEAR = "year", _("Yearly")
+
+
+class Contract(models.Model):
+    """An accepted quote MSPercury bills itself, period by period, in the workspace's accounting
+    tool (Lexware Office, sevDesk): neither API creates recurring invoices (both expose their
+    recurring templates read-only), so the schedule lives here (billing.schedule)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contracts")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts")
+    quote = models.ForeignKey("quotes.Quote", on_delete=models.PROTECT, related_name="contracts")
+    quote_revision = models.PositiveIntegerField(default=1)
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    currency = models.CharField(max_length=3)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # The customer in the provider: Lexware's contact id, sevDesk's Contact id.
+    contact_id = models.CharField(max_length=64, blank=True)
+    # The VAT as the quote decided it (rules.tax.TaxDecision) and what the mentions need.
+    tax_treatment = models.CharField(max_length=20)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax_rate_country = models.CharField(max_length=2, blank=True)
+    supplier_vat_id = models.CharField(max_length=40, blank=True)
+    customer_vat_id = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    days_until_due = models.PositiveSmallIntegerField(default=14)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "quote", "provider"], name="one_contract_per_quote"
+            )
+        ]
+
+    def __str__(self):
+        return f"Contract {self.public_id} ({self.get_provider_display()})"
+
+
+class ContractLine(models.Model):
+    """One line of a contract as the quote priced it. Quantities keep their decimals; a
+    revision closes a line (``effective_until``) and adds its successor (``effective_from``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    quote_line_ref = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500)
+    unit = models.CharField(max_length=16, blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    interval = models.CharField(max_length=5, choices=Interval.choices)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    effective_from = models.DateField(null=True, blank=True)
+    effective_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.description
+
+
+class ContractInvoice(models.Model):
+    """One invoice of one contract and period: the exactly-once anchor. The row exists before
+    the provider is called; the reference MSPercury writes into the provider's invoice finds it
+    again after a lost answer."""
+
+    class Kind(models.TextChoices):
+        PERIOD = "period", _("Period")
+        PRORATED = "prorated", _("Prorated change")
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ISSUING = "issuing", _("Issuing")
+        ISSUED = "issued", _("Issued")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="invoices")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERIOD)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
+    reference = models.CharField(max_length=80, unique=True)
+    # A one-off prorated invoice's lines as previewed (billing.schedule.revise); period invoices
+    # are planned from the contract's lines instead.
+    lines = models.JSONField(default=list, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    number = models.CharField(max_length=64, blank=True)
+    invoice = models.ForeignKey(
+        StripeInvoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when a worker took it to issue
+    # A previous attempt's write may have reached the provider: look before creating again.
+    may_have_landed = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period_start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period_start", "kind"], name="one_invoice_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "state"], name="contract_invoice_state")]
+
+    def __str__(self):
+        return self.reference
+
+
+class BillingRun(models.Model):
+    """The month's run over a workspace's contracts: its progress, and a pause staff can set."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        DONE = "done", _("Done")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month it runs for
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "month"], name="one_billing_run_per_month")
+        ]
+
+    def __str__(self):
+        return f"Billing run {self.month:%Y-%m}"

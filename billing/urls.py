@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_einvoice
+from billing import views, views_contracts, views_einvoice
 
 app_name = "billing"
 
@@ -20,6 +20,12 @@ urlpatterns = [
         views_einvoice.credit_note_einvoice,
         name="credit_note_einvoice",
     ),
+    path("contracts/", views_contracts.contracts, name="contracts"),
+    path("contracts/<uuid:contract_id>/", views_contracts.contract_detail, name="contract_detail"),
+    path("contracts/<uuid:contract_id>/end/", views_contracts.end_contract, name="end_contract"),
+    path("billing-runs/<uuid:run_id>/", views_contracts.billing_run, name="billing_run"),
+    path("billing-runs/<uuid:run_id>/pause/", views_contracts.pause_run, name="pause_run"),
+    path("billing-runs/<uuid:run_id>/resume/", views_contracts.resume_run, name="resume_run"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -131,3 +131,35 @@ def retry_lexware_events() -> int:
         except Exception:  # kept as failed on the event; the next sweep tries again
             logger.exception("Lexware event %s could not be queued", event_pk)
     return len(due)
+
+
+@shared_task
+def issue_due_invoices() -> dict:
+    """Beat: start the billing run of every workspace with an active contract (Lexware Office,
+    sevDesk). The list alone is read across workspaces; each run is its own task."""
+    from billing.models import Contract
+    from mspercury.tenancy import system_context
+
+    with system_context():  # which workspaces have contracts: a cross-tenant list of ids
+        workspaces = sorted(
+            set(
+                Contract.objects.filter(status=Contract.Status.ACTIVE).values_list(
+                    "workspace_id", flat=True
+                )
+            )
+        )
+    for workspace_pk in workspaces:
+        run_billing.delay(workspace_pk)
+    return {"workspaces": len(workspaces)}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_billing(workspace_pk: int) -> dict:
+    """Issue the workspace's due period invoices. Safe to run twice, also at once: each
+    invoice row is claimed by one worker (integrations.accounting.issue)."""
+    from integrations.accounting.runs import run_workspace
+    from mspercury.models import Workspace
+
+    with workspace_context(workspace_pk):
+        run = run_workspace(Workspace.objects.get(pk=workspace_pk))
+    return {"status": run.status, "total": run.total, "done": run.done, "failed": run.failed}

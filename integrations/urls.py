@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.accounting import views as accounting_files
+from integrations.accounting import file_views as accounting_files
 from integrations.connection import accounting_views, views
 from integrations.lexware import callbacks as lexware_callbacks
 from integrations.mirror import views as views_manual
@@ -81,6 +81,11 @@ urlpatterns = [
     path("quotes/<uuid:quote_id>/stripe/", views_push.push_page, name="push_page"),
     path("quotes/<uuid:quote_id>/stripe/push/", views_push.push_start, name="push_start"),
     path("quotes/<uuid:quote_id>/stripe/retry/", views_push.push_retry, name="push_retry"),
+    path(
+        "quotes/<uuid:quote_id>/contract/revise/",
+        views_push.contract_revise,
+        name="contract_revise",
+    ),
     path("quotes/<uuid:quote_id>/stripe/amend/", views_amend.amend_page, name="amend_page"),
     path("quotes/<uuid:quote_id>/stripe/amend/apply/", views_amend.amend_apply, name="amend_apply"),
     path(

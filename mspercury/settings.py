@@ -209,6 +209,8 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.process_stripe_event": {"queue": "webhooks"},
     "integrations.tasks.run_push": {"queue": "pushes"},
     "integrations.tasks.run_amendment": {"queue": "pushes"},
+    "integrations.tasks.run_billing": {"queue": "pushes"},
+    "integrations.tasks.issue_due_invoices": {"queue": "periodic"},
     "billing.tasks.send_payment_confirmation": {"queue": "mail"},
     "portal.tasks.send_invoice_email": {"queue": "mail"},
     "integrations.tasks.retry_stripe_events": {"queue": "periodic"},
@@ -221,6 +223,11 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.process_lexware_event": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Issue the due period invoices of contracts billed from Lexware Office or sevDesk.
+    "issue-due-invoices": {
+        "task": "integrations.tasks.issue_due_invoices",
+        "schedule": env_int("MSPERCURY_BILLING_RUN_SECONDS", 900),
+    },
     # Retry stored events whose processing failed or was lost; alert on ones waiting too long.
     "retry-stripe-events": {
         "task": "integrations.tasks.retry_stripe_events",

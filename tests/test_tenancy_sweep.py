@@ -222,6 +222,28 @@ def _amendment(workspace: Workspace, owner: User):
     ).public_id
 
 
+def _contract(workspace: Workspace, owner: User):
+    from billing.models import Contract
+
+    quote = _quote(workspace, owner)
+    return Contract.objects.create(
+        workspace=workspace,
+        customer=quote.customer,
+        quote=quote,
+        provider="lexware",
+        currency="EUR",
+        starts_on="2027-01-01",
+        tax_treatment="domestic",
+        tax_rate=19,
+    ).public_id
+
+
+def _billing_run(workspace: Workspace, owner: User):
+    from billing.models import BillingRun
+
+    return BillingRun.objects.create(workspace=workspace, month="2027-01-01").public_id
+
+
 # Route parameter name → factory(workspace, owner) -> URL value of a new object in workspace.
 FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "workspace_id": lambda workspace, owner: workspace.public_id,
@@ -251,6 +273,8 @@ FACTORIES: dict[str, Callable[[Workspace, User], object]] = {
     "credit_note_id": credit_note_factory,
     "acceptance_id": _acceptance,
     "amendment_id": _amendment,
+    "contract_id": _contract,
+    "run_id": _billing_run,
     "kind": lambda workspace, owner: "quote",
 }
 

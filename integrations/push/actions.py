@@ -38,6 +38,12 @@ def do_start_push(request, quote, *, send_now: bool = False, actor=None) -> tupl
     connection = StripeConnection.objects.for_workspace(quote.workspace)
     if connection is None:
         raise PushRefused(_("Connect Stripe first (Settings → Integrations)."))
+    billed = quote.contracts.filter(status="active").first()
+    if billed is not None:  # MSPercury bills it in the accounting tool: never twice
+        raise PushRefused(
+            _("MSPercury already bills this quote in %(provider)s.")
+            % {"provider": billed.get_provider_display()}
+        )
     actor = actor or (request.user if request is not None else None)
     with transaction.atomic():
         existing = Push.objects.select_for_update().for_quote(quote, connection).first()

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from integrations.accounting import views as accounting_views
+from integrations.accounting.contracts import accounting_provider
 from integrations.models import Push, PushSettings, StripeConnection
 from integrations.push.actions import (
     PushRefused,
@@ -69,6 +71,9 @@ def _context(request, quote, *, send_now=False):
 @workspace_required
 def push_page(request, quote_id):
     quote = access_quote(request, quote_id)
+    provider = accounting_provider(request.workspace)
+    if provider is not None:
+        return accounting_views.push_page(request, quote, provider)
     send_now = request.GET.get("send_now") == "1"
     return render(request, "integrations/push.html", _context(request, quote, send_now=send_now))
 
@@ -83,6 +88,8 @@ def push_progress(request, quote_id):
 @admin_required
 def push_start(request, quote_id):
     quote = access_quote(request, quote_id)
+    if accounting_provider(request.workspace) is not None:
+        return accounting_views.push_start(request, quote)
     if quote.status != QuoteStatus.ACCEPTED:
         messages.error(request, _("Only accepted quotes can be pushed to Stripe."))
         return redirect("integrations:push_page", quote_id=quote.public_id)
@@ -102,6 +109,18 @@ def push_start(request, quote_id):
         if not created:
             messages.info(request, _("This quote is already being pushed or was pushed."))
     return redirect("integrations:push_page", quote_id=quote.public_id)
+
+
+@require_POST
+@admin_required
+def contract_revise(request, quote_id):
+    """Lexware Office / sevDesk: bill the accepted revision from the next period or now."""
+    quote = access_quote(request, quote_id)
+    provider = accounting_provider(request.workspace)
+    if provider is None:
+        messages.info(request, _("This workspace bills with Stripe."))
+        return redirect("integrations:push_page", quote_id=quote.public_id)
+    return accounting_views.revise_contract(request, quote, provider)
 
 
 @require_POST

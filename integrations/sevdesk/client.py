@@ -104,6 +104,13 @@ class SevdeskClient:
         """The bank and cash accounts a payment can be booked on (``GET /CheckAccount``)."""
         return self._list("/CheckAccount", {})
 
+    def user_id(self) -> str:
+        """The account's first user (``GET /SevUser``): an invoice's required contactPerson."""
+        users = self._list("/SevUser", {})
+        if not users:
+            raise LookupError("sevDesk answered no user for this token")
+        return str(users[0]["id"])
+
     def country_id(self, code: str) -> str:
         """The StaticCountry id of an ISO country code (Germany is 1)."""
         if self._countries is None:
