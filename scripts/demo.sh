@@ -85,5 +85,10 @@ echo "sevDesk emulator: http://127.0.0.1:${SEVDESK_PORT}/_emulator/state"
 # of their own. SQLite serializes its writes with the web server's (mspercury/env.py).
 .venv/bin/python manage.py run_schedule &
 SCHEDULE_PID=$!
-trap 'kill "$SCHEDULE_PID" $DOUBLES 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
-.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}" &
+SERVER_PID=$!
+trap 'kill "$SERVER_PID" "$SCHEDULE_PID" $DOUBLES 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+# Lexware Office probes a callback URL before it subscribes it: register once the app answers.
+wait_for "$MSPERCURY_PUBLIC_URL/healthz" "$SERVER_PID" "app"
+.venv/bin/python manage.py seed_demo --callbacks
+wait "$SERVER_PID"

@@ -4,6 +4,7 @@
   port), reset before each test. Each is the emulator's `ControlClient` plus `base_url`,
   `server` and `emulator` (the in-process object). Their rate limits are off (the tests that are
   about them turn them on); Lexware's callback retries wait milliseconds instead of seconds.
+- Every other test: Lexware's and sevDesk's URLs point at a closed port (refused at once).
 - `callback_receiver`: a local HTTP endpoint that records Lexware's event callbacks (body and
   `X-Lxo-Signature`) and the HEAD probe Lexware sends when a subscription is made, and answers
   with the statuses a test queues up (default 200).
@@ -33,6 +34,18 @@ class LexwareHandle(_Handle, lexware.ControlClient):
 
 class SevdeskHandle(_Handle, sevdesk.ControlClient):
     pass
+
+
+# Port 9 (discard) on the loopback: nothing listens, connections are refused at once. Every
+# test that does not set up a double talks to this, never to api.lexware.io or sevdesk.de.
+OFFLINE_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _accounting_offline(settings):
+    settings.MSPERCURY_LEXWARE_API_URL = OFFLINE_URL
+    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = f"{OFFLINE_URL}/public_key.pub"
+    settings.MSPERCURY_SEVDESK_API_URL = f"{OFFLINE_URL}/api/v1"
 
 
 @pytest.fixture(scope="session")

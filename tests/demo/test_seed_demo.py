@@ -54,3 +54,41 @@ def test_seed_demo_prints_the_address_the_app_listens_on(db, settings, stripe_em
     assert "Demo ready: http://127.0.0.1:8123/" in out and ":8000" not in out
     demo = (Path(settings.BASE_DIR) / "scripts/demo.sh").read_text()
     assert 'MSPERCURY_PUBLIC_URL="http://127.0.0.1:${PORT:-8000}"' in demo
+
+
+def test_seed_demo_adds_a_workspace_billing_from_lexware_with_one_invoice_paid(
+    db, settings, stripe_emulator, lexware_emulator, live_server, capsys
+):
+    """The second demo workspace bills from the Lexware double: a month-old contract, two
+    invoices issued there (the first with the one-time lines), the first paid by bank transfer
+    and read back; Lexware's callbacks registered once the app answers."""
+    from billing.models import Contract
+    from integrations.models import AccountingConnection
+
+    settings.MSPERCURY_STRIPE_API_BASE = stripe_emulator.base_url
+    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
+    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = (
+        f"{lexware_emulator.base_url}/webhookSignature/public/public_key.pub"
+    )
+    settings.MSPERCURY_PUBLIC_URL = live_server.url
+    call_command("seed_demo")
+    user = User.objects.get(email="demo@mspercury.test")
+    assert user.last_workspace.name == "Demo IT Services GmbH"  # opens on the Stripe one
+    lexware = user.memberships.get(workspace__name="Demo Lexware GmbH").workspace
+    contract = Contract.objects.get(workspace=lexware)
+    assert (contract.provider, contract.status) == ("lexware", "active")
+    first, second = lexware.invoices.order_by("service_start")
+    assert (first.provider, first.payment_status) == ("lexware", "paid")
+    assert (second.provider, second.payment_status) == ("lexware", "open")
+    assert first.service_end < second.service_start
+    assert any("Onboarding" in line["description"] for line in first.lines)
+    assert not any("Onboarding" in line["description"] for line in second.lines)
+    (payment,) = first.payments.all()
+    assert (payment.source, payment.amount) == ("accounting", first.total)
+    in_double = lexware_emulator.state()["organizations"]
+    assert sum(len(org["invoices"]) for org in in_double.values()) == 2
+    capsys.readouterr()
+    call_command("seed_demo", "--callbacks")
+    assert "registered for 1 workspace" in capsys.readouterr().out
+    connection = AccountingConnection.objects.get(workspace=lexware)
+    assert connection.callback_status == "registered" and len(connection.callback_subscriptions) == 4

@@ -13,8 +13,24 @@ DEMO_PASSWORD = "demo-password-123"
 class Command(BaseCommand):
     help = "Create the demo workspace and its sample data (idempotent) and print the login."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--callbacks",
+            action="store_true",
+            help="Register Lexware Office's event subscriptions (once the app answers)",
+        )
+
     def handle(self, *args, **options):
+        if options["callbacks"]:
+            from demo.seed_lexware import register_lexware_callbacks
+
+            done = register_lexware_callbacks()
+            self.stdout.write(f"Lexware Office callbacks registered for {done} workspace(s)")
+            return
+        self.seed()
+
+    @transaction.atomic
+    def seed(self):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = do_signup(
@@ -29,6 +45,9 @@ class Command(BaseCommand):
             workspace = seed_msp(user.last_workspace)
             with tenancy.workspace_context(workspace, user):
                 seed_workspace(workspace, user)
+            from demo.seed_lexware import seed_lexware_workspace
+
+            seed_lexware_workspace(user)
         # Where the app really listens: scripts/demo.sh derives the public URL from PORT.
         url = settings.MSPERCURY_PUBLIC_URL.rstrip("/") + "/"
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {url}"))
