@@ -91,4 +91,5 @@ def test_seed_demo_adds_a_workspace_billing_from_lexware_with_one_invoice_paid(
     call_command("seed_demo", "--callbacks")
     assert "registered for 1 workspace" in capsys.readouterr().out
     connection = AccountingConnection.objects.get(workspace=lexware)
-    assert connection.callback_status == "registered" and len(connection.callback_subscriptions) == 4
+    assert connection.callback_status == "registered"
+    assert len(connection.callback_subscriptions) == 4

@@ -58,7 +58,7 @@ def test_sevdesk_double_keeps_contacts_and_its_id_counter(tmp_path):
 def test_without_a_file_nothing_is_written_and_a_broken_file_is_named(tmp_path):
     broken = tmp_path / "broken.state"
     broken.write_bytes(b"not a pickle")
-    with pytest.raises(StateFileError, match="broken.state"):
+    with pytest.raises(StateFileError, match=r"broken\.state"):
         LexwareServer(port=0, state_file=str(broken))
     server = LexwareServer(port=0)
     server.start()
