@@ -80,6 +80,19 @@ def test_an_issued_invoice_links_to_its_ledger_page(client_for, alice, alpha, co
     row = ContractInvoice.objects.get()
     body = client_for(alice).get(reverse("billing:contract_detail", args=[contract.public_id]))
     assert reverse("billing:invoice_detail", args=[row.invoice.public_id]) in body.content.decode()
+    # The ledger's page states the service period the invoice in the provider states.
+    page = client_for(alice).get(reverse("billing:invoice_detail", args=[row.invoice.public_id]))
+    period = f"{row.period_start:%-d %b %Y} – {row.period_end:%-d %b %Y}"
+    assert f'data-testid="service-period">{period}<' in page.content.decode()
+
+
+def test_contract_lines_show_prices_to_the_cent_and_quantities_as_they_are(
+    client_for, alice, contract
+):
+    ContractLine.objects.filter(contract=contract).update(unit_price="4.5000", quantity="2.5000")
+    body = client_for(alice).get(reverse("billing:contract_detail", args=[contract.public_id]))
+    text = body.content.decode()
+    assert "4.50 EUR" in text and ">2.5<" in text and "4.5000" not in text
 
 
 def test_it_checks_ownership(client_for, charlie, contract, alpha):
