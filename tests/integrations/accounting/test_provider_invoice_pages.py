@@ -109,6 +109,16 @@ def test_the_portal_lists_and_shows_the_invoice_with_bank_details_and_a_girocode
     assert client.post(f"/portal/invoices/{lexware_invoice.public_id}/pay/").status_code == 302
 
 
+def test_the_portal_states_the_service_period_the_invoice_states(acme, lexware_invoice):
+    from datetime import date
+
+    type(lexware_invoice).objects.filter(pk=lexware_invoice.pk).update(
+        service_start=date(2027, 1, 1), service_end=date(2027, 1, 31)
+    )
+    page = portal_client(acme).get(f"/portal/invoices/{lexware_invoice.public_id}/")
+    assert 'data-testid="service-period">1 Jan 2027 – 31 Jan 2027<' in page.content.decode()
+
+
 def test_the_portal_proxies_the_providers_pdf(acme, lexware_invoice, sevdesk_invoice):
     client = portal_client(acme)
     for invoice in (lexware_invoice, sevdesk_invoice):
