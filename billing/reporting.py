@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from billing.mirror import REVENUE_STATUSES, brings_revenue, monthly_amount
@@ -219,7 +219,7 @@ def _revenue_in_sql(workspace: Workspace, start: datetime, end: datetime) -> Rev
     rows = revenue_rows(
         lines,
         mirrored,
-        _mirrored(workspace).values("quote_id"),
+        _billed_elsewhere(workspace),
         start=start,
         end=end,
         revenue_statuses=REVENUE_STATUSES,
@@ -254,7 +254,7 @@ def _revenue_in_python(workspace: Workspace, start: datetime, end: datetime) -> 
     per_customer: dict[tuple, Recurring] = {}
     scheduled: dict[str, Decimal] = defaultdict(lambda: ZERO)
     mirrored = _mirrored_subscriptions(workspace)
-    pushed_quotes = {sub["quote_id"] for sub in mirrored}
+    pushed_quotes = set(_billed_elsewhere(workspace).values_list("quote_id", flat=True))
     rows = _accepted_lines(
         "quote_id",
         "quote__accepted_at",
@@ -317,6 +317,25 @@ def _mirrored(workspace: Workspace, **filters) -> QuerySet:
     return StripeSubscription.objects.filter(
         workspace=workspace, quote__isnull=False, livemode=~in_test_mode, **filters
     ).order_by()
+
+
+def _contract_ended():
+    from billing.models import Contract
+
+    ended = Contract.objects.filter(quote=OuterRef("quote_id"), status=Contract.Status.ENDED)
+    return Exists(ended)
+
+
+def _billed_elsewhere(workspace: Workspace) -> QuerySet:
+    """The quotes whose recurring lines no longer stand for their revenue (``quote_id``
+    values): pushed to Stripe (its subscriptions count instead), or billed by MSPercury's own
+    schedule (Lexware Office, sevDesk) under a contract that has ended."""
+    from billing.models import Contract
+
+    ended = Contract.objects.filter(workspace=workspace, status=Contract.Status.ENDED)
+    return (
+        _mirrored(workspace).values("quote_id").union(ended.order_by().values("quote_id"), all=True)
+    )
 
 
 def _mirrored_subscriptions(workspace: Workspace, **filters) -> list[dict]:
@@ -442,11 +461,13 @@ def customer_report(customer: Customer, *, limit: int = CUSTOMER_QUOTES) -> Cust
         sub for sub in _mirrored_subscriptions(customer.workspace, quote__customer=customer)
     ]
     pushed_quotes = {sub["quote_id"] for sub in mirrored}
-    for row in _accepted_lines(
+    lines = _accepted_lines(
         "quote_id", workspace_id=customer.workspace_id, quote__customer=customer
-    ):
-        if row["billing_period"] != domain.ONE_TIME and row["quote_id"] in pushed_quotes:
-            continue  # as Stripe bills it (see workspace_report)
+    ).annotate(contract_ended=_contract_ended())
+    for row in lines:
+        billed_elsewhere = row["quote_id"] in pushed_quotes or row["contract_ended"]
+        if row["billing_period"] != domain.ONE_TIME and billed_elsewhere:
+            continue  # as Stripe bills it, or no longer billed (see workspace_report)
         currency = row["quote__currency"]
         recurring.setdefault(currency, Recurring(currency)).add(
             row["billing_period"], line_net(row, currency)

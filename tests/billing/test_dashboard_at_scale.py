@@ -255,3 +255,40 @@ def test_sql_and_python_sums_agree(alpha, quotes):
         transaction.set_rollback(True)
     assert in_sql[0] == in_python[0]
     assert _top(in_sql) == _top(in_python)
+
+
+def _contract(quote, status):
+    from billing.models import Contract
+
+    return Contract.objects.create(
+        workspace=quote.workspace,
+        customer=quote.customer,
+        quote=quote,
+        provider="lexware",
+        currency="EUR",
+        starts_on=NOW.date(),
+        status=status,
+        tax_treatment="domestic",
+        tax_rate=D("19"),
+    )
+
+
+@pytest.mark.parametrize("summed", [_in_sql, _in_python])
+def test_a_contract_billed_from_lexware_counts_while_active_and_not_once_ended(alpha, acme, summed):
+    """MSPercury's own schedule bills the quote's lines: they are its MRR (12 × 10.00 + 120.00
+    / 12 = 130.00) until the contract ends, then nothing, as a cancelled Stripe subscription."""
+    quote = _quote(alpha, acme, [("12", "10", "monthly", None), ("1", "120", "yearly", None)])
+    contract = _contract(quote, "active")
+    (figures,), _top_customers = summed(alpha)
+    assert figures.mrr == D("130.00")
+    type(contract).objects.filter(pk=contract.pk).update(status="ended")
+    figures = summed(alpha)[0]
+    assert figures == [] or figures[0].mrr == D("0.00")
+
+
+def test_a_customers_mrr_drops_its_ended_contract(alpha, acme):
+    quote = _quote(alpha, acme, [("2", "50", "monthly", None)])
+    contract = _contract(quote, "active")
+    assert reporting.customer_report(acme).mrr == [("EUR", D("100.00"))]
+    type(contract).objects.filter(pk=contract.pk).update(status="ended")
+    assert reporting.customer_report(acme).mrr in ([], [("EUR", D("0.00"))])
