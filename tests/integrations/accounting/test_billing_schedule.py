@@ -289,13 +289,17 @@ def test_a_contract_ended_on_a_date_bills_its_last_days_and_then_nothing(
 def test_the_contact_carries_address_vat_id_and_leitweg_id(setup, doubles, provider):  # noqa: F811
     quote = setup(provider)
     quote.customer.leitweg_id = "991-03730-19"
+    quote.customer.supplier_number = "70123456"
     quote.customer.save()
     push(quote)
     (contact,) = contacts_in(doubles[provider])
     if provider == "lexware":
         assert contact["company"]["name"] == "Acme GmbH"
         assert contact["company"]["vatRegistrationId"] == "DE136695976"
-        assert contact["xRechnung"]["buyerReference"] == "991-03730-19"
+        assert contact["xRechnung"] == {
+            "buyerReference": "991-03730-19",
+            "vendorNumberAtCustomer": "70123456",
+        }
         billing = contact["addresses"]["billing"][0]
         assert (billing["zip"], billing["countryCode"]) == ("12345", "DE")
     else:
@@ -396,3 +400,24 @@ def test_sevdesk_s_user_and_countries_are_read_once_per_run_not_per_invoice(
     assert paths["/api/v1/StaticCountry"] == 0
     # Per invoice: its create, the read-back, the PUT that marks it sent and the read after it.
     assert len(sevdesk.requests()) == 3 * 4 + 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_leitweg_id_without_our_supplier_number_is_refused_by_lexware_only(
+    setup,
+    doubles,  # noqa: F811
+    provider,
+):
+    """Lexware Office rejects a Leitweg-ID without vendorNumberAtCustomer, so the push refuses
+    it first, saying what to add; sevDesk's contact has no such field and pushes."""
+    quote = setup(provider)
+    quote.customer.leitweg_id = "991-03730-19"
+    quote.customer.save()
+    if provider == "sevdesk":
+        assert push(quote)[1] is True
+        return
+    with pytest.raises(ContractRefused) as refused:
+        push(quote)
+    assert "Acme GmbH has a Leitweg-ID" in refused.value.message
+    assert "supplier number at the customer" in refused.value.message
+    assert not Contract.objects.exists() and contacts_in(doubles["lexware"]) == []
