@@ -3,8 +3,9 @@
 1. A simulated year: ``--contracts`` contracts of the mixed quote pushed, then twelve month-start
    runs with the planner's "today" and the double's clock moved a month each time. Reports
    invoices in the double, duplicates (a reference twice), gaps (a contract whose periods are
-   not twelve consecutive ones) and whether every invoice's total equals the planner's, which
-   equals the quote's, to the cent. The double's rate limit is off here.
+   not twelve consecutive ones), whether every invoice's total equals the planner's, which
+   equals the quote's, to the cent, and the requests per invoice the double saw. The double's
+   rate limit is off here.
    Each invoice's total is also checked against the quote's accepted totals (first invoice,
    then monthly), not only the planner's.
 2. The month-start run's throughput under Lexware's limit: ``--throughput`` contracts issued
@@ -111,6 +112,7 @@ def year(count, provider):
                 control.advance(0, days=31)
             run_workspace(workspace, add_months(START, month))
         elapsed = time.monotonic() - began
+        requests = len(control.requests())
         held = invoices_in(provider, control)
     finally:
         server.stop()
@@ -123,7 +125,8 @@ def year(count, provider):
         f"{provider}: {count} contracts × 12 months → {len(held)} invoices in the double "
         f"(expected {12 * count}), duplicates {sum(n - 1 for n in refs.values())}, "
         f"contracts with gaps {gaps}, totals off the planner's {mismatched}, "
-        f"totals off the quote's {off_quote}; {elapsed:.1f} s"
+        f"totals off the quote's {off_quote}; {requests / max(len(held), 1):.2f} requests per "
+        f"invoice (the push's included); {elapsed:.1f} s"
     )
 
 
