@@ -33,6 +33,7 @@ CUSTOMER_FIELDS = [
     "collection_method",
     "days_until_due",
     "leitweg_id",
+    "supplier_number",
     "wants_einvoices",
     "notes",
 ]
@@ -80,6 +81,9 @@ class CustomerForm(TaxIdentityFields, forms.ModelForm):
             "street2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "leitweg_id": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "supplier_number": forms.TextInput(
+                attrs={"autocomplete": "off", "spellcheck": "false"}
+            ),
         }
         help_texts = {
             "email": _(

@@ -49,6 +49,15 @@ class Customer(models.Model):
             "With one, invoices go out as XRechnung."
         ),
     )
+    supplier_number = models.CharField(
+        _("our supplier number at the customer"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The number the customer files you under as their supplier. Needed with a "
+            "Leitweg-ID: Lexware Office makes no XRechnung without it."
+        ),
+    )
     wants_einvoices = models.BooleanField(
         _("Send e-invoices"),
         default=False,

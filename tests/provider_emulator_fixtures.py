@@ -2,7 +2,8 @@
 
 - `lexware_emulator` / `sevdesk_emulator`: the emulator (one server per test run, on a free
   port), reset before each test. Each is the emulator's `ControlClient` plus `base_url`,
-  `server` and `emulator` (the in-process object). Their rate limits are off (the tests that are
+  `server` and `emulator` (the in-process object); the sevDesk client's remembered user and
+  country table are forgotten with it. Their rate limits are off (the tests that are
   about them turn them on); Lexware's callback retries wait milliseconds instead of seconds.
 - Every other test: Lexware's and sevDesk's URLs point at a closed port (refused at once).
 - `callback_receiver`: a local HTTP endpoint that records Lexware's event callbacks (body and
@@ -15,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from emulators import lexware, sevdesk
+from integrations.sevdesk.client import forget_facts
 from tests.stripe_emulator_fixtures import WebhookReceiver
 
 LEXWARE_TEST_CONFIG = {"rate_limit": 0, "webhook_retry_scale": 0.002, "webhook_timeout": 2.0}
@@ -76,6 +78,7 @@ def _sevdesk_emulator_server():
 def sevdesk_emulator(_sevdesk_emulator_server):
     handle = SevdeskHandle(_sevdesk_emulator_server)
     handle.reset()
+    forget_facts()  # what the client remembers of the double's last test
     yield handle
     handle.reset()
 

@@ -123,10 +123,10 @@ def _vat_id(customer) -> str:
     return customer.tax_id if customer.tax_id_type == TaxIdType.EU_VAT else ""
 
 
-def lexware_contact(customer, workspace) -> dict:
+def lexware_contact(customer) -> dict:
     """Lexware's contact body: company, VAT ID, billing address, e-mail, and the Leitweg-ID for
-    XRechnung (Lexware wants ``vendorNumberAtCustomer`` beside it: the MSP's VAT ID stands in
-    until the workspace can say its supplier number at the authority)."""
+    XRechnung with the MSP's supplier number at the customer beside it, which Lexware requires
+    (``vendorNumberAtCustomer``; notes/connectors-lexware-sevdesk-polar.md §1.5, §1.15)."""
     company: dict = {"name": customer.company_name}
     if _vat_id(customer):
         company["vatRegistrationId"] = _vat_id(customer)
@@ -144,18 +144,16 @@ def lexware_contact(customer, workspace) -> dict:
     if customer.leitweg_id:
         body["xRechnung"] = {
             "buyerReference": customer.leitweg_id,
-            "vendorNumberAtCustomer": workspace.tax_id or workspace.name[:30],
+            "vendorNumberAtCustomer": customer.supplier_number,
         }
     return body
 
 
-def find_or_create_contact(client, customer, workspace) -> str:
+def find_or_create_contact(client, customer) -> str:
     """The customer's contact id in the provider, made if it does not exist yet."""
     reference = contact_reference(customer)
     if isinstance(client, LexwareClient):
-        contact_id, _created = client.find_or_create_contact(
-            lexware_contact(customer, workspace), reference
-        )
+        contact_id, _created = client.find_or_create_contact(lexware_contact(customer), reference)
         return contact_id
     address = None
     if customer.street or customer.city:
@@ -220,11 +218,27 @@ def check_contract(quote: Quote, snapshot: dict, provider: str) -> None:
     """Refuse what the provider cannot bill, before the provider is asked anything."""
     if not snapshot["lines"]:
         raise ContractRefused(_("The quote has no lines to bill."))
+    _refuse_xrechnung_without_supplier_number(quote.customer, provider)
     draft = Contract(workspace=quote.workspace, **contract_fields(quote, snapshot, provider))
     try:
         provider_tax(provider, contract_tax(draft, [draft.tax_rate] * len(snapshot["lines"])))
     except TaxRefused as refused:
         raise ContractRefused(refused.message) from refused
+
+
+def _refuse_xrechnung_without_supplier_number(customer, provider: str) -> None:
+    """Lexware Office rejects a contact with a Leitweg-ID but no ``vendorNumberAtCustomer``
+    (notes/connectors-lexware-sevdesk-polar.md §1.5: "setting buyerReference requires
+    vendorNumberAtCustomer"). sevDesk's contact has no such field (§2.5)."""
+    if provider == BillingProvider.LEXWARE and customer.leitweg_id and not customer.supplier_number:
+        raise ContractRefused(
+            _(
+                "%(customer)s has a Leitweg-ID, so Lexware Office bills them with XRechnung, "
+                "which needs your supplier number at the customer. Add it on the customer "
+                "(“Our supplier number at the customer”) and push again."
+            )
+            % {"customer": customer.company_name}
+        )
 
 
 def do_push_contract(quote: Quote) -> tuple[Contract, bool]:
@@ -244,7 +258,7 @@ def do_push_contract(quote: Quote) -> tuple[Contract, bool]:
     check_contract(quote, snapshot, provider)
     connection = connection_for(workspace, provider)
     client = client_for(connection)
-    contact_id = patiently(find_or_create_contact, client, quote.customer, workspace)
+    contact_id = patiently(find_or_create_contact, client, quote.customer)
     return _create(quote, snapshot, provider, contact_id)
 
 

@@ -17,6 +17,10 @@ invoices with ``updateAfter`` (``changed_invoices``).
 from __future__ import annotations
 
 import base64
+import hashlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +39,18 @@ CUSTOMER_CATEGORY = 3  # Contact categories: 2 supplier, 3 customer, 4 partner, 
 # most integrations use ("Rechnungsadresse") — to confirm against a real account.
 INVOICE_ADDRESS_CATEGORY = 47
 EMAIL_KEY_WORK = 2  # CommunicationWayKey: 1 Privat, 2 Arbeit, …, 8 Rechnungsadresse
+# The account's user and sevDesk's country table are read once per token for this long, not
+# once per invoice: sevDesk may block a token that sends too many requests (API FAQ).
+FACTS_TTL = 600.0  # seconds
+
+_facts: dict[tuple[str, str, str], tuple[float, Any]] = {}
+_facts_lock = threading.Lock()
+
+
+def forget_facts() -> None:
+    """Drop every remembered user and country table (the tests' double is reset between tests)."""
+    with _facts_lock:
+        _facts.clear()
 
 
 def read_body(data: Any) -> tuple[str, tuple[dict, ...]] | None:
@@ -82,7 +98,20 @@ class SevdeskClient:
             throttle=Throttle("sevdesk", api_key, rate) if rate else None,
             session=session,
         )
-        self._countries: dict[str, str] | None = None
+        self._account = hashlib.sha256(api_key.encode()).hexdigest()
+
+    def _remembered(self, name: str, load: Callable[[], Any]) -> Any:
+        """``load()``, remembered per account and base URL for FACTS_TTL seconds."""
+        key = (self.http.base_url, self._account, name)
+        now = time.monotonic()
+        with _facts_lock:
+            hit = _facts.get(key)
+        if hit and now - hit[0] < FACTS_TTL:
+            return hit[1]
+        value = load()
+        with _facts_lock:
+            _facts[key] = (now, value)
+        return value
 
     def _objects(self, method: str, path: str, params: dict | None = None, body: Any = None):
         return self.http.request(method, path, params=params, body=body).json()["objects"]
@@ -106,6 +135,9 @@ class SevdeskClient:
 
     def user_id(self) -> str:
         """The account's first user (``GET /SevUser``): an invoice's required contactPerson."""
+        return str(self._remembered("user", self._first_user))
+
+    def _first_user(self) -> str:
         users = self._list("/SevUser", {})
         if not users:
             raise LookupError("sevDesk answered no user for this token")
@@ -113,13 +145,15 @@ class SevdeskClient:
 
     def country_id(self, code: str) -> str:
         """The StaticCountry id of an ISO country code (Germany is 1)."""
-        if self._countries is None:
-            rows = self._list("/StaticCountry", {})
-            self._countries = {str(r["code"]).upper(): str(r["id"]) for r in rows}
+        countries = self._remembered("countries", self._countries)
         try:
-            return self._countries[code.upper()]
+            return str(countries[code.upper()])
         except KeyError:
             raise LookupError(f"sevDesk knows no country {code}") from None
+
+    def _countries(self) -> dict[str, str]:
+        rows = self._list("/StaticCountry", {})
+        return {str(r["code"]).upper(): str(r["id"]) for r in rows}
 
     # -- contacts ----------------------------------------------------------------------------
     def find_contact(self, customer_number: str) -> dict | None:

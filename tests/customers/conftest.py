@@ -50,6 +50,7 @@ def customer_data(customer=None, **changes):
         "collection_method": "send_invoice",
         "days_until_due": "14",
         "leitweg_id": "",
+        "supplier_number": "",
         "notes": "",
     }
     if customer is not None:

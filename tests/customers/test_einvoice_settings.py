@@ -114,3 +114,26 @@ def test_it_checks_ownership(client_for, charlie, acme):
     assert r.status_code == 404
     acme.refresh_from_db()
     assert acme.leitweg_id == ""
+
+
+def test_it_shows_our_supplier_number_beside_the_leitweg_id_in_german(client_for, alice, settings):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client = client_for(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    html = client.get(NEW).content.decode()
+    einvoices = html[
+        html.index('id="einvoices"') : html.index("</fieldset>", html.index('id="einvoices"'))
+    ]
+    assert einvoices.index('name="leitweg_id"') < einvoices.index('name="supplier_number"')
+    assert "Unsere Lieferantennummer beim Kunden" in einvoices
+
+
+def test_it_stores_our_supplier_number_and_shows_it(client_for, alice, acme):
+    data = customer_data(acme, leitweg_id="991-03730-19", supplier_number=" 70123456 ")
+    r = client_for(alice).post(edit_url(acme), data)
+    assert r.status_code == 302
+    acme.refresh_from_db()
+    assert (acme.leitweg_id, acme.supplier_number) == ("991-03730-19", "70123456")
+    page = client_for(alice).get(r["Location"]).content.decode()
+    assert "Our supplier number <code>70123456</code>" in page

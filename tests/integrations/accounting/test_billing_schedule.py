@@ -17,58 +17,28 @@ from django.utils import timezone
 from billing.contracts import do_pause_run, do_resume_run
 from billing.models import BillingRun, Contract, ContractInvoice, Invoice
 from billing.schedule import add_months
-from integrations.accounting.contracts import ContractRefused, client_for, do_push_contract
-from integrations.accounting.http import Unavailable
+from integrations.accounting.contracts import ContractRefused, client_for
 from integrations.accounting.issue import LEASE, claim, period_invoice, plan_contract
-from integrations.accounting.runs import run_workspace
 from integrations.accounting.writers import writer_for
 from mspercury.tenancy import workspace_context
 from tests.integrations.accounting.schedule_setup import (
+    MATRIX,
+    START,
     bill_from,
+    contacts_in,
     doubles,  # noqa: F401 (a fixture)
     german_quote,
+    gross,
     invoices_in,
+    issue_through_fault,
+    outcome,
+    push,
+    references,
+    run,
+    start_on,
 )
 
 PROVIDERS = ["lexware", "sevdesk"]
-START = date(2027, 1, 31)
-
-
-def push(quote):
-    with workspace_context(quote.workspace):
-        return do_push_contract(quote)
-
-
-def run(msp, today):
-    with workspace_context(msp):
-        return run_workspace(msp, today)
-
-
-def start_on(contract, day=START):
-    Contract.objects.filter(pk=contract.pk).update(starts_on=day)
-    contract.refresh_from_db()
-    return contract
-
-
-def gross(provider, invoice) -> Decimal:
-    if provider == "lexware":
-        return Decimal(str(invoice["totalPrice"]["totalGrossAmount"]))
-    return Decimal(str(invoice["sumGross"]))
-
-
-def references(provider, emulator) -> Counter:
-    field = "remark" if provider == "lexware" else "customerInternalNote"
-    found = Counter()
-    for invoice in invoices_in(provider, emulator):
-        text = invoice.get(field) or ""
-        found[text.splitlines()[-1].removeprefix("MSPercury-Ref: ")] += 1
-    return found
-
-
-def contacts_in(emulator) -> list:
-    state = emulator.state()
-    scope = state.get("organizations") or state.get("clients")
-    return [c for org in scope.values() for c in org["contacts"]]
 
 
 @pytest.fixture
@@ -133,31 +103,6 @@ def test_the_first_and_second_invoice_equal_the_quote_to_the_cent(setup, doubles
     assert ledger.quote == quote and ledger.customer == quote.customer
 
 
-FAULTS = {
-    "lexware": {
-        "contact create": ("POST", "/v1/contacts"),
-        "invoice create": ("POST", "/v1/invoices"),
-        "invoice read": ("GET", "/v1/invoices/*"),
-        "voucherlist": ("GET", "/v1/voucherlist"),
-        "contact read": ("GET", "/v1/contacts"),
-    },
-    "sevdesk": {
-        "contact create": ("POST", "/api/v1/Contact"),
-        "invoice create": ("POST", "/api/v1/Invoice/Factory/saveInvoice"),
-        "invoice read": ("GET", "/api/v1/Invoice/*"),
-        "invoice list": ("GET", "/api/v1/Invoice"),
-        "contact read": ("GET", "/api/v1/Contact"),
-    },
-}
-KINDS = ["error", "timeout_after_write", "drop_after_write", "rate_limit"]
-MATRIX = [
-    (provider, kind, where)
-    for provider, places in FAULTS.items()
-    for where in places
-    for kind in KINDS
-]
-
-
 @pytest.mark.parametrize(("provider", "kind", "where"), MATRIX)
 def test_a_fault_anywhere_ends_with_exactly_one_invoice_per_period(
     setup,
@@ -167,26 +112,11 @@ def test_a_fault_anywhere_ends_with_exactly_one_invoice_per_period(
     where,
 ):
     emulator = doubles[provider]
-    method, endpoint = FAULTS[provider][where]
     quote = setup(provider)
-    emulator.fault(kind, endpoint, method=method, count=1)
-    if where == "voucherlist" or where == "invoice list":
-        # Reads that only a look-up makes: a lost answer first, so the next attempt looks.
-        emulator.fault("drop_after_write", FAULTS[provider]["invoice create"][1], "POST", 1)
-    contract = None
-    for _attempt in range(4):
-        try:
-            contract = contract or start_on(push(quote)[0])
-        except Unavailable:
-            continue
-        run(quote.workspace, START)
-        run(quote.workspace, add_months(START, 1))
-    assert references(provider, emulator) == {
-        f"MSP-{contract.public_id.hex[:12]}-20270131": 1,
-        f"MSP-{contract.public_id.hex[:12]}-20270228": 1,
-    }
-    assert len(contacts_in(emulator)) == 1
-    assert all(fault["fired"] == 1 for fault in emulator.faults())
+    contract = issue_through_fault(quote, emulator, provider, kind, where)
+    found = outcome(quote, contract, emulator, provider)
+    assert (found.per_period, found.duplicates, found.gaps) == ([1, 1], 0, 0)
+    assert found.totals_equal and found.fired and found.contacts == 1
     rows = ContractInvoice.objects.filter(contract=contract)
     assert sorted(rows.values_list("state", flat=True)) == ["issued", "issued"]
     assert Invoice.objects.filter(workspace=quote.workspace, provider=provider).count() == 2
@@ -359,13 +289,17 @@ def test_a_contract_ended_on_a_date_bills_its_last_days_and_then_nothing(
 def test_the_contact_carries_address_vat_id_and_leitweg_id(setup, doubles, provider):  # noqa: F811
     quote = setup(provider)
     quote.customer.leitweg_id = "991-03730-19"
+    quote.customer.supplier_number = "70123456"
     quote.customer.save()
     push(quote)
     (contact,) = contacts_in(doubles[provider])
     if provider == "lexware":
         assert contact["company"]["name"] == "Acme GmbH"
         assert contact["company"]["vatRegistrationId"] == "DE136695976"
-        assert contact["xRechnung"]["buyerReference"] == "991-03730-19"
+        assert contact["xRechnung"] == {
+            "buyerReference": "991-03730-19",
+            "vendorNumberAtCustomer": "70123456",
+        }
         billing = contact["addresses"]["billing"][0]
         assert (billing["zip"], billing["countryCode"]) == ("12345", "DE")
     else:
@@ -446,3 +380,44 @@ def test_a_quote_pushed_to_stripe_gets_no_contract(setup, doubles, alpha):  # no
         push(quote)
     assert "pushed to Stripe" in refused.value.message
     assert contacts_in(doubles["sevdesk"]) == []
+
+
+def test_sevdesk_s_user_and_countries_are_read_once_per_run_not_per_invoice(
+    setup,
+    doubles,  # noqa: F811
+    alpha,
+):
+    """Three invoices in one run: one read of the account's user and none of the country table
+    (remembered from the push), instead of one of each per invoice."""
+    sevdesk = doubles["sevdesk"]
+    for _ in range(3):
+        start_on(push(setup("sevdesk"))[0])
+    sevdesk.clear_requests()
+    done = run(alpha, START)
+    assert (done.done, done.failed) == (3, 0)
+    paths = Counter(r["path"] for r in sevdesk.requests(method="GET"))
+    assert paths["/api/v1/SevUser"] == 1
+    assert paths["/api/v1/StaticCountry"] == 0
+    # Per invoice: its create, the read-back, the PUT that marks it sent and the read after it.
+    assert len(sevdesk.requests()) == 3 * 4 + 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_leitweg_id_without_our_supplier_number_is_refused_by_lexware_only(
+    setup,
+    doubles,  # noqa: F811
+    provider,
+):
+    """Lexware Office rejects a Leitweg-ID without vendorNumberAtCustomer, so the push refuses
+    it first, saying what to add; sevDesk's contact has no such field and pushes."""
+    quote = setup(provider)
+    quote.customer.leitweg_id = "991-03730-19"
+    quote.customer.save()
+    if provider == "sevdesk":
+        assert push(quote)[1] is True
+        return
+    with pytest.raises(ContractRefused) as refused:
+        push(quote)
+    assert "Acme GmbH has a Leitweg-ID" in refused.value.message
+    assert "supplier number at the customer" in refused.value.message
+    assert not Contract.objects.exists() and contacts_in(doubles["lexware"]) == []
