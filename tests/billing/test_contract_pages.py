@@ -173,3 +173,71 @@ def test_the_contracts_list_costs_what_one_contract_costs(client_for, alice, alp
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).content.decode().count("data-contract=") == 4
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+ISSUE_NOW = reverse("billing:issue_now")
+
+
+def test_issue_now_issues_the_due_invoice_and_shows_the_run(
+    client_for,
+    alice,
+    contract,
+    doubles,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    from tests.integrations.accounting.schedule_setup import invoices_in
+
+    client = client_for(alice)
+    assert 'data-testid="issue-now"' in client.get(reverse("billing:contracts")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ISSUE_NOW)
+    run = BillingRun.objects.get()
+    assert response.url == reverse("billing:billing_run", args=[run.public_id])
+    assert (run.status, run.done, run.total) == ("done", 1, 1)
+    assert ContractInvoice.objects.get().state == "issued"
+    assert len(invoices_in("lexware", doubles["lexware"])) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ISSUE_NOW)  # nothing more is due: the same run, no second invoice
+    assert len(invoices_in("lexware", doubles["lexware"])) == 1
+    assert BillingRun.objects.get().status == "done"
+
+
+def test_members_and_other_workspaces_cannot_issue_now(
+    client_for,
+    bob,
+    charlie,
+    contract,
+    doubles,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    from tests.integrations.accounting.schedule_setup import invoices_in
+
+    assert 'data-testid="issue-now"' not in (
+        client_for(bob).get(reverse("billing:contracts")).content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(bob).post(ISSUE_NOW).status_code == 403
+        assert client_for(charlie).get(ISSUE_NOW).status_code == 405
+        client_for(charlie).post(ISSUE_NOW)  # charlie's own workspace: nothing of Alpha's
+    assert not ContractInvoice.objects.filter(state="issued").exists()
+    assert invoices_in("lexware", doubles["lexware"]) == []
+    assert not BillingRun.objects.filter(workspace=contract.workspace).exists()
+
+
+def test_issue_now_leaves_a_paused_run_paused(
+    client_for,
+    alice,
+    alpha,
+    contract,
+    doubles,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    from mspercury.localtime import today_in
+
+    month = today_in(alpha).replace(day=1)
+    BillingRun.objects.create(workspace=alpha, month=month, status="paused")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client_for(alice).post(ISSUE_NOW, follow=True).content.decode()
+    assert "resume it to issue invoices" in page
+    assert BillingRun.objects.get().status == "paused"
+    assert not ContractInvoice.objects.filter(state="issued").exists()
