@@ -137,12 +137,10 @@ def _issue_now(page, provider):
     page.screenshot(path=f"/tmp/journey-{provider}-6-run.png", full_page=True)
 
 
-def _portal(browser, live_server, customer, invoice, provider, locale="en-US"):
+def _portal(browser, live_server, customer, invoice, provider, open_invoice=None):
     with workspace_context(customer.workspace):
         token = links.issue_login(customer, customer.email)
-    context = browser.new_context(
-        base_url=live_server.url, locale=locale, viewport={"width": 1280, "height": 900}
-    )
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
@@ -153,10 +151,17 @@ def _portal(browser, live_server, customer, invoice, provider, locale="en-US"):
         expect(page.locator("[data-status='paid']").first).to_be_visible()
         pdf = page.locator(f"a[href='/portal/invoices/{invoice.public_id}/pdf/']").first
         expect(pdf).to_be_visible()
-        suffix = "-de" if locale.startswith("de") else ""
+        suffix = f"-{customer.language}" if customer.language else ""
         page.screenshot(path=f"/tmp/journey-{provider}-9-portal{suffix}.png", full_page=True)
         response = page.request.get(pdf.get_attribute("href"))
         assert response.ok and response.body().startswith(b"%PDF")
+        if open_invoice is not None:  # still due: the bank details and the GiroCode
+            page.goto(f"/portal/invoices/{open_invoice.public_id}/")
+            expect(page.locator("[data-field='iban']")).to_be_visible()
+            expect(page.get_by_test_id("girocode")).to_be_visible()
+            page.screenshot(
+                path=f"/tmp/journey-{provider}-10-portal-open{suffix}.png", full_page=True
+            )
     finally:
         context.close()
 
@@ -168,6 +173,7 @@ def test_an_accounting_tool_bills_a_quote_month_by_month_and_reads_the_payment_b
     double = doubles[provider]
     workspace = alice.last_workspace
     connection = _connect(workspace, provider)
+    factories.german_msp(workspace, **factories.BANK_ACCOUNT)  # paid to by bank transfer
     quote = _accepted_quote(workspace, alice)
 
     sign_in(page, alice.email)
@@ -207,8 +213,11 @@ def test_an_accounting_tool_bills_a_quote_month_by_month_and_reads_the_payment_b
         page.goto(f"/billing/invoices/{ledger.public_id}/")
         expect(page.locator("main")).to_contain_text("Paid")
         page.screenshot(path=f"/tmp/journey-{provider}-8-paid.png", full_page=True)
-        _portal(browser, live_server, quote.customer, ledger, provider)
-        if provider == "sevdesk":
-            _portal(browser, live_server, quote.customer, ledger, provider, locale="de-DE")
+        customer = quote.customer
+        _portal(browser, live_server, customer, ledger, provider, first_row.invoice)
+        if provider == "sevdesk":  # one screen in German: the customer's language
+            customer.language = "de"
+            customer.save(update_fields=["language"])
+            _portal(browser, live_server, customer, ledger, provider, first_row.invoice)
     connection.refresh_from_db()
     assert AccountingConnection.objects.filter(pk=connection.pk).exists()
