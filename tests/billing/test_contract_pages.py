@@ -182,8 +182,8 @@ def test_issue_now_issues_the_due_invoice_and_shows_the_run(
     client_for,
     alice,
     contract,
-    doubles,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from tests.integrations.accounting.schedule_setup import invoices_in
 
@@ -207,8 +207,8 @@ def test_members_and_other_workspaces_cannot_issue_now(
     bob,
     charlie,
     contract,
-    doubles,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from tests.integrations.accounting.schedule_setup import invoices_in
 
@@ -229,8 +229,8 @@ def test_issue_now_leaves_a_paused_run_paused(
     alice,
     alpha,
     contract,
-    doubles,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from mspercury.localtime import today_in
 
@@ -241,3 +241,33 @@ def test_issue_now_leaves_a_paused_run_paused(
     assert "resume it to issue invoices" in page
     assert BillingRun.objects.get().status == "paused"
     assert not ContractInvoice.objects.filter(state="issued").exists()
+
+
+def test_the_ledger_and_portal_pages_state_the_service_period(client_for, alice, alpha, contract):
+    """Found by the browser journey: the service period (§14 (4) Nr. 6 UStG) was on the
+    contract only, "Service period" had a German entry only in the e-invoice context, the
+    ledger's lower-case "eur" was shown as is, unit prices lost their cents and a line of the
+    whole contract read "– –"."""
+    from integrations.accounting.runs import run_workspace
+    from mspercury.tenancy import workspace_context
+    from tests.integrations.accounting.conftest import portal_client
+
+    with workspace_context(alpha):
+        run_workspace(alpha, contract.starts_on)
+    ledger = ContractInvoice.objects.get().invoice
+    client = client_for(alice)
+    body = client.get(reverse("billing:invoice_detail", args=[ledger.public_id])).content.decode()
+    assert 'data-testid="service-period"' in body
+    assert " eur<" not in body and " EUR<" in body
+    listed = client.get(reverse("billing:invoices")).content.decode()
+    assert " eur<" not in listed and " EUR<" in listed
+    detail = client.get(reverse("billing:contract_detail", args=[contract.public_id]))
+    text = detail.content.decode()
+    assert "299.00 EUR" in text and "– –" not in text and "Whole contract" in text
+    customer = ledger.customer
+    customer.language = "de"
+    customer.save()
+    portal = portal_client(customer).get(reverse("portal:invoice", args=[ledger.public_id]))
+    text = portal.content.decode()
+    assert "Leistungszeitraum" in text and 'data-testid="service-period"' in text
+    assert " eur<" not in text

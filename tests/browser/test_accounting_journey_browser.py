@@ -219,5 +219,25 @@ def test_an_accounting_tool_bills_a_quote_month_by_month_and_reads_the_payment_b
             customer.language = "de"
             customer.save(update_fields=["language"])
             _portal(browser, live_server, customer, ledger, provider, first_row.invoice)
+        if provider == "sevdesk":
+            _german_contract(page, live_server, alice, contract)
     connection.refresh_from_db()
     assert AccountingConnection.objects.filter(pk=connection.pk).exists()
+
+
+def _german_contract(page, live_server, user, contract):
+    """The contract page in German, with both invoices."""
+    from django.conf import settings
+
+    user.language = "de"
+    user.save(update_fields=["language"])
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "de", "url": live_server.url}]
+    )
+    page.goto(f"/billing/contracts/{contract.public_id}/")
+    expect(page.locator("h1")).to_contain_text("Vertrag")
+    expect(page.locator("main")).to_contain_text("Leistungszeitraum")
+    page.screenshot(path="/tmp/journey-sevdesk-11-contract-de.png", full_page=True)
+    page.goto("/billing/contracts/")
+    expect(page.get_by_test_id("issue-now")).to_have_text("Fällige Rechnungen jetzt stellen")
+    page.screenshot(path="/tmp/journey-sevdesk-12-contracts-de.png", full_page=True)
