@@ -239,5 +239,5 @@ def _german_contract(page, live_server, user, contract):
     expect(page.locator("main")).to_contain_text("Leistungszeitraum")
     page.screenshot(path="/tmp/journey-sevdesk-11-contract-de.png", full_page=True)
     page.goto("/billing/contracts/")
-    expect(page.get_by_test_id("issue-now")).to_have_text("Fällige Rechnungen jetzt stellen")
+    expect(page.get_by_test_id("issue-now")).to_have_text("Fällige Rechnungen jetzt ausstellen")
     page.screenshot(path="/tmp/journey-sevdesk-12-contracts-de.png", full_page=True)
