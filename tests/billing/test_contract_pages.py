@@ -272,3 +272,17 @@ def test_the_ledger_and_portal_pages_state_the_service_period(client_for, alice,
     text = portal.content.decode()
     assert "Leistungszeitraum" in text and 'data-testid="service-period"' in text
     assert " eur<" not in text
+
+
+def test_the_quote_page_leads_to_the_accounting_push_not_to_stripe(client_for, alice, quote):
+    """Found by the browser journey: a workspace billing from Lexware Office saw "Stripe: not
+    connected" on its accepted quote and no way to the push."""
+    client = client_for(alice)
+    page = client.get(reverse("quotes:quote_detail", args=[quote.public_id])).content.decode()
+    assert 'data-testid="bill-in-provider"' in page and page_url(quote) in page
+    assert "Connect your Stripe account" not in page
+    client.post(push_url(quote))
+    contract = Contract.objects.get()
+    page = client.get(reverse("quotes:quote_detail", args=[quote.public_id])).content.decode()
+    assert reverse("billing:contract_detail", args=[contract.public_id]) in page
+    assert 'data-testid="bill-in-provider"' not in page

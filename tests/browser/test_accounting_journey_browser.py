@@ -99,8 +99,10 @@ def _gross(provider, invoice) -> str:
 
 def _push(page, quote, provider):
     page.goto(f"/quotes/{quote.public_id}/")
-    page.screenshot(path=f"/tmp/journey-{provider}-1-quote.png", full_page=True)
-    page.goto(f"/quotes/{quote.public_id}/stripe/")
+    expect(page.locator("#billing-block")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Connect your Stripe account")
+    page.locator("#billing-block").screenshot(path=f"/tmp/journey-{provider}-1-quote.png")
+    page.get_by_test_id("bill-in-provider").click()
     page.get_by_test_id("push").click()
     expect(page.get_by_role("status")).to_contain_text(
         "Contract created; the first invoice is being issued."
