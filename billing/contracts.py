@@ -88,6 +88,21 @@ def do_resume_run(run: BillingRun) -> bool:
     return True
 
 
+def do_issue_now(workspace, today: date) -> BillingRun:
+    """Start the month's billing run now instead of at the next beat (every 15 minutes): the
+    run issues every invoice that is due by ``today``. A finished run of the month runs again
+    (a month forward, the next period is due); a paused run stays paused and starts nothing."""
+    month = today.replace(day=1)
+    run, _created = BillingRun.objects.get_or_create(workspace=workspace, month=month)
+    if run.status == BillingRun.Status.PAUSED:
+        return run
+    if run.status == BillingRun.Status.DONE:
+        BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.RUNNING)
+        run.status = BillingRun.Status.RUNNING
+    transaction.on_commit(lambda: _start(workspace.pk))
+    return run
+
+
 def _start(workspace_pk: int) -> None:
     from celery import current_app
 

@@ -21,6 +21,7 @@ urlpatterns = [
         name="credit_note_einvoice",
     ),
     path("contracts/", views_contracts.contracts, name="contracts"),
+    path("contracts/issue-now/", views_contracts.issue_now, name="issue_now"),
     path("contracts/<uuid:contract_id>/", views_contracts.contract_detail, name="contract_detail"),
     path("contracts/<uuid:contract_id>/end/", views_contracts.end_contract, name="end_contract"),
     path("billing-runs/<uuid:run_id>/", views_contracts.billing_run, name="billing_run"),

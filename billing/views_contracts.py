@@ -15,6 +15,7 @@ from billing.contracts import (
     access_run,
     contracts_of,
     do_end_contract,
+    do_issue_now,
     do_pause_run,
     do_resume_run,
     issued_rows,
@@ -40,6 +41,18 @@ def contracts(request):
     listed = [(contract, upcoming(contract, today)) for contract in rows]
     runs = BillingRun.objects.filter(workspace=request.workspace)[:RUNS_SHOWN]
     return render(request, "billing/contracts.html", {"listed": listed, "runs": runs})
+
+
+@require_POST
+@admin_required
+def issue_now(request):
+    """ "Issue due invoices now": the month's run starts at once; its progress page follows."""
+    run = do_issue_now(request.workspace, today_in(request.workspace))
+    if run.status == BillingRun.Status.PAUSED:
+        messages.info(request, _("This billing run is paused: resume it to issue invoices."))
+    else:
+        messages.success(request, _("The billing run issues the due invoices now."))
+    return redirect("billing:billing_run", run_id=run.public_id)
 
 
 @workspace_required

@@ -88,6 +88,18 @@ def _fast_hasher_and_clean_cache(settings):
     endpoints.forget()
     yield
     translation.deactivate()  # a request's language never leaks into the next test
+    _allow_joining_tasks()
+
+
+def _allow_joining_tasks() -> None:
+    """Celery marks "inside a task" in one process-wide flag (celery._state), set and restored
+    around each eager task: two threads running eager tasks at once (the concurrent billing
+    runs, each sending its invoice emails) can restore it in the wrong order and leave it on,
+    and every later ``.delay().get()`` in the session fails with "Never call result.get()
+    within a task!". No test starts inside a task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture

@@ -25,8 +25,12 @@ def stripe_dashboard_url(connection, stripe_id: str) -> str:
 
 @register.inclusion_tag("integrations/_quote_stripe_panel.html", takes_context=True)
 def quote_stripe_panel(context, quote):
-    """The violet Stripe block on a quote's page (2 queries)."""
+    """The violet Stripe block on a quote's page (2 queries); the accounting tool's block
+    instead when the workspace bills from Lexware Office or sevDesk (the push is there)."""
     request = context["request"]
+    accounting = _accounting_block(quote)
+    if accounting is not None:
+        return {"request": request, "quote": quote, "accounting": accounting}
     connection = StripeConnection.objects.for_workspace(quote.workspace)
     push = None
     if connection is not None:
@@ -41,6 +45,20 @@ def quote_stripe_panel(context, quote):
         "invoices": [s for s in steps if s.kind == "invoice" and s.stripe_id],
         "customer_step": next((s for s in steps if s.kind == "customer" and s.stripe_id), None),
     }
+
+
+def _accounting_block(quote) -> dict | None:
+    from billing.models import Contract
+    from integrations.accounting.contracts import accounting_provider
+    from integrations.models import BillingProvider
+
+    provider = accounting_provider(quote.workspace)
+    if provider is None:
+        return None
+    contract = Contract.objects.filter(
+        workspace=quote.workspace, quote=quote, provider=provider
+    ).first()
+    return {"provider": provider, "label": BillingProvider(provider).label, "contract": contract}
 
 
 @register.inclusion_tag("billing/_invoice_table.html")

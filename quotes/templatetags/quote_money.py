@@ -12,11 +12,12 @@ register = template.Library()
 
 @register.filter
 def money(amount, currency="EUR"):
-    """``{{ amount|money:quote.currency }}`` → "1,234.50 EUR" (localized separators)."""
+    """``{{ amount|money:quote.currency }}`` → "1,234.50 EUR" (localized separators; the ISO
+    code in capitals also where the ledger keeps Stripe's lower-case "eur")."""
     if amount is None or amount == "":
         return ""
     value = round_money(Decimal(amount), currency)
-    return f"{number_format(value, exponent(currency), force_grouping=True)} {currency}"
+    return f"{number_format(value, exponent(currency), force_grouping=True)} {currency.upper()}"
 
 
 @register.filter

@@ -186,3 +186,116 @@ def test_the_contracts_list_costs_what_one_contract_costs(client_for, alice, alp
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).content.decode().count("data-contract=") == 4
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+ISSUE_NOW = reverse("billing:issue_now")
+
+
+def test_issue_now_issues_the_due_invoice_and_shows_the_run(
+    client_for,
+    alice,
+    contract,
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from tests.integrations.accounting.schedule_setup import invoices_in
+
+    client = client_for(alice)
+    assert 'data-testid="issue-now"' in client.get(reverse("billing:contracts")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ISSUE_NOW)
+    run = BillingRun.objects.get()
+    assert response.url == reverse("billing:billing_run", args=[run.public_id])
+    assert (run.status, run.done, run.total) == ("done", 1, 1)
+    assert ContractInvoice.objects.get().state == "issued"
+    assert len(invoices_in("lexware", doubles["lexware"])) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ISSUE_NOW)  # nothing more is due: the same run, no second invoice
+    assert len(invoices_in("lexware", doubles["lexware"])) == 1
+    assert BillingRun.objects.get().status == "done"
+
+
+def test_members_and_other_workspaces_cannot_issue_now(
+    client_for,
+    bob,
+    charlie,
+    contract,
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from tests.integrations.accounting.schedule_setup import invoices_in
+
+    assert 'data-testid="issue-now"' not in (
+        client_for(bob).get(reverse("billing:contracts")).content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(bob).post(ISSUE_NOW).status_code == 403
+        assert client_for(charlie).get(ISSUE_NOW).status_code == 405
+        client_for(charlie).post(ISSUE_NOW)  # charlie's own workspace: nothing of Alpha's
+    assert not ContractInvoice.objects.filter(state="issued").exists()
+    assert invoices_in("lexware", doubles["lexware"]) == []
+    assert not BillingRun.objects.filter(workspace=contract.workspace).exists()
+
+
+def test_issue_now_leaves_a_paused_run_paused(
+    client_for,
+    alice,
+    alpha,
+    contract,
+    doubles,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from mspercury.localtime import today_in
+
+    month = today_in(alpha).replace(day=1)
+    BillingRun.objects.create(workspace=alpha, month=month, status="paused")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client_for(alice).post(ISSUE_NOW, follow=True).content.decode()
+    assert "resume it to issue invoices" in page
+    assert BillingRun.objects.get().status == "paused"
+    assert not ContractInvoice.objects.filter(state="issued").exists()
+
+
+def test_the_ledger_and_portal_pages_state_the_service_period(client_for, alice, alpha, contract):
+    """Found by the browser journey: the service period (§14 (4) Nr. 6 UStG) was on the
+    contract only, "Service period" had a German entry only in the e-invoice context, the
+    ledger's lower-case "eur" was shown as is, unit prices lost their cents and a line of the
+    whole contract read "– –"."""
+    from integrations.accounting.runs import run_workspace
+    from mspercury.tenancy import workspace_context
+    from tests.integrations.accounting.conftest import portal_client
+
+    with workspace_context(alpha):
+        run_workspace(alpha, contract.starts_on)
+    ledger = ContractInvoice.objects.get().invoice
+    client = client_for(alice)
+    body = client.get(reverse("billing:invoice_detail", args=[ledger.public_id])).content.decode()
+    assert 'data-testid="service-period"' in body
+    assert " eur<" not in body and " EUR<" in body
+    listed = client.get(reverse("billing:invoices")).content.decode()
+    assert " eur<" not in listed and " EUR<" in listed
+    detail = client.get(reverse("billing:contract_detail", args=[contract.public_id]))
+    text = detail.content.decode()
+    assert "299.00 EUR" in text and "– –" not in text
+    assert "Whole contract" in text and "First invoice" in text
+    customer = ledger.customer
+    customer.language = "de"
+    customer.save()
+    portal = portal_client(customer).get(reverse("portal:invoice", args=[ledger.public_id]))
+    text = portal.content.decode()
+    assert "Leistungszeitraum" in text and 'data-testid="service-period"' in text
+    assert " eur<" not in text
+
+
+def test_the_quote_page_leads_to_the_accounting_push_not_to_stripe(client_for, alice, quote):
+    """Found by the browser journey: a workspace billing from Lexware Office saw "Stripe: not
+    connected" on its accepted quote and no way to the push."""
+    client = client_for(alice)
+    page = client.get(reverse("quotes:quote_detail", args=[quote.public_id])).content.decode()
+    assert 'data-testid="bill-in-provider"' in page and page_url(quote) in page
+    assert "Connect your Stripe account" not in page
+    client.post(push_url(quote))
+    contract = Contract.objects.get()
+    page = client.get(reverse("quotes:quote_detail", args=[quote.public_id])).content.decode()
+    assert reverse("billing:contract_detail", args=[contract.public_id]) in page
+    assert 'data-testid="bill-in-provider"' not in page
