@@ -399,6 +399,7 @@ class Notification(models.Model):
         QUOTE_REACCEPTED = "quote_reaccepted", _("Quote re-accepted")
         QUOTE_DECLINED = "quote_declined", _("Quote declined")
         AMENDMENT_FAILED = "amendment_failed", _("Contract change failed")
+        INVOICE_NOT_ISSUED = "invoice_not_issued", _("Invoice not issued in the accounting tool")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

@@ -26,7 +26,9 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from billing.contracts import plan_lines
 from billing.ledger import ProviderInvoice, record_provider_invoice
@@ -41,10 +43,14 @@ from integrations.accounting.contracts import (
 from integrations.accounting.http import ProviderError, Unavailable
 from integrations.accounting.tax import TaxRefused
 from integrations.accounting.writers import UNIT_NAMES, Issued, writer_for
+from mspercury.models import Notification
+from mspercury.notify import notify, resolve
+from mspercury.texts import Text
 from portal import emails
 from rules.money import to_minor_units
 
 LEASE = timedelta(minutes=10)
+NOTIFY_AFTER_ATTEMPTS = 3
 # Lexware's voucherlist filters by creation day: look back a little before the row was made.
 FIND_MARGIN = timedelta(days=2)
 
@@ -139,7 +145,7 @@ def issue(row: ContractInvoice, today: date) -> str:
     contract = row.contract
     invoice = period_invoice(row)
     if invoice is None:  # nothing bills in it any more (the contract ended before it)
-        _store(row, state=ContractInvoice.State.FAILED, last_error="Nichts zu berechnen.")
+        _store(row, state=ContractInvoice.State.FAILED, last_error="Nothing to bill in it.")
         return row.state
     connection = connection_for(contract.workspace, contract.provider)
     units = {str(line.pk): UNIT_NAMES.get(line.unit, "Stück") for line in contract.lines.all()}
@@ -158,9 +164,33 @@ def issue(row: ContractInvoice, today: date) -> str:
             last_error=str(failure)[:2000],
             may_have_landed=landed,
         )
+        not_issued(row, str(failure))
         return row.state
     record(row, connection, invoice, issued)
+    resolve(contract.workspace, f"invoice_not_issued:{row.public_id}")
     return row.state
+
+
+def not_issued(row: ContractInvoice, reason: str) -> None:
+    """Owners and admins hear once per period invoice that it could not be issued, with the
+    provider's words; the notification is resolved when a later attempt issues it. A 429 or an
+    outage is retried quietly first: only the third failed attempt speaks."""
+    if row.attempts < NOTIFY_AFTER_ATTEMPTS:
+        return
+    contract = row.contract
+    notify(
+        contract.workspace,
+        Notification.Kind.INVOICE_NOT_ISSUED,
+        f"invoice_not_issued:{row.public_id}",
+        Text(
+            gettext_noop("Invoice of %(number)s for %(start)s not issued in %(provider)s"),
+            number=contract.quote.number,
+            start=row.period_start.isoformat(),
+            provider=contract.get_provider_display(),
+        ),
+        reason,
+        reverse("billing:contract_detail", args=[contract.public_id]),
+    )
 
 
 def ledger_lines(invoice: PeriodInvoice) -> list[dict]:

@@ -322,6 +322,37 @@ def test_a_refused_invoice_is_retried_with_backoff_not_every_run(setup, doubles,
     assert retry_due(30, now - timedelta(days=1), now)
 
 
+def test_an_invoice_that_keeps_failing_notifies_once_and_is_resolved_when_it_issues(
+    setup,
+    doubles,  # noqa: F811
+    alpha,
+):
+    """Owners and admins hear, once, after the third failed attempt, with sevDesk's words; the
+    notification is resolved once a later attempt issues the invoice."""
+    from integrations.accounting.issue import issue_row
+    from mspercury.models import Notification
+
+    contract = start_on(push(setup("sevdesk"))[0])
+    doubles["sevdesk"].fault("error", "/api/v1/Invoice/Factory/saveInvoice", "POST", 4)
+    run(alpha, START)
+    assert not Notification.objects.filter(kind="invoice_not_issued").exists()  # quiet at first
+    run(alpha, START)
+    run(alpha, START)
+    row = ContractInvoice.objects.get(contract=contract)
+    assert row.attempts == 3 and row.state == "failed"
+    (note,) = Notification.objects.filter(workspace=alpha, kind="invoice_not_issued")
+    assert contract.quote.number in note.title and "sevDesk" in note.title
+    assert note.resolved_at is None
+    ContractInvoice.objects.filter(pk=row.pk).update(attempts=3)
+    issue_row(row.pk, START)  # the fourth attempt fails too: still one notification
+    assert Notification.objects.filter(workspace=alpha, kind="invoice_not_issued").count() == 1
+    issue_row(row.pk, START)
+    row.refresh_from_db()
+    assert row.state == "issued"
+    note.refresh_from_db()
+    assert note.resolved_at is not None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_pause_during_a_run_stops_it_between_invoices(setup, doubles, alpha, settings):  # noqa: F811
     """At Lexware's pace (2 requests per second: one invoice a second) the run is paused after
