@@ -44,7 +44,7 @@ from billing.datev.extf import (
 )
 from billing.datev.models import DatevSettings, DebtorAccount
 from billing.edge import edge
-from billing.models import Ownership, Payment, StripeInvoice
+from billing.models import Ownership, Payment, Provider, StripeInvoice
 from customers.models import Customer
 from quotes.models import QuoteAcceptance, RevisionAcceptance
 from rules.tax import Party, decide_tax
@@ -210,8 +210,13 @@ def _invoices(workspace, start: datetime, end: datetime) -> list[InvoiceRow]:
 def _booked(workspace):
     """The workspace's own invoices that carry a number, with their local days."""
     return (
+        # Invoices issued in Lexware Office or sevDesk are booked there (billing.evidence
+        # .services.issued): the tool's own DATEV export carries them, not ours.
         StripeInvoice.objects.filter(
-            workspace=workspace, ownership=Ownership.OURS, created__isnull=False
+            workspace=workspace,
+            ownership=Ownership.OURS,
+            provider=Provider.STRIPE,
+            created__isnull=False,
         )
         .exclude(number="")
         .annotate(**_days(workspace.zone))

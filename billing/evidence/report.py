@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from billing.evidence import rules, vat_return
 from billing.evidence.models import Reduction, Supply
 from billing.evidence.services import NOT_ISSUED, RECEIVING
-from billing.models import Ownership, Payment, StripeInvoice
+from billing.models import Ownership, Payment, Provider, StripeInvoice
 from mspercury.localtime import local_date
 from mspercury.models import VatTaxation
 
@@ -185,9 +185,9 @@ def _touched(workspace, period, start, end) -> tuple[list[int], list[StripeInvoi
 
 def voided_in(workspace, start, end) -> list[StripeInvoice]:
     """The invoices voided in [start, end), with what the reconciliation reads of them."""
-    voided = StripeInvoice.objects.filter(_void_window(start, end), workspace=workspace).only(
-        "status", "voided_at", "synced_at", "total", "currency", "ownership"
-    )
+    voided = StripeInvoice.objects.filter(
+        _void_window(start, end), workspace=workspace, provider=Provider.STRIPE
+    ).only("status", "voided_at", "synced_at", "total", "currency", "ownership")
     return [i for i in voided if voided_at(i) and start <= voided_at(i) < end]
 
 
@@ -207,7 +207,9 @@ def _issued_in(workspace, start, end):
     window = Q(finalized_at__gte=start, finalized_at__lt=end) | Q(
         finalized_at__isnull=True, created__gte=start, created__lt=end
     )
-    return StripeInvoice.objects.filter(window, workspace=workspace, ownership=Ownership.OURS)
+    return StripeInvoice.objects.filter(
+        window, workspace=workspace, ownership=Ownership.OURS, provider=Provider.STRIPE
+    )
 
 
 def _credited_in(workspace, start, end):

@@ -24,7 +24,7 @@ from billing.edge import edge
 from billing.evidence import rules
 from billing.evidence.facts import CreditNote, EvidenceReader
 from billing.evidence.models import Evidence, Reduction, Supply
-from billing.models import Ownership, Payment, StripeInvoice
+from billing.models import Ownership, Payment, Provider, StripeInvoice
 from customers.tax_parties import party
 from customers.vatids.models import VatIdStatus
 from customers.vatids.services import in_force, vat_id_of
@@ -176,8 +176,15 @@ def _evidence(supply: Supply, found: IssueEvidence) -> Evidence:
 
 
 def issued(invoice: StripeInvoice) -> bool:
-    """Finalized (any state but draft or deleted) and ours: its lines are supplies."""
-    return invoice.status not in NOT_ISSUED and invoice.ownership == Ownership.OURS
+    """Finalized (any state but draft or deleted), ours and issued through Stripe: its lines
+    are supplies. An invoice MSPercury issued in Lexware Office or sevDesk is booked there (its
+    VAT return and DATEV export come from that tool, the MSP's book of record), so it records
+    none here and the VAT report and DATEV export leave it out."""
+    return (
+        invoice.status not in NOT_ISSUED
+        and invoice.ownership == Ownership.OURS
+        and invoice.provider == Provider.STRIPE
+    )
 
 
 def on_payment_recorded(payment: Payment) -> None:

@@ -24,7 +24,7 @@ from django.db import connection
 
 from billing.evidence import report, rules, vat_return
 from billing.evidence.services import NOT_ISSUED
-from billing.models import Ownership, Payment, StripeInvoice
+from billing.models import Ownership, Payment, Provider, StripeInvoice
 from mspercury.models import VatTaxation
 
 Timing = vat_return.Timing
@@ -49,12 +49,12 @@ found AS (
       AND p.voided_at IS NULL
     UNION ALL
     SELECT i.id, true, i.status, NULL, NULL FROM billing_stripeinvoice i
-    WHERE i.workspace_id = %(workspace)s AND i.status = %(void)s AND (
+    WHERE i.workspace_id = %(workspace)s AND i.provider = %(stripe)s AND i.status = %(void)s AND (
         (i.voided_at >= %(start)s AND i.voided_at < %(end)s)
         OR (i.voided_at IS NULL AND i.synced_at >= %(start)s AND i.synced_at < %(end)s))
     UNION ALL
     SELECT i.id, false, i.status, i.currency, i.total FROM billing_stripeinvoice i
-    WHERE i.workspace_id = %(workspace)s AND i.ownership = %(ours)s
+    WHERE i.workspace_id = %(workspace)s AND i.ownership = %(ours)s AND i.provider = %(stripe)s
       AND i.status <> ALL(%(not_issued)s) AND (
         (i.finalized_at >= %(start)s AND i.finalized_at < %(end)s)
         OR (i.finalized_at IS NULL AND i.created >= %(start)s AND i.created < %(end)s))
@@ -205,6 +205,7 @@ def _params(workspace, period, method: Timing, issued: bool) -> dict:
         "issued": issued,
         "void": StripeInvoice.Status.VOID,
         "ours": Ownership.OURS,
+        "stripe": Provider.STRIPE,
         "not_issued": list(NOT_ISSUED),
         "credit_note": Payment.Source.CREDIT_NOTE,
         "by_performance": sorted(vat_return.BY_PERFORMANCE),
