@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.edge import edge
+from billing.files import document_response
 from billing.girocode import Transfer, epc_payload, girocode_svg
 from billing.models import StripeSubscription
 from mspercury import audit, ratelimit, tenancy
@@ -231,11 +232,7 @@ def invoice_pdf(request, invoice_id):
     document = edge().invoice_file(found)
     if document is None:
         raise Http404
-    filename, content_type, content = document
-    response = HttpResponse(content, content_type=content_type)
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "invoice.pdf"
-    response["Content-Disposition"] = f'inline; filename="{safe}"'
-    return response
+    return document_response(document)
 
 
 def _payable(invoice) -> bool:

@@ -1,8 +1,6 @@
 """In the client portal a customer downloads the e-invoice of their own finalized invoices; the
 link shows only where one can be made, and a failed one tells the MSP why."""
 
-import time
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -13,8 +11,8 @@ from billing.einvoice.model import Profile
 from billing.einvoice.validate import check
 from customers.models import Customer
 from mspercury.models import Notification
-from portal.access import SESSION_KEY
 from tests.einvoice.delivery import embedded_xml, facts
+from tests.portal.helpers import signed_in
 
 RENEWAL = {"total": 60201, "tax": 9612}
 
@@ -25,20 +23,6 @@ def url(invoice):
 
 def page(invoice):
     return f"/portal/invoices/{invoice.public_id}/"
-
-
-def signed_in(customer) -> Client:
-    """A portal session for the customer's contact, as a consumed sign-in link leaves it."""
-    client = Client()
-    session = client.session
-    session[SESSION_KEY] = {
-        "workspace": customer.workspace_id,
-        "customer": customer.pk,
-        "email": customer.email,
-        "since": int(time.time()),
-    }
-    session.save()
-    return client
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ HTTP), one invoice issued in each through the client seams and recorded in the l
 billing schedule records it (billing.ledger), and a way to hand Lexware's signed callbacks,
 as the double sent them, to MSPercury's callback view."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -21,9 +20,9 @@ from integrations.lexware.tax import lexware_tax
 from integrations.models import AccountingConnection
 from integrations.sevdesk.client import Address, SevdeskClient
 from integrations.sevdesk.tax import sevdesk_tax
-from portal.access import SESSION_KEY
 from rules.tax import TaxTreatment
 from tests import factories
+from tests.portal.helpers import signed_in as portal_client  # noqa: F401 (re-exported)
 
 SEVDESK_TOKEN = "5e7d3b1f0c9a4e2d8b6f1a3c5e7d9b0f"
 SEVDESK_CLIENT = "1"
@@ -222,18 +221,3 @@ def relay(callback_receiver, lexware_emulator):
         return answers
 
     return _relay
-
-
-def portal_client(customer) -> Client:
-    """A client signed in to the portal as ``customer``'s contact (the sign-in itself is
-    tested in tests/portal)."""
-    client = Client()
-    session = client.session
-    session[SESSION_KEY] = {
-        "workspace": customer.workspace_id,
-        "customer": customer.pk,
-        "email": customer.email,
-        "since": int(time.time()),
-    }
-    session.save()
-    return client
