@@ -50,6 +50,18 @@ def _accounting_offline(settings):
     settings.MSPERCURY_SEVDESK_API_URL = f"{OFFLINE_URL}/api/v1"
 
 
+def point_at_doubles(settings, lexware_emulator, sevdesk_emulator) -> None:
+    """The product's Lexware and sevDesk settings pointed at the doubles, our own throttles off
+    (the tests about them switch them on)."""
+    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
+    settings.MSPERCURY_SEVDESK_API_URL = sevdesk_emulator.api_url
+    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 0
+    settings.MSPERCURY_SEVDESK_RATE_LIMIT = 0
+    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = (
+        f"{lexware_emulator.base_url}/webhookSignature/public/public_key.pub"
+    )
+
+
 @pytest.fixture(scope="session")
 def _lexware_emulator_server():
     server = lexware.EmulatorServer(port=0, config=LEXWARE_TEST_CONFIG)

@@ -25,6 +25,7 @@ from portal import links
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS
 from tests.integrations.accounting.schedule_setup import bill_from, invoices_in
+from tests.provider_emulator_fixtures import point_at_doubles
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +35,7 @@ LINES = (("RMM agent", "10"), ("Onboarding", "1"))
 
 @pytest.fixture
 def doubles(settings, live_server, lexware_emulator, sevdesk_emulator):
-    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
-    settings.MSPERCURY_SEVDESK_API_URL = sevdesk_emulator.api_url
-    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 0
-    settings.MSPERCURY_SEVDESK_RATE_LIMIT = 0
-    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = (
-        f"{lexware_emulator.base_url}/webhookSignature/public/public_key.pub"
-    )
+    point_at_doubles(settings, lexware_emulator, sevdesk_emulator)
     # Lexware calls MSPercury back at its public address: here the live server.
     settings.MSPERCURY_PUBLIC_URL = live_server.url
     return {"lexware": lexware_emulator, "sevdesk": sevdesk_emulator}

@@ -23,6 +23,7 @@ from integrations.sevdesk.tax import sevdesk_tax
 from rules.tax import TaxTreatment
 from tests import factories
 from tests.portal.helpers import signed_in as portal_client  # noqa: F401 (re-exported)
+from tests.provider_emulator_fixtures import point_at_doubles
 
 SEVDESK_TOKEN = "5e7d3b1f0c9a4e2d8b6f1a3c5e7d9b0f"
 SEVDESK_CLIENT = "1"
@@ -30,13 +31,7 @@ SEVDESK_CLIENT = "1"
 
 @pytest.fixture
 def doubles(settings, lexware_emulator, sevdesk_emulator, callback_receiver):
-    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
-    settings.MSPERCURY_SEVDESK_API_URL = sevdesk_emulator.api_url
-    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 0
-    settings.MSPERCURY_SEVDESK_RATE_LIMIT = 0
-    settings.MSPERCURY_LEXWARE_PUBLIC_KEY_URL = (
-        f"{lexware_emulator.base_url}/webhookSignature/public/public_key.pub"
-    )
+    point_at_doubles(settings, lexware_emulator, sevdesk_emulator)
     # Lexware calls back "MSPercury" at this address: the receiver, whose deliveries the test
     # then hands to the view (relay).
     settings.MSPERCURY_PUBLIC_URL = callback_receiver.url.rsplit("/lexware/events", 1)[0]

@@ -21,6 +21,7 @@ from integrations.accounting.runs import run_workspace
 from integrations.models import AccountingConnection, BillingProviderChoice
 from mspercury.tenancy import workspace_context
 from tests import factories
+from tests.provider_emulator_fixtures import point_at_doubles
 
 SEVDESK_TOKEN = "5e7d3b1f0c9a4e2d8b6f1a3c5e7d9b0f"
 KEYS = {"lexware": LEXWARE_KEY, "sevdesk": SEVDESK_TOKEN}
@@ -28,10 +29,7 @@ KEYS = {"lexware": LEXWARE_KEY, "sevdesk": SEVDESK_TOKEN}
 
 @pytest.fixture
 def doubles(settings, lexware_emulator, sevdesk_emulator):
-    settings.MSPERCURY_LEXWARE_API_URL = lexware_emulator.base_url
-    settings.MSPERCURY_SEVDESK_API_URL = sevdesk_emulator.api_url
-    settings.MSPERCURY_LEXWARE_RATE_LIMIT = 0
-    settings.MSPERCURY_SEVDESK_RATE_LIMIT = 0
+    point_at_doubles(settings, lexware_emulator, sevdesk_emulator)
     return {"lexware": lexware_emulator, "sevdesk": sevdesk_emulator}
 
 
