@@ -33,21 +33,23 @@ def access_run(request, run_id) -> BillingRun:
     return get_for_workspace(request, BillingRun.objects.all(), public_id=run_id)
 
 
+def plan_line(line, ref: str) -> PlanLine:
+    """A contract line (stored, or about to be) as the pure planner reads it."""
+    return PlanLine(
+        ref=ref,
+        description=line.description,
+        quantity=line.quantity.normalize(),
+        unit_price=line.unit_price.normalize(),
+        interval=line.interval,
+        tax_rate=line.tax_rate,
+        discount_percent=line.discount_percent,
+        effective_from=line.effective_from,
+        effective_until=line.effective_until,
+    )
+
+
 def plan_lines(contract: Contract) -> list[PlanLine]:
-    return [
-        PlanLine(
-            ref=str(line.pk),
-            description=line.description,
-            quantity=line.quantity.normalize(),
-            unit_price=line.unit_price.normalize(),
-            interval=line.interval,
-            tax_rate=line.tax_rate,
-            discount_percent=line.discount_percent,
-            effective_from=line.effective_from,
-            effective_until=line.effective_until,
-        )
-        for line in contract.lines.all()
-    ]
+    return [plan_line(line, str(line.pk)) for line in contract.lines.all()]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.contracts import plan_line
 from billing.models import Contract, ContractInvoice, ContractLine
 from billing.schedule import ContractLine as PlanLine
 from billing.schedule import InvoiceLine, Period, PeriodInvoice, Revision, revise
@@ -20,20 +21,7 @@ from integrations.push.inputs import push_snapshot
 
 
 def _plan(rows) -> list[PlanLine]:
-    return [
-        PlanLine(
-            ref=row.quote_line_ref,
-            description=row.description,
-            quantity=row.quantity.normalize(),
-            unit_price=row.unit_price.normalize(),
-            interval=row.interval,
-            tax_rate=row.tax_rate,
-            discount_percent=row.discount_percent,
-            effective_from=row.effective_from,
-            effective_until=row.effective_until,
-        )
-        for row in rows
-    ]
+    return [plan_line(row, row.quote_line_ref) for row in rows]
 
 
 def preview(contract: Contract, today: date) -> tuple[Revision, list[ContractLine]]:
